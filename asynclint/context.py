@@ -1,0 +1,417 @@
+"""What a checker sees of the file being linted: where it is, what names mean, how to report.
+
+The resolver here answers "what does this expression name?" from imports, aliases
+and shadowing by local bindings (``def f(time): time.sleep()`` is not the module),
+and "what type is this value?" from constructor calls and annotations. Checkers
+never match names as text; they ask this module.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
+
+from .model import Applicability, Edit, Finding, Fix
+from .scopes import Binding, BindingKind, Scope, ScopeKind
+
+if TYPE_CHECKING:
+    from .index import ProjectIndex
+    from .settings import Settings
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+ASYNC_LIBRARIES = ("trio", "anyio")
+# Constructors and factories whose result type is known without running anything.
+FACTORY_RETURNS: Dict[str, str] = {
+    "builtins.open": "io.TextIOWrapper",
+    "io.open": "io.TextIOWrapper",
+    "os.fdopen": "io.TextIOWrapper",
+    "socket.create_connection": "socket.socket",
+    "socket.create_server": "socket.socket",
+    "socket.fromfd": "socket.socket",
+    "socket.socketpair": "socket.socket",
+    "pathlib.Path.cwd": "pathlib.Path",
+    "pathlib.Path.home": "pathlib.Path",
+}
+# ``with X() as v``: classes whose __enter__ returns the object itself.
+ENTER_RETURNS_SELF = frozenset({
+    "io.TextIOWrapper", "socket.socket", "subprocess.Popen", "sqlite3.Connection",
+    "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor",
+})
+_MAX_ALIAS_DEPTH = 8
+
+
+@dataclass
+class ClassInfo:
+    """Attribute types of a class, read from ``self.x = ...`` and class-level annotations."""
+
+    node: ast.ClassDef
+    attributes: Dict[str, List[ast.expr]] = field(default_factory=dict)  # value expressions
+    annotations: Dict[str, ast.expr] = field(default_factory=dict)
+
+
+class FileContext:
+    """Per-file state shared by all checkers during the single walk."""
+
+    def __init__(
+        self,
+        path: str,
+        source: str,
+        module: ast.Module,
+        settings: "Settings",
+        module_name: str = "",
+        is_package: bool = False,
+        index: Optional["ProjectIndex"] = None,
+    ) -> None:
+        self.path = path
+        self.source = source
+        self.module = module
+        self.settings = settings
+        self.module_name = module_name
+        self.is_package = is_package
+        self.index = index
+        self._lines: Optional[List[str]] = None
+        self.findings: List[Finding] = []
+        self.enabled: frozenset[str] = settings.enabled
+        # The walk keeps these current.
+        self.scope = Scope(ScopeKind.MODULE, module, None, module_name, is_package)
+        self.module_scope = self.scope
+        self.ancestors: List[ast.AST] = []
+        self.function_stack: List[ast.AST] = []
+        self.class_stack: List[ast.ClassDef] = []
+        self._class_info: Dict[int, ClassInfo] = {}
+        self._library: Optional[str] = None
+
+    @property
+    def lines(self) -> List[str]:
+        """Physical lines, split only when a finding or fix needs them."""
+        if self._lines is None:
+            self._lines = _split_lines(self.source)
+        return self._lines
+
+    # -- where are we -------------------------------------------------------
+    @property
+    def in_coroutine(self) -> bool:
+        """Lexically inside an ``async def`` body (comprehensions are transparent)."""
+        scope: Optional[Scope] = self.scope
+        while scope is not None and scope.kind is ScopeKind.COMPREHENSION:
+            scope = scope.parent
+        return scope is not None and scope.kind is ScopeKind.COROUTINE
+
+    @property
+    def current_function(self) -> Optional[ast.AST]:
+        return self.function_stack[-1] if self.function_stack else None
+
+    def parent(self, node: ast.AST) -> Optional[ast.AST]:
+        """The parent of ``node`` while it is being visited (``node`` must be on the walk's stack)."""
+        stack = self.ancestors
+        for i in range(len(stack) - 1, 0, -1):
+            if stack[i] is node:
+                return stack[i - 1]
+        return None
+
+    @property
+    def library(self) -> str:
+        """The async library this file uses, for advice: 'trio', 'anyio' or 'asyncio'."""
+        if self._library is None:
+            imported = {q.split(".")[0] for q in self._module_imports()}
+            self._library = "asyncio"
+            if "asyncio" not in imported:
+                for lib in ASYNC_LIBRARIES:
+                    if lib in imported:
+                        self._library = lib
+                        break
+        return self._library
+
+    def _module_imports(self) -> Iterable[str]:
+        for bindings in self.module_scope.bindings.values():
+            for b in bindings:
+                if b.kind is BindingKind.IMPORT and b.qualname:
+                    yield b.qualname
+
+    # -- names ----------------------------------------------------------------
+    def lookup(self, name: str, scope: Optional[Scope] = None) -> Optional[Tuple[Scope, List[Binding]]]:
+        """Find the scope that binds ``name`` as seen from ``scope`` (Python's LEGB, classes skipped)."""
+        scope = scope or self.scope
+        first = True
+        while scope is not None:
+            if scope.kind is not ScopeKind.CLASS or first:
+                bindings = scope.bindings.get(name)
+                if bindings:
+                    kinds = {b.kind for b in bindings}
+                    if BindingKind.GLOBAL in kinds:
+                        return self.lookup(name, self.module_scope) if scope is not self.module_scope else None
+                    if kinds == {BindingKind.NONLOCAL}:
+                        scope = scope.parent
+                        first = False
+                        continue
+                    return scope, bindings
+            scope = scope.parent
+            first = False
+        return None
+
+    def resolve(self, expr: Optional[ast.AST], _depth: int = 0) -> Optional[str]:
+        """The qualified name an expression refers to (``t.sleep`` -> ``time.sleep``), or None."""
+        if expr is None or _depth > _MAX_ALIAS_DEPTH:
+            return None
+        if isinstance(expr, ast.Attribute):
+            base = self.resolve(expr.value, _depth + 1)
+            return f"{base}.{expr.attr}" if base else None
+        if not isinstance(expr, ast.Name):
+            return None
+        found = self.lookup(expr.id)
+        if found is None:
+            if expr.id in BUILTIN_NAMES:
+                return f"builtins.{expr.id}"
+            return None
+        scope, bindings = found
+        imports = [b.qualname for b in bindings if b.kind is BindingKind.IMPORT]
+        if imports:
+            return imports[0]
+        if scope.kind is ScopeKind.MODULE:
+            kinds = {b.kind for b in bindings}
+            if kinds & {BindingKind.FUNCTION, BindingKind.COROUTINE, BindingKind.CLASS}:
+                return f"{self.module_name}.{expr.id}" if self.module_name else expr.id
+            # ``nap = time.sleep`` at module level is an alias.
+            if len(bindings) == 1 and bindings[0].kind is BindingKind.ASSIGN and not bindings[0].unpacked:
+                value = bindings[0].value
+                if isinstance(value, (ast.Name, ast.Attribute)):
+                    return self.resolve(value, _depth + 1)
+        return None
+
+    def single_binding(self, name: str) -> Optional[Binding]:
+        """The one binding of a name in its scope, or None when it is rebound or unknown."""
+        found = self.lookup(name)
+        if found is None:
+            return None
+        _, bindings = found
+        return bindings[0] if len(bindings) == 1 else None
+
+    def infer_type(self, expr: Optional[ast.AST], _depth: int = 0) -> Optional[str]:
+        """The qualified class name of a value when it is known from source alone, else None."""
+        if expr is None or _depth > _MAX_ALIAS_DEPTH:
+            return None
+        if isinstance(expr, ast.Call):
+            callee = self.resolve(expr.func)
+            if callee is None:
+                return None
+            return FACTORY_RETURNS.get(callee, callee)
+        if isinstance(expr, ast.Name):
+            found = self.lookup(expr.id)
+            if found is None:
+                return None
+            _, bindings = found
+            types = {self._binding_type(b, _depth + 1) for b in bindings}
+            return types.pop() if len(types) == 1 else None
+        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+            cls = self.enclosing_class_of_self(expr.value)
+            if cls is not None:
+                return self.attribute_type(cls, expr.attr, _depth + 1)
+        return None
+
+    def _binding_type(self, binding: Binding, depth: int) -> Optional[str]:
+        if binding.annotation is not None:
+            return self.annotation_type(binding.annotation)
+        if binding.unpacked:
+            return None
+        if binding.kind is BindingKind.ASSIGN:
+            return self.infer_type(binding.value, depth)
+        if binding.kind is BindingKind.WITH:
+            entered = self.infer_type(binding.value, depth)
+            return entered if entered in ENTER_RETURNS_SELF else None
+        if binding.kind is BindingKind.LOOP and binding.value is not None:
+            return self.element_type(binding.value, depth)
+        return None
+
+    def element_type(self, iterable: ast.AST, depth: int = 0) -> Optional[str]:
+        """Element type of an iterable from its annotation (``list[Conn]`` -> ``Conn``)."""
+        annotation: Optional[ast.expr] = None
+        if isinstance(iterable, ast.Name):
+            binding = self.single_binding(iterable.id)
+            annotation = binding.annotation if binding else None
+        elif isinstance(iterable, ast.Attribute) and isinstance(iterable.value, ast.Name):
+            cls = self.enclosing_class_of_self(iterable.value)
+            if cls is not None:
+                annotation = self.class_info(cls).annotations.get(iterable.attr)
+        if isinstance(annotation, ast.Subscript):
+            inner = annotation.slice
+            if isinstance(inner, ast.Tuple) and inner.elts:
+                inner = inner.elts[0]
+            return self.annotation_type(inner)
+        return None
+
+    def annotation_type(self, annotation: ast.expr) -> Optional[str]:
+        """``socket.socket``, ``Optional[X]``, ``X | None`` and ``"X"`` all give X's qualified name."""
+        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+            try:
+                annotation = ast.parse(annotation.value, mode="eval").body
+            except SyntaxError:
+                return None
+        if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+            sides = [s for s in (annotation.left, annotation.right)
+                     if not (isinstance(s, ast.Constant) and s.value is None)]
+            return self.annotation_type(sides[0]) if len(sides) == 1 else None
+        if isinstance(annotation, ast.Subscript):
+            outer = self.resolve(annotation.value)
+            if outer in ("typing.Optional", "typing_extensions.Optional"):
+                return self.annotation_type(annotation.slice)
+            return None
+        return self.resolve(annotation)
+
+    # -- classes --------------------------------------------------------------
+    def enclosing_class_of_self(self, name: ast.Name) -> Optional[ast.ClassDef]:
+        """The class whose instance ``name`` is, when ``name`` is the first parameter of a method."""
+        if not self.class_stack or not self.function_stack:
+            return None
+        cls = self.class_stack[-1]
+        for func in reversed(self.function_stack):
+            if isinstance(func, (ast.FunctionDef, ast.AsyncFunctionDef)) and func in cls.body:
+                args = func.args.posonlyargs + func.args.args
+                if args and args[0].arg == name.id and not _is_static(func):
+                    binding = self.single_binding(name.id)
+                    return cls if binding is not None and binding.kind is BindingKind.PARAM else None
+                return None
+        return None
+
+    def class_info(self, cls: ast.ClassDef) -> ClassInfo:
+        info = self._class_info.get(id(cls))
+        if info is None:
+            info = _read_class(cls)
+            self._class_info[id(cls)] = info
+        return info
+
+    def attribute_type(self, cls: ast.ClassDef, attr: str, depth: int = 0) -> Optional[str]:
+        info = self.class_info(cls)
+        if attr in info.annotations:
+            return self.annotation_type(info.annotations[attr])
+        values = info.attributes.get(attr)
+        if not values:
+            return None
+        # Attribute values are read in the method that assigns them; resolve
+        # names in them from the module scope (imports live there).
+        saved = self.scope
+        self.scope = self.module_scope
+        try:
+            types = {self.infer_type(v, depth) for v in values}
+        finally:
+            self.scope = saved
+        return types.pop() if len(types) == 1 else None
+
+    # -- positions and reporting ---------------------------------------------
+    def column(self, line: int, byte_col: int) -> int:
+        """1-based code-point column from ast's 0-based UTF-8 byte offset."""
+        if 1 <= line <= len(self.lines):
+            text = self.lines[line - 1]
+            if not text.isascii():
+                return len(text.encode("utf-8")[:byte_col].decode("utf-8", "replace")) + 1
+        return byte_col + 1
+
+    def span(self, node: ast.AST) -> Tuple[int, int, int, int]:
+        line = node.lineno  # type: ignore[attr-defined]
+        end_line = getattr(node, "end_lineno", None) or line
+        end_col = getattr(node, "end_col_offset", None)
+        start = self.column(line, node.col_offset)  # type: ignore[attr-defined]
+        end = self.column(end_line, end_col) if end_col is not None else start
+        return line, start, end_line, end
+
+    def segment(self, node: ast.AST) -> str:
+        """The node's exact source text (for fixes)."""
+        line, col, end_line, end_col = self.span(node)
+        if line == end_line:
+            return self.lines[line - 1][col - 1:end_col - 1]
+        parts = [self.lines[line - 1][col - 1:]]
+        parts += self.lines[line:end_line - 1]
+        parts.append(self.lines[end_line - 1][:end_col - 1])
+        return "\n".join(parts)
+
+    def report(self, code: str, node: ast.AST, message: str, fix: Optional[Fix] = None) -> None:
+        if code not in self.enabled:
+            return
+        line, col, end_line, end_col = self.span(node)
+        self.findings.append(Finding(self.path, line, col, code, message, end_line, end_col, fix))
+
+    # -- fix helpers ------------------------------------------------------------
+    def replace(self, node: ast.AST, content: str) -> Edit:
+        line, col, end_line, end_col = self.span(node)
+        return Edit(line, col, end_line, end_col, content)
+
+    def insert_before(self, node: ast.AST, content: str) -> Edit:
+        line, col, _, _ = self.span(node)
+        return Edit(line, col, line, col, content)
+
+    def module_alias(self, module: str) -> Optional[str]:
+        """The name under which ``module`` is imported at module level (``import asyncio as aio`` -> aio)."""
+        for name, bindings in self.module_scope.bindings.items():
+            if any(b.kind is BindingKind.IMPORT and b.qualname == module and isinstance(b.node, ast.Import)
+                   for b in bindings):
+                return name
+        return None
+
+    def import_edit(self, module: str) -> Tuple[str, Optional[Edit]]:
+        """How to spell ``module`` here, and the edit adding ``import module`` if it is missing."""
+        alias = self.module_alias(module)
+        if alias is not None:
+            found = self.lookup(alias)
+            if found is not None and found[0] is self.module_scope:
+                return alias, None
+        line = _import_insertion_line(self.module)
+        return module, Edit(line, 1, line, 1, f"import {module}\n")
+
+    def fix(self, message: str, edits: Sequence[Edit], safe: bool = False) -> Fix:
+        applicability = Applicability.SAFE if safe else Applicability.UNSAFE
+        return Fix(message, applicability, tuple(e for e in edits if e is not None))
+
+
+def _is_static(func: ast.AST) -> bool:
+    for dec in getattr(func, "decorator_list", ()):
+        if isinstance(dec, ast.Name) and dec.id in ("staticmethod", "classmethod"):
+            return True
+    return False
+
+
+def _read_class(cls: ast.ClassDef) -> ClassInfo:
+    info = ClassInfo(cls)
+    for stmt in cls.body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            info.annotations[stmt.target.id] = stmt.annotation
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) and not _is_static(stmt):
+            args = stmt.args.posonlyargs + stmt.args.args
+            if not args:
+                continue
+            self_name = args[0].arg
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Assign):
+                    for target in node.targets:
+                        if _is_self_attr(target, self_name):
+                            info.attributes.setdefault(target.attr, []).append(node.value)  # type: ignore[attr-defined]
+                elif isinstance(node, ast.AnnAssign) and _is_self_attr(node.target, self_name):
+                    info.annotations[node.target.attr] = node.annotation  # type: ignore[attr-defined]
+    return info
+
+
+def _is_self_attr(target: ast.AST, self_name: str) -> bool:
+    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == self_name
+
+
+def _import_insertion_line(module: ast.Module) -> int:
+    """The line before which a new top-level import goes: after the docstring and ``__future__`` imports."""
+    line = 1
+    for i, stmt in enumerate(module.body):
+        is_docstring = i == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
+            and isinstance(stmt.value.value, str)
+        is_future = isinstance(stmt, ast.ImportFrom) and stmt.module == "__future__"
+        if is_docstring or is_future:
+            line = (stmt.end_lineno or stmt.lineno) + 1
+        else:
+            break
+    return line
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _split_lines(source: str) -> List[str]:
+    """Physical lines as Python's tokenizer sees them (\\r\\n, \\r or \\n; not form feeds)."""
+    return _LINE_BREAK.split(source)

@@ -1,0 +1,239 @@
+"""Lint one file: read, decode, guard, parse, triage, walk, filter. Never raises.
+
+The engine knows nothing about individual rules: it asks the registry which
+checkers are enabled and whether their cheap byte-level triage lets the file
+through, then runs them all in one walk. A failure is confined to its file
+(AL001/AL002) or to its checker (AL003).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import List, Optional, Sequence, Tuple
+
+from .context import FileContext
+from .model import Finding
+from .rules import checkers_for
+from .settings import Settings
+from .source import DecodeError, decode, is_silenced
+from .walker import Walker, coroutine_only
+
+_ASYNC_WORD = re.compile(rb"async")
+_BRACKETS = re.compile(r"[()\[\]{}]")
+_RECURSION_LIMIT = 12000
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: List[Finding] = field(default_factory=list)
+    warnings: List[str] = field(default_factory=list)
+
+    @property
+    def internal_error(self) -> bool:
+        return any(f.code == "AL003" for f in self.findings)
+
+    def as_tuple(self) -> tuple:
+        return (self.path, [f.as_tuple() for f in self.findings], list(self.warnings))
+
+    @classmethod
+    def from_tuple(cls, data: tuple) -> "FileResult":
+        path, findings, warnings = data
+        return cls(path, [Finding.from_tuple(f) for f in findings], list(warnings))
+
+
+def file_finding(path: str, code: str, message: str, line: int = 1, column: int = 1) -> Finding:
+    line = max(1, line)
+    column = max(1, column)
+    return Finding(path, line, column, code, message, line, column)
+
+
+@lru_cache(maxsize=4096)
+def _package_of(directory: str) -> Tuple[str, ...]:
+    """Package parts for a directory: walk up while ``__init__.py`` exists."""
+    if not os.path.isfile(os.path.join(directory, "__init__.py")):
+        return ()
+    parent = os.path.dirname(directory)
+    if parent == directory:
+        return (os.path.basename(directory),)
+    return _package_of(parent) + (os.path.basename(directory),)
+
+
+def module_name_for(path: str) -> Tuple[str, bool]:
+    """The dotted module name of a file and whether it is a package ``__init__``."""
+    absolute = os.path.abspath(path)
+    directory, filename = os.path.split(absolute)
+    stem = filename.rsplit(".", 1)[0] if filename.endswith((".py", ".pyi")) else filename
+    package = _package_of(directory)
+    if stem == "__init__":
+        return ".".join(package), True
+    return ".".join(package + (stem,)), False
+
+
+def read_file(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def lint_path(path: str, settings: Settings, index: object = None, force: bool = False) -> FileResult:
+    """Read and lint a file; unreadable paths give AL002."""
+    try:
+        data = read_file(path)
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        return FileResult(path, [file_finding(path, "AL002", f"cannot read: {reason}")])
+    return lint_source(data, path, settings, index=index, force=force)
+
+
+def lint_source(data: bytes, path: str, settings: Settings, index: object = None, force: bool = False,
+                module_name: Optional[str] = None) -> FileResult:
+    """Lint the bytes of one file. ``force`` parses even when triage finds nothing to check."""
+    result = FileResult(path)
+    lines: Sequence[str] = ()
+    try:
+        lines = _lint(data, path, settings, index, force, module_name, result)
+    except Exception as error:  # noqa: BLE001 - last line of defence: never a traceback
+        result.findings.append(file_finding(path, "AL003", f"internal error: {type(error).__name__}: {error}"))
+    _filter(result, settings, lines)
+    return result
+
+
+def _lint(data: bytes, path: str, settings: Settings, index: object, force: bool,
+          module_name: Optional[str], result: FileResult) -> Sequence[str]:
+    """Fill ``result``; return the file's lines when findings need ``noqa`` checks."""
+    enabled = settings.enabled
+    checker_types = [c for c in checkers_for(enabled) if c.could_fire(data, enabled)]
+    if not checker_types and not force:
+        return ()
+    if len(data) > settings.max_file_bytes:
+        result.findings.append(file_finding(
+            path, "AL001", f"cannot parse: file too large ({len(data)} bytes; the limit is {settings.max_file_bytes})"))
+        return ()
+    try:
+        text = decode(data)
+    except DecodeError as error:
+        result.findings.append(file_finding(path, "AL001", f"cannot parse: {error}"))
+        return ()
+    tree = _parse(text, path, settings, result)
+    if tree is None or not checker_types:
+        return ()
+    if module_name is None:
+        module_name, is_package = module_name_for(path)
+    else:
+        is_package = os.path.basename(path).startswith("__init__.")
+    ctx = FileContext(path, text, tree, settings, module_name, is_package, index)  # type: ignore[arg-type]
+    checkers = [c(ctx) for c in checker_types]
+    only_coroutines = coroutine_only(checker_types, enabled)
+    async_lines = _async_lines(data) if only_coroutines else None
+    walker = Walker(ctx, checkers, only_coroutines, async_lines)
+    old_limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
+    try:
+        walker.run()
+    except RecursionError:
+        result.findings.append(file_finding(path, "AL001", "cannot parse: nesting too deep to analyse"))
+        return ()
+    finally:
+        sys.setrecursionlimit(old_limit)
+    result.findings.extend(ctx.findings)
+    for failure in walker.failed:
+        codes = ", ".join(r.code for r in type(failure.checker).rules)
+        result.findings.append(file_finding(
+            path, "AL003", f"internal error in {codes} ({type(failure.checker).__name__}): "
+            f"{type(failure.error).__name__}: {failure.error}"))
+    return ctx.lines if ctx.findings else ()
+
+
+def _async_lines(data: bytes) -> List[int]:
+    """Line numbers holding the word ``async`` (for skipping sync code without it)."""
+    lines: List[int] = []
+    line = 1
+    last = 0
+    for match in _ASYNC_WORD.finditer(data):
+        start = match.start()
+        line += data.count(b"\n", last, start)
+        last = start
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    # Old Mac line endings: count \r too when there is no \n at all.
+    if lines and b"\n" not in data and b"\r" in data:
+        return [1] + [i for i in range(2, data.count(b"\r") + 2)]
+    return lines
+
+
+def _parse(text: str, path: str, settings: Settings, result: FileResult) -> Optional[ast.Module]:
+    try:
+        return ast.parse(text, filename=path)
+    except SyntaxError as error:
+        message = error.msg or "invalid syntax"
+        if "null bytes" in message:
+            result.findings.append(file_finding(path, "AL001", "cannot parse: source contains NUL bytes"))
+            return None
+        if _accepted_by_libcst(text, error, settings):
+            result.warnings.append(
+                f"{path}: not analysed: Python {sys.version_info[0]}.{sys.version_info[1]} cannot parse it "
+                f"({message}, line {error.lineno}), though libcst can; run asynclint with a newer Python")
+            return None
+        result.findings.append(file_finding(
+            path, "AL001", f"cannot parse: {message}", error.lineno or 1, error.offset or 1))
+    except (ValueError, TypeError) as error:  # NUL bytes on Python < 3.12
+        result.findings.append(file_finding(path, "AL001", f"cannot parse: {error}"))
+    except RecursionError:
+        result.findings.append(file_finding(path, "AL001", "cannot parse: too deeply nested"))
+    except MemoryError:
+        result.findings.append(file_finding(path, "AL001", "cannot parse: too complex (parser ran out of memory)"))
+    return None
+
+
+def _max_nesting(text: str) -> int:
+    depth = deepest = 0
+    for match in _BRACKETS.finditer(text):
+        if match.group() in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+        elif depth:
+            depth -= 1
+    return deepest
+
+
+def _accepted_by_libcst(text: str, error: SyntaxError, settings: Settings) -> bool:
+    """libcst is the parser of record: does it accept what this interpreter's ``ast`` rejects?
+
+    Guarded: libcst's native parser crashes on deep nesting, so it only sees files
+    within the nesting budget.
+    """
+    if "too many nested" in (error.msg or "") or _max_nesting(text) > settings.max_nesting:
+        return False
+    try:
+        import libcst
+    except ImportError:
+        return False
+    try:
+        libcst.parse_module(text)
+    except Exception:  # noqa: BLE001 - any libcst failure means "no"
+        return False
+    return True
+
+
+def _filter(result: FileResult, settings: Settings, lines: Sequence[str]) -> None:
+    """Apply ``# noqa`` (on the finding's first line) and per-file-ignores; sort."""
+    findings = result.findings
+    if not findings:
+        return
+    ignored = settings.ignored_for(result.path)
+    kept: List[Finding] = []
+    for finding in findings:
+        if finding.code in ignored:
+            continue
+        if finding.code not in ("AL001", "AL002", "AL003") and 0 < finding.line <= len(lines) \
+                and is_silenced(lines[finding.line - 1], finding.code):
+            continue
+        kept.append(finding)
+    kept.sort(key=Finding.sort_key)
+    result.findings = kept

@@ -1,0 +1,1 @@
+"""Data the rules share: tables of blocking calls, coroutine functions, ordered calls."""

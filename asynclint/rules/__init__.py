@@ -1,0 +1,22 @@
+"""The rule catalogue: every family module contributes its ``RULES`` and ``CHECKERS``.
+
+The engine knows nothing about individual rules; it asks this registry.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Tuple, Type
+
+from . import blocking, cancellation, files, sequential, unawaited
+from .base import Checker, Rule
+
+_FAMILIES = (files, blocking, unawaited, sequential, cancellation)
+
+RULES: Dict[str, Rule] = {rule.code: rule for family in _FAMILIES for rule in family.RULES}
+CHECKERS: Tuple[Type[Checker], ...] = tuple(c for family in _FAMILIES for c in family.CHECKERS)
+FILE_CODES = frozenset(rule.code for rule in files.RULES)
+
+
+def checkers_for(enabled: frozenset[str]) -> Tuple[Type[Checker], ...]:
+    """The checkers with at least one enabled code."""
+    return tuple(c for c in CHECKERS if any(r.code in enabled for r in c.rules))
