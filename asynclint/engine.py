@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import os
 import re
+import subprocess
 import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -210,6 +211,12 @@ def _accepted_by_libcst(text: str, error: SyntaxError, settings: Settings) -> bo
     """
     if "too many nested" in (error.msg or "") or _max_nesting(text) > settings.max_nesting:
         return False
+    if settings.native_in_process:
+        return libcst_accepts(text)
+    return _libcst_accepts_in_child(text)
+
+
+def libcst_accepts(text: str) -> bool:
     try:
         import libcst
     except ImportError:
@@ -219,6 +226,21 @@ def _accepted_by_libcst(text: str, error: SyntaxError, settings: Settings) -> bo
     except Exception:  # noqa: BLE001 - any libcst failure means "no"
         return False
     return True
+
+
+def _libcst_accepts_in_child(text: str) -> bool:
+    """Outside a worker, ask libcst in a child process: a native crash must not end the run."""
+    code = "import sys; from asynclint.engine import libcst_accepts; " \
+           "sys.exit(0 if libcst_accepts(sys.stdin.buffer.read().decode(\"utf-8\", \"surrogatepass\")) else 1)"
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = package_parent + os.pathsep + env.get("PYTHONPATH", "")
+    try:
+        done = subprocess.run([sys.executable, "-c", code], input=text.encode("utf-8", "surrogatepass"),
+                              capture_output=True, timeout=60, env=env)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
 
 
 def _filter(result: FileResult, settings: Settings, lines: Sequence[str]) -> None:
