@@ -383,7 +383,7 @@ class Resolver:
     def _binding_type(self, binding, at_module: bool, depth: int) -> Optional[str]:  # type: ignore[no-untyped-def]
         ctx = self.ctx
         if binding.annotation is not None:
-            return ctx.annotation_type(binding.annotation)
+            return self.annotation_type(binding.annotation)
         kind = binding.kind
         value = binding.value
         if kind is BindingKind.IMPORT and binding.qualname:
@@ -402,6 +402,16 @@ class Resolver:
         if kind is BindingKind.LOOP and value is not None and not binding.unpacked:
             return ctx.element_type(value)
         return None
+
+    def annotation_type(self, annotation: ast.expr) -> Optional[str]:
+        """Like ``ctx.annotation_type``, and ``asyncio.Queue[str]`` gives ``asyncio.Queue``."""
+        kind = self.ctx.annotation_type(annotation)
+        if kind is None and isinstance(annotation, ast.Subscript):
+            outer = self.ctx.resolve(annotation.value)
+            if outer is not None and not outer.startswith(("typing.", "typing_extensions.", "builtins.",
+                                                           "collections.")):
+                kind = outer
+        return known.canonical_type(kind)
 
     def _unpacked_type(self, binding, depth: int) -> Optional[str]:  # type: ignore[no-untyped-def]
         """``reader, writer = await asyncio.open_connection(...)``."""
@@ -429,17 +439,31 @@ class Resolver:
         ctx = self.ctx
         info = ctx.class_info(cls)
         if attr in info.annotations:
-            return known.canonical_type(ctx.annotation_type(info.annotations[attr]))
+            kind = self.annotation_type(info.annotations[attr])
+            if kind is not None:
+                return kind
         values = info.attributes.get(attr)
         if not values:
             return None
         saved = ctx.scope
         ctx.scope = ctx.module_scope
         try:
-            types = {self.receiver_type(v, depth + 1) for v in values}
+            types = {self._parameter_type(cls, v) if isinstance(v, ast.Name) else self.receiver_type(v, depth + 1)
+                     for v in values}
         finally:
             ctx.scope = saved
         return types.pop() if len(types) == 1 else None
+
+    def _parameter_type(self, cls: ast.ClassDef, name: ast.Name) -> Optional[str]:
+        """``self.store = store`` where a method of the class has the parameter ``store: Store``."""
+        annotations = set()
+        for stmt in cls.body:
+            if isinstance(stmt, _FUNCTIONS):
+                args = stmt.args
+                for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+                    if arg.arg == name.id and arg.annotation is not None:
+                        annotations.add(self.annotation_type(arg.annotation))
+        return annotations.pop() if len(annotations) == 1 else None
 
     def is_loop(self, expr: ast.expr) -> bool:
         return self.receiver_type(expr) == known.LOOP_TYPE
