@@ -666,7 +666,7 @@ class UnawaitedChecker(Checker):
         if target is None:
             return
         defined = self._defined(target)
-        ctx.report("AL205", callback, f"{via} is a coroutine function{defined}: `{api}` calls it as a plain "
+        ctx.report("AL205", callback, f"{via}{defined}: `{api}` calls it as a plain "
                    "function and drops the coroutine, so its body never runs; schedule it with "
                    "`asyncio.create_task()` / `asyncio.run_coroutine_threadsafe()` instead")
 
@@ -675,15 +675,15 @@ class UnawaitedChecker(Checker):
         if isinstance(expr, ast.Lambda):
             target = resolver.coroutine_call(expr.body)
             if target is not None:
-                return target, f"the lambda calls `{node_text(expr.body.func)}()`, which"  # type: ignore[attr-defined]
+                return target, f"the lambda calls `{node_text(expr.body.func)}()`, a coroutine function"  # type: ignore[attr-defined]
             return None, ""
         if isinstance(expr, ast.Call) and self.ctx.resolve(expr.func) == "functools.partial" and expr.args:
             inner, _ = self._async_callable(expr.args[0])
-            return inner, f"`functools.partial({node_text(expr.args[0])}, ...)`"
+            return inner, f"`functools.partial({node_text(expr.args[0])}, ...)` wraps a coroutine function"
         if isinstance(expr, (ast.Name, ast.Attribute)):
             target = resolver.callable_target(expr)
             if target is not None and target.is_coroutine:
-                return target, f"`{node_text(expr)}`"
+                return target, f"`{node_text(expr)}` is a coroutine function"
         return None, ""
 
 
