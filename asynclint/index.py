@@ -18,6 +18,7 @@ The summaries are picklable plain data: the index goes to each worker once.
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import fnmatch
 import glob
@@ -33,7 +34,7 @@ from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Seq
 from .knowledge import coroutines as known
 from .scopes import absolute_module
 
-INDEX_VERSION = 3
+INDEX_VERSION = 5
 CACHE_DIR_NAME = ".asynclint_cache"
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -46,10 +47,12 @@ _MAX_DEPTH = 24
 #   "s": (module, ...)                   star imports
 #   "x": (name, ...)                     names bound in conflicting ways: unknown
 # Func = (is_async, line, decorators, wrapper_kind, return_type)
+#   is_async: 0 def, 1 async def, 2 async def that yields (an async generator function)
 #   decorators: qualified names, "()" appended when called, "?" when unresolvable
 #   wrapper_kind: what the function does as a decorator: "a" returns an inner async def,
 #   "i" returns its argument, "k" either of those, "f" + kind for a decorator factory, "" unknown
-# Class = (line, bases, {method: Func})
+# Class = (line, bases, {method: Func}, {attribute: qualified type})
+#   attributes: class-level annotations and ``self.x = ...`` in ``__init__``
 Func = Tuple[int, int, Tuple[str, ...], str, str]
 Summary = Dict[str, Any]
 
@@ -84,9 +87,48 @@ class Target:
 
 # -- summaries ---------------------------------------------------------------------------
 
-def summarize(tree: ast.Module, module: str, is_package: bool) -> Summary:
-    """The summary of one parsed module (see the layout above)."""
-    return _Summarizer(module, is_package).run(tree)
+def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | bytes" = b"") -> Summary:
+    """The summary of one parsed module (see the layout above).
+
+    ``source`` lets async generators be told apart cheaply: only a function whose
+    lines hold the word ``yield`` has its body walked. Without it, every
+    ``async def`` body is walked.
+    """
+    newline = "\n" if isinstance(source, str) else b"\n"
+    yield_lines = _word_lines(source, "yield") if source and newline in source else None
+    return _Summarizer(module, is_package, yield_lines).run(tree)
+
+
+def _word_lines(source: "str | bytes", word: str) -> List[int]:
+    """Sorted line numbers on which ``word`` occurs."""
+    if isinstance(source, str):
+        pattern, newline, data = word, "\n", source
+    else:
+        pattern, newline, data = word.encode(), b"\n", source  # type: ignore[assignment]
+    lines: List[int] = []
+    start = 0
+    line = 1
+    while True:
+        found = data.find(pattern, start)  # type: ignore[arg-type]
+        if found < 0:
+            return lines
+        line += data.count(newline, start, found)  # type: ignore[arg-type]
+        if not lines or lines[-1] != line:
+            lines.append(line)
+        start = found + len(word)
+
+
+def is_async_generator(func: ast.AsyncFunctionDef) -> bool:
+    """Does the body ``yield`` (not counting nested functions, lambdas and classes)?"""
+    stack: List[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False
 
 
 def summarize_source(data: bytes, module: str, is_package: bool) -> Summary:
@@ -95,7 +137,7 @@ def summarize_source(data: bytes, module: str, is_package: bool) -> Summary:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(data)
-        return summarize(tree, module, is_package)
+        return summarize(tree, module, is_package, data)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
         return empty_summary()
 
@@ -116,7 +158,8 @@ def _module_statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
 
 
 class _Summarizer:
-    def __init__(self, module: str, is_package: bool) -> None:
+    def __init__(self, module: str, is_package: bool, yield_lines: Optional[List[int]] = None) -> None:
+        self.yield_lines = yield_lines
         self.module = module
         self.is_package = is_package
         self.imports: Dict[str, str] = {}
@@ -209,7 +252,7 @@ class _Summarizer:
                 qualified = self.qualify(value)
                 self._bind(name, "i" if qualified != "?" else "x", qualified)
             elif isinstance(value, ast.Call):
-                callee = self.qualify(value.func)
+                callee = self.qualify(value.func.value if isinstance(value.func, ast.Subscript) else value.func)
                 self._bind(name, "v" if callee != "?" else "x", callee)
             elif isinstance(stmt, ast.AnnAssign) and stmt.annotation is not None:
                 kind = self.annotation(stmt.annotation)
@@ -237,14 +280,56 @@ class _Summarizer:
                 methods[name] = entries[-1]
             else:
                 methods[name] = (0, 0, ("?",), "", "")  # rebound in the class body: unknown
-        classes[key] = (cls.lineno, bases, methods)
+        classes[key] = (cls.lineno, bases, methods, self._attributes(cls))
+
+    def _attributes(self, cls: ast.ClassDef) -> Dict[str, str]:
+        """Attribute types: ``x: T`` in the class body, ``self.x = T(...)`` / ``self.x: T`` / ``self.x = param``
+        (annotated) in ``__init__``. An attribute given two different types is left out."""
+        found: Dict[str, Set[str]] = {}
+        for stmt in cls.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                kind = self.annotation(stmt.annotation)
+                found.setdefault(stmt.target.id, set()).add(kind)
+            elif isinstance(stmt, ast.FunctionDef) and stmt.name in ("__init__", "__post_init__"):
+                args = [*stmt.args.posonlyargs, *stmt.args.args, *stmt.args.kwonlyargs]
+                if not args:
+                    continue
+                me = args[0].arg
+                params = {a.arg: a.annotation for a in args[1:] if a.annotation is not None}
+                for inner in _module_statements(stmt.body):
+                    if isinstance(inner, ast.AnnAssign) and _is_attribute_of(inner.target, me):
+                        found.setdefault(inner.target.attr, set()).add(self.annotation(inner.annotation))  # type: ignore[attr-defined]
+                    elif isinstance(inner, ast.Assign) and len(inner.targets) == 1 \
+                            and _is_attribute_of(inner.targets[0], me):
+                        name = inner.targets[0].attr  # type: ignore[attr-defined]
+                        value = inner.value
+                        if isinstance(value, ast.Call):
+                            func = value.func.value if isinstance(value.func, ast.Subscript) else value.func
+                            kind = self.qualify(func)
+                            found.setdefault(name, set()).add("" if kind == "?" else kind)
+                        elif isinstance(value, ast.Name) and value.id in params:
+                            found.setdefault(name, set()).add(self.annotation(params[value.id]))
+                        else:
+                            found.setdefault(name, set()).add("")
+        return {name: kinds.pop() for name, kinds in found.items() if len(kinds) == 1 and "" not in kinds}
 
     def function(self, func: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool) -> Func:
         decorators = tuple(self.decorator(d) for d in func.decorator_list)
         is_async = isinstance(func, ast.AsyncFunctionDef)
+        if is_async and self._may_yield(func) and is_async_generator(func):  # type: ignore[arg-type]
+            is_async = 2  # an async generator function: calling it makes no coroutine
         kind = "" if is_async else wrapper_kind(func, is_method, self._keeps)
         returns = self.annotation(func.returns) if func.returns is not None else ""
         return (int(is_async), func.lineno, decorators, kind, returns or "")
+
+    def _may_yield(self, func: ast.AST) -> bool:
+        lines = self.yield_lines
+        if lines is None:
+            return True
+        start = func.lineno  # type: ignore[attr-defined]
+        end = getattr(func, "end_lineno", None) or start
+        i = bisect.bisect_left(lines, start)
+        return i < len(lines) and lines[i] <= end
 
     def _keeps(self, decorator: ast.expr) -> bool:
         text = self.decorator(decorator)
@@ -292,6 +377,10 @@ class _Summarizer:
             text = self.qualify(node)
             return "" if text == "?" else text
         return ""
+
+
+def _is_attribute_of(target: ast.AST, name: str) -> bool:
+    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == name
 
 
 def _target_names(target: ast.AST) -> Iterator[str]:
@@ -681,7 +770,7 @@ class ProjectIndex:
         if depth > _MAX_DEPTH or cls.qualname in seen or cls.summary is None:
             return None
         seen.add(cls.qualname)
-        _, bases, methods = cls.summary["c"][cls.key]
+        bases, methods = cls.summary["c"][cls.key][1:3]
         func = methods.get(name)
         if func is not None:
             return _Ref("func", f"{cls.qualname}.{name}", cls.path, func[1], func, is_method=True,
@@ -748,6 +837,29 @@ class ProjectIndex:
             return ref.qualname
         return None
 
+    def attribute_type(self, type_name: str, attr: str, near: str = "", local: Optional[LocalModule] = None,
+                       _depth: int = 0) -> Optional[str]:
+        """The type of ``obj.attr`` for an instance of a project class, through its bases."""
+        ref = self._resolve(type_name, near, local)
+        seen: Set[str] = set()
+        stack = [ref] if ref is not None and ref.kind == "class" else []
+        while stack and len(seen) < 32:
+            cls = stack.pop(0)
+            if cls.qualname in seen or cls.summary is None:
+                continue
+            seen.add(cls.qualname)
+            entry = cls.summary["c"][cls.key]
+            kind = entry[3].get(attr)
+            if kind:
+                return kind
+            if attr in entry[2]:
+                return None  # a method or property, not an attribute
+            for base in entry[1]:
+                found = self._resolve(base, cls.path, local)
+                if found is not None and found.kind == "class":
+                    stack.append(found)
+        return None
+
     def is_class(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> bool:
         ref = self._resolve(qualname, near, local)
         return ref is not None and ref.kind == "class"
@@ -755,7 +867,7 @@ class ProjectIndex:
     def is_coroutine(self, func: Func, near: str, local: Optional[LocalModule]) -> bool:
         """An ``async def`` counts unless a decorator changes it; an unknown decorator makes it unknown."""
         effects = [self.decorator_effect(d, near, local) for d in func[2]]
-        return apply_decorators(bool(func[0]), effects)
+        return apply_decorators(func[0] == 1, effects)
 
     def decorator_effect(self, decorator: str, near: str = "", local: Optional[LocalModule] = None,
                          depth: int = 0) -> Optional[str]:

@@ -17,7 +17,9 @@ import ast
 import re
 from typing import Dict, Iterator, List, Optional, Set, Tuple, Type
 
-from ..index import LocalModule, ProjectIndex, Target, apply_decorators, summarize, wrapper_effect, wrapper_kind
+from ..index import (
+    LocalModule, ProjectIndex, Target, apply_decorators, is_async_generator, summarize, wrapper_effect, wrapper_kind,
+)
 from ..knowledge import coroutines as known
 from ..model import Fix
 from ..scopes import BindingKind, ScopeKind
@@ -129,7 +131,8 @@ class Resolver:
         """This file's own summary, which wins over the index's (the file may have changed, or be stdin)."""
         if self._local is None:
             ctx = self.ctx
-            self._local = LocalModule(ctx.module_name, ctx.path, summarize(ctx.module, ctx.module_name, ctx.is_package))
+            summary = summarize(ctx.module, ctx.module_name, ctx.is_package, ctx.source)
+            self._local = LocalModule(ctx.module_name, ctx.path, summary)
         return self._local
 
     # -- targets -----------------------------------------------------------------------
@@ -182,7 +185,8 @@ class Resolver:
                    is_method: bool = False) -> Target:
         """A def read from this file's tree (nested functions, classes inside functions)."""
         effects = [self.decorator_effect(d) for d in node.decorator_list]
-        is_coroutine = apply_decorators(isinstance(node, ast.AsyncFunctionDef), effects)
+        is_coroutine = isinstance(node, ast.AsyncFunctionDef) and not is_async_generator(node)
+        is_coroutine = apply_decorators(is_coroutine, effects)
         return Target(qualname, self.ctx.path, node.lineno, is_coroutine)
 
     def decorator_effect(self, decorator: ast.expr) -> Optional[str]:
@@ -333,7 +337,8 @@ class Resolver:
         if isinstance(expr, ast.Await):
             return self.awaited_type(expr.value, depth + 1)
         if isinstance(expr, ast.Call):
-            qualname = ctx.resolve(expr.func)
+            func = expr.func.value if isinstance(expr.func, ast.Subscript) else expr.func
+            qualname = ctx.resolve(func)
             if qualname is not None:
                 return known.canonical_type(qualname)
             target = self.callable_target(expr.func, depth + 1)
@@ -348,10 +353,16 @@ class Resolver:
             if isinstance(expr.value, ast.Name):
                 cls = ctx.enclosing_class_of_self(expr.value)
                 if cls is not None:
-                    return self._attribute_type(cls, expr.attr, depth)
+                    kind = self._attribute_type(cls, expr.attr, depth)
+                    if kind is None:
+                        kind = self._inherited_attribute_type(cls, expr.attr)
+                    return kind
             qualname = ctx.resolve(expr)
             if qualname is not None:
                 return self.index.instance_type(qualname, ctx.path, self.local)
+            owner = self.receiver_type(expr.value, depth + 1)
+            if owner is not None:
+                return known.canonical_type(self.index.attribute_type(owner, expr.attr, ctx.path, self.local))
             return None
         return None
 
@@ -398,9 +409,19 @@ class Resolver:
                 return None
             if entered in known.ASYNC_ENTER_RETURNS:
                 return known.ASYNC_ENTER_RETURNS[entered]
-            return ctx.infer_type(binding.node)
+            return self._entered_type(entered) or ctx.infer_type(binding.node)
         if kind is BindingKind.LOOP and value is not None and not binding.unpacked:
             return ctx.element_type(value)
+        return None
+
+    def _entered_type(self, entered: str) -> Optional[str]:
+        """``async with Client() as c``: what the project class's ``__aenter__``/``__enter__`` is annotated to return."""
+        for method in ("__aenter__", "__enter__"):
+            target = self.index.method(entered, method, self.ctx.path, self.local)
+            if target is not None and target.return_type:
+                if target.return_type in ("typing.Self", "typing_extensions.Self"):
+                    return entered
+                return known.canonical_type(target.return_type)
         return None
 
     def annotation_type(self, annotation: ast.expr) -> Optional[str]:
@@ -453,6 +474,16 @@ class Resolver:
         finally:
             ctx.scope = saved
         return types.pop() if len(types) == 1 else None
+
+    def _inherited_attribute_type(self, cls: ast.ClassDef, attr: str) -> Optional[str]:
+        """``self.hass`` declared on a base class in another module."""
+        if attr in self.ctx.class_info(cls).attributes:
+            return None
+        key = self._class_key(cls)
+        if key is not None:
+            qualname = f"{self.ctx.module_name}.{key}" if self.ctx.module_name else key
+            return known.canonical_type(self.index.attribute_type(qualname, attr, self.ctx.path, self.local))
+        return None
 
     def _parameter_type(self, cls: ast.ClassDef, name: ast.Name) -> Optional[str]:
         """``self.store = store`` where a method of the class has the parameter ``store: Store``."""
@@ -573,7 +604,8 @@ class UnawaitedChecker(Checker):
         if not isinstance(func, _FUNCTIONS) or ctx.scope.kind not in (ScopeKind.FUNCTION, ScopeKind.COROUTINE):
             return
         found = ctx.lookup(target.id)
-        if found is None or found[0] is not ctx.scope:
+        if found is None or found[0] is not ctx.scope or any(
+                b.kind in (BindingKind.GLOBAL, BindingKind.NONLOCAL) for b in found[1]):
             return
         is_task = self._is_task_call(value)
         wants_coroutine = "AL202" in ctx.enabled and ctx.in_coroutine
