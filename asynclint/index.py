@@ -641,7 +641,7 @@ class ProjectIndex:
             for path in sorted(self.modules):
                 module, is_package, summary = self.modules[path]
                 h.update(f"{path}\0{module}\0{is_package}\0".encode())
-                h.update(marshal.dumps(summary))
+                h.update(repr(summary).encode())  # marshal output depends on refcounts
             h.update(repr((sorted(self.keep_decorators), sorted(self.extra_coroutines), self.site_dirs)).encode())
             self._digest = h.hexdigest()[:20]
         return self._digest
