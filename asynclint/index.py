@@ -519,10 +519,14 @@ def _save_cache(path: str, files: Dict[str, tuple]) -> None:
         pass  # a read-only tree just runs uncached
 
 
-def site_package_dirs(explicit: Sequence[str], python: Optional[str], environ: Dict[str, str]) -> Tuple[str, ...]:
-    """Where third-party source is read from: explicit dirs, else the given interpreter's, else VIRTUAL_ENV's.
+def site_package_dirs(explicit: Sequence[str], python: Optional[str], environ: Dict[str, str],
+                      root: str = "") -> Tuple[str, ...]:
+    """Where third-party source is read from: explicit dirs, else the given interpreter's, else a
+    ``.venv``/``venv`` (with a ``pyvenv.cfg``) in the project root, else the active virtualenv
+    (``VIRTUAL_ENV``).
 
-    Never asynclint's own environment (under pre-commit or pipx it is not the user's).
+    Never asynclint's own environment: under pre-commit ``VIRTUAL_ENV`` is the hook's
+    environment, under pipx it is asynclint's; neither is the user's.
     """
     if explicit:
         return tuple(os.path.abspath(d) for d in explicit if os.path.isdir(d))
@@ -530,8 +534,14 @@ def site_package_dirs(explicit: Sequence[str], python: Optional[str], environ: D
     if python:
         bindir = os.path.dirname(os.path.abspath(python))
         prefix = os.path.dirname(bindir)
-    elif environ.get("VIRTUAL_ENV"):
-        prefix = environ["VIRTUAL_ENV"]
+    if prefix is None and root:
+        for name in (".venv", "venv"):
+            if os.path.isfile(os.path.join(root, name, "pyvenv.cfg")):
+                prefix = os.path.join(root, name)
+                break
+    active = environ.get("VIRTUAL_ENV")
+    if prefix is None and active and os.path.realpath(active) != os.path.realpath(sys.prefix):
+        prefix = active
     if not prefix:
         return ()
     found = sorted(glob.glob(os.path.join(prefix, "lib", "python3*", "site-packages")))
@@ -630,7 +640,7 @@ class ProjectIndex:
             _save_cache(cache_path, new)
         modules = {path: (e[3], e[4], e[5]) for path, e in new.items()}
         site = site_package_dirs(getattr(settings, "site_packages", ()), getattr(settings, "python_executable", None),
-                                 dict(os.environ))
+                                 dict(os.environ), root)
         return cls(root, modules, getattr(settings, "extend_async_decorators", ()),
                    getattr(settings, "extend_coroutine_functions", ()), site)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import os
 import pickle
+import sys
 import textwrap
 from pathlib import Path
 from typing import Dict
@@ -233,4 +234,6 @@ def test_site_packages_read_as_source(project: Path, tmp_path_factory: pytest.Te
     venv = site.parent.parent.parent
     assert site_package_dirs((), None, {"VIRTUAL_ENV": str(venv)}) == (str(site),)
     assert site_package_dirs((), str(venv / "bin" / "python"), {}) == (str(site),)
-    assert site_package_dirs((), None, {}) == ()  # never asynclint's own environment
+    assert site_package_dirs((), None, {}) == ()
+    # never asynclint's own environment (pre-commit sets VIRTUAL_ENV to the hook's)
+    assert site_package_dirs((), None, {"VIRTUAL_ENV": sys.prefix}) == ()
