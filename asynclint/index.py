@@ -626,16 +626,7 @@ class ProjectIndex:
             cache_path = _cache_path(os.path.abspath(directory), root)
         old = _load_cache(cache_path) if cache_path else {}
         files = discover(root, DEFAULT_EXCLUDE, getattr(settings, "index_exclude", ()))
-        new: Dict[str, tuple] = {}
-        changed = len(old) != len(files)
-        for path in files:
-            entry = update_entry(path, old.get(path), module_name_for)
-            if entry is None:
-                changed = True
-                continue
-            if entry is not old.get(path):
-                changed = True
-            new[path] = entry
+        new, changed = _refresh(files, old, module_name_for)
         if changed and cache_path:
             _save_cache(cache_path, new)
         modules = {path: (e[3], e[4], e[5]) for path, e in new.items()}
@@ -931,7 +922,65 @@ def apply_decorators(is_async: bool, effects: Sequence[Optional[str]]) -> bool:
     return state
 
 
-def update_entry(path: str, old: Optional[tuple], module_name_for: Any) -> Optional[tuple]:
+PARALLEL_MIN = 400  # stale files before the cold build is spread over processes
+_BATCH = 64
+
+
+def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any) -> Tuple[Dict[str, tuple], bool]:
+    """Cache entries for ``files``: unchanged ones as they were, stale ones summarised again."""
+    new: Dict[str, tuple] = {}
+    stale: List[str] = []
+    for path in files:
+        entry = old.get(path)
+        if entry is not None:
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            if entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns and \
+                    (entry[3], entry[4]) == module_name_for(path):
+                new[path] = entry
+                continue
+        stale.append(path)
+    changed = len(new) != len(old) or bool(stale)
+    fresh = _summarise_parallel(stale, old) if len(stale) >= PARALLEL_MIN else None
+    if fresh is None:
+        fresh = [update_entry(path, old.get(path), module_name_for) for path in stale]
+    for path, entry in zip(stale, fresh):
+        if entry is not None:
+            if entry[5] is None:  # same content as before: the old summary stands
+                entry = entry[:5] + (old[path][5],)
+            new[path] = entry
+    return {path: new[path] for path in files if path in new}, changed
+
+
+def _summarise_parallel(paths: List[str], old: Dict[str, tuple]) -> Optional[List[Optional[tuple]]]:
+    """The cold build on several processes (parsing dominates); None when that is not possible here."""
+    import multiprocessing  # noqa: PLC0415 - only cold builds of big projects pay for it
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    jobs = min(os.cpu_count() or 1, 8)
+    if jobs < 2 or multiprocessing.current_process().daemon or multiprocessing.parent_process() is not None:
+        return None  # inside a worker (ours or a pool's): build serially, never spawn in turn
+    batches = []
+    for i in range(0, len(paths), _BATCH):
+        chunk = paths[i:i + _BATCH]
+        batches.append([(p, old[p][:5] + (None,) if p in old else None) for p in chunk])
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(_summarise_batch, batches))
+    except Exception:  # noqa: BLE001 - no processes here (sandbox, limits): build serially
+        return None
+    return [entry for batch in results for entry in batch]
+
+
+def _summarise_batch(batch: List[Tuple[str, Optional[tuple]]]) -> List[Optional[tuple]]:
+    from .engine import module_name_for  # noqa: PLC0415
+
+    return [update_entry(path, old, module_name_for, keep_summary=False) for path, old in batch]
+
+
+def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_summary: bool = True) -> Optional[tuple]:
     """The cache entry for one file: the old one when size and mtime (or the content hash) match."""
     try:
         stat = os.stat(path)
@@ -948,7 +997,7 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any) -> Optio
         return None
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if old is not None and old[2] == digest and old[3] == module and old[4] == is_package:
-        return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, old[5])
+        return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, old[5] if keep_summary else None)
     return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, summarize_source(data, module, is_package))
 
 
