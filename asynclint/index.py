@@ -34,7 +34,7 @@ from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Seq
 from .knowledge import coroutines as known
 from .scopes import absolute_module
 
-INDEX_VERSION = 5
+INDEX_VERSION = 6
 CACHE_DIR_NAME = ".asynclint_cache"
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -491,8 +491,8 @@ def _load_cache(path: str) -> Dict[str, tuple]:
         return {}
     out = {}
     for path_key, entry in data["files"].items():
-        if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 6 \
-                and isinstance(entry[5], dict):
+        if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 7 \
+                and isinstance(entry[5], bytes) and isinstance(entry[6], tuple):
             out[path_key] = entry
     return out
 
@@ -582,7 +582,9 @@ class ProjectIndex:
                  keep_decorators: Sequence[str] = (), extra_coroutines: Sequence[str] = (),
                  site_dirs: Sequence[str] = ()) -> None:
         self.root = root
-        self.modules = modules  # path -> (module name, is package, summary)
+        # path -> (module name, is package, summary as marshal bytes, trigger names); summaries
+        # are decoded on first use, so a worker pays only for the modules its files reach
+        self.modules = modules
         self.keep_decorators = frozenset(keep_decorators)
         self.extra_coroutines = frozenset(extra_coroutines)
         self.site_dirs = tuple(site_dirs)
@@ -593,6 +595,7 @@ class ProjectIndex:
         self._triggers: Optional[FrozenSet[bytes]] = None
         self._digest: Optional[str] = None
         self._site: Dict[str, Optional[Tuple[str, Summary]]] = {}
+        self._decoded: Dict[str, Summary] = {}
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
@@ -629,7 +632,7 @@ class ProjectIndex:
         new, changed = _refresh(files, old, module_name_for)
         if changed and cache_path:
             _save_cache(cache_path, new)
-        modules = {path: (e[3], e[4], e[5]) for path, e in new.items()}
+        modules = {path: (e[3], e[4], e[5], e[6]) for path, e in new.items()}
         site = site_package_dirs(getattr(settings, "site_packages", ()), getattr(settings, "python_executable", None),
                                  dict(os.environ), root)
         return cls(root, modules, getattr(settings, "extend_async_decorators", ()),
@@ -640,9 +643,9 @@ class ProjectIndex:
         if self._digest is None:
             h = hashlib.sha256()
             for path in sorted(self.modules):
-                module, is_package, summary = self.modules[path]
+                module, is_package, blob, _ = self.modules[path]
                 h.update(f"{path}\0{module}\0{is_package}\0".encode())
-                h.update(repr(summary).encode())  # marshal output depends on refcounts
+                h.update(blob)
             h.update(repr((sorted(self.keep_decorators), sorted(self.extra_coroutines), self.site_dirs)).encode())
             self._digest = h.hexdigest()[:20]
         return self._digest
@@ -651,17 +654,8 @@ class ProjectIndex:
         """Names a file must contain to call a coroutine function this index knows (for sound triage)."""
         if self._triggers is None:
             names: Set[str] = {q.rsplit(".", 1)[-1] for q in self.extra_coroutines}
-            for _, _, summary in self.modules.values():
-                for name, func in summary["f"].items():
-                    if func[0] or func[2]:
-                        names.add(name)
-                for cls in summary["c"].values():
-                    for name, func in cls[2].items():
-                        if func[0] or func[2]:
-                            names.add(name)
-                for name, target in summary["i"].items():
-                    if name != target.rsplit(".", 1)[-1]:
-                        names.add(name)
+            for entry in self.modules.values():
+                names.update(entry[3])
             self._triggers = known.trigger_names() | frozenset(n.encode() for n in names)
         return self._triggers
 
@@ -669,7 +663,7 @@ class ProjectIndex:
     def _names(self) -> Dict[str, Tuple[str, ...]]:
         if self._by_name is None:
             table: Dict[str, List[str]] = {}
-            for path, (module, _, _) in self.modules.items():
+            for path, (module, _, _, _) in self.modules.items():
                 if module:
                     table.setdefault(module, []).append(path)
             self._by_name = {k: tuple(sorted(v)) for k, v in table.items()}
@@ -681,10 +675,21 @@ class ProjectIndex:
         paths = self._names().get(name)
         if paths:
             path = paths[0] if len(paths) == 1 or not near else _nearest(paths, near)
-            return path, self.modules[path][2]
+            return path, self.summary(path)
         if self.site_dirs:
             return self._site_module(name)
         return None
+
+    def summary(self, path: str) -> Summary:
+        """The summary of an indexed file, decoded on first use."""
+        found = self._decoded.get(path)
+        if found is None:
+            try:
+                found = marshal.loads(self.modules[path][2])
+            except Exception:  # noqa: BLE001 - a damaged entry contributes nothing
+                found = empty_summary()
+            self._decoded[path] = found
+        return found
 
     def _site_module(self, name: str) -> Optional[Tuple[str, Summary]]:
         """A third-party module read as source from site-packages (never imported), memoised."""
@@ -949,7 +954,7 @@ def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any) 
     for path, entry in zip(stale, fresh):
         if entry is not None:
             if entry[5] is None:  # same content as before: the old summary stands
-                entry = entry[:5] + (old[path][5],)
+                entry = entry[:5] + old[path][5:]
             new[path] = entry
     return {path: new[path] for path in files if path in new}, changed
 
@@ -965,7 +970,7 @@ def _summarise_parallel(paths: List[str], old: Dict[str, tuple]) -> Optional[Lis
     batches = []
     for i in range(0, len(paths), _BATCH):
         chunk = paths[i:i + _BATCH]
-        batches.append([(p, old[p][:5] + (None,) if p in old else None) for p in chunk])
+        batches.append([(p, old[p][:5] + (None, None) if p in old else None) for p in chunk])
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = list(pool.map(_summarise_batch, batches))
@@ -997,8 +1002,29 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
         return None
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if old is not None and old[2] == digest and old[3] == module and old[4] == is_package:
-        return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, old[5] if keep_summary else None)
-    return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, summarize_source(data, module, is_package))
+        rest = old[5:] if keep_summary else (None, None)
+        return (stat.st_size, stat.st_mtime_ns, digest, module, is_package) + rest
+    summary = summarize_source(data, module, is_package)
+    # marshal version 2 has no back-references, so equal summaries give equal bytes (the digest relies on it)
+    return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),
+            summary_triggers(summary))
+
+
+def summary_triggers(summary: Summary) -> Tuple[str, ...]:
+    """Names through which a call may reach a coroutine function of this module (for sound triage):
+    async and decorated defs and methods, and names imported or aliased under another name."""
+    names: Set[str] = set()
+    for name, func in summary["f"].items():
+        if func[0] or func[2]:
+            names.add(name)
+    for cls in summary["c"].values():
+        for name, func in cls[2].items():
+            if func[0] or func[2]:
+                names.add(name)
+    for name, target in summary["i"].items():
+        if name != target.rsplit(".", 1)[-1]:
+            names.add(name)
+    return tuple(sorted(names))
 
 
 def _nearest(paths: Sequence[str], near: str) -> str:
