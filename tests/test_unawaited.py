@@ -170,3 +170,35 @@ def test_noqa_silences(tmp_path: Path) -> None:
 def test_only_selected_codes_report(tmp_path: Path) -> None:
     findings = lint_text(FIX_SOURCE, tmp_path, select=("AL203",))
     assert {f.code for f in findings} == {"AL203"}
+
+
+def test_self_referencing_names_terminate(tmp_path: Path) -> None:
+    """``node = node.next()`` and friends: resolution must stop, not recurse until AL001."""
+    source = textwrap.dedent("""\
+        import asyncio
+
+
+        class Node:
+            async def go(self):
+                pass
+
+            def next(self):
+                return self
+
+
+        async def walk(node, other):
+            node = node.next()
+            node = node.next().next()
+            other = node or other.next()
+            node.go()
+            other.go()
+            a = b = a.go() if False else None
+            b.go()
+
+
+        async def fork(loop):
+            loop = loop or asyncio.get_running_loop()
+            loop = loop.create_task(loop)
+        """)
+    codes = [f.code for f in lint_text(source, tmp_path)]
+    assert "AL001" not in codes and "AL003" not in codes

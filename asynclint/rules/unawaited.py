@@ -116,6 +116,7 @@ _RAISES_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesR
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_MAX_DEPTH = 12  # resolution steps through names, calls, attributes and decorators
 
 
 class Resolver:
@@ -127,7 +128,8 @@ class Resolver:
         self.index: ProjectIndex = index if isinstance(index, ProjectIndex) else ProjectIndex.empty(ctx.settings)
         self._local: Optional[LocalModule] = None
         self._class_keys: Optional[Dict[int, str]] = None
-        self._unpacked: Dict[int, str] = {}
+        self._unpacked: Dict[int, int] = {}
+        self._resolving: Set[int] = set()
 
     @property
     def local(self) -> LocalModule:
@@ -150,18 +152,18 @@ class Resolver:
         return target if target is not None and target.is_coroutine else None
 
     def callable_target(self, func: ast.expr, depth: int = 0) -> Optional[Target]:
-        if depth > 4:
+        if depth > _MAX_DEPTH:
             return None
         if isinstance(func, ast.Name):
-            return self._name_target(func)
+            return self._name_target(func, depth + 1)
         if isinstance(func, ast.Attribute):
-            return self._attribute_target(func)
+            return self._attribute_target(func, depth + 1)
         return None
 
     def _qualified(self, qualname: str) -> Optional[Target]:
         return self.index.function(qualname, self.ctx.path, self.local)
 
-    def _name_target(self, name: ast.Name) -> Optional[Target]:
+    def _name_target(self, name: ast.Name, depth: int) -> Optional[Target]:
         ctx = self.ctx
         found = ctx.lookup(name.id)
         if found is None:
@@ -179,21 +181,22 @@ class Resolver:
             node = bindings[-1].node
             if len({isinstance(b.node, ast.AsyncFunctionDef) for b in bindings}) != 1:
                 return None
-            return self._local_def(node, name.id)  # type: ignore[arg-type]
+            return self._local_def(node, name.id, depth + 1)  # type: ignore[arg-type]
         if kinds == {BindingKind.IMPORT} and bindings[0].qualname:
             return self._qualified(bindings[0].qualname)
         return None
 
-    def _local_def(self, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str,
-                   is_method: bool = False) -> Target:
+    def _local_def(self, node: ast.FunctionDef | ast.AsyncFunctionDef, qualname: str, depth: int) -> Target:
         """A def read from this file's tree (nested functions, classes inside functions)."""
-        effects = [self.decorator_effect(d) for d in node.decorator_list]
+        effects = [self.decorator_effect(d, depth + 1) for d in node.decorator_list]
         is_coroutine = isinstance(node, ast.AsyncFunctionDef) and not is_async_generator(node)
         is_coroutine = apply_decorators(is_coroutine, effects)
         return Target(qualname, self.ctx.path, node.lineno, is_coroutine)
 
-    def decorator_effect(self, decorator: ast.expr) -> Optional[str]:
+    def decorator_effect(self, decorator: ast.expr, depth: int = 0) -> Optional[str]:
         """"keep", "sync", "async" or None for a decorator expression in this file."""
+        if depth > _MAX_DEPTH:
+            return None
         called = isinstance(decorator, ast.Call)
         expr = decorator.func if isinstance(decorator, ast.Call) else decorator
         qualname = self.ctx.resolve(expr)
@@ -206,29 +209,27 @@ class Resolver:
             if found is not None and found[0] is not self.ctx.module_scope:
                 bindings = found[1]
                 if len(bindings) == 1 and bindings[0].kind is BindingKind.FUNCTION:
-                    return wrapper_effect(wrapper_kind(bindings[0].node, False, self._keeps), called)
+                    keeps = lambda d: self.decorator_effect(d, depth + 1) == "keep"  # noqa: E731
+                    return wrapper_effect(wrapper_kind(bindings[0].node, False, keeps), called)
         if isinstance(expr, ast.Attribute):
-            receiver = self.receiver_type(expr.value)
+            receiver = self.receiver_type(expr.value, depth + 1)
             if receiver is not None:
                 routes = known.ROUTE_DECORATORS.get(known.canonical_type(receiver) or "")
                 if routes and expr.attr in routes:
                     return "keep"
         return None
 
-    def _keeps(self, decorator: ast.expr) -> bool:
-        return self.decorator_effect(decorator) == "keep"
-
-    def _attribute_target(self, attr: ast.Attribute) -> Optional[Target]:
+    def _attribute_target(self, attr: ast.Attribute, depth: int) -> Optional[Target]:
         ctx = self.ctx
         value = attr.value
         cls = self.class_of_receiver(value)
         if cls is not None:
-            return self.class_method(cls, attr.attr)
+            return self.class_method(cls, attr.attr, depth + 1)
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "super" \
                 and ctx.resolve(value.func) == "builtins.super":
             enclosing = self._enclosing_method_class()
             if enclosing is not None:
-                return self._base_method(enclosing, attr.attr)
+                return self._base_method(enclosing, attr.attr, depth + 1)
             return None
         qualname = ctx.resolve(attr)
         if qualname is not None:
@@ -238,7 +239,7 @@ class Resolver:
             base = ctx.resolve(value)
             if base is not None and self.index.is_class(base, ctx.path, self.local):
                 return None
-        receiver = self.receiver_type(value)
+        receiver = self.receiver_type(value, depth + 1)
         if receiver is not None:
             return self.index.method(receiver, attr.attr, ctx.path, self.local)
         return None
@@ -304,11 +305,11 @@ class Resolver:
         if key is not None:
             qualname = f"{self.ctx.module_name}.{key}" if self.ctx.module_name else key
             return self.index.method(qualname, name, self.ctx.path, self.local)
-        if depth > 8:
+        if depth > _MAX_DEPTH:
             return None
         for stmt in cls.body:
             if isinstance(stmt, _FUNCTIONS) and stmt.name == name:
-                return self._local_def(stmt, f"{cls.name}.{name}", is_method=True)
+                return self._local_def(stmt, f"{cls.name}.{name}", depth + 1)
         return self._base_method(cls, name, depth)
 
     def _base_method(self, cls: ast.ClassDef, name: str, depth: int = 0) -> Optional[Target]:
@@ -334,7 +335,7 @@ class Resolver:
     # -- receiver types ---------------------------------------------------------------------
     def receiver_type(self, expr: ast.expr, depth: int = 0) -> Optional[str]:
         """The class of a value, from constructors, factories, annotations, ``await`` and ``async with``."""
-        if depth > 6:
+        if depth > _MAX_DEPTH:
             return None
         ctx = self.ctx
         if isinstance(expr, ast.Await):
@@ -386,11 +387,18 @@ class Resolver:
         if found is None:
             return None
         scope, bindings = found
-        types: Set[Optional[str]] = set()
-        for binding in bindings:
-            types.add(self._binding_type(binding, scope is ctx.module_scope, depth + 1))
-            if len(types) > 1:
-                return None
+        key = id(bindings)
+        if key in self._resolving:
+            return None  # ``x = x.next()``: the name's type depends on itself
+        self._resolving.add(key)
+        try:
+            types: Set[Optional[str]] = set()
+            for binding in bindings:
+                types.add(self._binding_type(binding, scope is ctx.module_scope, depth + 1))
+                if len(types) > 1:
+                    return None
+        finally:
+            self._resolving.discard(key)
         kind = types.pop() if types else None
         return known.canonical_type(kind)
 
