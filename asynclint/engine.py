@@ -13,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import List, Optional, Sequence, Tuple
@@ -179,7 +180,10 @@ def _async_lines(data: bytes) -> List[int]:
 
 def _parse(text: str, path: str, settings: Settings, result: FileResult) -> Optional[ast.Module]:
     try:
-        return ast.parse(text, filename=path)
+        with warnings.catch_warnings():
+            # The linted file's SyntaxWarnings (invalid escapes...) are not ours to print.
+            warnings.simplefilter("ignore")
+            return ast.parse(text, filename=path)
     except SyntaxError as error:
         message = error.msg or "invalid syntax"
         if "null bytes" in message:
