@@ -105,10 +105,12 @@ def run_flake8(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[st
 
 def rows(done: subprocess.CompletedProcess[str]) -> Dict[str, List[Row]]:
     """flake8's ``FORMAT`` output, per path, AL codes only."""
-    assert "Traceback" not in done.stderr, done.stderr
+    assert done.returncode in (0, 1) and "Traceback" not in done.stderr, done.stdout + done.stderr
     out: Dict[str, List[Row]] = defaultdict(list)
     for line in done.stdout.splitlines():
-        path, row, col, code, text = line.split("\t", 4)
+        fields = line.split("\t", 4)
+        assert len(fields) == 5, f"not a finding line: {line!r}\n{done.stdout}{done.stderr}"
+        path, row, col, code, text = fields
         if code.startswith("AL"):
             out[os.path.normpath(path)].append((int(row), int(col), code, text))
     return out
@@ -311,8 +313,8 @@ def test_asynclint_options(flake8_ready: None, tmp_path: Path, where: str) -> No
     """``extend-blocking-calls`` from a flake8 flag, any flake8 config file, or [tool.asynclint]."""
     write(tmp_path, {"nap.py": NAP})
     args = ["--select", "AL", FORMAT, "nap.py"]
-    assert not al_lines(run_flake8(args, tmp_path))  # not blocking until configured
     if where == "flag":
+        assert not al_lines(run_flake8(args, tmp_path))  # not blocking until configured
         args.insert(0, "--asynclint-extend-blocking-calls=mylib.nap:AL101")
     elif where == "pyproject":
         write(tmp_path, {"pyproject.toml": '[tool.asynclint.extend-blocking-calls]\n"mylib.nap" = { code = "AL101" }\n'})
@@ -409,6 +411,18 @@ def test_deep_tree_matches_cli(monkeypatch: pytest.MonkeyPatch) -> None:
                 for f in lint_source(text.encode(), "deep.py", settings).findings]
     found = _run_plugin(text, "deep.py", PluginState(settings, any_rule=True), monkeypatch)
     assert found == expected and expected
+
+
+def test_plugin_never_needs_libcst(monkeypatch: pytest.MonkeyPatch) -> None:
+    """flake8 has parsed the file: libcst (whose native crashes would kill flake8) is never reached."""
+    monkeypatch.setitem(sys.modules, "libcst", None)  # importing it now fails
+
+    def boom(*args: object) -> bool:
+        raise AssertionError("libcst consulted inside flake8")
+
+    monkeypatch.setattr("asynclint.engine._accepted_by_libcst", boom)
+    found = _run_plugin(BAD, "bad.py", PluginState(default_settings(), any_rule=True), monkeypatch)
+    assert [t[2].split()[0] for t in found] == ["AL101"]
 
 
 def test_no_rule_selected_means_no_work(monkeypatch: pytest.MonkeyPatch) -> None:
