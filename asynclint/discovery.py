@@ -41,7 +41,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, List, Optional, Pattern, Sequence, Set, Tuple
+from typing import Dict, List, NamedTuple, Optional, Pattern, Sequence, Set, Tuple
 
 from .settings import DEFAULT_EXCLUDE
 
@@ -176,34 +176,23 @@ def glob_to_regex(pattern: str) -> str:
 # ------------------------------------------------------------------------ gitignore
 
 
-@dataclass(frozen=True)
-class _IgnoreFile:
-    """One ignore file's patterns, compiled into one regex per entry kind.
+class IgnorePattern(NamedTuple):
+    """One parsed ``.gitignore`` line."""
 
-    Alternatives are in reverse file order, so the first alternative that matches
-    is git's "last matching pattern"; ``m.lastindex`` says which one it was.
-    """
+    body: str  # regex for the entry's name (unanchored) or its path relative to the file's directory
+    negated: bool
+    dir_only: bool
+    anchored: bool
+    literal: Optional[str]  # the plain name, for an unanchored pattern without glob characters
 
-    base: str  # absolute posix directory the patterns are relative to, ending with "/"
-    file_re: Optional[Pattern[str]]
-    file_negated: Tuple[bool, ...]
-    dir_re: Optional[Pattern[str]]
-    dir_negated: Tuple[bool, ...]
-
-    def match(self, abs_path: str, is_dir: bool) -> Optional[bool]:
-        """True: ignored, False: re-included by ``!``, None: no pattern here matches."""
-        regex = self.dir_re if is_dir else self.file_re
-        if regex is None or not abs_path.startswith(self.base):
-            return None
-        m = regex.fullmatch(abs_path, len(self.base))
-        if m is None:
-            return None
-        negated = self.dir_negated if is_dir else self.file_negated
-        return not negated[(m.lastindex or 1) - 1]
+    @property
+    def regex(self) -> str:
+        """The regex against the path relative to the ignore file's directory."""
+        return self.body if self.anchored else "(?:.*/)?" + self.body
 
 
-def parse_gitignore_line(line: str) -> Optional[Tuple[str, bool, bool]]:
-    """One line of a ``.gitignore`` as ``(regex, negated, dir_only)``, or None for blanks/comments."""
+def parse_gitignore_line(line: str) -> Optional[IgnorePattern]:
+    """One line of a ``.gitignore``, or None for blanks and comments."""
     line = line.rstrip("\r\n")
     if not line or line.startswith("#"):
         return None
@@ -222,8 +211,79 @@ def parse_gitignore_line(line: str) -> Optional[Tuple[str, bool, bool]]:
     anchored = "/" in line
     if line.startswith("/"):
         line = line[1:]
-    body = glob_to_regex(line)
-    return (body if anchored else "(?:.*/)?" + body), negated, dir_only
+    literal = None if anchored or any(c in line for c in "*?[\\") else line
+    return IgnorePattern(glob_to_regex(line), negated, dir_only, anchored, literal)
+
+
+@dataclass(frozen=True)
+class _IgnoreKind:
+    """The patterns of one ignore file that apply to one kind of entry (files, or directories).
+
+    Plain names are a dict lookup, name globs one regex over the entry's name, anchored
+    patterns one regex over its relative path: matching a name against a hundred
+    ``(?:.*/)?``-prefixed alternatives would cost a hundred backtracking scans.
+    Alternatives are in reverse file order, so the first one that matches is git's
+    "last matching pattern"; the highest line index over the three lookups wins.
+    """
+
+    literals: Dict[str, int]
+    name_re: Optional[Pattern[str]]
+    name_index: Tuple[int, ...]
+    path_re: Optional[Pattern[str]]
+    path_index: Tuple[int, ...]
+
+    @classmethod
+    def build(cls, patterns: Sequence[Tuple[int, IgnorePattern]]) -> "_IgnoreKind":
+        literals: Dict[str, int] = {}
+        names: List[Tuple[int, str]] = []
+        paths: List[Tuple[int, str]] = []
+        for index, pattern in patterns:
+            if pattern.literal is not None:
+                literals[pattern.literal] = index  # later lines overwrite: last match wins
+            elif pattern.anchored:
+                paths.append((index, pattern.body))
+            else:
+                names.append((index, pattern.body))
+
+        def alternation(entries: List[Tuple[int, str]]) -> Tuple[Optional[Pattern[str]], Tuple[int, ...]]:
+            if not entries:
+                return None, ()
+            entries = entries[::-1]
+            return re.compile("|".join(f"({body})" for _, body in entries), re.DOTALL), tuple(i for i, _ in entries)
+
+        name_re, name_index = alternation(names)
+        path_re, path_index = alternation(paths)
+        return cls(literals, name_re, name_index, path_re, path_index)
+
+    def best(self, name: str, abs_path: str, start: int) -> int:
+        """Index of the last line matching this entry, or -1."""
+        best = self.literals.get(name, -1)
+        if self.name_re is not None:
+            m = self.name_re.fullmatch(name)
+            if m is not None:
+                best = max(best, self.name_index[(m.lastindex or 1) - 1])
+        if self.path_re is not None:
+            m = self.path_re.fullmatch(abs_path, start)
+            if m is not None:
+                best = max(best, self.path_index[(m.lastindex or 1) - 1])
+        return best
+
+
+@dataclass(frozen=True)
+class _IgnoreFile:
+    """One ignore file, compiled once: ``match`` runs for every entry below its directory."""
+
+    base: str  # absolute posix directory the patterns are relative to, ending with "/"
+    negated: Tuple[bool, ...]  # by line index
+    files: _IgnoreKind
+    dirs: _IgnoreKind
+
+    def match(self, name: str, abs_path: str, is_dir: bool) -> Optional[bool]:
+        """True: ignored, False: re-included by ``!``, None: no pattern here matches."""
+        if not abs_path.startswith(self.base):
+            return None
+        index = (self.dirs if is_dir else self.files).best(name, abs_path, len(self.base))
+        return None if index < 0 else not self.negated[index]
 
 
 def compile_ignore_file(base: str, text: str) -> Optional[_IgnoreFile]:
@@ -231,23 +291,19 @@ def compile_ignore_file(base: str, text: str) -> Optional[_IgnoreFile]:
     parsed = [p for p in map(parse_gitignore_line, text.splitlines()) if p is not None]
     if not parsed:
         return None
-    parsed.reverse()
-
-    def build(entries: List[Tuple[str, bool, bool]]) -> Tuple[Optional[Pattern[str]], Tuple[bool, ...]]:
-        if not entries:
-            return None, ()
-        regex = re.compile("|".join(f"({r})" for r, _, _ in entries), re.DOTALL)
-        return regex, tuple(neg for _, neg, _ in entries)
-
-    file_re, file_neg = build([p for p in parsed if not p[2]])
-    dir_re, dir_neg = build(parsed)
+    indexed = list(enumerate(parsed))
     prefix = base if base.endswith("/") else base + "/"
-    return _IgnoreFile(prefix, file_re, file_neg, dir_re, dir_neg)
+    return _IgnoreFile(
+        base=prefix,
+        negated=tuple(p.negated for p in parsed),
+        files=_IgnoreKind.build([(i, p) for i, p in indexed if not p.dir_only]),
+        dirs=_IgnoreKind.build(indexed),
+    )
 
 
-def _is_ignored(stack: Tuple[_IgnoreFile, ...], abs_path: str, is_dir: bool) -> bool:
+def _is_ignored(stack: Tuple[_IgnoreFile, ...], name: str, abs_path: str, is_dir: bool) -> bool:
     for ignore in reversed(stack):  # deepest first: its verdict overrides shallower files
-        verdict = ignore.match(abs_path, is_dir)
+        verdict = ignore.match(name, abs_path, is_dir)
         if verdict is not None:
             return verdict
     return False
@@ -481,7 +537,7 @@ class _Run:
                     continue
                 if is_dir:
                     if self.excluder.excluded(name, abs_path, True) or (
-                            ignores and _is_ignored(ignores, abs_path, True)):
+                            ignores and _is_ignored(ignores, name, abs_path, True)):
                         continue
                     try:
                         dst = entry.stat(follow_symlinks=False)
@@ -497,7 +553,7 @@ class _Run:
                 if os.path.splitext(name)[1] not in PYTHON_SUFFIXES:
                     continue
                 if self.excluder.excluded(name, abs_path, False) or (
-                        ignores and _is_ignored(ignores, abs_path, False)):
+                        ignores and _is_ignored(ignores, name, abs_path, False)):
                     continue
                 if is_link:
                     self._walked_symlink(entry.path, prefix + name, real_root)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -415,7 +416,8 @@ GITIGNORE_CASES = [
     ("*.py", "a/b.py", False, True), ("a/*.py", "a/b/c.py", False, False), ("a/*.py", "a/c.py", False, True),
     ("**/foo", "foo", False, True), ("**/foo", "x/y/foo", False, True),
     ("a/**/b", "a/b", False, True), ("a/**/b", "a/x/y/b", False, True), ("a/**/b", "ab", False, False),
-    ("a/**", "a/x", False, True), ("a/**", "a", True, False), ("a**b", "axxb", False, True), ("a**b", "a/b", False, False),
+    ("a/**", "a/x", False, True), ("a/**", "a", True, False),
+    ("a**b", "axxb", False, True), ("a**b", "a/b", False, False),
     ("?.py", "x.py", False, True), ("?.py", "/.py", False, False),
     ("[a-c].py", "b.py", False, True), ("[a-c].py", "d.py", False, False), ("[!a-c].py", "d.py", False, True),
     ("[^a].py", "a.py", False, False), ("[[:digit:]]x", "7x", False, True), ("[]]x", "]x", False, True),
@@ -428,9 +430,8 @@ GITIGNORE_CASES = [
 def test_gitignore_pattern_table(pattern: str, path: str, is_dir: bool, matches: bool) -> None:
     parsed = parse_gitignore_line(pattern)
     assert parsed is not None
-    regex, negated, dir_only = parsed
-    hit = bool(re.fullmatch(regex, path, re.DOTALL)) and (is_dir or not dir_only)
-    assert hit is matches and not negated
+    hit = bool(re.fullmatch(parsed.regex, path, re.DOTALL)) and (is_dir or not parsed.dir_only)
+    assert hit is matches and not parsed.negated
 
 
 def test_glob_to_regex_components() -> None:
@@ -493,3 +494,41 @@ def test_default_exclude_comes_from_settings() -> None:
     assert DiscoveryOptions().exclude == DEFAULT_EXCLUDE
     assert {".git", ".venv", "venv", "__pycache__", "build", "dist", "node_modules", "site-packages"} <= set(
         DEFAULT_EXCLUDE)
+
+
+PIECES = ["a", "b", "*", "?", "**", "[ab]", "[!a]", "x*", "*.py", "sub", "deep", "d?ep", "[a-c]*"]
+TREE = ["a.py", "b.py", "ab.py", "x1.py", "sub/a.py", "sub/b.py", "sub/deep/a.py", "sub/deep/x.py",
+        "deep/a.py", "deep/sub/b.py", "a/b.py", "a/sub/a.py", "b/deep/c.py", "x/x.py", "c.pyi"]
+
+
+def random_gitignore(rng: random.Random) -> str:
+    lines = []
+    for _ in range(rng.randint(1, 6)):
+        parts = [rng.choice(PIECES) for _ in range(rng.randint(1, 3))]
+        line = "/".join(parts)
+        if rng.random() < 0.2:
+            line = "/" + line
+        if rng.random() < 0.2:
+            line += "/"
+        if rng.random() < 0.25:
+            line = "!" + line
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="needs git")
+@pytest.mark.parametrize("seed", range(30))
+def test_random_gitignores_agree_with_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> None:
+    rng = random.Random(seed)
+    monkeypatch.chdir(tmp_path)
+    env = dict(os.environ, GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull, HOME=str(tmp_path))
+    subprocess.run(["git", "init", "-q", "."], cwd=tmp_path, check=True, env=env)
+    make(tmp_path, TREE)
+    root_rules = random_gitignore(rng)
+    sub_rules = random_gitignore(rng)
+    write(tmp_path / ".gitignore", root_rules)
+    write(tmp_path / "sub" / ".gitignore", sub_rules)
+    listed = subprocess.run(["git", "ls-files", "--others", "--exclude-standard", "-z"], cwd=tmp_path,
+                            check=True, env=env, capture_output=True).stdout.decode("utf-8").split("\0")
+    expected = sorted(p for p in listed if p.endswith((".py", ".pyi")))
+    assert files_of(exclude=()) == expected, (root_rules, sub_rules)
