@@ -41,7 +41,8 @@ import re
 import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, List, NamedTuple, Optional, Pattern, Sequence, Set, Tuple
+from re import Pattern
+from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from .settings import DEFAULT_EXCLUDE
 
