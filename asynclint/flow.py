@@ -36,6 +36,10 @@ _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 Resolver = Callable[[ast.expr], Optional[str]]
+CallTest = Callable[[ast.Call], bool]
+NO_RETURN_TYPES = frozenset({
+    "typing.NoReturn", "typing.Never", "typing_extensions.NoReturn", "typing_extensions.Never",
+})
 
 
 @dataclass(frozen=True)
@@ -78,25 +82,27 @@ class Leak:
     node: ast.AST
 
 
-def block_exits(body: Sequence[ast.stmt], resolve: Optional[Resolver] = None) -> Exits:
+def block_exits(body: Sequence[ast.stmt], resolve: Optional[Resolver] = None,
+                never_returns: Optional[CallTest] = None) -> Exits:
     """How a block of statements can end (see ``Exits``).
 
     ``resolve`` (usually ``FileContext.resolve``) lets the analysis recognise
-    never-returning calls and ``except BaseException`` in nested ``try`` statements;
-    without it only syntax is used.
+    ``sys.exit``-style calls and ``except BaseException`` in nested ``try``
+    statements; ``never_returns`` recognises more calls that cannot return (see
+    ``NoReturnCalls``). Without them only syntax is used.
     """
-    return _Analysis(resolve).block(body)
+    return _Analysis(resolve, never_returns).block(body)
 
 
 def first_leak(body: Sequence[ast.stmt], accepts: Callable[[ast.AST], bool],
-               resolve: Optional[Resolver] = None) -> Optional[Leak]:
+               resolve: Optional[Resolver] = None, never_returns: Optional[CallTest] = None) -> Optional[Leak]:
     """The first way ``body`` can end other than by a raise that ``accepts`` approves, or None.
 
     Swallowing paths (fall-through, ``return``, ``break``, ``continue``) come before
     rejected raises, since they lose the exception altogether; within a kind the
     earliest in the source wins, so messages are stable.
     """
-    exits = block_exits(body, resolve)
+    exits = block_exits(body, resolve, never_returns)
     jumps = sorted(exits.jumps, key=_position)
     if jumps:
         jump = jumps[0]
@@ -168,9 +174,45 @@ def catches_everything(handler: ast.ExceptHandler, resolve: Optional[Resolver]) 
     return any(resolve(name) == BASE_EXCEPTION for name in names)
 
 
+class NoReturnCalls:
+    """Recognises calls to the module's own functions and methods annotated ``NoReturn``/``Never``.
+
+    Typed code declares its raise-only helpers (``def _convert_error(self, exc) ->
+    NoReturn``); a handler that ends in such a call raises. Calls match by name
+    (``helper(...)``, ``self.helper(...)``, ``cls.helper(...)``): only functions of
+    this module count, so an unrelated method of the same name is the only risk,
+    and it can only hide a finding.
+    """
+
+    def __init__(self, module: ast.Module, resolve: Resolver) -> None:
+        self.names = frozenset(
+            node.name for node in ast.walk(module)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None
+            and _annotation_name(node.returns, resolve) in NO_RETURN_TYPES
+        )
+
+    def __call__(self, call: ast.Call) -> bool:
+        if not self.names:
+            return False
+        func = call.func
+        if isinstance(func, ast.Name):
+            return func.id in self.names
+        return isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.attr in self.names
+
+
+def _annotation_name(annotation: ast.expr, resolve: Resolver) -> Optional[str]:
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    return resolve(annotation)
+
+
 class _Analysis:
-    def __init__(self, resolve: Optional[Resolver]) -> None:
+    def __init__(self, resolve: Optional[Resolver], never_returns: Optional[CallTest] = None) -> None:
         self.resolve = resolve
+        self.never_returns = never_returns
 
     def block(self, body: Sequence[ast.stmt]) -> Exits:
         jumps: List[ast.stmt] = []
@@ -240,9 +282,13 @@ class _Analysis:
         return result if exhaustive else result | FALLS_THROUGH
 
     def _never_returns(self, expr: ast.expr) -> bool:
-        if self.resolve is None or not isinstance(expr, ast.Call):
+        if isinstance(expr, ast.Await):  # ``await self._fail(exc)`` of an ``async def ... -> NoReturn``
+            expr = expr.value
+        if not isinstance(expr, ast.Call):
             return False
-        return self.resolve(expr.func) in NEVER_RETURNS
+        if self.resolve is not None and self.resolve(expr.func) in NEVER_RETURNS:
+            return True
+        return self.never_returns is not None and self.never_returns(expr)
 
 
 def _irrefutable(pattern: ast.AST) -> bool:

@@ -11,11 +11,9 @@ the handler can finish without raising.
 from __future__ import annotations
 
 import ast
-from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
+from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
 
-from ..flow import (
-    BASE_EXCEPTION, TRY_TYPES, Leak, awaits_in, first_leak, leaving_jumps, walk_local,
-)
+from ..flow import BASE_EXCEPTION, Leak, NoReturnCalls, awaits_in, first_leak, leaving_jumps, walk_local
 from .base import Checker, Rule, node_text
 
 # Classes whose instances are the cancellation of the running task. Not
@@ -30,10 +28,25 @@ CANCELLED_FACTORIES = frozenset({
     "anyio.get_cancelled_exc_class", "anyio._core._eventloop.get_cancelled_exc_class",
 })
 SUPPRESS = "contextlib.suppress"
-# Method names that mark deliberate handling of a cancellation (a deny-list: it only suppresses).
+# Method names that mark deliberate handling of a cancellation (deny-lists: they only suppress).
 DELIBERATE_METHODS = frozenset({"cancelling", "uncancel"})
+# ... hand the exception in flight to someone else, whatever the arguments,
+TRANSFER_METHODS = frozenset({"set_exception", "throw", "athrow"})
+# ... or pass the caught exception to a call that is not just reporting it.
+REPORTING_CALLS = frozenset({
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "print",
+    "print_exc", "print_exception", "format_exc", "format_exception", "write", "echo", "secho",
+})
+# Context managers under which awaiting a cancelled task stays the cancel-then-await idiom.
+TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at", "async_timeout.timeout", "async_timeout.timeout_at"})
+# Methods and words in a condition that asks "did we cancel this ourselves?"
+STATE_METHODS = frozenset({"cancelling", "cancelled", "done"})
+STATE_WORDS = ("cancel", "clos", "stop", "shut")
+
+CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
 
 CANCEL, BASE = "cancel", "base"
+SELF_CANCEL = "<current task>"
 _MAX_DEPTH = 4
 Position = Tuple[int, int]
 
@@ -170,6 +183,8 @@ class CancellationChecker(Checker):
         super().__init__(ctx)
         self._cancel_marks: Dict[int, List[Tuple[Position, FrozenSet[str]]]] = {}
         self._reported_jumps: Set[int] = set()
+        self._no_return: Optional[NoReturnCalls] = None
+        self._module_cancels: Optional[FrozenSet[str]] = None
 
     @classmethod
     def could_fire(cls, source: bytes, enabled: frozenset[str]) -> bool:
@@ -180,12 +195,22 @@ class CancellationChecker(Checker):
         if self.ctx.in_coroutine:
             self._check_try(node)
 
+    def _in_test(self) -> bool:
+        """Inside a test function (``test_*``, or a helper nested in one).
+
+        Tests of cancellation script tasks that swallow it on purpose
+        (``except Cancelled: record.append("cancelled")``); only AL403, which no
+        test needs, is reported there.
+        """
+        return any(isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name.startswith("test")
+                   for f in self.ctx.function_stack)
+
     visit_TryStar = visit_Try
 
     def _check_try(self, node: ast.Try) -> None:
         if node.finalbody:
             self._check_finally(node.finalbody)
-        if not node.handlers or awaits_in(node.body) is None:
+        if not node.handlers or awaits_in(node.body) is None or self._in_test():
             return
         idiom: Optional[bool] = None  # computed on demand
         cancel_seen = False
@@ -197,11 +222,10 @@ class CancellationChecker(Checker):
             cancel_seen = cancel_seen or catches_cancel
             if earlier or not (catches_cancel or catches_all):
                 continue
-            if _calls_method(handler.body, DELIBERATE_METHODS):
-                continue
             strict = catches_cancel
-            leak = first_leak(handler.body, self._reraise_test(handler, strict), self.ctx.resolve)
-            if leak is None:
+            accepts = self._reraise_test(handler, strict)
+            leak = first_leak(handler.body, accepts, self.ctx.resolve, self._no_return_calls())
+            if leak is None or self._deliberate(handler, accepts):
                 continue
             if idiom is None:
                 idiom = self._awaits_only_cancelled(node.body)
@@ -215,7 +239,7 @@ class CancellationChecker(Checker):
                 continue
             if strict:
                 self._report_swallow(where, caught, leak)
-            elif not self._tests_exception_type(handler):
+            else:
                 self.ctx.report("AL402", where, f"{caught} {_how(leak)} without raising: it catches "
                                 "`CancelledError` too, so the cancellation is swallowed")
 
@@ -252,18 +276,38 @@ class CancellationChecker(Checker):
         # bare ``except:``: the keyword itself
         return _Span(handler.lineno, handler.col_offset, handler.col_offset + len("except"))
 
-    def _tests_exception_type(self, handler: ast.ExceptHandler) -> bool:
-        """``isinstance(e, CancelledError)`` or ``isinstance(e, Exception)`` on the caught name: deliberate."""
-        if handler.name is None:
-            return False
-        for node in walk_local(handler.body):
-            if isinstance(node, ast.Call) and self.ctx.resolve(node.func) == "builtins.isinstance" \
-                    and len(node.args) == 2 and isinstance(node.args[0], ast.Name) \
-                    and node.args[0].id == handler.name:
-                classes = node.args[1].elts if isinstance(node.args[1], ast.Tuple) else [node.args[1]]
-                for cls in classes:
-                    if self._classify(cls) == CANCEL or self.ctx.resolve(cls) == "builtins.Exception":
-                        return True
+    def _no_return_calls(self) -> NoReturnCalls:
+        if self._no_return is None:
+            self._no_return = NoReturnCalls(self.ctx.module, self.ctx.resolve)
+        return self._no_return
+
+    def _deliberate(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> bool:
+        """Handlers that visibly decide what to do with the cancellation rather than forget it.
+
+        - they call ``.cancelling()`` or ``.uncancel()`` (the documented way to tell
+          apart a cancellation you asked for);
+        - they hand the caught exception on: store it (``self._exc = exc``,
+          ``errors.append(exc)``, ``outcome = Error(exc)``), or pass it to
+          ``set_exception``/``throw``, to be raised elsewhere;
+        - they re-raise under a condition that inspects the exception or the
+          cancellation state (``if exc is not value: raise``, ``if task.done(): raise``,
+          ``if not self._closing: raise``).
+        """
+        body = handler.body
+        if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS):
+            return True
+        name = handler.name
+        for node in walk_local(body):
+            if name is not None:
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None \
+                        and _carries(node.value, name):
+                    return True
+                if isinstance(node, ast.Call) and _hands_on(node, name):
+                    return True
+            if isinstance(node, ast.If) and any(accepts(r) for r in walk_local(node.body + node.orelse)
+                                                if isinstance(r, ast.Raise)) \
+                    and _tests_cancellation_state(node.test, name):
+                return True
         return False
 
     # -- finally --------------------------------------------------------------
@@ -279,7 +323,7 @@ class CancellationChecker(Checker):
 
     # -- with suppress(...) ---------------------------------------------------
     def visit_With(self, node: ast.With) -> None:
-        if not self.ctx.in_coroutine:
+        if not self.ctx.in_coroutine or self._in_test():
             return
         for item in node.items:
             call = item.context_expr
@@ -335,28 +379,52 @@ class CancellationChecker(Checker):
 
     # -- the cancel-then-await idiom --------------------------------------------
     def _awaits_only_cancelled(self, body: Sequence[ast.stmt]) -> bool:
-        """Every suspension point in ``body`` awaits something cancelled earlier in this coroutine."""
+        """Every suspension point in ``body`` awaits something this code cancelled itself.
+
+        Cancelled earlier in the same coroutine (``task.cancel()``, a loop over
+        tasks, ``call_later(t, task.cancel)``, ``current_task().cancel()``), or, for
+        an attribute or a global (``self._task``, ``_worker``), cancelled anywhere in
+        the module (``stop()`` cancels what ``run()`` awaits).
+        """
         func = self.ctx.current_function
         if func is None:
             return False
         marks = self._cancel_marks.get(id(func))
         if marks is None:
-            marks = _collect_cancels(func)
+            marks = _collect_cancels(func, self.ctx.resolve)
             self._cancel_marks[id(func)] = marks
-        if not marks:
-            return False
         found = False
         for node in walk_local(body):
-            if isinstance(node, (ast.AsyncFor, ast.AsyncWith)) or \
-                    (isinstance(node, ast.comprehension) and node.is_async):
+            if isinstance(node, ast.AsyncFor) or (isinstance(node, ast.comprehension) and node.is_async):
+                return False
+            if isinstance(node, ast.AsyncWith) and not all(
+                    isinstance(item.context_expr, ast.Call) and self.ctx.resolve(item.context_expr.func) in TIMEOUTS
+                    for item in node.items):
                 return False
             if isinstance(node, ast.Await):
-                mentions = _sources(node.value, receiver=False)
+                sources = _source_nodes(node.value, receiver=False)
+                mentions = frozenset(ast.dump(n) for n in sources)
                 where = (node.lineno, node.col_offset)
-                if not any(pos < where and keys & mentions for pos, keys in marks):
+                if not any(pos < where and (keys & mentions or SELF_CANCEL in keys) for pos, keys in marks) \
+                        and not self._cancelled_elsewhere(sources):
                     return False
                 found = True
         return found
+
+    def _cancelled_elsewhere(self, sources: Sequence[ast.expr]) -> bool:
+        shared = {ast.dump(n) for n in sources if isinstance(n, ast.Attribute) or self._is_global(n)}
+        if not shared:
+            return False
+        if self._module_cancels is None:
+            self._module_cancels = frozenset().union(
+                *(keys for _, keys in _collect_cancels(self.ctx.module, self.ctx.resolve, nested=True)))
+        return bool(shared & self._module_cancels)
+
+    def _is_global(self, node: ast.expr) -> bool:
+        if not isinstance(node, ast.Name):
+            return False
+        found = self.ctx.lookup(node.id)
+        return found is not None and found[0] is self.ctx.module_scope
 
 
 def _how(leak: Leak) -> str:
@@ -366,6 +434,41 @@ def _how(leak: Leak) -> str:
     return f"can leave by `{leak.kind}` (line {line})"
 
 
+def _hands_on(call: ast.Call, name: str) -> bool:
+    """``errors.append(exc)``, ``self._add_exc(exc)``, ``await self.handle_error(exc, stream)``: not logging."""
+    func = call.func
+    callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if callee in REPORTING_CALLS or callee in _FORMATTERS:
+        return False
+    return any(_carries(arg, name) for arg in call.args)
+
+
+def _carries(expr: ast.expr, name: str) -> bool:
+    """``expr`` is the caught exception, or holds it: ``exc``, ``(exc, tb)``, ``Error(exc)``."""
+    if isinstance(expr, ast.Name):
+        return expr.id == name
+    if isinstance(expr, (ast.Tuple, ast.List)):
+        return any(_carries(e, name) for e in expr.elts)
+    if isinstance(expr, ast.Call) and not (isinstance(expr.func, ast.Name) and expr.func.id in _FORMATTERS):
+        return any(_carries(a, name) for a in expr.args)
+    return False
+
+
+_FORMATTERS = frozenset({"str", "repr", "type", "format", "print", "id", "len", "bool", "hash"})
+
+
+def _tests_cancellation_state(test: ast.expr, name: Optional[str]) -> bool:
+    """A condition on the caught exception, or on whether something was cancelled, closed or stopped."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Name):
+            if node.id == name or any(word in node.id.lower() for word in STATE_WORDS):
+                return True
+        elif isinstance(node, ast.Attribute):
+            if node.attr in STATE_METHODS or any(word in node.attr.lower() for word in STATE_WORDS):
+                return True
+    return False
+
+
 def _calls_method(body: Sequence[ast.stmt], names: FrozenSet[str]) -> bool:
     for node in walk_local(body):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in names:
@@ -373,25 +476,31 @@ def _calls_method(body: Sequence[ast.stmt], names: FrozenSet[str]) -> bool:
     return False
 
 
-def _collect_cancels(func: ast.AST) -> List[Tuple[Position, FrozenSet[str]]]:
-    """Each ``x.cancel()`` call in a function: its position and what it cancels.
+def _collect_cancels(root: ast.AST, resolve: Callable[[ast.expr], Optional[str]],
+                     nested: bool = False) -> List[Tuple[Position, FrozenSet[str]]]:
+    """Each ``x.cancel()`` (or ``x.cancel`` handed to a callback API) under ``root``: where, and what it cancels.
 
     What it cancels is ``x`` itself and, when ``x`` is the target of an enclosing
     ``for``/comprehension, the iterable and its sources (``for t in self._tasks.values():
     t.cancel()`` cancels ``self._tasks``), so a later ``gather(*self._tasks.values())``
-    counts as awaiting cancelled tasks.
+    counts as awaiting cancelled tasks. ``asyncio.current_task().cancel()`` cancels
+    everything awaited after it (``SELF_CANCEL``). Nested functions are looked into
+    only when ``nested`` (module-wide collection).
     """
     marks: List[Tuple[Position, FrozenSet[str]]] = []
-    stack: List[Tuple[ast.AST, Dict[str, ast.expr]]] = [(s, {}) for s in reversed(getattr(func, "body", []))]
+    stack: List[Tuple[ast.AST, Dict[str, ast.expr]]] = [(s, {}) for s in reversed(getattr(root, "body", []))]
     while stack:
         node, loops = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        if not nested and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cancel":
-            receiver = node.func.value
-            keys = _sources(receiver)
-            if isinstance(receiver, ast.Name) and receiver.id in loops:
-                keys |= _sources(loops[receiver.id])
+        if isinstance(node, ast.Attribute) and node.attr == "cancel" and isinstance(node.ctx, ast.Load):
+            receiver = node.value
+            if isinstance(receiver, ast.Call) and resolve(receiver.func) in CURRENT_TASK:
+                keys = frozenset({SELF_CANCEL})
+            else:
+                keys = _sources(receiver)
+                if isinstance(receiver, ast.Name) and receiver.id in loops:
+                    keys |= _sources(loops[receiver.id])
             marks.append(((node.lineno, node.col_offset), keys))
         inner = loops
         if isinstance(node, (ast.For, ast.AsyncFor)):
@@ -412,20 +521,24 @@ def _collect_cancels(func: ast.AST) -> List[Tuple[Position, FrozenSet[str]]]:
 
 
 def _sources(expr: ast.expr, receiver: bool = True) -> FrozenSet[str]:
-    """Dumps of the expressions a value comes from: itself, call arguments, elements, method receivers.
+    return frozenset(ast.dump(node) for node in _source_nodes(expr, receiver))
+
+
+def _source_nodes(expr: ast.expr, receiver: bool = True) -> List[ast.expr]:
+    """The expressions a value comes from: itself, call arguments, elements, method receivers.
 
     With ``receiver=False`` the outermost call's receiver is left out: ``await
     self._wait()`` does not await ``self``, while ``gather(*self._tasks.values())``
-    does await ``self._tasks``.
+    does await ``self._tasks``. Compared by ``ast.dump`` (positions left out).
     """
-    out: Set[str] = set()
+    out: List[ast.expr] = []
     stack = [(expr, receiver)]
     while stack:
         node, with_receiver = stack.pop()
         if isinstance(node, ast.Starred):
             stack.append((node.value, True))
         elif isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
-            out.add(ast.dump(node))
+            out.append(node)
         elif isinstance(node, ast.Call):
             if with_receiver and isinstance(node.func, ast.Attribute):
                 stack.append((node.func.value, True))
@@ -433,7 +546,7 @@ def _sources(expr: ast.expr, receiver: bool = True) -> FrozenSet[str]:
             stack.extend((kw.value, True) for kw in node.keywords)
         elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
             stack.extend((elt, True) for elt in node.elts)
-    return frozenset(out)
+    return out
 
 
 def _target_names(target: ast.AST) -> List[str]:
