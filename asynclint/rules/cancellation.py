@@ -258,7 +258,7 @@ class CancellationChecker(Checker):
             if not strict:
                 return True
             if not isinstance(node, ast.Raise):
-                return False
+                return True  # ``sys.exit()``, a ``NoReturn`` helper: the task does not carry on
             exc = node.exc
             if exc is None:
                 return True
