@@ -40,7 +40,7 @@ REPORTING_CALLS = frozenset({
 # Context managers under which awaiting a cancelled task stays the cancel-then-await idiom.
 TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at", "async_timeout.timeout", "async_timeout.timeout_at"})
 # Methods and words in a condition that asks "did we cancel this ourselves?"
-STATE_METHODS = frozenset({"cancelling", "cancelled", "done"})
+STATE_METHODS = frozenset({"cancelling", "cancelled"})
 STATE_WORDS = ("cancel", "clos", "stop", "shut")
 
 CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
@@ -290,8 +290,12 @@ class CancellationChecker(Checker):
           ``errors.append(exc)``, ``outcome = Error(exc)``), or pass it to
           ``set_exception``/``throw``, to be raised elsewhere;
         - they re-raise under a condition that inspects the exception or the
-          cancellation state (``if exc is not value: raise``, ``if task.done(): raise``,
-          ``if not self._closing: raise``).
+          cancellation state (``if exc is not value: raise``, ``if task.cancelled(): raise``,
+          ``if not self._closing: raise``);
+        - they set a flag that the function tests later to re-raise (``cancelled =
+          True`` ... ``if cancelled: raise CancelledError``), as ``Condition.wait`` does.
+          (Not ``if fut.done(): return fut.result()``: that is the ``wait_for`` bug
+          that swallowed cancellations before Python 3.12.)
         """
         body = handler.body
         if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS):
@@ -307,6 +311,21 @@ class CancellationChecker(Checker):
             if isinstance(node, ast.If) and any(accepts(r) for r in walk_local(node.body + node.orelse)
                                                 if isinstance(r, ast.Raise)) \
                     and _tests_cancellation_state(node.test, name):
+                return True
+        return self._reraised_later(handler, accepts)
+
+    def _reraised_later(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> bool:
+        """The handler sets a flag, and the function raises the cancellation under ``if flag``."""
+        flags = {target.id for node in walk_local(handler.body) if isinstance(node, ast.Assign)
+                 for target in node.targets if isinstance(target, ast.Name)}
+        func = self.ctx.current_function
+        if not flags or func is None:
+            return False
+        for node in walk_local(getattr(func, "body", [])):
+            if isinstance(node, ast.If) and node.lineno > handler.lineno \
+                    and any(isinstance(n, ast.Name) and n.id in flags for n in ast.walk(node.test)) \
+                    and any(isinstance(r, ast.Raise) and r.exc is not None and accepts(r)
+                            for r in walk_local(node.body)):
                 return True
         return False
 
