@@ -11,9 +11,10 @@ the handler can finish without raising.
 from __future__ import annotations
 
 import ast
+import os
 from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
 
-from ..flow import BASE_EXCEPTION, Leak, NoReturnCalls, awaits_in, first_leak, leaving_jumps, walk_local
+from ..flow import BASE_EXCEPTION, Leak, NoReturnCalls, first_leak, leaving_jumps, walk_local
 from .base import Checker, Rule, node_text
 
 # Classes whose instances are the cancellation of the running task. Not
@@ -43,6 +44,10 @@ TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at", "async_timeout.ti
 STATE_METHODS = frozenset({"cancelling", "cancelled"})
 STATE_WORDS = ("cancel", "clos", "stop", "shut")
 
+SHIELDING_SCOPES = frozenset({
+    "trio.CancelScope", "trio._core.CancelScope", "anyio.CancelScope", "trio.move_on_after", "trio.move_on_at", "trio.fail_after",
+    "trio.fail_at", "anyio.move_on_after", "anyio.fail_after",
+})
 CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
 
 CANCEL, BASE = "cancel", "base"
@@ -185,6 +190,7 @@ class CancellationChecker(Checker):
         self._reported_jumps: Set[int] = set()
         self._no_return: Optional[NoReturnCalls] = None
         self._module_cancels: Optional[FrozenSet[str]] = None
+        self._test_module: Optional[bool] = None
 
     @classmethod
     def could_fire(cls, source: bytes, enabled: frozenset[str]) -> bool:
@@ -196,21 +202,26 @@ class CancellationChecker(Checker):
             self._check_try(node)
 
     def _in_test(self) -> bool:
-        """Inside a test function (``test_*``, or a helper nested in one).
+        """In test code: a test module (``test_*.py``, ``*_test.py``, ``conftest.py``) or a ``test*`` function.
 
         Tests of cancellation script tasks that swallow it on purpose
         (``except Cancelled: record.append("cancelled")``); only AL403, which no
         test needs, is reported there.
         """
-        return any(isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name.startswith("test")
-                   for f in self.ctx.function_stack)
+        if self._test_module is None:
+            name = os.path.basename(self.ctx.path)
+            self._test_module = name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+        return self._test_module or any(
+            isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name.startswith("test")
+            for f in self.ctx.function_stack)
 
     visit_TryStar = visit_Try
 
     def _check_try(self, node: ast.Try) -> None:
         if node.finalbody:
             self._check_finally(node.finalbody)
-        if not node.handlers or awaits_in(node.body) is None or self._in_test():
+        if not node.handlers or not self._cancellable(node.body) or self._in_test() \
+                or self._awaits_only_resolved(node.body):
             return
         idiom: Optional[bool] = None  # computed on demand
         cancel_seen = False
@@ -264,6 +275,8 @@ class CancellationChecker(Checker):
                 return True
             if isinstance(exc, ast.Name) and exc.id == handler.name:
                 return True
+            if self.ctx.resolve(exc.func if isinstance(exc, ast.Call) else exc) == "builtins.AssertionError":
+                return True  # "cannot happen", like ``assert False``: not a conversion
             # A fresh CancelledError keeps the cancellation a cancellation.
             return self._classify(exc.func if isinstance(exc, ast.Call) else exc) == CANCEL
         return accepts
@@ -275,6 +288,32 @@ class CancellationChecker(Checker):
                 return expr
         # bare ``except:``: the keyword itself
         return _Span(handler.lineno, handler.col_offset, handler.col_offset + len("except"))
+
+    def _cancellable(self, body: Sequence[ast.stmt]) -> bool:
+        """``body`` awaits somewhere a cancellation from outside can arrive.
+
+        Awaits inside a shielded trio/anyio scope (``with CancelScope(shield=True):``)
+        cannot receive one: only the scope's own cancellation, which the scope absorbs.
+        Nested functions, lambdas and classes do not run here.
+        """
+        stack: List[ast.AST] = list(body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)) or \
+                    (isinstance(node, ast.comprehension) and node.is_async):
+                return True
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            if isinstance(node, ast.With) and any(self._shields(item.context_expr) for item in node.items):
+                stack.extend(item.context_expr for item in node.items)
+                continue
+            stack.extend(ast.iter_child_nodes(node))
+        return False
+
+    def _shields(self, expr: ast.expr) -> bool:
+        return isinstance(expr, ast.Call) and self.ctx.resolve(expr.func) in SHIELDING_SCOPES and any(
+            kw.arg == "shield" and isinstance(kw.value, ast.Constant) and kw.value.value is True
+            for kw in expr.keywords)
 
     def _no_return_calls(self) -> NoReturnCalls:
         if self._no_return is None:
@@ -308,8 +347,7 @@ class CancellationChecker(Checker):
                     return True
                 if isinstance(node, ast.Call) and _hands_on(node, name):
                     return True
-            if isinstance(node, ast.If) and any(accepts(r) for r in walk_local(node.body + node.orelse)
-                                                if isinstance(r, ast.Raise)) \
+            if isinstance(node, ast.If) and any(isinstance(r, ast.Raise) for r in walk_local(node.body + node.orelse)) \
                     and _tests_cancellation_state(node.test, name):
                 return True
         return self._reraised_later(handler, accepts)
@@ -349,7 +387,8 @@ class CancellationChecker(Checker):
             if not isinstance(call, ast.Call) or self.ctx.resolve(call.func) != SUPPRESS:
                 continue
             kinds = {self._classify(arg) for arg in call.args}
-            if not kinds & {CANCEL, BASE} or awaits_in(node.body) is None:
+            if not kinds & {CANCEL, BASE} or not self._cancellable(node.body) \
+                    or self._awaits_only_resolved(node.body):
                 continue
             if self._awaits_only_cancelled(node.body):
                 if CANCEL in kinds:
@@ -397,6 +436,22 @@ class CancellationChecker(Checker):
         return set()
 
     # -- the cancel-then-await idiom --------------------------------------------
+    def _awaits_only_resolved(self, body: Sequence[ast.stmt]) -> bool:
+        """Every await in ``body`` is of a future this coroutine completed just before.
+
+        ``fut.set_exception(err)`` then ``with suppress(BaseException): await fut``
+        does not suspend: the future is done, so no cancellation can arrive there.
+        """
+        func = self.ctx.current_function
+        awaits = [n for n in walk_local(body) if isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith))]
+        if func is None or not awaits or not all(isinstance(n, ast.Await) for n in awaits):
+            return False
+        resolved = [((n.lineno, n.col_offset), ast.dump(n.func.value)) for n in walk_local(getattr(func, "body", []))
+                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                    and n.func.attr in ("set_result", "set_exception")]
+        return all(any(pos < (n.lineno, n.col_offset) and key == ast.dump(n.value) for pos, key in resolved)
+                   for n in awaits)
+
     def _awaits_only_cancelled(self, body: Sequence[ast.stmt]) -> bool:
         """Every suspension point in ``body`` awaits something this code cancelled itself.
 
