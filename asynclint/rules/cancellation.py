@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import ast
 import os
-from typing import Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
 
 from ..flow import BASE_EXCEPTION, Leak, NoReturnCalls, first_leak, leaving_jumps, walk_local
 from .base import Checker, Rule, node_text
+
+if TYPE_CHECKING:
+    from ..context import FileContext
 
 # Classes whose instances are the cancellation of the running task. Not
 # ``concurrent.futures.CancelledError``: since 3.8 it is an ``Exception`` unrelated
@@ -44,9 +47,10 @@ TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at", "async_timeout.ti
 STATE_METHODS = frozenset({"cancelling", "cancelled"})
 STATE_WORDS = ("cancel", "clos", "stop", "shut")
 
+# ``with X(shield=True):`` scopes that keep outside cancellation away from their body.
 SHIELDING_SCOPES = frozenset({
-    "trio.CancelScope", "trio._core.CancelScope", "anyio.CancelScope", "trio.move_on_after", "trio.move_on_at", "trio.fail_after",
-    "trio.fail_at", "anyio.move_on_after", "anyio.fail_after",
+    "trio.CancelScope", "trio._core.CancelScope", "anyio.CancelScope", "trio.move_on_after",
+    "trio.move_on_at", "trio.fail_after", "trio.fail_at", "anyio.move_on_after", "anyio.fail_after",
 })
 CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
 
@@ -61,16 +65,23 @@ SWALLOWED = Rule(
     summary="`except CancelledError` that can finish without re-raising",
     what_it_does="Reports an `except` clause catching the task's cancellation -- "
     "`asyncio.CancelledError` however it is spelled (`asyncio.exceptions.CancelledError`, an imported "
-    "name, an alias, inside a tuple, `except*`), `trio.Cancelled`, or anyio's "
-    "`get_cancelled_exc_class()` -- in a `try` inside a coroutine whose body awaits, when some path "
-    "out of the handler does not re-raise it: it reaches its end, `return`s, leaves a loop with "
-    "`break`/`continue`, or raises a different exception. Re-raising means a bare `raise`, "
-    "`raise <the caught name>`, or raising a new `CancelledError`.\n\n"
-    "Not reported: a handler that calls `.cancelling()` or `.uncancel()` (deliberate handling), a "
-    "`try` whose body has no `await`/`async for`/`async with` (no cancellation can arrive there), "
-    "and awaiting a task this coroutine has just cancelled (`task.cancel()` then `try: await task` "
-    "-- that idiom is AL405's, opt-in). `concurrent.futures.CancelledError` is not a task's "
-    "cancellation since Python 3.8 and is never reported.",
+    "name, an alias, a name bound to a tuple of classes, inside a tuple, `except*`), `trio.Cancelled`, "
+    "or anyio's `get_cancelled_exc_class()` -- in a `try` inside a coroutine whose body awaits, when "
+    "some path out of the handler does not re-raise it: it reaches its end, `return`s, leaves a loop "
+    "with `break`/`continue`, or raises a different exception. Re-raising means a bare `raise`, "
+    "`raise <the caught name>`, raising a new `CancelledError`, or ending the process "
+    "(`sys.exit()`, a helper of the module annotated `NoReturn`).\n\n"
+    "Not reported, as deliberate: a handler that calls `.cancelling()` or `.uncancel()`; one that "
+    "hands the exception on (stores it, `fut.set_exception(exc)`, passes it to a helper) or sets a "
+    "flag the function later tests to raise `CancelledError`; one that re-raises under a test of "
+    "the exception or of a cancelled/closing/stopping state; `raise AssertionError` (\"cannot "
+    "happen\"). Not reported where no cancellation can arrive: a `try` body without "
+    "`await`/`async for`/`async with`, awaits inside `with CancelScope(shield=True)`, awaiting a "
+    "future this coroutine has just resolved. Awaiting a task this code cancels "
+    "(`task.cancel()` then `try: await task`, also across methods for `self._task`) is AL405's, "
+    "opt-in. Test code (`test_*.py`, `*_test.py`, `conftest.py`, `test*` functions), where tasks "
+    "swallow cancellation on purpose, is not checked. `concurrent.futures.CancelledError` is not a "
+    "task's cancellation since Python 3.8 and is never reported.",
     why_bad="Cancellation is a request to stop that arrives as an exception. A coroutine that "
     "catches it and returns normally cannot be cancelled: `asyncio.timeout()` and `wait_for()` no "
     "longer time out, `TaskGroup` and `asyncio.run()` shutdowns hang or report the task as "
@@ -92,11 +103,11 @@ CATCH_ALL = Rule(
     what_it_does="Reports a bare `except:` or an `except` naming `BaseException` (alone or in a "
     "tuple) in a `try` inside a coroutine whose body awaits, when some path out of the handler "
     "does not raise (any `raise` will do). Not reported when an earlier handler of the same `try` "
-    "catches the cancellation (it decides what happens to it), when the handler calls "
-    "`.cancelling()`/`.uncancel()` or tests the caught exception with `isinstance(e, "
-    "CancelledError)` / `isinstance(e, Exception)`, or when the `try` awaits a task this "
-    "coroutine has just cancelled (AL405). `except Exception` is never reported: it does not "
-    "catch `CancelledError` since Python 3.8.",
+    "catches the cancellation (it decides what happens to it), nor for the deliberate handlers "
+    "AL401 leaves alone: `.cancelling()`/`.uncancel()`, handing the exception on "
+    "(`fut.set_exception(exc)`, storing it), or re-raising under a test of it (`if isinstance(exc, "
+    "CancelledError): raise`); nor in test code or around the cancel-then-await idiom (AL405). "
+    "`except Exception` is never reported: it does not catch `CancelledError` since Python 3.8.",
     why_bad="A bare `except:` or `except BaseException` also catches `asyncio.CancelledError` "
     "(and trio's `Cancelled`), so a handler that carries on swallows the cancellation: the task "
     "cannot be cancelled, timeouts stop working and shutdowns hang.",
@@ -130,7 +141,9 @@ SUPPRESSED = Rule(
     what_it_does="Reports `with contextlib.suppress(...)` (any import spelling) inside a coroutine "
     "when its arguments name the cancellation (`asyncio.CancelledError`, `trio.Cancelled`, "
     "anyio's `get_cancelled_exc_class()`) or `BaseException`, and its body awaits. Not reported "
-    "around awaiting a task this coroutine has just cancelled (AL405).",
+    "around awaiting a task this code cancels (AL405), around awaiting a future this coroutine has "
+    "just resolved (it cannot suspend), for awaits under `with CancelScope(shield=True)`, or in "
+    "test code (see AL401).",
     why_bad="`suppress` ends the `with` block normally when the cancellation arrives, so the "
     "coroutine carries on as if it had not been cancelled: it cannot be stopped, and timeouts and "
     "task groups waiting for it hang.",
@@ -184,7 +197,7 @@ class CancellationChecker(Checker):
 
     rules = RULES
 
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: "FileContext") -> None:
         super().__init__(ctx)
         self._cancel_marks: Dict[int, List[Tuple[Position, FrozenSet[str]]]] = {}
         self._reported_jumps: Set[int] = set()
@@ -201,6 +214,8 @@ class CancellationChecker(Checker):
         if self.ctx.in_coroutine:
             self._check_try(node)
 
+    visit_TryStar = visit_Try
+
     def _in_test(self) -> bool:
         """In test code: a test module (``test_*.py``, ``*_test.py``, ``conftest.py``) or a ``test*`` function.
 
@@ -214,8 +229,6 @@ class CancellationChecker(Checker):
         return self._test_module or any(
             isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name.startswith("test")
             for f in self.ctx.function_stack)
-
-    visit_TryStar = visit_Try
 
     def _check_try(self, node: ast.Try) -> None:
         if node.finalbody:
@@ -263,7 +276,7 @@ class CancellationChecker(Checker):
             self.ctx.report("AL401", where, f"{caught} {_how(leak)} without re-raising: the cancellation "
                             "is swallowed and the task cannot be cancelled")
 
-    def _reraise_test(self, handler: ast.ExceptHandler, strict: bool):  # type: ignore[no-untyped-def]
+    def _reraise_test(self, handler: ast.ExceptHandler, strict: bool) -> Callable[[ast.AST], bool]:
         """Which raises count as letting the cancellation through: any, or (strict) only re-raises."""
         def accepts(node: ast.AST) -> bool:
             if not strict:
@@ -340,7 +353,10 @@ class CancellationChecker(Checker):
         if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS):
             return True
         name = handler.name
+        raised = {id(r.exc) for r in walk_local(body) if isinstance(r, ast.Raise) and r.exc is not None}
         for node in walk_local(body):
+            if id(node) in raised:
+                continue  # ``raise Other(exc)`` converts, it does not hand on
             if name is not None:
                 if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None \
                         and _carries(node.value, name):
