@@ -118,6 +118,7 @@ LOOP = Rule(
 RULES: Tuple[Rule, ...] = (SEQUENTIAL, LOOP)
 
 _APPENDERS = ("append", "extend", "add")
+_LINE_LENGTH = 88  # longer `gather(...)` calls get one argument per line
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp)
 # `async with` of these (by callee word) serialise their body.
 _SERIALISING_WORDS = frozenset({
@@ -540,15 +541,15 @@ class SequentialAwaitChecker(Checker):
         found = ctx.lookup(name)
         if found is not None and found[0] is not ctx.module_scope:
             return None  # `asyncio` is shadowed here
+        if any(_multiline_string(s.call) for s in run):
+            return None  # re-indenting the call would change the string
         calls = [ctx.segment(s.call) for s in run]
+        head = "" if len(bare) == len(stmts) else f"{', '.join(targets)} = "
         gather = f"await {name}.gather({', '.join(calls)})"
-        if len(indent) + len(gather) + 30 > 100 or any("\n" in c for c in calls):
-            inner = "".join(f"{indent}    {c},\n" for c in calls)
+        if len(indent) + len(head) + len(gather) > _LINE_LENGTH or any("\n" in c for c in calls):
+            inner = "".join(f"{indent}    {c.replace(chr(10), chr(10) + '    ')},\n" for c in calls)
             gather = f"await {name}.gather(\n{inner}{indent})"
-        if bare and len(bare) == len(stmts):
-            text = gather
-        else:
-            text = f"{', '.join(targets)} = {gather}"
+        text = head + gather
         text = "".join(f"{a}\n{indent}" for a in annotations) + text
         last = ctx.span(stmts[-1])
         edit = Edit(line, col, last[2], last[3], text)
@@ -797,6 +798,11 @@ def _target_text(text: str, target: ast.expr) -> str:
     if isinstance(target, (ast.Tuple, ast.List)) and not text.startswith(("(", "[")):
         return f"({text})"
     return text
+
+
+def _multiline_string(node: ast.AST) -> bool:
+    return any(isinstance(n, (ast.Constant, ast.JoinedStr)) and (n.end_lineno or n.lineno) != n.lineno
+               for n in ast.walk(node))
 
 
 def _has_comment(text: str) -> bool:
