@@ -292,3 +292,31 @@ def test_multiline_calls_are_reindented_but_multiline_strings_are_left_alone() -
             return user, posts
     '''
     assert only_fix(source) is None
+
+
+def test_no_loop_fix_when_the_loop_variable_is_used_afterwards() -> None:
+    source = """
+        import asyncio
+
+        async def users(client, ids):
+            found = []
+            for uid in ids:
+                found.append(await client.get_user(uid))
+            return found, uid
+    """
+    assert only_fix(source) is None
+
+
+def test_attribute_stores_into_one_object_do_not_conflict_but_reads_do() -> None:
+    source = """
+        import asyncio
+
+        class Player:
+            async def update(self, api):
+                self.title = await api.get_title()
+                self.album = await api.get_album()
+                mode = await self.api.get_mode()
+                return mode
+    """
+    (finding,) = lint(source)
+    assert "`api.get_title()`, `api.get_album()`)" in finding.message

@@ -56,8 +56,10 @@ ORDERED_METHODS: FrozenSet[str] = frozenset({
     "setup", "teardown", "initialize", "init", "run", "run_until_complete", "serve", "serve_forever",
     "startup", "subscribe", "unsubscribe", "listen", "accept", "bind",
     "__aenter__", "__aexit__", "__anext__", "asend", "athrow",
+    # threads: blocking code whose order the sync original relied on, often not thread-safe
+    "run_in_executor", "async_add_executor_job", "async_add_job", "to_thread", "run_sync",
     # test drivers: each step acts on the state the previous one left
-    "press", "click", "type", "hover", "pause", "scroll", "drag", "resize_terminal",
+    "press", "click", "type", "hover", "scroll", "drag", "resize_terminal",
 })
 
 # Words (``_``-separated tokens of a call's name) that mean "after something else".
@@ -67,7 +69,7 @@ ORDERED_WORDS: FrozenSet[str] = frozenset({
     "after", "before", "connect", "disconnect", "reconnect", "handshake", "login", "logout", "commit",
     "rollback", "lock", "unlock", "acquire", "release", "start", "stop", "restart", "shutdown",
     "close", "setup", "teardown", "migrate", "init", "initialize", "startup", "token", "auth",
-    "authenticate", "authorize", "authorise", "reauth", "refresh", "renew", "unlock",
+    "authenticate", "authorize", "authorise", "reauth", "refresh", "renew",
 })
 
 # Words by which an author says that order, or the lack of concurrency, is on

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import io
+import itertools
 import tokenize
 from dataclasses import dataclass
 from typing import FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type
@@ -25,30 +26,46 @@ A step is one statement of a block: `await f(...)`, `x = await f(...)` or
 `x: T = await f(...)`, where the awaited call contains no other `await`, no
 lambda and no `:=`. A run is two or more consecutive steps in one block; any
 other statement (an `assert`, an `if`, a `try`...) ends it, so a run never
-straddles a compound statement. A run is reported when all of these hold:
+straddles a compound statement. Order matters in most async code, so a run is
+reported only when every sign that it matters is absent:
 
 - independence: no step's call, callee or target reads a name an earlier step
   binds, and a step that assigns to `x.attr` or `x[i]` makes every later use of
   `x` dependent (`self.user = await ...` then `await self.load_posts()`);
-- no ordering or pacing call: sleep, lock/semaphore/condition acquire/release/wait,
-  queue put/get/join, stream read/write/drain, send/recv, open/close/wait_closed,
-  connect/disconnect/login, commit/rollback/begin, start/stop, flush, setup/teardown,
-  UI test drivers (press/click), and calls whose name says they wait for something
-  else (`async_block_till_done`, `wait_until_ready()`, `*_sync`, `retry_*`) end
-  the run (table: `asynclint/knowledge/ordered.py`, option `extend-ordered-calls`);
+- reads, not actions: every call is a query by its name (get, fetch, load, read,
+  list, find, query, search, lookup, count, resolve, describe..., after an
+  `async_` prefix) whose result is used: a discarded `await api.get_data()`
+  fills the object's state, and two commands (`await self.set_state(x)` then
+  `await self.notify()`, `await create_tables()` then `await seed()`) act on
+  shared state in order. `wait_for_x(arg)` counts as a read even when bare;
+- a service, not a helper: `get`-like calls count only as methods of an object
+  other than `self` or a module (`client.get_user()`, `self._api.get_user()`);
+  `self._get_x()` and module helpers are often cheap cached look-ups. Names that
+  say "network" (fetch, download, retrieve, query, request, search) count on
+  any receiver (`await self.fetch_user()`, `await fetch(session, url)`);
+- no ordering or pacing call: sleep, lock/semaphore/condition acquire, release and
+  wait, queue put/get/join, stream read/write/drain, send/recv, open/close,
+  connect/login, get_token/auth/refresh, commit/rollback/begin, start/stop, flush,
+  setup/teardown, UI test drivers (press/click), names that say they wait for
+  something else (`async_block_till_done`, a `wait_*()` with no argument,
+  `*_sync`, `retry_*`), anext, executors and threads: these end a run (table:
+  `asynclint/knowledge/ordered.py`, option `extend-ordered-calls`). A run right
+  after or before such a call on the same receiver (`await api.login()`, then
+  reads, then `await api.logout()`) is part of that receiver's protocol;
 - no shared one-operation-at-a-time object: no receiver or argument used by two
-  steps is a connection, cursor, transaction, session, stream, websocket, socket,
-  channel, lock or queue, by inferred type (constructor, factory, annotation) or
-  by name (`conn`, `cursor`, `tx`, `ws`, `reader`, `writer`, `stream`, `sock`,
-  `channel`, `lock`, `db`, `page`, `pilot`...);
-- the steps read rather than act: every call is either the same callable applied
-  to different arguments (`await fetch(session, a)`; `await fetch(session, b)`),
-  or a query by its name (get/fetch/load/find/list/query/search/lookup/count...).
-  Two different commands (`await self.set_state(x)` then `await self.notify()`,
-  `await create_tables()` then `await seed()`) usually act on shared state;
-- not in a test: functions named `test_*` and pytest fixtures run steps in order
-  on purpose (each step acts on what the previous one left);
-- not inside `async with` / `with` of a lock, semaphore, limiter or transaction.
+  steps is a connection, cursor, transaction, stream, websocket, socket, channel,
+  lock, queue or database session, by inferred type (constructor, awaited or
+  entered factory such as `asyncpg.connect`, annotation) or by name (`conn`,
+  `cursor`, `tx`, `ws`, `reader`, `writer`, `stream`, `sock`, `channel`, `lock`,
+  `db`, `page`, `pilot`...; a `session` unless it is an HTTP client session);
+- the author has not said otherwise: no comment at or just above the run
+  mentions order, "first/then/before/after", gather, serial, parallel, races,
+  "at a time" or rate limits, and the function's docstring does not say
+  "serially", "sequentially", "one by one" or "at a time";
+- not in a test (`test*` functions, `Test*` classes, setUp/tearDown, fixtures):
+  tests take steps in order on purpose;
+- not inside `async with` / `with` of a lock, semaphore, limiter or transaction
+  (or any bare `async with obj:`).
 """
 
 SEQUENTIAL = Rule(
@@ -84,15 +101,25 @@ LOOP = Rule(
     code="AL302",
     name="await-in-loop",
     summary="a loop awaits one independent call per item",
-    what_it_does="Reports a `for` loop (not `async for`) whose body only awaits one call per item: "
-    "`await f(x)`, `results.append(await f(x))` (or `.extend` / `.add`), or `r = await f(x)` then "
-    "`results.append(r)`; and list, set and dict comprehensions whose element awaits one call "
-    "(`[await f(x) for x in xs]`). The call must use the loop variable and otherwise only names "
-    "the loop does not rebind; the body has no `break`, `continue`, `return` or `try`; the call is "
-    "not an ordering or pacing call; its receiver and arguments are not one-operation-at-a-time "
-    "objects (connection, cursor, session, stream, websocket, socket, channel, lock, queue...; "
-    "see AL301); it is not in a test function or fixture, nor inside `async with` of a lock or "
-    "transaction.",
+    what_it_does="Reports a `for` loop (not `async for`, no `else`) whose body only awaits one call "
+    "per item: `await f(x)`, `results.append(await f(x))` (or `.extend` / `.add`), or "
+    "`r = await f(x)` then `results.append(r)`; and list, set and dict comprehensions whose "
+    "element awaits one call (`[await f(x) for x in xs]`), with no other await. Like AL301 it "
+    "reports only fan-outs that look safe:\n\n"
+    "- the call uses the loop variable and otherwise only names the loop does not rebind (not the "
+    "accumulator); a loop that repeats the same call (`for _ in range(3)`) polls or retries;\n"
+    "- the body has no `break`, `continue`, `return` or `try`, and no pacing call (a sleep in the "
+    "body makes it a different shape);\n"
+    "- a fan-out, not a dispatch: the callee and its receiver are loop-invariant (`client.get(x)` "
+    "for each x), not the item itself (`await hook()` or `await handler.get_x()` for each "
+    "handler, whose order is usually part of the contract);\n"
+    "- a read by its name whose result is kept (see AL301: `get`-like names on a service "
+    "object, network names anywhere), or a keyed write to a store (`await self.cache.set(key, "
+    "value)`, `repo.delete(key)` on a receiver named cache/store/storage/repo/kv);\n"
+    "- not an ordering or pacing call, no one-operation-at-a-time receiver or argument "
+    "(connection, cursor, session, stream, websocket, socket, channel, lock, queue; see "
+    "AL301); no comment at or above the loop (or docstring) saying the order is on purpose; "
+    "not in a test; not inside `async with` of a lock or transaction.",
     why_bad="Each iteration waits for the previous one: n items take n round trips. Started together, "
     "they take about one.",
     example="async def fetch_all(client, ids):\n"
@@ -136,9 +163,9 @@ class _Step:
     call: ast.Call
     name: str  # the callee's last name: `fetch_user`
     text: str  # the callee as written: `self.fetch_user`
-    bound: FrozenSet[str]  # names bound, and roots of attribute/subscript targets
+    bound: FrozenSet[str]  # names bound
+    mutated: FrozenSet[str]  # roots of attribute/subscript targets (`self` for `self.user = ...`)
     reads: FrozenSet[str]  # names the call and the targets read
-    roots: FrozenSet[str]  # local objects the call touches: receiver root, argument roots
     serial: FrozenSet[str]  # one-at-a-time objects it uses, as written
     ordered: bool
     receiver: str  # `self.api` for `self.api.get_x()`, "" for a plain function
@@ -212,18 +239,26 @@ class SequentialAwaitChecker(Checker):
         elif isinstance(stmt, ast.AnnAssign):
             targets = [stmt.target]
         bound: Set[str] = set()
+        mutated: Set[str] = set()
         reads = set(_names_read(call))
         for target in targets:
+            roots = []
+            for element in _target_elements(target):
+                if isinstance(element, (ast.Attribute, ast.Subscript)):
+                    root = element
+                    while isinstance(root, (ast.Attribute, ast.Subscript)):
+                        root = root.value
+                    roots.append(root)
+                    if isinstance(root, ast.Name):
+                        mutated.add(root.id)
             for node in ast.walk(target):
-                if isinstance(node, ast.Name):
+                if isinstance(node, ast.Name) and not any(node is r for r in roots):
                     (bound if isinstance(node.ctx, ast.Store) else reads).add(node.id)
-            root = _root_name(target)
-            if root is not None:
-                bound.add(root)
         name = _callee_name(call)
         return _Step(
             stmt=stmt, call=call, name=name, text=node_text(call.func), bound=frozenset(bound),
-            reads=frozenset(reads), roots=frozenset(self._roots(call)),
+            mutated=frozenset(mutated),
+            reads=frozenset(reads),
             serial=frozenset(self._serial_objects(call)), ordered=self._is_ordered(call, name),
             receiver=node_text(call.func.value) if isinstance(call.func, ast.Attribute) else "",
             bare=isinstance(stmt, ast.Expr), service=self._on_service(call),
@@ -312,10 +347,12 @@ class SequentialAwaitChecker(Checker):
         reads = set(_names_read(call))
         if not reads & loop_names or reads & body_names:
             return False
+        if _root_name(call.func) in loop_names:
+            return False  # a dispatch loop (each item's own hook or method), not a fan-out of requests
         name = _callee_name(call)
         if self._is_ordered(call, name):
             return False
-        query = ordered.is_query(name, bare) and (self._on_service(call, loop_names) or ordered.is_network_query(name))
+        query = ordered.is_query(name, bare) and (self._on_service(call) or ordered.is_network_query(name))
         if not (query or self._keyed_store(call)):
             return False
         # A one-at-a-time object shared by the iterations (the loop variable is a new object each time).
@@ -327,7 +364,7 @@ class SequentialAwaitChecker(Checker):
                 return False
         return True
 
-    def _on_service(self, call: ast.Call, loop_names: Set[str] = frozenset()) -> bool:  # type: ignore[assignment]
+    def _on_service(self, call: ast.Call) -> bool:
         """A method of an object (`client.get_x()`, `self._api.get_x()`), not of `self` or a module."""
         func = call.func
         if not isinstance(func, ast.Attribute):
@@ -336,7 +373,7 @@ class SequentialAwaitChecker(Checker):
         root = _root_name(receiver)
         if root is None or (isinstance(receiver, ast.Name) and root in ("self", "cls")):
             return False
-        return root in ("self", "cls") or root in loop_names or self._is_local_object(root)
+        return root in ("self", "cls") or self._is_local_object(root)
 
     def _keyed_store(self, call: ast.Call) -> bool:
         """``await self.cache.set(key, value)``: keyed writes to a store are independent per key."""
@@ -363,17 +400,6 @@ class SequentialAwaitChecker(Checker):
             if kind is not None and kind.rsplit(".", 1)[-1].endswith("Queue"):
                 return True
         return False
-
-    def _roots(self, call: ast.Call) -> Iterator[str]:
-        """Local names of the objects a call touches (modules, classes and functions excluded)."""
-        for expr in _objects(call):
-            root = _root_name(expr)
-            if root is None:
-                if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id == "super":
-                    yield "self"
-                continue
-            if root == "self" or root == "cls" or self._is_local_object(root):
-                yield root
 
     def _is_local_object(self, name: str) -> bool:
         found = self.ctx.lookup(name)
@@ -516,7 +542,7 @@ class SequentialAwaitChecker(Checker):
         indent = ctx.lines[line - 1][:col - 1]
         if indent.strip():
             return None  # the run does not start its line (`if x: a = await f(); ...`)
-        for before, after in zip(stmts, stmts[1:]):
+        for before, after in itertools.pairwise(stmts):
             if self._text_between(ctx.span(before)[2:], ctx.span(after)[:2]).strip():
                 return None  # a comment or `;` would be lost
         targets: List[str] = []
@@ -585,7 +611,7 @@ class SequentialAwaitChecker(Checker):
         if method == "extend" or _has_comment(ctx.segment(loop)) or "\n" in ctx.segment(call):
             return None
         line, col, end_line, end_col = ctx.span(loop)
-        if ctx.lines[line - 1][:col - 1].strip():
+        if ctx.lines[line - 1][:col - 1].strip() or self._leaks(loop):
             return None
         generators = f"for {ctx.segment(loop.target)} in {ctx.segment(loop.iter)}"
         made = self._gather_call(call, generators)
@@ -608,7 +634,15 @@ class SequentialAwaitChecker(Checker):
                 text = f"{accumulator}.{grow}({gather})"
         edit = Edit(start[0], start[1], end_line, end_col, text)
         edits = [e for e in (import_edit, edit) if e is not None]
-        return ctx.fix(f"Start the calls together with `gather(...)`", edits)
+        return ctx.fix("Start the calls together with `gather(...)`", edits)
+
+    def _leaks(self, loop: ast.For) -> bool:
+        """Is a name the loop binds (its target, a temporary) read after it? The fix would unbind it."""
+        bound = {n.id for n in ast.walk(loop) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        inside = {id(n) for n in ast.walk(loop)}
+        func = self.ctx.current_function
+        return func is None or any(isinstance(n, ast.Name) and n.id in bound and id(n) not in inside
+                                   for n in ast.walk(func))
 
     def _previous_statement(self, stmt: ast.stmt) -> Optional[ast.stmt]:
         block = self._block_of(stmt)
@@ -671,6 +705,17 @@ def _last_name(expr: ast.expr) -> Optional[str]:
     return None
 
 
+def _target_elements(target: ast.expr) -> Iterator[ast.expr]:
+    """The single targets of a (possibly nested, starred) tuple or list target."""
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for element in target.elts:
+            yield from _target_elements(element)
+    elif isinstance(target, ast.Starred):
+        yield from _target_elements(target.value)
+    else:
+        yield target
+
+
 def _root_name(expr: ast.expr) -> Optional[str]:
     """`self.a.b[0]` -> self."""
     while isinstance(expr, (ast.Attribute, ast.Subscript, ast.Starred)):
@@ -715,9 +760,12 @@ def _runs(steps: Sequence[_Step]) -> Iterator[List[_Step]]:
 
 
 def _depends(earlier: _Step, later: _Step) -> bool:
-    if earlier.bound & (later.reads | later.bound):
+    """Data flow between two steps (two attribute stores into one object do not conflict)."""
+    if earlier.bound & (later.reads | later.bound | later.mutated):
         return True
-    if later.bound & earlier.reads:
+    if earlier.mutated & later.reads:
+        return True
+    if later.bound & (earlier.reads | earlier.mutated):
         return True
     return bool(earlier.serial & later.serial)
 
