@@ -165,6 +165,7 @@ class ClassInfo:
     node: ast.ClassDef
     attributes: Dict[str, List[ast.expr]] = field(default_factory=dict)  # value expressions
     annotations: Dict[str, ast.expr] = field(default_factory=dict)
+    self_names: set = field(default_factory=set)  # first-parameter names of the methods that assign
 
 
 class FileContext:
@@ -197,6 +198,8 @@ class FileContext:
         self.function_stack: List[ast.AST] = []
         self.class_stack: List[ast.ClassDef] = []
         self._class_info: Dict[int, ClassInfo] = {}
+        # The class whose attribute values are being typed (``self.b = self.a[...]``).
+        self._typing_class: Optional[ast.ClassDef] = None
         self._library: Optional[str] = None
 
     @property
@@ -406,6 +409,9 @@ class FileContext:
     # -- classes --------------------------------------------------------------
     def enclosing_class_of_self(self, name: ast.Name) -> Optional[ast.ClassDef]:
         """The class whose instance ``name`` is, when ``name`` is the first parameter of a method."""
+        typing_class = self._typing_class
+        if typing_class is not None:
+            return typing_class if name.id in self.class_info(typing_class).self_names else None
         if not self.class_stack or not self.function_stack:
             return None
         cls = self.class_stack[-1]
@@ -434,12 +440,12 @@ class FileContext:
             return None
         # Attribute values are read in the method that assigns them; resolve
         # names in them from the module scope (imports live there).
-        saved = self.scope
-        self.scope = self.module_scope
+        saved, saved_class = self.scope, self._typing_class
+        self.scope, self._typing_class = self.module_scope, cls
         try:
             types = {self.infer_type(v, depth) for v in values}
         finally:
-            self.scope = saved
+            self.scope, self._typing_class = saved, saved_class
         return types.pop() if len(types) == 1 else None
 
     # -- positions and reporting ---------------------------------------------
@@ -524,11 +530,18 @@ def _read_class(cls: ast.ClassDef) -> ClassInfo:
             if not args:
                 continue
             self_name = args[0].arg
+            info.self_names.add(self_name)
+            # ``self.root = root`` with ``root: Path`` a parameter: the attribute has the parameter's type.
+            annotated_params = {a.arg: a.annotation for a in [*args, *stmt.args.kwonlyargs] if a.annotation}
             for node in ast.walk(stmt):
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
                         if _is_self_attr(target, self_name):
-                            info.attributes.setdefault(target.attr, []).append(node.value)  # type: ignore[attr-defined]
+                            value = node.value
+                            if isinstance(value, ast.Name) and value.id in annotated_params:
+                                info.annotations.setdefault(target.attr, annotated_params[value.id])  # type: ignore[attr-defined]
+                            else:
+                                info.attributes.setdefault(target.attr, []).append(value)  # type: ignore[attr-defined]
                 elif isinstance(node, ast.AnnAssign) and _is_self_attr(node.target, self_name):
                     info.annotations[node.target.attr] = node.annotation  # type: ignore[attr-defined]
     return info

@@ -217,6 +217,8 @@ class BlockingCallChecker(Checker):
             return
         if call.guard and not self._guard_allows(call.guard, receiver, node):
             return
+        if isinstance(receiver, ast.Call) and self._reported_inner(receiver, call.code):
+            return  # ``open(p).read()``: one finding, on ``open``
         ctx.report(call.code, node, call.message(qualname, ctx.library), self._fix(node, qualname))
 
     # -- what is being called --------------------------------------------------------
@@ -234,6 +236,10 @@ class BlockingCallChecker(Checker):
                 if call is not None:
                     return f"{receiver_type}.{func.attr}", call, func.value
         return None
+
+    def _reported_inner(self, inner: ast.Call, code: str) -> bool:
+        hit = self._lookup(inner)
+        return hit is not None and hit[1].code == code and hit[1].applies(inner) and not hit[1].guard
 
     def _receiver_type(self, expr: ast.expr) -> Optional[str]:
         found = self.ctx.infer_type(expr)
