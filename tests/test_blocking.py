@@ -117,8 +117,8 @@ def test_stat_calls_are_off_by_default() -> None:
 
 
 def test_stat_calls_are_reported_when_opted_in() -> None:
-    assert codes(STAT_CALLS, blocking_stat_calls=True) == [(8, "AL104"), (9, "AL104"), (10, "AL104"),
-                                                          (11, "AL104"), (12, "AL104")]
+    expected = [(line, "AL104") for line in (8, 9, 10, 11, 12)]
+    assert codes(STAT_CALLS, blocking_stat_calls=True) == expected
 
 
 def test_extend_blocking_calls_adds_functions_and_methods() -> None:

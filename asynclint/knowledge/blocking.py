@@ -46,7 +46,7 @@ class BlockingCall:
 
     def message(self, qualname: str, library: str) -> str:
         advice = self.advice.get(library) or self.advice["asyncio"]
-        shown = qualname[len("builtins."):] if qualname.startswith("builtins.") else qualname
+        shown = qualname.removeprefix("builtins.")
         return f"`{shown}()` {self.what}; {advice}"
 
     def applies(self, node: ast.Call) -> bool:
@@ -194,6 +194,7 @@ FUTURE_ADVICE = _advice("use `await asyncio.wrap_future(fut)`",
                         "use `await anyio.to_thread.run_sync(fut.result)`")
 INPUT_ADVICE = _advice("use `await asyncio.to_thread(input, ...)`", "use `await trio.to_thread.run_sync(input)`",
                        "use `await anyio.to_thread.run_sync(input)`")
+EXEC_WHAT = "replaces the process under the running event loop"
 NESTED_LOOP_WHAT = "starts an event loop inside a running one (it raises RuntimeError)"
 NESTED_LOOP_ADVICE = _advice("`await` the coroutine directly, or schedule it with `asyncio.create_task(...)`",
                              "`await` the function directly, or start it in a nursery",
@@ -217,9 +218,8 @@ FUNCTIONS: Dict[str, BlockingCall] = {
     **_entries("AL103", PROCESS_ADVICE, ("system", "popen", "posix_spawn", "posix_spawnp",
                                          "spawnl", "spawnle", "spawnlp", "spawnlpe",
                                          "spawnv", "spawnve", "spawnvp", "spawnvpe"), "os."),
-    **_entries("AL103", EXEC_ADVICE, ("execl", "execle", "execlp", "execlpe", "execv", "execve",
-                                      "execvp", "execvpe"), "os.", what="replaces the process under the running "
-                                                                          "event loop"),
+    **_entries("AL103", EXEC_ADVICE, ("execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp",
+                                      "execvpe"), "os.", what=EXEC_WHAT),
     **_entries("AL103", PROCESS_WAIT_ADVICE, ("wait", "wait3", "wait4", "waitpid", "waitid"), "os.",
                unless=_wnohang),
     # AL104
@@ -369,8 +369,8 @@ METHODS.update({
     "psycopg2.extensions.connection": _entries("AL108", PSYCOPG2, ("commit", "rollback")),
     "psycopg2.extensions.cursor": _entries("AL108", PSYCOPG2, (*_DBAPI_CURSOR, "copy_from", "copy_to",
                                                                "copy_expert")),
-    **{t: _entries("AL108", PSYCOPG2, ("getconn",)) for t in ("psycopg2.pool.SimpleConnectionPool",
-                                                             "psycopg2.pool.ThreadedConnectionPool")},
+    **{t: _entries("AL108", PSYCOPG2, ("getconn",))
+       for t in ("psycopg2.pool.SimpleConnectionPool", "psycopg2.pool.ThreadedConnectionPool")},
     "psycopg.Connection": _entries("AL108", PSYCOPG, ("execute", "commit", "rollback")),
     "psycopg.Cursor": _entries("AL108", PSYCOPG, (*_DBAPI_CURSOR, "copy", "stream", "scroll")),
     "psycopg_pool.ConnectionPool": _entries("AL108", PSYCOPG, ("getconn", "connection", "wait")),

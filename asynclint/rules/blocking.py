@@ -28,7 +28,7 @@ _NOT_A_FINDING_BY_REFERENCE = (
 _TYPED_RECEIVERS = (
     "Methods are reported only when the receiver's type is known from source: a constructor or factory "
     "call (`s = requests.Session()`, `self._sock = socket.create_connection(...)` in any method), a "
-    "`with ... as` target, or an annotation (`f: typing.IO[str]`, `sock: socket.socket`). A call that is "
+    "`with ... as` target, or an annotation (`f: io.TextIOWrapper`, `sock: socket.socket`). A call that is "
     "itself awaited (`await client.get(...)`) or entered with `async with` is an async API and never "
     "reported, whatever the receiver was inferred to be."
 )
@@ -87,10 +87,14 @@ FILES = Rule(
     name="blocking-file-io",
     summary="Blocking file-system I/O inside a coroutine",
     what_it_does="Reports inside an `async def`: builtin `open()`, `io.open`, `io.open_code`, `os.fdopen`, "
-    "`os.open`, `codecs/gzip/bz2/lzma/tarfile.open` (also in `with` statements and comprehensions); "
+    "`os.open`, `codecs/gzip/bz2/lzma/tarfile.open` (also in `with` statements and comprehensions; "
+    "`os.fdopen` only wraps a descriptor that is already open, so only reads and writes on its result are "
+    "reported); "
     "methods of a sync file object (`read`, `readline(s)`, `write`, `writelines`, `flush`, `seek`, "
-    "`truncate`) when it is known to be one (from `open()`, `with open(...) as f`, `Path.open()`, or an "
-    "annotation such as `io.TextIOWrapper`, `typing.IO`, `TextIO`, `BinaryIO`); `pathlib.Path` methods "
+    "`truncate`) when it is known to be one (from `open()`, `os.fdopen()`, `with open(...) as f`, "
+    "`Path.open()`, or an annotation of a concrete file class such as `io.TextIOWrapper`; a `typing.IO` / "
+    "`BinaryIO` annotation is not enough, since in-memory `BytesIO` and `sys.stdout` satisfy it); "
+    "`pathlib.Path` methods "
     "that do I/O (`read_text`, `write_bytes`, `open`, `iterdir`, `glob`, `mkdir`, `unlink`, `touch`...) "
     "on a value known to be a path (`Path(...)`, `path / \"name\"`, `.parent`, an annotation); `shutil` "
     "copy/move/rmtree...; `glob.glob`; and the `os` calls that do real I/O (`listdir`, `scandir`, `walk`, "
@@ -120,11 +124,14 @@ SOCKETS = Rule(
     "`connect`, `recv*`, `send*`, `sendall`, `makefile`) unless the same code switches it to non-blocking "
     "mode (`setblocking(False)`, `settimeout(0)`) or hands it to `loop.sock_*`; `select.select`, poll and "
     "selector objects (not with a zero timeout); waits on `threading` primitives known from their "
-    "constructor (`Lock/RLock/Semaphore.acquire`, `Event.wait`, `Condition.wait`, `Barrier.wait`, "
-    "`Thread.join`), `queue.Queue.get/join` and `put` on a queue built with a `maxsize` (not with "
-    "`block=False` or a zero timeout); `concurrent.futures.Future.result()` (a future from "
-    "`executor.submit` or `asyncio.run_coroutine_threadsafe`, not asyncio's own futures; not under "
-    "`if fut.done():`), `concurrent.futures.wait`, `executor.shutdown()`; and `input()` / `getpass`.\n\n"
+    "constructor (`Lock/RLock/Semaphore.acquire` — not on a lock built in this coroutine with no `await` "
+    "since, which is free —, `Event.wait`, `Condition.wait`, `Barrier.wait`), `queue.Queue.get/join` and "
+    "`put` on a queue built with a `maxsize` (not with `block=False` or a zero timeout); "
+    "`concurrent.futures.Future.result()` and `Thread.join()` / `Process.join()` when the future or thread "
+    "was started in this coroutine with no `await` since (`executor.submit(f).result()`, "
+    "`asyncio.run_coroutine_threadsafe(...).result()`; after an `await` the code usually waits on purpose "
+    "until the work is known to be done, and `if fut.done():` guards it) — never asyncio's own futures "
+    "and tasks; `concurrent.futures.wait`, `executor.shutdown()`; and `input()` / `getpass`.\n\n"
     + _TYPED_RECEIVERS + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
     why_bad="Each of these waits for the network, another thread or the user with the event loop stopped. "
     "`fut.result()` on a future that the loop itself must complete (`run_coroutine_threadsafe` to the "
@@ -380,7 +387,7 @@ class BlockingCallChecker(Checker):
 
     @staticmethod
     def _nonblocking_evidence(node: ast.AST, wanted: str) -> bool:
-        """``wanted.setblocking(False)``, ``wanted.settimeout(0)``, ``loop.sock_recv(wanted, ...)``, ``wait_readable(wanted)``."""
+        """``x.setblocking(False)``, ``x.settimeout(0)``, ``loop.sock_recv(x, ...)``, ``wait_readable(x)``."""
         if not isinstance(node, ast.Call):
             return False
         func = node.func
