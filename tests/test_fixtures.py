@@ -54,3 +54,10 @@ def test_every_rule_is_documented(code: str) -> None:
     for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"):
         assert section in text
     assert rule.what_it_does.strip() and rule.why_bad.strip() and rule.example.strip()
+
+
+def test_rules_doc_is_generated_from_the_rules() -> None:
+    from asynclint.rules import catalogue_markdown
+
+    doc = FIXTURES.parent / "docs" / "rules.md"
+    assert doc.read_text() == catalogue_markdown(), "run: python -m asynclint.rules > docs/rules.md"
