@@ -230,3 +230,15 @@ def test_canonical_type_names() -> None:
     assert canonical_type("redis.StrictRedis") == "redis.Redis"
     assert canonical_type("mypy_boto3_s3.client.S3Client") == "botocore.client.BaseClient"
     assert canonical_type("mylib.Thing") == "mylib.Thing"
+
+
+def test_blocking_stat_calls_config_key(tmp_path) -> None:
+    from tests.conftest import run_cli
+
+    (tmp_path / "check.py").write_text("import os\n\n\nasync def main(p):\n    return os.path.exists(p)\n")
+    assert run_cli(["--select", "AL104", "check.py"], cwd=tmp_path).returncode == 0
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nblocking-stat-calls = true\n")
+    result = run_cli(["--select", "AL104", "check.py"], cwd=tmp_path)
+    assert result.returncode == 1 and "os.path.exists" in result.stdout
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nblocking-stat-calls = \"yes\"\n")
+    assert run_cli(["--select", "AL104", "check.py"], cwd=tmp_path).returncode == 2
