@@ -32,6 +32,8 @@ class Settings:
     extend_blocking_calls: Mapping[str, Tuple[str, str]] = field(default_factory=dict)
     extend_coroutine_functions: Tuple[str, ...] = ()
     extend_ordered_calls: Tuple[str, ...] = ()
+    # AL104: also report cheap stat-like calls (os.path.exists, Path.is_file, os.stat...)
+    blocking_stat_calls: bool = False
     target_version: Tuple[int, int] = (3, 10)
     project_root: str = "."
     # fixes
