@@ -33,6 +33,23 @@ from .settings import TARGET_VERSIONS, Settings
 
 Flake8Result = Tuple[int, int, str, type]
 
+# ``[tool.asynclint]`` keys offered as ``--asynclint-<key>`` flake8 options: the rule options.
+RULE_OPTIONS = ("target-version", "extend-blocking-calls", "blocking-stat-calls",
+                "extend-coroutine-functions", "extend-ordered-calls")
+# The other keys, and why flake8 users do not need them as flake8 options (they still
+# apply from pyproject.toml where they make sense: selection and per-file-ignores do).
+NOT_FLAKE8_OPTIONS = {
+    "select": "flake8's own select", "extend-select": "flake8's own extend-select",
+    "ignore": "flake8's own ignore", "per-file-ignores": "flake8's own per-file-ignores",
+    "extend-per-file-ignores": "flake8's own per-file-ignores",
+    "exclude": "flake8 chooses the files", "extend-exclude": "flake8 chooses the files",
+    "force-exclude": "flake8 chooses the files", "respect-gitignore": "flake8 chooses the files",
+    "fixable": "flake8 does not fix", "unfixable": "flake8 does not fix",
+    "extend-safe-fixes": "flake8 does not fix", "extend-unsafe-fixes": "flake8 does not fix",
+    "output-format": "flake8 formats its report", "show-source": "flake8's own show-source",
+    "cache-dir": "no result cache under flake8",
+}
+
 # The project index per project root, for this process. flake8 makes a new plugin
 # instance per file and gives plugins no per-run object to hold it; without this memo
 # every file would rebuild the project-wide index. It is loaded lazily (only when a
@@ -78,6 +95,9 @@ def cli_values(options: argparse.Namespace) -> Dict[str, Any]:
     blocking = _option_list(getattr(options, "asynclint_extend_blocking_calls", None))
     if blocking:
         values["extend-blocking-calls"] = _blocking_calls(blocking)
+    stat_calls = getattr(options, "asynclint_blocking_stat_calls", None)
+    if stat_calls is not None:
+        values["blocking-stat-calls"] = bool(stat_calls)
     for key in ("extend-coroutine-functions", "extend-ordered-calls"):
         given = _option_list(getattr(options, "asynclint_" + key.replace("-", "_"), None))
         if given:
@@ -170,6 +190,9 @@ class AsyncLintPlugin:
             metavar="NAME[:CODE],...",
             help="asynclint: qualified names of calls that block the event loop, reported as "
             "AL104 or the AL1xx code after a colon (e.g. mylib.fetch_sync,mylib.db.query:AL105)")
+        manager.add_option(
+            "--asynclint-blocking-stat-calls", parse_from_config=True, action="store_true", default=None,
+            help="asynclint: AL104 also reports cheap stat-like calls (os.path.exists, Path.is_file...)")
         manager.add_option(
             "--asynclint-extend-coroutine-functions", parse_from_config=True, comma_separated_list=True,
             metavar="NAMES", help="asynclint: qualified names of functions that return coroutines")

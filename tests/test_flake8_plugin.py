@@ -324,6 +324,24 @@ def test_asynclint_options(flake8_ready: None, tmp_path: Path, where: str) -> No
     assert row[:3] == (5, 5, "AL101") and "mylib.nap" in row[3]
 
 
+@pytest.mark.parametrize("how", ["flag", "setup.cfg"])
+def test_boolean_asynclint_option(flake8_ready: None, tmp_path: Path, how: str) -> None:
+    write(tmp_path, {"stat.py": """\
+        import os
+
+
+        async def present(path: str) -> bool:
+            return os.path.exists(path)
+    """})
+    args = ["--select", "AL", FORMAT, "stat.py"]
+    assert not rows(run_flake8(args, tmp_path))  # AL104's stat calls are off by default
+    if how == "flag":
+        args.insert(0, "--asynclint-blocking-stat-calls")
+    else:
+        write(tmp_path, {"setup.cfg": "[flake8]\nasynclint-blocking-stat-calls = true\n"})
+    assert [r[:3] for r in rows(run_flake8(args, tmp_path))["stat.py"]] == [(5, 12, "AL104")]
+
+
 def test_flake8_option_wins_over_pyproject(flake8_ready: None, tmp_path: Path) -> None:
     write(tmp_path, {"nap.py": NAP, "pyproject.toml": '[tool.asynclint]\nignore = ["AL101"]\n'})
     assert not al_lines(run_flake8(["--select", "AL", "--asynclint-extend-blocking-calls", "mylib.nap:AL101", "nap.py"], tmp_path))
@@ -351,10 +369,19 @@ def test_bad_configuration_is_a_clean_error(flake8_ready: None, tmp_path: Path, 
     assert "asynclint:" in done.stdout and needle in done.stdout, done.stdout + done.stderr
 
 
+def test_every_config_key_is_placed() -> None:
+    """A new [tool.asynclint] key must be offered to flake8 users or say why not."""
+    from asynclint.config import KEYS
+
+    assert set(KEYS) == set(flake8_plugin.RULE_OPTIONS) | set(flake8_plugin.NOT_FLAKE8_OPTIONS)
+
+
 def test_target_version_option_reaches_settings() -> None:
     state = build_state(argparse.Namespace(asynclint_target_version="py312", isolated=True))
     assert state.settings.target_version == (3, 12)
     assert build_state(argparse.Namespace(isolated=True)).settings.target_version == (3, 10)
+    assert build_state(argparse.Namespace(isolated=True, asynclint_blocking_stat_calls=True)).settings.blocking_stat_calls
+    assert not build_state(argparse.Namespace(isolated=True)).settings.blocking_stat_calls
 
 
 def test_plugin_is_listed_and_quiet_without_async(flake8_ready: None, tmp_path: Path) -> None:
