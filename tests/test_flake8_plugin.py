@@ -343,11 +343,20 @@ def test_boolean_asynclint_option(flake8_ready: None, tmp_path: Path, how: str) 
 
 
 def test_flake8_option_wins_over_pyproject(flake8_ready: None, tmp_path: Path) -> None:
-    write(tmp_path, {"nap.py": NAP, "pyproject.toml": '[tool.asynclint]\nignore = ["AL101"]\n'})
-    assert not al_lines(run_flake8(["--select", "AL", "--asynclint-extend-blocking-calls", "mylib.nap:AL101", "nap.py"], tmp_path))
-    write(tmp_path, {"pyproject.toml": '[tool.asynclint]\nextend-coroutine-functions = ["mylib.fetch"]\n'})
-    assert [r[0] for r in rows(run_flake8(["--select", "AL", "--asynclint-extend-blocking-calls", "mylib.nap:AL101",
-                                            FORMAT, "nap.py"], tmp_path))["nap.py"]] == [5]
+    write(tmp_path, {"nap.py": NAP, "pyproject.toml": '''\
+        [tool.asynclint.extend-blocking-calls]
+        "mylib.other" = { code = "AL101" }
+    '''})
+    args = ["--select", "AL", FORMAT, "nap.py"]
+    assert not rows(run_flake8(args, tmp_path))
+    found = rows(run_flake8(["--asynclint-extend-blocking-calls", "mylib.nap:AL101", *args], tmp_path))
+    assert [r[:3] for r in found["nap.py"]] == [(5, 5, "AL101")]
+
+
+def test_pyproject_selection_applies(flake8_ready: None, tmp_path: Path) -> None:
+    """``ignore`` in [tool.asynclint] holds under flake8 too: both front ends agree."""
+    write(tmp_path, {"bad.py": BAD, "pyproject.toml": '[tool.asynclint]\nignore = ["AL101"]\n'})
+    assert not al_lines(run_flake8(["--select", "AL", "bad.py"], tmp_path))
 
 
 @pytest.mark.parametrize("args, config, needle", [

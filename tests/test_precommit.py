@@ -54,7 +54,7 @@ def _git_env(tmp: Path) -> Dict[str, str]:
     """git isolated from the user's config (no signing, hooks or templates), with a fixed identity."""
     env = dict(os.environ)
     env.update({
-        "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "HOME": str(tmp),
+        "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
         "GIT_AUTHOR_NAME": "asynclint tests", "GIT_AUTHOR_EMAIL": "tests@example.invalid",
         "GIT_COMMITTER_NAME": "asynclint tests", "GIT_COMMITTER_EMAIL": "tests@example.invalid",
         # pre-commit's own cache: never the user's (try-repo uses a temporary store anyway)
