@@ -251,17 +251,28 @@ class FileContext:
 
     # -- names ----------------------------------------------------------------
     def lookup(self, name: str, scope: Optional[Scope] = None) -> Optional[Tuple[Scope, List[Binding]]]:
-        """Find the scope that binds ``name`` as seen from ``scope`` (Python's LEGB, classes skipped)."""
-        scope = scope or self.scope
+        """Find the scope that binds ``name`` as seen from ``scope`` (Python's LEGB, classes skipped).
+
+        Memoised on the scope: bindings never change once read, and rules ask often.
+        """
+        start = scope or self.scope
+        cache = start.lookups
+        if name in cache:
+            return cache[name]
+        found = self._lookup(name, start)
+        cache[name] = found
+        return found
+
+    def _lookup(self, name: str, scope: Optional[Scope]) -> Optional[Tuple[Scope, List[Binding]]]:
         first = True
         while scope is not None:
-            if scope.kind is not ScopeKind.CLASS or first:
+            if first or scope.kind is not ScopeKind.CLASS:
                 bindings = scope.bindings.get(name)
                 if bindings:
-                    kinds = {b.kind for b in bindings}
-                    if BindingKind.GLOBAL in kinds:
+                    declared = _declaration(bindings)
+                    if declared is BindingKind.GLOBAL:
                         return self.lookup(name, self.module_scope) if scope is not self.module_scope else None
-                    if kinds == {BindingKind.NONLOCAL}:
+                    if declared is BindingKind.NONLOCAL:
                         scope = scope.parent
                         first = False
                         continue
@@ -320,9 +331,7 @@ class FileContext:
             found = self.lookup(expr.id)
             if found is None:
                 return None
-            _, bindings = found
-            types = {self._binding_type(b, _depth + 1) for b in bindings}
-            return types.pop() if len(types) == 1 else None
+            return self._name_type(expr.id, found[0], found[1], _depth)
         if isinstance(expr, ast.Attribute):
             if isinstance(expr.value, ast.Name):
                 cls = self.enclosing_class_of_self(expr.value)
@@ -339,6 +348,21 @@ class FileContext:
             left = self.infer_type(expr.left, _depth + 1)  # ``path / "name"`` is a path
             return left if left in PATH_TYPES else None
         return None
+
+    def _name_type(self, name: str, scope: Scope, bindings: List[Binding], depth: int) -> Optional[str]:
+        """A name's type, memoised per binding scope; value expressions resolve in that scope."""
+        cache = scope.types
+        if name in cache:
+            return cache[name]
+        cache[name] = None  # a cycle (``x = f(x)``) reads as unknown
+        saved, self.scope = self.scope, scope
+        try:
+            types = {self._binding_type(b, depth + 1) for b in bindings}
+        finally:
+            self.scope = saved
+        result = types.pop() if len(types) == 1 else None
+        cache[name] = result
+        return result
 
     def _call_result_type(self, func: ast.expr, depth: int) -> Optional[str]:
         """``recv.method()`` or ``instance()`` whose result type is known from the receiver's type."""
@@ -511,6 +535,17 @@ class FileContext:
     def fix(self, message: str, edits: Sequence[Edit], safe: bool = False) -> Fix:
         applicability = Applicability.SAFE if safe else Applicability.UNSAFE
         return Fix(message, applicability, tuple(e for e in edits if e is not None))
+
+
+def _declaration(bindings: List[Binding]) -> Optional[BindingKind]:
+    """GLOBAL if a ``global`` statement covers the name, NONLOCAL if only ``nonlocal`` binds it."""
+    only_nonlocal = True
+    for binding in bindings:
+        if binding.kind is BindingKind.GLOBAL:
+            return BindingKind.GLOBAL
+        if binding.kind is not BindingKind.NONLOCAL:
+            only_nonlocal = False
+    return BindingKind.NONLOCAL if only_nonlocal else None
 
 
 def _is_static(func: ast.AST) -> bool:
