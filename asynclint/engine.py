@@ -117,7 +117,7 @@ def _lint(data: bytes, path: str, settings: Settings, index: object, force: bool
           tree: Optional[ast.Module] = None) -> Sequence[str]:
     """Fill ``result``; return the file's lines when findings need ``noqa`` checks."""
     enabled = settings.enabled
-    checker_types = [c for c in checkers_for(enabled) if c.could_fire(data, enabled)]
+    checker_types = [c for c in checkers_for(enabled) if not settings.triage or c.could_fire(data, enabled)]
     if not checker_types and not force:
         return ()
     if len(data) > settings.max_file_bytes:
@@ -140,7 +140,7 @@ def _lint(data: bytes, path: str, settings: Settings, index: object, force: bool
         is_package = os.path.basename(path).startswith("__init__.")
     ctx = FileContext(path, text, tree, settings, module_name, is_package, index)  # type: ignore[arg-type]
     checkers = [c(ctx) for c in checker_types]
-    only_coroutines = coroutine_only(checker_types, enabled)
+    only_coroutines = settings.triage and coroutine_only(checker_types, enabled)
     async_lines = _async_lines(data) if only_coroutines else None
     walker = Walker(ctx, checkers, only_coroutines, async_lines)
     old_limit = sys.getrecursionlimit()

@@ -44,6 +44,8 @@ class Settings:
     # parser budget
     max_file_bytes: int = 8 * 1024 * 1024
     max_nesting: int = 150
+    # False only in tests proving the triage sound: every checker sees every file and all code.
+    triage: bool = True
     # True in pool workers: the native parser may run in-process (a crash loses only the worker);
     # elsewhere it runs in a child process.
     native_in_process: bool = False
