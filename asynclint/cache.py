@@ -25,11 +25,22 @@ CACHE_DIR_NAME = ".asynclint_cache"
 Entry = Tuple[int, int, str, Any]
 
 
+def _canonical(value: Any) -> str:
+    """A repr that does not depend on hash randomisation (sets and dicts are sorted)."""
+    if isinstance(value, (set, frozenset)):
+        return "{" + ",".join(sorted(_canonical(v) for v in value)) + "}"
+    if isinstance(value, dict):
+        return "{" + ",".join(sorted(f"{_canonical(k)}:{_canonical(v)}" for k, v in value.items())) + "}"
+    if isinstance(value, (list, tuple)):
+        return "(" + ",".join(_canonical(v) for v in value) + ")"
+    return repr(value)
+
+
 def settings_key(settings: Settings, index_digest: str) -> str:
     values = asdict(settings)
     for transient in ("native_in_process", "crash_marker"):
         values.pop(transient, None)
-    text = repr(sorted((k, repr(v)) for k, v in values.items()))
+    text = _canonical(values)
     return hashlib.sha256(f"{__version__}\0{text}\0{index_digest}".encode()).hexdigest()[:20]
 
 

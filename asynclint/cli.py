@@ -254,7 +254,8 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
     if args.diff:
         text = ""
     else:
-        text = render(findings, fmt, show_source=config.show_source, source_lines=_source_lines)
+        text = render(findings, fmt, show_source=config.show_source, source_lines=_source_lines,
+                      fixable_codes=_fixable_codes(config))
     stream: TextIO
     if args.output_file:
         try:
@@ -267,7 +268,8 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
         sys.stdout.write(text)
         sys.stdout.flush()
     if not args.quiet:
-        fixable = sum(1 for f in findings if f.fix is not None)
+        may_fix = _fixable_codes(config)
+        fixable = sum(1 for f in findings if f.fix is not None and f.code in may_fix)
         files_with = len({f.path for f in findings})
         note = summary(findings, files_with_findings=files_with, statistics=args.statistics, fixable=fixable)
         if note:
@@ -280,6 +282,12 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
     if findings and not args.exit_zero:
         return EXIT_FINDINGS
     return EXIT_CLEAN
+
+
+def _fixable_codes(config: RunConfig) -> frozenset[str]:
+    settings = config.settings
+    allowed = settings.fixable if settings.fixable is not None else frozenset(RULES)
+    return allowed - settings.unfixable
 
 
 def _source_lines(path: str) -> List[str]:

@@ -191,3 +191,14 @@ def test_readme_lists_every_rule() -> None:
 def test_example_from_readme_runs() -> None:
     done = run_cli(["--isolated", "--no-cache", str(REPO / "examples")])
     assert done.returncode == 1 and "AL101" in done.stdout
+
+
+def test_cache_key_is_stable_across_processes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("from asynclint.cache import settings_key; from asynclint.settings import default_settings; "
+            "print(settings_key(default_settings(), ''))")
+    keys = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                           env={"PYTHONHASHSEED": str(seed), "PYTHONPATH": str(REPO)}).stdout for seed in (1, 2, 3)}
+    assert len(keys) == 1

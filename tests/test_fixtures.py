@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from asynclint.runner import lint_paths
 from asynclint.settings import Settings, select_rules
 from tests.conftest import FIXTURES
 from tests.fixture_markers import (
-    compare, expected_findings, fixture_files, folder_code, project_root, selection,
+    compare, expected_findings, fixture_files, folder_code, min_python, project_root, selection,
 )
 
 FILES = fixture_files()
@@ -25,6 +26,8 @@ def settings_for(path: Path) -> Settings:
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(FIXTURES)) for p in FILES])
 def test_fixture(path: Path) -> None:
+    if sys.version_info[:2] < min_python(path):
+        pytest.skip(f"needs Python {'.'.join(map(str, min_python(path)))}+ to parse")
     (result,) = lint_paths([str(path)], settings_for(path), forced=[str(path)])
     actual = [(f.line, f.column, f.code) for f in result.findings]
     problems = compare(expected_findings(path), actual)

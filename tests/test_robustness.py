@@ -75,7 +75,7 @@ def test_bom_crlf_columns(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_bytes(b"\xef\xbb\xbfimport time\r\n\r\nasync def f():\r\n    t = '\xc3\xa9'; time.sleep(1)\r\n")
     done = run_cli(["--isolated", "--no-cache", "--output-format", "json", "a.py"], cwd=tmp_path)
     (finding,) = json.loads(done.stdout)
-    assert (finding["line"], finding["column"]) == (4, 15)
+    assert (finding["line"], finding["column"]) == (4, 14)
 
 
 def test_paths_odd_and_missing(tmp_path: Path) -> None:
