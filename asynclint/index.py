@@ -26,6 +26,7 @@ import hashlib
 import marshal
 import os
 import sys
+from stat import S_ISREG
 import tempfile
 import warnings
 from dataclasses import dataclass
@@ -991,6 +992,8 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
         stat = os.stat(path)
     except OSError:
         return None
+    if not S_ISREG(stat.st_mode):
+        return None  # a FIFO or device named *.py: reading it could block forever
     module, is_package = module_name_for(path)
     if old is not None and old[0] == stat.st_size and old[1] == stat.st_mtime_ns and old[3] == module \
             and old[4] == is_package:

@@ -210,6 +210,17 @@ def test_excludes(project: Path) -> None:
     assert not any(p.startswith((".venv", "build", "vendor")) for p in paths)
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_odd_files_are_skipped(project: Path) -> None:
+    os.mkfifo(project / "app" / "fifo.py")
+    (project / "broken.py").symlink_to(project / "gone.py")
+    (project / "loop").mkdir()
+    (project / "loop" / "again").symlink_to(project / "loop")
+    index = ProjectIndex.load(settings(project, use_cache=False))
+    assert is_coroutine(index, "app.fetch")
+    assert not any(p.endswith(("fifo.py", "broken.py")) for p in index.modules)
+
+
 def test_pickle_roundtrip(project: Path) -> None:
     index = ProjectIndex.load(settings(project, use_cache=False))
     index.trigger_names()
