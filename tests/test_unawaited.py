@@ -72,6 +72,9 @@ def test_triage_of_sync_files_uses_the_index_names(tmp_path: Path) -> None:
     index = ProjectIndex.load(settings)
     assert UnawaitedChecker.could_fire_with(caller, frozenset({"AL201"}), index)
     assert not UnawaitedChecker.could_fire_with(b"def main():\n    print(1)\n", frozenset({"AL201"}), index)
+    # without the index (the flake8 plugin asks first), any call might reach a project coroutine function
+    assert UnawaitedChecker.could_fire(caller, frozenset({"AL201"}))
+    assert not UnawaitedChecker.could_fire(b"X = 1\n", frozenset({"AL201"}))
     result = lint_source(caller, str(tmp_path / "caller.py"), settings, index=index)
     assert [(f.line, f.code) for f in result.findings] == [(4, "AL201")]
     assert "defined at lib.py:1" in result.findings[0].message
@@ -202,3 +205,26 @@ def test_self_referencing_names_terminate(tmp_path: Path) -> None:
         """)
     codes = [f.code for f in lint_text(source, tmp_path)]
     assert "AL001" not in codes and "AL003" not in codes
+
+
+@pytest.mark.parametrize("path", [SHOP / "shop" / "service.py", SHOP / "shop" / "plugins.py",
+                                  FIXTURES / "AL201" / "venv_project" / "billing" / "invoices.py"],
+                         ids=lambda p: p.name)
+def test_flake8_plugin_gives_the_same_findings(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """flake8 lints one file at a time; the project index makes its AL2xx findings the CLI's."""
+    import argparse
+
+    from asynclint import flake8_plugin
+    from asynclint.flake8_plugin import AsyncLintPlugin, build_state
+
+    monkeypatch.chdir(project_root(path))  # where the fixture's [tool.asynclint] is found, as flake8 would be run
+    state = build_state(argparse.Namespace(), [str(path)])
+    assert state.settings.project_root == str(project_root(path))
+    monkeypatch.setattr(AsyncLintPlugin, "state", state)
+    monkeypatch.setattr(flake8_plugin, "_INDEX_MEMO", {})
+    text = path.read_text()
+    found = [(line, col, message) for line, col, message, _ in
+             AsyncLintPlugin(ast.parse(text), text.splitlines(keepends=True), str(path)).run()]
+    (cli,) = lint_paths([str(path)], state.settings)
+    assert found == [(f.line, f.column - 1, f"{f.code} {f.message}") for f in cli.findings]
+    assert len(found) == sum(expected_findings(path).values())

@@ -541,10 +541,12 @@ class UnawaitedChecker(Checker):
             return True
         if "AL201" not in enabled:
             return False  # AL202/AL203 only fire inside `async def`
-        if isinstance(index, ProjectIndex) and index.site_dirs:
-            return True  # third-party names are only known once looked up
-        triggers = index.trigger_names() if isinstance(index, ProjectIndex) else \
-            ProjectIndex.empty().trigger_names()
+        if not isinstance(index, ProjectIndex) or index.site_dirs:
+            # Without the index any call may reach a project coroutine function (the flake8
+            # plugin asks this before loading the index); third-party names are known only
+            # once looked up.
+            return b"(" in source
+        triggers = index.trigger_names()
         return any(word in triggers for word in set(_IDENTIFIER.findall(source)))
 
     # -- AL201 and AL204 as statements ------------------------------------------------------
