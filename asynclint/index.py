@@ -299,7 +299,8 @@ class _Summarizer:
                 params = {a.arg: a.annotation for a in args[1:] if a.annotation is not None}
                 for inner in _module_statements(stmt.body):
                     if isinstance(inner, ast.AnnAssign) and _is_attribute_of(inner.target, me):
-                        found.setdefault(inner.target.attr, set()).add(self.annotation(inner.annotation))  # type: ignore[attr-defined]
+                        attr = inner.target.attr  # type: ignore[attr-defined]
+                        found.setdefault(attr, set()).add(self.annotation(inner.annotation))
                     elif isinstance(inner, ast.Assign) and len(inner.targets) == 1 \
                             and _is_attribute_of(inner.targets[0], me):
                         name = inner.targets[0].attr  # type: ignore[attr-defined]

@@ -142,7 +142,8 @@ def test_summary_conflicts_and_attributes() -> None:
 @pytest.mark.parametrize("source,kind", [
     ("def d(f):\n    async def w(*a):\n        return await f(*a)\n    return w\n", "a"),
     ("def d(f):\n    REG.append(f)\n    return f\n", "i"),
-    ("def d(n):\n    def deco(f):\n        async def w():\n            pass\n        return w\n    return deco\n", "fa"),
+    ("def d(n):\n    def deco(f):\n        async def w():\n            pass\n        return w\n"
+     "    return deco\n", "fa"),
     ("def d(f):\n    if ok(f):\n        return f\n    async def w():\n        pass\n    return w\n", "k"),
     ("def d(f):\n    def w():\n        pass\n    return w\n", ""),
     ("def d(f):\n    return other(f)\n", ""),

@@ -15,15 +15,18 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import Dict, Iterator, List, Optional, Set, Tuple, Type
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Set, Tuple, Type
 
 from ..index import (
     LocalModule, ProjectIndex, Target, apply_decorators, is_async_generator, summarize, wrapper_effect, wrapper_kind,
 )
 from ..knowledge import coroutines as known
 from ..model import Fix
-from ..scopes import BindingKind, ScopeKind
+from ..scopes import Binding, BindingKind, ScopeKind
 from .base import Checker, Rule, Where, node_text
+
+if TYPE_CHECKING:
+    from ..context import FileContext
 
 UNAWAITED_CALL = Rule(
     code="AL201",
@@ -71,7 +74,8 @@ TRUTHY_COROUTINE = Rule(
     why_bad="A coroutine object is always true, so the test always passes and the function never runs; "
     "subscripting or reading an attribute of one raises `TypeError`/`AttributeError` at run time.",
     example="async def check():\n    if is_ready():\n        ...\n    name = await client.get_user()[\"name\"]",
-    use_instead="async def check():\n    if await is_ready():\n        ...\n    name = (await client.get_user())[\"name\"]",
+    use_instead="async def check():\n    if await is_ready():\n        ...\n"
+    "    name = (await client.get_user())[\"name\"]",
     fix_safety="Unsafe, in a coroutine only: inserts `await` (parenthesised where needed), which makes the "
     "call run.",
     fixable=True,
@@ -122,7 +126,7 @@ _MAX_DEPTH = 12  # resolution steps through names, calls, attributes and decorat
 class Resolver:
     """Answers "is this a coroutine function?" for expressions of one file."""
 
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: "FileContext") -> None:
         self.ctx = ctx
         index = ctx.index
         self.index: ProjectIndex = index if isinstance(index, ProjectIndex) else ProjectIndex.empty(ctx.settings)
@@ -402,7 +406,7 @@ class Resolver:
         kind = types.pop() if types else None
         return known.canonical_type(kind)
 
-    def _binding_type(self, binding, at_module: bool, depth: int) -> Optional[str]:  # type: ignore[no-untyped-def]
+    def _binding_type(self, binding: Binding, at_module: bool, depth: int) -> Optional[str]:
         ctx = self.ctx
         if binding.annotation is not None:
             return self.annotation_type(binding.annotation)
@@ -426,7 +430,7 @@ class Resolver:
         return None
 
     def _entered_type(self, entered: str) -> Optional[str]:
-        """``async with Client() as c``: what the project class's ``__aenter__``/``__enter__`` is annotated to return."""
+        """``async with Client() as c``: what the class's ``__aenter__``/``__enter__`` is annotated to return."""
         for method in ("__aenter__", "__enter__"):
             target = self.index.method(entered, method, self.ctx.path, self.local)
             if target is not None and target.return_type:
@@ -445,7 +449,7 @@ class Resolver:
                 kind = outer
         return known.canonical_type(kind)
 
-    def _unpacked_type(self, binding, depth: int) -> Optional[str]:  # type: ignore[no-untyped-def]
+    def _unpacked_type(self, binding: Binding, depth: int) -> Optional[str]:
         """``reader, writer = await asyncio.open_connection(...)``."""
         value = binding.value
         if not (isinstance(value, ast.Await) and isinstance(value.value, ast.Call)):
@@ -520,7 +524,7 @@ class UnawaitedChecker(Checker):
     rules = RULES
     needs_index = True
 
-    def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, ctx: "FileContext") -> None:
         super().__init__(ctx)
         self.resolver = Resolver(ctx)
 
@@ -738,7 +742,8 @@ class UnawaitedChecker(Checker):
         if isinstance(expr, ast.Lambda):
             target = resolver.coroutine_call(expr.body)
             if target is not None:
-                return target, f"the lambda calls `{node_text(expr.body.func)}()`, a coroutine function"  # type: ignore[attr-defined]
+                callee = node_text(expr.body.func)  # type: ignore[attr-defined]
+                return target, f"the lambda calls `{callee}()`, a coroutine function"
             return None, ""
         if isinstance(expr, ast.Call) and self.ctx.resolve(expr.func) == "functools.partial" and expr.args:
             inner, _ = self._async_callable(expr.args[0])
@@ -752,7 +757,7 @@ class UnawaitedChecker(Checker):
 
 # -- how a value is used ----------------------------------------------------------------------
 
-def _value_use(node: ast.expr, parent: ast.AST, ctx) -> Optional[str]:  # type: ignore[no-untyped-def]
+def _value_use(node: ast.expr, parent: ast.AST, ctx: "FileContext") -> Optional[str]:
     """"truth" when ``node``'s value is only tested for truth; "subscripted" / "attribute-accessed"; else None."""
     if isinstance(parent, ast.Subscript) and parent.value is node:
         return "subscripted"
@@ -761,7 +766,7 @@ def _value_use(node: ast.expr, parent: ast.AST, ctx) -> Optional[str]:  # type: 
     return "truth" if _is_truth_context(node, parent, ctx) else None
 
 
-def _is_truth_context(node: ast.AST, parent: ast.AST, ctx, depth: int = 0) -> bool:  # type: ignore[no-untyped-def]
+def _is_truth_context(node: ast.AST, parent: ast.AST, ctx: "FileContext", depth: int = 0) -> bool:
     if isinstance(parent, (ast.If, ast.While, ast.IfExp, ast.Assert)):
         return parent.test is node
     if isinstance(parent, ast.UnaryOp):
@@ -780,7 +785,8 @@ def _is_truth_context(node: ast.AST, parent: ast.AST, ctx, depth: int = 0) -> bo
 
 def _scope_nodes(func: ast.AST) -> Iterator[Tuple[ast.AST, ast.AST, bool]]:
     """(node, parent, nested) for every node of a function body; ``nested``: inside an inner def/lambda/class."""
-    stack: List[Tuple[ast.AST, ast.AST, bool]] = [(child, func, False) for child in reversed(func.body)]  # type: ignore[attr-defined]
+    body: List[ast.stmt] = func.body  # type: ignore[attr-defined]
+    stack: List[Tuple[ast.AST, ast.AST, bool]] = [(child, func, False) for child in reversed(body)]
     while stack:
         node, parent, nested = stack.pop()
         yield node, parent, nested
