@@ -182,23 +182,30 @@ def _max_nesting(text: str) -> int:
 class _Verifier:
     """Does a fixed text still parse and compile? Checks the original lazily, so only regressions count."""
 
-    def __init__(self, original: str, path: str, max_nesting: int) -> None:
+    def __init__(self, original: str, path: str, encoding: str, max_nesting: int) -> None:
         self.original = original
         self.path = path
+        self.encoding = encoding
         self.max_nesting = max_nesting
         self._original_ok: Dict[str, bool] = {}
 
     def problem(self, text: str) -> Optional[str]:
+        try:
+            data = text.encode(self.encoding)
+        except UnicodeError:
+            return f"the fixed text cannot be encoded as {self.encoding}"
+        if _redecode(data) != text:
+            return "the fixed file would be read in another encoding (the coding cookie moved)"
         for name, check in (("ast", self._ast), ("compile", self._compile), ("libcst", self._libcst)):
             reason = check(text)
             if reason is None:
                 continue
             if name == "ast":
-                return f"ast: {reason}"
+                return f"the fixed file would not parse (ast: {reason})"
             if name not in self._original_ok:
                 self._original_ok[name] = check(self.original) is None
             if self._original_ok[name]:
-                return f"{name}: {reason}"
+                return f"the fixed file would not parse ({name}: {reason})"
         return None
 
     def _ast(self, text: str) -> Optional[str]:
@@ -246,10 +253,10 @@ def _encoding_of(data: bytes) -> str:
     return encoding
 
 
-def _fix_key(finding: Finding, text: str) -> Tuple[object, ...]:
+def _fix_key(finding: Finding, positions: _Positions) -> Tuple[object, ...]:
     """A fix's identity that survives edits elsewhere: code, message, replaced text and content."""
     assert finding.fix is not None
-    positions = _Positions(text)
+    text = positions.text
     parts: List[object] = [finding.code, finding.fix.message]
     for edit in finding.fix.edits:
         try:
@@ -281,7 +288,7 @@ def fix_source(data: bytes, path: str, settings: Settings, unsafe: bool, lint: L
         outcome.error = f"not fixed: {error}"
         return outcome
 
-    verifier = _Verifier(text, path, settings.max_nesting)
+    verifier = _Verifier(text, path, encoding, settings.max_nesting)
     rejected: Set[Tuple[object, ...]] = set()
     problems: List[str] = []
     applied: List[Finding] = []
@@ -289,30 +296,24 @@ def fix_source(data: bytes, path: str, settings: Settings, unsafe: bool, lint: L
     current_text, current_bytes, current_findings = text, data, findings
     rounds = 0
     for rounds in range(1, MAX_ROUNDS + 1):
+        positions = _Positions(current_text)
         candidates = [f for f in select_fixes(current_findings, settings, unsafe)
-                      if _fix_key(f, current_text) not in rejected]
+                      if _fix_key(f, positions) not in rejected]
         if not candidates:
             break
         new_text, used, round_problems = _fix_round(current_text, candidates, verifier, rejected)
         problems += round_problems
         if not used or new_text in seen_texts:
             break
-        try:
-            new_bytes = new_text.encode(encoding)
-        except UnicodeError:
-            problems.append(f"{_where(used[0])}: the fixed text cannot be encoded as {encoding}")
-            break
-        if _redecode(new_bytes) != new_text:
-            problems.append(f"{_where(used[0])}: the fixed file would be read in another encoding "
-                            "(the coding cookie moved)")
-            break
+        new_bytes = new_text.encode(encoding)  # the verifier made sure it can be
         seen_texts.add(new_text)
         applied += used
         current_text, current_bytes = new_text, new_bytes
         current_findings = lint(new_bytes)
 
+    positions = _Positions(current_text)
     pending = [f for f in select_fixes(current_findings, settings, unsafe)
-               if _fix_key(f, current_text) not in rejected]
+               if _fix_key(f, positions) not in rejected]
     if pending and applied:
         problems.append(f"{_where(pending[0])} and {len(pending) - 1} other(s): still fixable after "
                         f"{rounds} round(s); the fixes do not settle")
@@ -322,7 +323,7 @@ def fix_source(data: bytes, path: str, settings: Settings, unsafe: bool, lint: L
         outcome.remaining = list(current_findings)
     if problems:
         shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
-        outcome.error = f"{len(problems)} fix(es) not applied: {shown}"
+        outcome.error = f"not every fix was applied: {shown}"
     return outcome
 
 
@@ -349,7 +350,7 @@ def _fix_round(text: str, candidates: Sequence[Finding], verifier: _Verifier,
             spans = _spans(positions, finding.fix.edits)
             _splice(text, spans)  # the fix's own edits must not overlap
         except (EditError, OverlapError) as error:
-            rejected.add(_fix_key(finding, text))
+            rejected.add(_fix_key(finding, positions))
             problems.append(f"{_where(finding)}: invalid fix ({error})")
             continue
         chosen.append((finding, spans))
@@ -380,8 +381,8 @@ def _fix_round(text: str, candidates: Sequence[Finding], verifier: _Verifier,
             used.append(finding)
             result = attempt
         else:
-            rejected.add(_fix_key(finding, text))
-            problems.append(f"{_where(finding)}: the fixed file would not parse ({reason})")
+            rejected.add(_fix_key(finding, positions))
+            problems.append(f"{_where(finding)}: {reason}")
     return result, used, problems
 
 
