@@ -148,6 +148,23 @@ def _conflict(a: _Span, b: _Span) -> bool:
     return a_start < b_end and b_start < a_end
 
 
+def _conflicts_with_any(accepted: Sequence[_Span], span: _Span) -> bool:
+    """Does ``span`` conflict with one of the sorted, pairwise compatible ``accepted`` spans?
+
+    Only the span just before ``span``'s start and those starting inside it (or at its
+    start) can conflict, so this looks at a few neighbours instead of every span.
+    """
+    start, end, _ = span
+    index = bisect.bisect_left(accepted, (start,))
+    if index > 0 and _conflict(accepted[index - 1], span):
+        return True
+    while index < len(accepted) and (accepted[index][0] < end or accepted[index][0] == start):
+        if _conflict(accepted[index], span):
+            return True
+        index += 1
+    return False
+
+
 def _splice(text: str, spans: Sequence[_Span]) -> str:
     ordered = sorted(set(spans), key=lambda s: (s[0], s[1]))
     for previous, current in zip(ordered, ordered[1:]):
@@ -356,12 +373,13 @@ def _fix_round(text: str, candidates: Sequence[Finding], verifier: _Verifier,
         chosen.append((finding, spans))
 
     taken: List[Tuple[Finding, List[_Span]]] = []
-    accepted: List[_Span] = []
+    accepted: List[_Span] = []  # sorted, pairwise compatible
     for finding, spans in sorted(chosen, key=lambda item: min(s[0] for s in item[1])):
-        if any(_conflict(a, b) for a in accepted for b in spans):
+        if any(_conflicts_with_any(accepted, span) for span in spans):
             continue  # overlaps a fix taken this round: it is re-found and applied in a later round
         taken.append((finding, spans))
-        accepted += spans
+        for span in spans:
+            bisect.insort(accepted, span)
     if not taken:
         return text, [], problems
 

@@ -25,14 +25,14 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from asynclint.engine import lint_source
-from asynclint.fixes import fix_source, select_fixes
+from asynclint.fixes import _conflict, _conflicts_with_any, fix_source, select_fixes
 from asynclint.model import Finding
 from asynclint.settings import Settings, select_rules
 from asynclint.source import decode
 
 _EXAMPLES = os.environ.get("ASYNCLINT_FUZZ_EXAMPLES")
 FUZZ = settings(
-    max_examples=int(_EXAMPLES) if _EXAMPLES else 40,
+    max_examples=int(_EXAMPLES) if _EXAMPLES else 30,
     derandomize=not _EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -254,3 +254,19 @@ def test_difflib_check_catches_changes_outside_findings() -> None:
     assert unexplained_changes(before, tampered, findings)
     rewritten = before.replace("time.sleep(delay)  # wait", "await asyncio.sleep(delay)  # WAIT")
     assert unexplained_changes(before, rewritten, findings)
+
+
+SPANS = st.tuples(st.integers(0, 12), st.integers(0, 4), st.sampled_from(["", "a", "b"])).map(
+    lambda t: (t[0], t[0] + t[1], t[2]))
+
+
+@FUZZ
+@given(st.lists(SPANS, max_size=8), SPANS)
+def test_neighbour_conflict_check_matches_brute_force(spans: List[Tuple[int, int, str]],
+                                                     probe: Tuple[int, int, str]) -> None:
+    accepted: List[Tuple[int, int, str]] = []
+    for span in spans:
+        if not any(_conflict(a, span) for a in accepted):
+            accepted.append(span)
+    accepted.sort()
+    assert _conflicts_with_any(accepted, probe) == any(_conflict(a, probe) for a in accepted)
