@@ -76,7 +76,7 @@ class FileContext:
         self.findings: List[Finding] = []
         self.enabled: frozenset[str] = settings.enabled
         # The walk keeps these current.
-        self.scope = Scope(ScopeKind.MODULE, module, None, module_name, is_package)
+        self.scope = Scope(ScopeKind.MODULE, module, None, module_name, is_package, walrus=":=" in source)
         self.module_scope = self.scope
         self.ancestors: List[ast.AST] = []
         self.function_stack: List[ast.AST] = []
@@ -381,7 +381,7 @@ def _read_class(cls: ast.ClassDef) -> ClassInfo:
             if not args:
                 continue
             self_name = args[0].arg
-            for node in ast.walk(stmt):
+            for node in _statements(stmt.body):
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
                         if _is_self_attr(target, self_name):
@@ -389,6 +389,20 @@ def _read_class(cls: ast.ClassDef) -> ClassInfo:
                 elif isinstance(node, ast.AnnAssign) and _is_self_attr(node.target, self_name):
                     info.annotations[node.target.attr] = node.annotation  # type: ignore[attr-defined]
     return info
+
+
+def _statements(body: List[ast.stmt]) -> Iterable[ast.stmt]:
+    """Every statement in a body, through compound statements, not into nested defs or classes."""
+    stack = list(reversed(body))
+    while stack:
+        stmt = stack.pop()
+        yield stmt
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            continue
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(stmt, field, None)
+            if inner:
+                stack.extend(reversed(inner))
 
 
 def _is_self_attr(target: ast.AST, self_name: str) -> bool:

@@ -11,7 +11,9 @@ from __future__ import annotations
 import ast
 import os
 import re
+import subprocess
 import sys
+import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import List, Optional, Sequence, Tuple
@@ -168,7 +170,10 @@ def _async_lines(data: bytes) -> List[int]:
 
 def _parse(text: str, path: str, settings: Settings, result: FileResult) -> Optional[ast.Module]:
     try:
-        return ast.parse(text, filename=path)
+        with warnings.catch_warnings():
+            # The linted file's SyntaxWarnings (invalid escapes...) are not ours to print.
+            warnings.simplefilter("ignore")
+            return ast.parse(text, filename=path)
     except SyntaxError as error:
         message = error.msg or "invalid syntax"
         if "null bytes" in message:
@@ -210,6 +215,12 @@ def _accepted_by_libcst(text: str, error: SyntaxError, settings: Settings) -> bo
     """
     if "too many nested" in (error.msg or "") or _max_nesting(text) > settings.max_nesting:
         return False
+    if settings.native_in_process:
+        return libcst_accepts(text)
+    return _libcst_accepts_in_child(text)
+
+
+def libcst_accepts(text: str) -> bool:
     try:
         import libcst
     except ImportError:
@@ -219,6 +230,21 @@ def _accepted_by_libcst(text: str, error: SyntaxError, settings: Settings) -> bo
     except Exception:  # noqa: BLE001 - any libcst failure means "no"
         return False
     return True
+
+
+def _libcst_accepts_in_child(text: str) -> bool:
+    """Outside a worker, ask libcst in a child process: a native crash must not end the run."""
+    code = "import sys; from asynclint.engine import libcst_accepts; " \
+           "sys.exit(0 if libcst_accepts(sys.stdin.buffer.read().decode(\"utf-8\", \"surrogatepass\")) else 1)"
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = package_parent + os.pathsep + env.get("PYTHONPATH", "")
+    try:
+        done = subprocess.run([sys.executable, "-c", code], input=text.encode("utf-8", "surrogatepass"),
+                              capture_output=True, timeout=60, env=env)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return done.returncode == 0
 
 
 def _filter(result: FileResult, settings: Settings, lines: Sequence[str]) -> None:

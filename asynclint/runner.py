@@ -1,12 +1,31 @@
-"""Run the engine over many files: the project index, the cache and the worker pool live here."""
+"""Run the engine over many files: the project index, the result cache and the worker pool.
+
+Workers are started with the ``spawn`` method (the default on macOS, Windows and,
+from Python 3.14, Linux), receive the settings and index once, are fed batches of
+paths and send back plain tuples. A supervisor watches their sentinels: when one
+dies, the file it was on gets AL003 (or AL001 if it died inside the native parser)
+and the rest of its batch is re-run, so one bad file never loses another's result.
+"""
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+import multiprocessing
+import os
+import signal
+import sys
+from collections import deque
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection, wait
+from typing import Any, Deque, Dict, List, Optional, Sequence, Set, Tuple
 
-from .engine import FileResult, lint_path
+from .cache import ResultCache
+from .engine import FileResult, file_finding, lint_path
 from .rules import checkers_for
 from .settings import Settings
+
+SMALL_RUN = 16  # fewer files than this: no pool (pre-commit passes a handful)
+BATCH = 16
+CRASH_ENV = "ASYNCLINT_CRASH_MARKER"  # test hook: a worker SIGSEGVs on files containing this text
 
 
 def needs_index(settings: Settings) -> bool:
@@ -22,8 +41,183 @@ def load_index(settings: Settings) -> Optional[object]:
     return ProjectIndex.load(settings)
 
 
-def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: Sequence[str] = ()) -> List[FileResult]:
-    """Lint files; ``forced`` ones are parsed even when triage finds nothing (explicit non-.py files)."""
+def index_digest(index: Optional[object]) -> str:
+    digest = getattr(index, "digest", None)
+    return digest() if callable(digest) else ""
+
+
+@dataclass
+class RunStats:
+    files: int = 0
+    cached: int = 0
+    workers: int = 0
+
+
+@dataclass
+class _Worker:
+    process: Any
+    conn: Connection
+    batch: Deque[Tuple[int, str, bool]] = field(default_factory=deque)
+
+
+def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: Sequence[str] = (),
+               cache_dir: Optional[str] = None, stats: Optional[RunStats] = None) -> List[FileResult]:
+    """Lint files, in order; ``forced`` ones are parsed even when triage finds nothing to check."""
+    stats = stats if stats is not None else RunStats()
+    stats.files = len(paths)
     index = load_index(settings)
-    force = set(forced)
-    return [lint_path(p, settings, index=index, force=p in force) for p in paths]
+    force: Set[str] = set(forced)
+    cache = ResultCache.open(cache_dir, settings, index_digest(index)) if cache_dir else None
+    results: List[Optional[FileResult]] = [None] * len(paths)
+    todo: List[int] = []
+    for i, path in enumerate(paths):
+        hit = cache.get(path) if cache else None
+        if hit is not None:
+            results[i] = hit
+            stats.cached += 1
+        else:
+            todo.append(i)
+    if len(todo) < SMALL_RUN or jobs <= 1:
+        for i in todo:
+            results[i] = _lint_one(paths[i], settings, index, paths[i] in force)
+    else:
+        work = [(i, paths[i], paths[i] in force) for i in todo]
+        stats.workers = min(jobs, max(1, len(work) // BATCH))
+        for i, result in _run_pool(work, settings, index, stats.workers):
+            results[i] = result
+    if cache:
+        for i in todo:
+            result = results[i]
+            if result is not None and not result.internal_error:
+                cache.put(paths[i], result)
+        cache.save()
+    return [r if r is not None else FileResult(p) for r, p in zip(results, paths)]
+
+
+def _lint_one(path: str, settings: Settings, index: Optional[object], force: bool) -> FileResult:
+    if settings.crash_marker and settings.native_in_process:
+        _maybe_crash(path, settings.crash_marker)
+    return lint_path(path, settings, index=index, force=force)
+
+
+def _maybe_crash(path: str, marker: str) -> None:
+    """Test hook: die like a segfaulting parser would, on a marked file."""
+    try:
+        with open(path, "rb") as handle:
+            if marker.encode() in handle.read():
+                os.kill(os.getpid(), signal.SIGSEGV)
+    except OSError:
+        pass
+
+
+# -- the pool ---------------------------------------------------------------------
+
+def _worker_main(conn: Connection, settings: Settings, index: Optional[object]) -> None:
+    """Worker loop: receive a batch, send one result tuple per file, in order."""
+    try:
+        while True:
+            batch = conn.recv()
+            if batch is None:
+                return
+            for i, path, force in batch:
+                result = _lint_one(path, settings, index, force)
+                conn.send((i, result.as_tuple()))
+    except (EOFError, KeyboardInterrupt, BrokenPipeError):
+        return
+
+
+def _start_worker(ctx: Any, settings: Settings, index: Optional[object]) -> _Worker:
+    """A worker may run libcst in-process: if it crashes, only that worker dies."""
+    parent, child = ctx.Pipe()
+    worker_settings = replace(settings, native_in_process=True, crash_marker=os.environ.get(CRASH_ENV))
+    process = ctx.Process(target=_worker_main, args=(child, worker_settings, index), daemon=True)
+    process.start()
+    child.close()
+    return _Worker(process, parent)
+
+
+def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Optional[object],
+              jobs: int) -> List[Tuple[int, FileResult]]:
+    ctx = multiprocessing.get_context("spawn")
+    queue: Deque[Tuple[int, str, bool]] = deque(work)
+    out: List[Tuple[int, FileResult]] = []
+    workers = [_start_worker(ctx, settings, index) for _ in range(jobs)]
+    # After a crash the batch's remaining files run one at a time, so only the culprit is blamed.
+    solo: Deque[Tuple[int, str, bool]] = deque()
+
+    def feed(worker: _Worker) -> None:
+        if worker.batch:
+            return
+        if solo:
+            batch = [solo.popleft()]
+        else:
+            size = max(1, min(BATCH, len(queue) // (len(workers) * 2) or 1))
+            batch = [queue.popleft() for _ in range(min(size, len(queue)))]
+        if batch:
+            worker.batch.extend(batch)
+            worker.conn.send(batch)
+
+    try:
+        for worker in workers:
+            feed(worker)
+        while any(w.batch for w in workers):
+            busy = {w.conn: w for w in workers if w.batch}
+            sentinels = {w.process.sentinel: w for w in workers if w.batch}
+            ready = wait(list(busy) + list(sentinels))
+            for item in ready:
+                worker = busy.get(item) or sentinels.get(item)  # type: ignore[arg-type]
+                if worker is None or not worker.batch:
+                    continue
+                if item is worker.conn or worker.conn.poll():
+                    try:
+                        while worker.batch and worker.conn.poll():
+                            i, data = worker.conn.recv()
+                            if worker.batch and worker.batch[0][0] == i:
+                                worker.batch.popleft()
+                            out.append((i, FileResult.from_tuple(data)))
+                    except (EOFError, OSError):
+                        pass
+                if worker.batch and not worker.process.is_alive():
+                    culprit = worker.batch.popleft()
+                    out.append((culprit[0], _died(culprit[1], worker.process.exitcode)))
+                    solo.extend(worker.batch)
+                    worker.batch.clear()
+                    workers[workers.index(worker)] = replacement = _start_worker(ctx, settings, index)
+                    feed(replacement)
+                    continue
+                feed(worker)
+            for worker in workers:
+                feed(worker)
+    finally:
+        for worker in workers:
+            try:
+                worker.conn.send(None)
+            except (OSError, BrokenPipeError):
+                pass
+        for worker in workers:
+            worker.process.join(timeout=2)
+            if worker.process.is_alive():
+                worker.process.kill()
+    return out
+
+
+def _died(path: str, exitcode: Optional[int]) -> FileResult:
+    if exitcode is not None and exitcode < 0:
+        try:
+            how = signal.Signals(-exitcode).name
+        except ValueError:
+            how = f"signal {-exitcode}"
+    else:
+        how = f"exit code {exitcode}"
+    return FileResult(path, [file_finding(path, "AL003", f"internal error: worker died ({how}) while analysing this file")])
+
+
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))  # type: ignore[attr-defined]
+    except AttributeError:  # pragma: no cover - macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+if sys.platform == "win32":  # pragma: no cover
+    SMALL_RUN = 32

@@ -53,7 +53,7 @@ class Binding:
 class Scope:
     """One scope of the module: knows its node, its parent and (lazily) its names."""
 
-    __slots__ = ("kind", "node", "parent", "_bindings", "_module_name", "_is_package", "star_imports")
+    __slots__ = ("kind", "node", "parent", "_bindings", "_module_name", "_is_package", "_walrus", "star_imports")
 
     def __init__(
         self,
@@ -62,6 +62,7 @@ class Scope:
         parent: Optional["Scope"],
         module_name: str = "",
         is_package: bool = False,
+        walrus: bool = True,
     ) -> None:
         self.kind = kind
         self.node = node
@@ -69,6 +70,8 @@ class Scope:
         self._bindings: Optional[Dict[str, List[Binding]]] = None
         self._module_name = module_name if parent is None else parent._module_name
         self._is_package = is_package if parent is None else parent._is_package
+        # Without ``:=`` in the file, expressions bind nothing and need no scan.
+        self._walrus = walrus if parent is None else parent._walrus
         self.star_imports: List[str] = []
 
     @property
@@ -78,7 +81,7 @@ class Scope:
     @property
     def bindings(self) -> Dict[str, List[Binding]]:
         if self._bindings is None:
-            collector = _BindingCollector(self._module_name, self._is_package)
+            collector = _BindingCollector(self._module_name, self._is_package, self._walrus)
             collector.collect_scope(self.node)
             self._bindings = collector.bindings
             self.star_imports = collector.star_imports
@@ -115,9 +118,10 @@ def target_names(target: ast.AST) -> Iterator[ast.Name]:
 class _BindingCollector:
     """Collects the names bound directly in one scope."""
 
-    def __init__(self, module_name: str, is_package: bool) -> None:
+    def __init__(self, module_name: str, is_package: bool, walrus: bool = True) -> None:
         self.module_name = module_name
         self.is_package = is_package
+        self.walrus = walrus
         self.bindings: Dict[str, List[Binding]] = {}
         self.star_imports: List[str] = []
 
@@ -244,6 +248,8 @@ class _BindingCollector:
 
     def expression(self, expr: ast.expr) -> None:
         """Walrus targets bind in the enclosing function (even from comprehensions)."""
+        if not self.walrus:
+            return
         stack = [expr]
         while stack:
             node = stack.pop()

@@ -42,7 +42,10 @@ class Settings:
     # parser budget
     max_file_bytes: int = 8 * 1024 * 1024
     max_nesting: int = 150
-    # test hook: a worker kills itself on files containing this marker (see tests/test_robustness.py)
+    # True in pool workers: the native parser may run in-process (a crash loses only the worker);
+    # elsewhere it runs in a child process.
+    native_in_process: bool = False
+    # test hook, workers only: die with SIGSEGV on files containing this text (tests/test_robustness.py)
     crash_marker: Optional[str] = None
 
     def ignored_for(self, path: str) -> FrozenSet[str]:

@@ -101,9 +101,10 @@ class Walker:
     def walk(self, node: ast.AST) -> None:
         ctx = self.ctx
         ctx.ancestors.append(node)
+        node_type = type(node)
         try:
-            self._dispatch(self._visit, node)
-            node_type = type(node)
+            if node_type in self._visit:
+                self._dispatch(self._visit, node)
             if node_type is ast.AsyncFunctionDef or node_type is ast.FunctionDef:
                 self._function(node)  # type: ignore[arg-type]
             elif node_type is ast.ClassDef:
@@ -114,7 +115,8 @@ class Walker:
                 self._comprehension(node)
             elif node_type not in _LEAF_TYPES:
                 self._children(node)
-            self._dispatch(self._leave, node)
+            if node_type in self._leave:
+                self._dispatch(self._leave, node)
         finally:
             ctx.ancestors.pop()
 

@@ -18,6 +18,7 @@ from tests.conftest import FIXTURES
 
 MARKER = re.compile(r"#\s*error:\s*(?P<items>(?:\d+:)?AL\d{3}(?:\s*,\s*(?:\d+:)?AL\d{3})*)")
 HEADER = re.compile(r"#\s*asynclint-fixture:\s*select=(?P<select>[A-Z0-9,]+)")
+MIN_PYTHON = re.compile(r"#\s*asynclint-fixture:\s*python>=(?P<major>\d+)\.(?P<minor>\d+)")
 Expected = Tuple[int, Optional[int], str]
 
 
@@ -52,6 +53,12 @@ def selection(path: Path) -> List[str]:
     if match:
         return [s for s in match.group("select").split(",") if s]
     return [folder_code(path)]
+
+
+def min_python(path: Path) -> Tuple[int, int]:
+    """``# asynclint-fixture: python>=3.11``: syntax older interpreters cannot parse (``except*``)."""
+    match = MIN_PYTHON.search(path.read_bytes()[:2000].decode("utf-8", "replace"))
+    return (int(match.group("major")), int(match.group("minor"))) if match else (3, 0)
 
 
 def project_root(path: Path) -> Path:

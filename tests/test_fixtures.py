@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from asynclint.runner import lint_paths
 from asynclint.settings import Settings, select_rules
 from tests.conftest import FIXTURES
 from tests.fixture_markers import (
-    compare, expected_findings, fixture_files, folder_code, project_root, selection,
+    compare, expected_findings, fixture_files, folder_code, min_python, project_root, selection,
 )
 
 FILES = fixture_files()
@@ -25,6 +26,8 @@ def settings_for(path: Path) -> Settings:
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(FIXTURES)) for p in FILES])
 def test_fixture(path: Path) -> None:
+    if sys.version_info[:2] < min_python(path):
+        pytest.skip(f"needs Python {'.'.join(map(str, min_python(path)))}+ to parse")
     (result,) = lint_paths([str(path)], settings_for(path), forced=[str(path)])
     actual = [(f.line, f.column, f.code) for f in result.findings]
     problems = compare(expected_findings(path), actual)
@@ -54,3 +57,10 @@ def test_every_rule_is_documented(code: str) -> None:
     for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Fix safety"):
         assert section in text
     assert rule.what_it_does.strip() and rule.why_bad.strip() and rule.example.strip()
+
+
+def test_rules_doc_is_generated_from_the_rules() -> None:
+    from asynclint.rules import catalogue_markdown
+
+    doc = FIXTURES.parent / "docs" / "rules.md"
+    assert doc.read_text() == catalogue_markdown(), "run: python -m asynclint.rules > docs/rules.md"

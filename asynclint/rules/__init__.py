@@ -20,3 +20,22 @@ FILE_CODES = frozenset(rule.code for rule in files.RULES)
 def checkers_for(enabled: frozenset[str]) -> Tuple[Type[Checker], ...]:
     """The checkers with at least one enabled code."""
     return tuple(c for c in CHECKERS if any(r.code in enabled for r in c.rules))
+
+
+def catalogue_markdown() -> str:
+    """``docs/rules.md``: every rule's ``--explain`` text, generated so docs never drift."""
+    parts = ["# asynclint rules", "",
+             "Generated from the rules' own documentation (`python -m asynclint.rules > docs/rules.md`);",
+             "`asynclint --explain CODE` prints the same text.", ""]
+    parts.append("| code | name | default | fixable | summary |")
+    parts.append("|---|---|---|---|---|")
+    for code, rule in RULES.items():
+        parts.append(f"| [{code}](#{code.lower()}) | {rule.name} | {'on' if rule.default_enabled else 'opt-in'} | "
+                     f"{'yes' if rule.fixable else '-'} | {rule.summary} |")
+    parts.append("")
+    for rule in RULES.values():
+        text = rule.explain()
+        parts.append(f'<a id="{rule.code.lower()}"></a>')
+        parts.append("")
+        parts.append(text.replace("\n## ", "\n### ").replace("# ", "## ", 1))
+    return "\n".join(parts).rstrip("\n") + "\n"

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, ClassVar, Optional, Tuple
 if TYPE_CHECKING:
     from ..context import FileContext
 
-DOCS_URL = "https://github.com/asynclint/asynclint/blob/main/docs/rules.md"
+DOCS_URL = "https://github.com/asynclint/asynclint/blob/main/docs/rules.md"  # anchors: #al101
 
 
 class Where(str, Enum):

@@ -1,10 +1,650 @@
-"""Rule family placeholder: filled in by its own issue."""
+"""AL4xx: coroutines that swallow their own cancellation.
+
+Cancelling a task throws ``CancelledError`` (trio: ``Cancelled``) into it at its
+next ``await``. A handler that catches it and carries on makes the task
+uncancellable: ``asyncio.timeout``/``wait_for`` stop working, shutdowns hang and
+TaskGroups cannot unwind. One checker serves the family: it classifies each
+``except`` clause and ``suppress(...)`` once, and asks ``asynclint.flow`` whether
+the handler can finish without raising.
+"""
 
 from __future__ import annotations
 
-from typing import Tuple, Type
+import ast
+import os
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
 
-from .base import Checker, Rule
+from ..flow import BASE_EXCEPTION, Leak, NoReturnCalls, first_leak, leaving_jumps, walk_local
+from .base import Checker, Rule, node_text
 
-RULES: Tuple[Rule, ...] = ()
-CHECKERS: Tuple[Type[Checker], ...] = ()
+if TYPE_CHECKING:
+    from ..context import FileContext
+
+# Classes whose instances are the cancellation of the running task. Not
+# ``concurrent.futures.CancelledError``: since 3.8 it is an ``Exception`` unrelated
+# to asyncio's, so catching it never catches a task's cancellation.
+CANCELLED_CLASSES = frozenset({
+    "asyncio.CancelledError", "asyncio.exceptions.CancelledError",
+    "trio.Cancelled", "trio._core.Cancelled", "trio._core._exceptions.Cancelled",
+})
+# Calls returning the cancellation class of the running backend.
+CANCELLED_FACTORIES = frozenset({
+    "anyio.get_cancelled_exc_class", "anyio._core._eventloop.get_cancelled_exc_class",
+})
+SUPPRESS = "contextlib.suppress"
+# Method names that mark deliberate handling of a cancellation (deny-lists: they only suppress).
+DELIBERATE_METHODS = frozenset({"cancelling", "uncancel"})
+# ... hand the exception in flight to someone else, whatever the arguments,
+TRANSFER_METHODS = frozenset({"set_exception", "throw", "athrow"})
+# ... or pass the caught exception to a call that is not just reporting it.
+REPORTING_CALLS = frozenset({
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "print",
+    "print_exc", "print_exception", "format_exc", "format_exception", "write", "echo", "secho",
+})
+# Context managers under which awaiting a cancelled task stays the cancel-then-await idiom.
+TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at", "async_timeout.timeout", "async_timeout.timeout_at"})
+# Methods and words in a condition that asks "did we cancel this ourselves?"
+STATE_METHODS = frozenset({"cancelling", "cancelled"})
+STATE_WORDS = ("cancel", "clos", "stop", "shut")
+
+# ``with X(shield=True):`` scopes that keep outside cancellation away from their body.
+SHIELDING_SCOPES = frozenset({
+    "trio.CancelScope", "trio._core.CancelScope", "anyio.CancelScope", "trio.move_on_after",
+    "trio.move_on_at", "trio.fail_after", "trio.fail_at", "anyio.move_on_after", "anyio.fail_after",
+})
+CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
+
+CANCEL, BASE = "cancel", "base"
+SELF_CANCEL = "<current task>"
+_MAX_DEPTH = 4
+Position = Tuple[int, int]
+
+SWALLOWED = Rule(
+    code="AL401",
+    name="swallowed-cancellation",
+    summary="`except CancelledError` that can finish without re-raising",
+    what_it_does="Reports an `except` clause catching the task's cancellation -- "
+    "`asyncio.CancelledError` however it is spelled (`asyncio.exceptions.CancelledError`, an imported "
+    "name, an alias, a name bound to a tuple of classes, inside a tuple, `except*`), `trio.Cancelled`, "
+    "or anyio's `get_cancelled_exc_class()` -- in a `try` inside a coroutine whose body awaits, when "
+    "some path out of the handler does not re-raise it: it reaches its end, `return`s, leaves a loop "
+    "with `break`/`continue`, or raises a different exception. Re-raising means a bare `raise`, "
+    "`raise <the caught name>`, raising a new `CancelledError`, or ending the process "
+    "(`sys.exit()`, a helper of the module annotated `NoReturn`).\n\n"
+    "Not reported, as deliberate: a handler that calls `.cancelling()` or `.uncancel()`; one that "
+    "hands the exception on (stores it, `fut.set_exception(exc)`, passes it to a helper) or sets a "
+    "flag the function later tests to raise `CancelledError`; one that re-raises under a test of "
+    "the exception or of a cancelled/closing/stopping state; `raise AssertionError` (\"cannot "
+    "happen\"). Not reported where no cancellation can arrive: a `try` body without "
+    "`await`/`async for`/`async with`, awaits inside `with CancelScope(shield=True)`, awaiting a "
+    "future this coroutine has just resolved. Awaiting a task this code cancels "
+    "(`task.cancel()` then `try: await task`, also across methods for `self._task`) is AL405's, "
+    "opt-in. Test code (`test_*.py`, `*_test.py`, `conftest.py`, `test*` functions), where tasks "
+    "swallow cancellation on purpose, is not checked. `concurrent.futures.CancelledError` is not a "
+    "task's cancellation since Python 3.8 and is never reported.",
+    why_bad="Cancellation is a request to stop that arrives as an exception. A coroutine that "
+    "catches it and returns normally cannot be cancelled: `asyncio.timeout()` and `wait_for()` no "
+    "longer time out, `TaskGroup` and `asyncio.run()` shutdowns hang or report the task as "
+    "finished, and `task.cancelled()` is False. Raising another exception instead turns the "
+    "cancellation into a failure that callers report as an error.",
+    example="import asyncio\n\nasync def worker(queue):\n    try:\n        while True:\n"
+    "            await handle(await queue.get())\n    except asyncio.CancelledError:\n"
+    "        log.info(\"worker stopped\")",
+    use_instead="import asyncio\n\nasync def worker(queue):\n    try:\n        while True:\n"
+    "            await handle(await queue.get())\n    except asyncio.CancelledError:\n"
+    "        log.info(\"worker stopped\")\n        raise",
+    fix_safety="No automatic fix: whether a cancellation may be absorbed is a design decision, "
+    "and adding `raise` changes what callers see.",
+)
+CATCH_ALL = Rule(
+    code="AL402",
+    name="catch-all-swallows-cancellation",
+    summary="Bare `except:` or `except BaseException` that can finish without raising",
+    what_it_does="Reports a bare `except:` or an `except` naming `BaseException` (alone or in a "
+    "tuple) in a `try` inside a coroutine whose body awaits, when some path out of the handler "
+    "does not raise (any `raise` will do). Not reported when an earlier handler of the same `try` "
+    "catches the cancellation (it decides what happens to it), nor for the deliberate handlers "
+    "AL401 leaves alone: `.cancelling()`/`.uncancel()`, handing the exception on "
+    "(`fut.set_exception(exc)`, storing it), or re-raising under a test of it (`if isinstance(exc, "
+    "CancelledError): raise`); nor in test code or around the cancel-then-await idiom (AL405). "
+    "`except Exception` is never reported: it does not catch `CancelledError` since Python 3.8.",
+    why_bad="A bare `except:` or `except BaseException` also catches `asyncio.CancelledError` "
+    "(and trio's `Cancelled`), so a handler that carries on swallows the cancellation: the task "
+    "cannot be cancelled, timeouts stop working and shutdowns hang.",
+    example="async def send(conn, data):\n    try:\n        await conn.write(data)\n"
+    "    except:\n        log.exception(\"send failed\")",
+    use_instead="async def send(conn, data):\n    try:\n        await conn.write(data)\n"
+    "    except Exception:\n        log.exception(\"send failed\")",
+    fix_safety="No automatic fix: narrowing to `except Exception` or adding `raise` changes which "
+    "errors propagate.",
+)
+RETURN_IN_FINALLY = Rule(
+    code="AL403",
+    name="jump-out-of-finally",
+    summary="`return`, `break` or `continue` leaving a `finally` block in a coroutine",
+    what_it_does="Reports `return` in a `finally` block, and `break`/`continue` in a `finally` "
+    "block that leave it (not those of a loop inside the block), for `try` statements inside a "
+    "coroutine. Nested functions are not looked into.",
+    why_bad="Leaving a `finally` block by a jump discards the exception in flight, whatever it "
+    "is: a `CancelledError` delivered to the `try` body vanishes and the task carries on as if "
+    "it had never been cancelled. Python 3.14 warns about it too (PEP 765).",
+    example="async def fetch(client, url):\n    try:\n        return await client.get(url)\n"
+    "    finally:\n        return None",
+    use_instead="async def fetch(client, url):\n    try:\n        return await client.get(url)\n"
+    "    except HTTPError:\n        return None",
+    fix_safety="No automatic fix.",
+)
+SUPPRESSED = Rule(
+    code="AL404",
+    name="suppressed-cancellation",
+    summary="`contextlib.suppress(CancelledError)` or `suppress(BaseException)` around an await",
+    what_it_does="Reports `with contextlib.suppress(...)` (any import spelling) inside a coroutine "
+    "when its arguments name the cancellation (`asyncio.CancelledError`, `trio.Cancelled`, "
+    "anyio's `get_cancelled_exc_class()`) or `BaseException`, and its body awaits. Not reported "
+    "around awaiting a task this code cancels (AL405), around awaiting a future this coroutine has "
+    "just resolved (it cannot suspend), for awaits under `with CancelScope(shield=True)`, or in "
+    "test code (see AL401).",
+    why_bad="`suppress` ends the `with` block normally when the cancellation arrives, so the "
+    "coroutine carries on as if it had not been cancelled: it cannot be stopped, and timeouts and "
+    "task groups waiting for it hang.",
+    example="import asyncio\nfrom contextlib import suppress\n\nasync def heartbeat(conn):\n"
+    "    with suppress(asyncio.CancelledError):\n        while True:\n"
+    "            await conn.ping()\n            await asyncio.sleep(30)",
+    use_instead="import asyncio\n\nasync def heartbeat(conn):\n    while True:\n"
+    "        await conn.ping()\n        await asyncio.sleep(30)",
+    fix_safety="No automatic fix.",
+)
+CANCEL_THEN_AWAIT = Rule(
+    code="AL405",
+    name="cancel-then-await",
+    summary="Awaiting a task you cancelled under `except CancelledError: pass` or `suppress`",
+    what_it_does="Opt-in. Reports the idiom `task.cancel()` followed by `await task` inside "
+    "`try`/`except CancelledError` (or a bare/`BaseException` handler) that does not re-raise, or "
+    "inside `with suppress(CancelledError)`. Every await in the `try` (or `with`) body must involve "
+    "something cancelled earlier in the same coroutine (`await task`, `await "
+    "asyncio.gather(*tasks)` after `for t in tasks: t.cancel()`). Not reported when the handler "
+    "checks `.cancelling()` or calls `.uncancel()`.",
+    why_bad="The handler cannot tell the cancellation it asked for from one aimed at the caller "
+    "while it waits: if this coroutine is cancelled during `await task`, the `CancelledError` "
+    "is swallowed too, and the caller carries on uncancelled. The strict form re-raises when "
+    "`asyncio.current_task().cancelling()` is non-zero (Python 3.11+).",
+    example="async def stop(self):\n    self._task.cancel()\n    try:\n        await self._task\n"
+    "    except asyncio.CancelledError:\n        pass",
+    use_instead="async def stop(self):\n    self._task.cancel()\n    try:\n        await self._task\n"
+    "    except asyncio.CancelledError:\n        if asyncio.current_task().cancelling():\n"
+    "            raise",
+    fix_safety="No automatic fix.",
+    default_enabled=False,
+)
+
+RULES: Tuple[Rule, ...] = (SWALLOWED, CATCH_ALL, RETURN_IN_FINALLY, SUPPRESSED, CANCEL_THEN_AWAIT)
+
+
+class _Span(ast.AST):
+    """A bare position for ``report`` when no node covers exactly what the finding is about."""
+
+    _attributes = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+    def __init__(self, line: int, col: int, end_col: int) -> None:
+        super().__init__()
+        self.lineno = self.end_lineno = line
+        self.col_offset = col
+        self.end_col_offset = end_col
+
+
+class CancellationChecker(Checker):
+    """Classifies ``except`` clauses and ``suppress(...)`` in coroutines; asks ``flow`` about paths."""
+
+    rules = RULES
+
+    def __init__(self, ctx: "FileContext") -> None:
+        super().__init__(ctx)
+        self._cancel_marks: Dict[int, List[Tuple[Position, FrozenSet[str]]]] = {}
+        self._reported_jumps: Set[int] = set()
+        self._no_return: Optional[NoReturnCalls] = None
+        self._module_cancels: Optional[FrozenSet[str]] = None
+        self._test_module: Optional[bool] = None
+
+    @classmethod
+    def could_fire(cls, source: bytes, enabled: frozenset[str]) -> bool:
+        return b"async" in source and (b"except" in source or b"finally" in source or b"suppress" in source)
+
+    # -- try / except ---------------------------------------------------------
+    def visit_Try(self, node: ast.Try) -> None:
+        if self.ctx.in_coroutine:
+            self._check_try(node)
+
+    visit_TryStar = visit_Try
+
+    def _in_test(self) -> bool:
+        """In test code: a test module (``test_*.py``, ``*_test.py``, ``conftest.py``) or a ``test*`` function.
+
+        Tests of cancellation script tasks that swallow it on purpose
+        (``except Cancelled: record.append("cancelled")``); only AL403, which no
+        test needs, is reported there.
+        """
+        if self._test_module is None:
+            name = os.path.basename(self.ctx.path)
+            self._test_module = name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+        return self._test_module or any(
+            isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name.startswith("test")
+            for f in self.ctx.function_stack)
+
+    def _check_try(self, node: ast.Try) -> None:
+        if node.finalbody:
+            self._check_finally(node.finalbody)
+        if not node.handlers or not self._cancellable(node.body) or self._in_test() \
+                or self._awaits_only_resolved(node.body):
+            return
+        idiom: Optional[bool] = None  # computed on demand
+        cancel_seen = False
+        for handler in node.handlers:
+            kinds = self._handler_kinds(handler)
+            catches_cancel = any(kind == CANCEL for kind, _ in kinds)
+            catches_all = handler.type is None or any(kind == BASE for kind, _ in kinds)
+            earlier = cancel_seen  # an earlier handler decides what happens to the cancellation
+            cancel_seen = cancel_seen or catches_cancel
+            if earlier or not (catches_cancel or catches_all):
+                continue
+            strict = catches_cancel
+            accepts = self._reraise_test(handler, strict)
+            leak = first_leak(handler.body, accepts, self.ctx.resolve, self._no_return_calls())
+            if leak is None or self._deliberate(handler, accepts):
+                continue
+            if idiom is None:
+                idiom = self._awaits_only_cancelled(node.body)
+            where = self._handler_anchor(handler, kinds, CANCEL if strict else BASE)
+            caught = "bare `except:`" if handler.type is None else f"`except {node_text(where)}`"
+            if idiom:
+                if leak.kind != "raise":
+                    self.ctx.report("AL405", where, f"{caught} after cancelling the awaited task also "
+                                    "swallows a cancellation of this coroutine; re-raise when "
+                                    "`asyncio.current_task().cancelling()` is non-zero")
+                continue
+            if strict:
+                self._report_swallow(where, caught, leak)
+            else:
+                self.ctx.report("AL402", where, f"{caught} {_how(leak)} without raising: it catches "
+                                "`CancelledError` too, so the cancellation is swallowed")
+
+    def _report_swallow(self, where: ast.AST, caught: str, leak: Leak) -> None:
+        if leak.kind == "raise":
+            raised = leak.node.exc if isinstance(leak.node, ast.Raise) else leak.node
+            self.ctx.report("AL401", where, f"{caught} raises `{node_text(raised)}` instead of re-raising "
+                            f"(line {leak.node.lineno}): the cancellation becomes an ordinary failure")  # type: ignore[attr-defined]
+        else:
+            self.ctx.report("AL401", where, f"{caught} {_how(leak)} without re-raising: the cancellation "
+                            "is swallowed and the task cannot be cancelled")
+
+    def _reraise_test(self, handler: ast.ExceptHandler, strict: bool) -> Callable[[ast.AST], bool]:
+        """Which raises count as letting the cancellation through: any, or (strict) only re-raises."""
+        def accepts(node: ast.AST) -> bool:
+            if not strict:
+                return True
+            if not isinstance(node, ast.Raise):
+                return True  # ``sys.exit()``, a ``NoReturn`` helper: the task does not carry on
+            exc = node.exc
+            if exc is None:
+                return True
+            if isinstance(exc, ast.Name) and exc.id == handler.name:
+                return True
+            if self.ctx.resolve(exc.func if isinstance(exc, ast.Call) else exc) == "builtins.AssertionError":
+                return True  # "cannot happen", like ``assert False``: not a conversion
+            # A fresh CancelledError keeps the cancellation a cancellation.
+            return self._classify(exc.func if isinstance(exc, ast.Call) else exc) == CANCEL
+        return accepts
+
+    def _handler_anchor(self, handler: ast.ExceptHandler, kinds: List[Tuple[str, ast.expr]],
+                        kind: str) -> ast.AST:
+        for found, expr in kinds:
+            if found == kind:
+                return expr
+        # bare ``except:``: the keyword itself
+        return _Span(handler.lineno, handler.col_offset, handler.col_offset + len("except"))
+
+    def _cancellable(self, body: Sequence[ast.stmt]) -> bool:
+        """``body`` awaits somewhere a cancellation from outside can arrive.
+
+        Awaits inside a shielded trio/anyio scope (``with CancelScope(shield=True):``)
+        cannot receive one: only the scope's own cancellation, which the scope absorbs.
+        Nested functions, lambdas and classes do not run here.
+        """
+        stack: List[ast.AST] = list(body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)) or \
+                    (isinstance(node, ast.comprehension) and node.is_async):
+                return True
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            if isinstance(node, ast.With) and any(self._shields(item.context_expr) for item in node.items):
+                stack.extend(item.context_expr for item in node.items)
+                continue
+            stack.extend(ast.iter_child_nodes(node))
+        return False
+
+    def _shields(self, expr: ast.expr) -> bool:
+        return isinstance(expr, ast.Call) and self.ctx.resolve(expr.func) in SHIELDING_SCOPES and any(
+            kw.arg == "shield" and isinstance(kw.value, ast.Constant) and kw.value.value is True
+            for kw in expr.keywords)
+
+    def _no_return_calls(self) -> NoReturnCalls:
+        if self._no_return is None:
+            self._no_return = NoReturnCalls(self.ctx.module, self.ctx.resolve)
+        return self._no_return
+
+    def _deliberate(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> bool:
+        """Handlers that visibly decide what to do with the cancellation rather than forget it.
+
+        - they call ``.cancelling()`` or ``.uncancel()`` (the documented way to tell
+          apart a cancellation you asked for);
+        - they hand the caught exception on: store it (``self._exc = exc``,
+          ``errors.append(exc)``, ``outcome = Error(exc)``), or pass it to
+          ``set_exception``/``throw``, to be raised elsewhere;
+        - they re-raise under a condition that inspects the exception or the
+          cancellation state (``if exc is not value: raise``, ``if task.cancelled(): raise``,
+          ``if not self._closing: raise``);
+        - they set a flag that the function tests later to re-raise (``cancelled =
+          True`` ... ``if cancelled: raise CancelledError``), as ``Condition.wait`` does.
+          (Not ``if fut.done(): return fut.result()``: that is the ``wait_for`` bug
+          that swallowed cancellations before Python 3.12.)
+        """
+        body = handler.body
+        if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS):
+            return True
+        name = handler.name
+        raised = {id(r.exc) for r in walk_local(body) if isinstance(r, ast.Raise) and r.exc is not None}
+        for node in walk_local(body):
+            if id(node) in raised:
+                continue  # ``raise Other(exc)`` converts, it does not hand on
+            if name is not None:
+                if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None \
+                        and _carries(node.value, name):
+                    return True
+                if isinstance(node, ast.Call) and _hands_on(node, name):
+                    return True
+            if isinstance(node, ast.If) and any(isinstance(r, ast.Raise) for r in walk_local(node.body + node.orelse)) \
+                    and _tests_cancellation_state(node.test, name):
+                return True
+        return self._reraised_later(handler, accepts)
+
+    def _reraised_later(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> bool:
+        """The handler sets a flag, and the function raises the cancellation under ``if flag``."""
+        flags = {target.id for node in walk_local(handler.body) if isinstance(node, ast.Assign)
+                 for target in node.targets if isinstance(target, ast.Name)}
+        func = self.ctx.current_function
+        if not flags or func is None:
+            return False
+        for node in walk_local(getattr(func, "body", [])):
+            if isinstance(node, ast.If) and node.lineno > handler.lineno \
+                    and any(isinstance(n, ast.Name) and n.id in flags for n in ast.walk(node.test)) \
+                    and any(isinstance(r, ast.Raise) and r.exc is not None and accepts(r)
+                            for r in walk_local(node.body)):
+                return True
+        return False
+
+    # -- finally --------------------------------------------------------------
+    def _check_finally(self, finalbody: Sequence[ast.stmt]) -> None:
+        for jump in leaving_jumps(finalbody):
+            if id(jump) in self._reported_jumps:
+                continue  # a jump in a nested ``finally`` leaves the outer one too: report it once
+            self._reported_jumps.add(id(jump))
+            word = "return" if isinstance(jump, ast.Return) else "break" if isinstance(jump, ast.Break) \
+                else "continue"
+            self.ctx.report("AL403", jump, f"`{word}` in `finally` discards the exception in flight, "
+                            "`CancelledError` included")
+
+    # -- with suppress(...) ---------------------------------------------------
+    def visit_With(self, node: ast.With) -> None:
+        if not self.ctx.in_coroutine or self._in_test():
+            return
+        for item in node.items:
+            call = item.context_expr
+            if not isinstance(call, ast.Call) or self.ctx.resolve(call.func) != SUPPRESS:
+                continue
+            kinds = {self._classify(arg) for arg in call.args}
+            if not kinds & {CANCEL, BASE} or not self._cancellable(node.body) \
+                    or self._awaits_only_resolved(node.body):
+                continue
+            if self._awaits_only_cancelled(node.body):
+                if CANCEL in kinds:
+                    self.ctx.report("AL405", call, f"`{node_text(call)}` after cancelling the awaited task "
+                                    "also swallows a cancellation of this coroutine")
+                continue
+            self.ctx.report("AL404", call, f"`{node_text(call)}` around an await swallows the "
+                            "cancellation: the coroutine carries on as if it had not been cancelled")
+
+    # -- what an except clause catches ------------------------------------------
+    def _handler_kinds(self, handler: ast.ExceptHandler) -> List[Tuple[str, ast.expr]]:
+        """The cancellation or ``BaseException`` classes a handler names, with their expressions."""
+        if handler.type is None:
+            return []
+        out: List[Tuple[str, ast.expr]] = []
+        elts = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        for elt in elts:
+            for kind in self._kinds(elt, 0):
+                out.append((kind, elt))
+        return out
+
+    def _classify(self, expr: ast.expr) -> Optional[str]:
+        kinds = self._kinds(expr, 0)
+        return CANCEL if CANCEL in kinds else BASE if BASE in kinds else None
+
+    def _kinds(self, expr: ast.expr, depth: int) -> Set[str]:
+        """CANCEL and/or BASE for a class expression, a tuple of them, or a name bound to either."""
+        if depth > _MAX_DEPTH:
+            return set()
+        if isinstance(expr, ast.Tuple):
+            return set().union(*(self._kinds(e, depth + 1) for e in expr.elts)) if expr.elts else set()
+        if isinstance(expr, ast.Call):
+            return {CANCEL} if self.ctx.resolve(expr.func) in CANCELLED_FACTORIES else set()
+        qualname = self.ctx.resolve(expr)
+        if qualname in CANCELLED_CLASSES:
+            return {CANCEL}
+        if qualname == BASE_EXCEPTION:
+            return {BASE}
+        if qualname is None and isinstance(expr, ast.Name):
+            # ``Cancelled = get_cancelled_exc_class()`` or ``ERRORS = (CancelledError, OSError)``
+            binding = self.ctx.single_binding(expr.id)
+            if binding is not None and binding.value is not None and not binding.unpacked \
+                    and isinstance(binding.value, (ast.Call, ast.Tuple)):
+                return self._kinds(binding.value, depth + 1)
+        return set()
+
+    # -- the cancel-then-await idiom --------------------------------------------
+    def _awaits_only_resolved(self, body: Sequence[ast.stmt]) -> bool:
+        """Every await in ``body`` is of a future this coroutine completed just before.
+
+        ``fut.set_exception(err)`` then ``with suppress(BaseException): await fut``
+        does not suspend: the future is done, so no cancellation can arrive there.
+        """
+        func = self.ctx.current_function
+        awaits = [n for n in walk_local(body) if isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith))]
+        if func is None or not awaits or not all(isinstance(n, ast.Await) for n in awaits):
+            return False
+        resolved = [((n.lineno, n.col_offset), ast.dump(n.func.value)) for n in walk_local(getattr(func, "body", []))
+                    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                    and n.func.attr in ("set_result", "set_exception")]
+        return all(any(pos < (n.lineno, n.col_offset) and key == ast.dump(n.value) for pos, key in resolved)
+                   for n in awaits)
+
+    def _awaits_only_cancelled(self, body: Sequence[ast.stmt]) -> bool:
+        """Every suspension point in ``body`` awaits something this code cancelled itself.
+
+        Cancelled earlier in the same coroutine (``task.cancel()``, a loop over
+        tasks, ``call_later(t, task.cancel)``, ``current_task().cancel()``), or, for
+        an attribute or a global (``self._task``, ``_worker``), cancelled anywhere in
+        the module (``stop()`` cancels what ``run()`` awaits).
+        """
+        func = self.ctx.current_function
+        if func is None:
+            return False
+        marks = self._cancel_marks.get(id(func))
+        if marks is None:
+            marks = _collect_cancels(func, self.ctx.resolve)
+            self._cancel_marks[id(func)] = marks
+        found = False
+        for node in walk_local(body):
+            if isinstance(node, ast.AsyncFor) or (isinstance(node, ast.comprehension) and node.is_async):
+                return False
+            if isinstance(node, ast.AsyncWith) and not all(
+                    isinstance(item.context_expr, ast.Call) and self.ctx.resolve(item.context_expr.func) in TIMEOUTS
+                    for item in node.items):
+                return False
+            if isinstance(node, ast.Await):
+                sources = _source_nodes(node.value, receiver=False)
+                mentions = frozenset(ast.dump(n) for n in sources)
+                where = (node.lineno, node.col_offset)
+                if not any(pos < where and (keys & mentions or SELF_CANCEL in keys) for pos, keys in marks) \
+                        and not self._cancelled_elsewhere(sources):
+                    return False
+                found = True
+        return found
+
+    def _cancelled_elsewhere(self, sources: Sequence[ast.expr]) -> bool:
+        shared = {ast.dump(n) for n in sources if isinstance(n, ast.Attribute) or self._is_global(n)}
+        if not shared:
+            return False
+        if self._module_cancels is None:
+            self._module_cancels = frozenset().union(
+                *(keys for _, keys in _collect_cancels(self.ctx.module, self.ctx.resolve, nested=True)))
+        return bool(shared & self._module_cancels)
+
+    def _is_global(self, node: ast.expr) -> bool:
+        if not isinstance(node, ast.Name):
+            return False
+        found = self.ctx.lookup(node.id)
+        return found is not None and found[0] is self.ctx.module_scope
+
+
+def _how(leak: Leak) -> str:
+    line = getattr(leak.node, "lineno", 0)
+    if leak.kind == "fall-through":
+        return "can reach its end"
+    return f"can leave by `{leak.kind}` (line {line})"
+
+
+def _hands_on(call: ast.Call, name: str) -> bool:
+    """``errors.append(exc)``, ``self._add_exc(exc)``, ``await self.handle_error(exc, stream)``: not logging."""
+    func = call.func
+    callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+    if callee in REPORTING_CALLS or callee in _FORMATTERS:
+        return False
+    return any(_carries(arg, name) for arg in call.args)
+
+
+def _carries(expr: ast.expr, name: str) -> bool:
+    """``expr`` is the caught exception, or holds it: ``exc``, ``(exc, tb)``, ``Error(exc)``."""
+    if isinstance(expr, ast.Name):
+        return expr.id == name
+    if isinstance(expr, (ast.Tuple, ast.List)):
+        return any(_carries(e, name) for e in expr.elts)
+    if isinstance(expr, ast.Call) and not (isinstance(expr.func, ast.Name) and expr.func.id in _FORMATTERS):
+        return any(_carries(a, name) for a in expr.args)
+    return False
+
+
+_FORMATTERS = frozenset({"str", "repr", "type", "format", "print", "id", "len", "bool", "hash"})
+
+
+def _tests_cancellation_state(test: ast.expr, name: Optional[str]) -> bool:
+    """A condition on the caught exception, or on whether something was cancelled, closed or stopped."""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Name):
+            if node.id == name or any(word in node.id.lower() for word in STATE_WORDS):
+                return True
+        elif isinstance(node, ast.Attribute):
+            if node.attr in STATE_METHODS or any(word in node.attr.lower() for word in STATE_WORDS):
+                return True
+    return False
+
+
+def _calls_method(body: Sequence[ast.stmt], names: FrozenSet[str]) -> bool:
+    for node in walk_local(body):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in names:
+            return True
+    return False
+
+
+def _collect_cancels(root: ast.AST, resolve: Callable[[ast.expr], Optional[str]],
+                     nested: bool = False) -> List[Tuple[Position, FrozenSet[str]]]:
+    """Each ``x.cancel()`` (or ``x.cancel`` handed to a callback API) under ``root``: where, and what it cancels.
+
+    What it cancels is ``x`` itself and, when ``x`` is the target of an enclosing
+    ``for``/comprehension, the iterable and its sources (``for t in self._tasks.values():
+    t.cancel()`` cancels ``self._tasks``), so a later ``gather(*self._tasks.values())``
+    counts as awaiting cancelled tasks. ``asyncio.current_task().cancel()`` cancels
+    everything awaited after it (``SELF_CANCEL``). Nested functions are looked into
+    only when ``nested`` (module-wide collection).
+    """
+    marks: List[Tuple[Position, FrozenSet[str]]] = []
+    stack: List[Tuple[ast.AST, Dict[str, ast.expr]]] = [(s, {}) for s in reversed(getattr(root, "body", []))]
+    while stack:
+        node, loops = stack.pop()
+        if not nested and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Attribute) and node.attr == "cancel" and isinstance(node.ctx, ast.Load):
+            receiver = node.value
+            if isinstance(receiver, ast.Call) and resolve(receiver.func) in CURRENT_TASK:
+                keys = frozenset({SELF_CANCEL})
+            else:
+                keys = _sources(receiver)
+                if isinstance(receiver, ast.Name) and receiver.id in loops:
+                    keys |= _sources(loops[receiver.id])
+            marks.append(((node.lineno, node.col_offset), keys))
+        inner = loops
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            inner = dict(loops)
+            for name in _target_names(node.target):
+                inner[name] = node.iter
+            stack.append((node.iter, loops))
+            stack.extend((child, inner) for child in reversed(node.body))
+            stack.extend((child, loops) for child in reversed(node.orelse))
+            continue
+        if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            inner = dict(loops)
+            for gen in node.generators:
+                for name in _target_names(gen.target):
+                    inner[name] = gen.iter
+        stack.extend((child, inner) for child in reversed(list(ast.iter_child_nodes(node))))
+    return marks
+
+
+def _sources(expr: ast.expr, receiver: bool = True) -> FrozenSet[str]:
+    return frozenset(ast.dump(node) for node in _source_nodes(expr, receiver))
+
+
+def _source_nodes(expr: ast.expr, receiver: bool = True) -> List[ast.expr]:
+    """The expressions a value comes from: itself, call arguments, elements, method receivers.
+
+    With ``receiver=False`` the outermost call's receiver is left out: ``await
+    self._wait()`` does not await ``self``, while ``gather(*self._tasks.values())``
+    does await ``self._tasks``. Compared by ``ast.dump`` (positions left out).
+    """
+    out: List[ast.expr] = []
+    stack = [(expr, receiver)]
+    while stack:
+        node, with_receiver = stack.pop()
+        if isinstance(node, ast.Starred):
+            stack.append((node.value, True))
+        elif isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+            out.append(node)
+        elif isinstance(node, ast.Call):
+            if with_receiver and isinstance(node.func, ast.Attribute):
+                stack.append((node.func.value, True))
+            stack.extend((arg, True) for arg in node.args)
+            stack.extend((kw.value, True) for kw in node.keywords)
+        elif isinstance(node, (ast.List, ast.Tuple, ast.Set)):
+            stack.extend((elt, True) for elt in node.elts)
+    return out
+
+
+def _target_names(target: ast.AST) -> List[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for elt in target.elts for n in _target_names(elt)]
+    return []
+
+
+CHECKERS: Tuple[Type[Checker], ...] = (CancellationChecker,)

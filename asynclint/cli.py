@@ -1,0 +1,301 @@
+"""The ``asynclint`` command: flags (ruff's names), not subcommands, so any word stays a path.
+
+Exit codes: 0 nothing found, 1 findings, 2 usage, config or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Sequence, TextIO
+
+from . import __version__
+from .config import ConfigError, RunConfig, resolve
+from .discovery import DiscoveryOptions, discover, is_excluded
+from .engine import FileResult, file_finding, lint_source
+from .formats import FORMATS, render, summary
+from .model import Finding
+from .rules import RULES
+from .runner import RunStats, default_jobs, lint_paths, load_index
+from .settings import TARGET_VERSIONS
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _csv(value: str) -> List[str]:
+    return [v.strip() for v in value.split(",") if v.strip()]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="asynclint", description="Find async/await mistakes: blocking calls, unawaited "
+                "coroutines, sequential awaits, swallowed cancellation.")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="files or directories to lint (default: .); - reads stdin")
+    sel = p.add_argument_group("rule selection")
+    sel.add_argument("--select", type=_csv, metavar="CODES", help="rules to enable (codes or prefixes: AL, AL4, AL401, ALL); replaces the defaults")
+    sel.add_argument("--extend-select", type=_csv, metavar="CODES", help="rules to enable on top of the selection")
+    sel.add_argument("--ignore", type=_csv, metavar="CODES", help="rules to disable")
+    sel.add_argument("--per-file-ignores", type=_csv, metavar="GLOB:CODES",
+                     help="ignore codes in matching files, e.g. 'tests/*:AL101,AL102' (repeatable via commas)")
+    files = p.add_argument_group("files")
+    files.add_argument("--exclude", type=_csv, metavar="GLOBS", help="patterns to skip; replaces the default list")
+    files.add_argument("--extend-exclude", type=_csv, metavar="GLOBS", help="patterns to skip on top of the defaults")
+    files.add_argument("--force-exclude", action="store_true", default=None, help="apply excludes to paths named explicitly too")
+    files.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false", default=None,
+                       help="do not skip files listed in .gitignore")
+    files.add_argument("--stdin-filename", metavar="PATH", help="the path of the source read from stdin")
+    out = p.add_argument_group("output")
+    out.add_argument("--output-format", "--format", dest="output_format", choices=sorted(FORMATS), help="text (default), json, sarif or github")
+    out.add_argument("--output-file", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
+    out.add_argument("--statistics", action="store_true", help="show a count per rule")
+    out.add_argument("--show-source", action="store_true", default=None, help="show the offending line under each finding")
+    out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (never hides exit 2)")
+    out.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
+    fix = p.add_argument_group("fixes")
+    fix.add_argument("--fix", action="store_true", help="apply safe fixes")
+    fix.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply unsafe fixes")
+    fix.add_argument("--diff", action="store_true", help="print the diff --fix would make; change nothing")
+    fix.add_argument("--fixable", type=_csv, metavar="CODES", help="only these rules may be fixed")
+    fix.add_argument("--unfixable", type=_csv, metavar="CODES", help="these rules are never fixed")
+    fix.add_argument("--extend-safe-fixes", type=_csv, metavar="CODES", help="treat these rules' unsafe fixes as safe")
+    fix.add_argument("--extend-unsafe-fixes", type=_csv, metavar="CODES", help="treat these rules' safe fixes as unsafe")
+    run = p.add_argument_group("run")
+    run.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: number of CPUs)")
+    run.add_argument("--config", metavar="FILE", help="use this pyproject.toml (or asynclint TOML file)")
+    run.add_argument("--isolated", "--no-config", dest="isolated", action="store_true", help="ignore every config file")
+    run.add_argument("--target-version", choices=TARGET_VERSIONS, help="oldest Python the code supports (default: from requires-python)")
+    run.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
+    run.add_argument("--cache-dir", metavar="DIR", help="cache location (default: .asynclint_cache in the project root)")
+    info = p.add_argument_group("information")
+    info.add_argument("--version", action="version", version=f"asynclint {__version__}")
+    info.add_argument("--list-rules", action="store_true", help="print the rule catalogue and exit")
+    info.add_argument("--explain", metavar="CODE", help="print one rule's documentation and exit")
+    return p
+
+
+def _cli_values(args: argparse.Namespace) -> Dict[str, Any]:
+    """Flags the user gave, under their config-file keys (flags win over the file)."""
+    values: Dict[str, Any] = {}
+    for key in ("select", "extend_select", "ignore", "exclude", "extend_exclude", "force_exclude",
+                "respect_gitignore", "target_version", "output_format", "show_source", "fixable", "unfixable",
+                "extend_safe_fixes", "extend_unsafe_fixes", "cache_dir"):
+        value = getattr(args, key)
+        if value is not None:
+            values[key.replace("_", "-")] = value
+    if args.per_file_ignores:
+        table: Dict[str, List[str]] = {}
+        pending: Optional[str] = None
+        for item in args.per_file_ignores:
+            if ":" in item:
+                pattern, code = item.rsplit(":", 1)
+                pending = pattern
+                table.setdefault(pattern, []).append(code)
+            elif pending is not None:
+                table[pending].append(item)
+            else:
+                raise UsageError(f"--per-file-ignores: expected GLOB:CODES, got {item!r}")
+        values["per-file-ignores"] = table
+    return values
+
+
+def list_rules() -> str:
+    """The catalogue: code, name, default on/off, fixable, summary."""
+    rows = [f"{'code':<6} {'name':<32} {'default':<8} {'fixable':<8} summary"]
+    for code, rule in RULES.items():
+        rows.append(f"{code:<6} {rule.name:<32} {'on' if rule.default_enabled else 'opt-in':<8} "
+                    f"{'yes' if rule.fixable else '-':<8} {rule.summary}")
+    return "\n".join(rows) + "\n"
+
+
+@dataclass
+class Outcome:
+    """What a run produced, before it is reported."""
+
+    results: List[FileResult] = field(default_factory=list)
+    files: int = 0
+    had_diff: bool = False
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    try:
+        return _main(argv)
+    except UsageError as error:
+        print(f"asynclint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except ConfigError as error:
+        print(f"asynclint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("asynclint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the interpreter's flush at exit
+        except OSError:
+            pass
+        return EXIT_ERROR
+    except Exception as error:  # noqa: BLE001 - never a traceback
+        print(f"asynclint: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
+    args = build_parser().parse_args(argv)
+    if args.list_rules:
+        sys.stdout.write(list_rules())
+        return EXIT_CLEAN
+    if args.explain:
+        rule = RULES.get(args.explain.strip().upper())
+        if rule is None:
+            raise UsageError(f"--explain: unknown rule code {args.explain!r} (see --list-rules)")
+        sys.stdout.write(rule.explain())
+        return EXIT_CLEAN
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    paths = args.paths or ["."]
+    use_stdin = paths == ["-"]
+    if "-" in paths and not use_stdin:
+        raise UsageError("'-' (stdin) cannot be combined with other paths")
+    if args.stdin_filename and not use_stdin:
+        raise UsageError("--stdin-filename needs '-' as the only path")
+    if args.diff and args.fix:
+        raise UsageError("--diff and --fix cannot be combined (--diff changes nothing)")
+    config = resolve(_cli_values(args), [args.stdin_filename] if use_stdin and args.stdin_filename else paths,
+                     config_file=args.config, isolated=args.isolated)
+    outcome = _lint_stdin(args, config) if use_stdin else _lint_files(args, config, paths)
+    if outcome is None:
+        return EXIT_ERROR
+    return _report(args, config, outcome)
+
+
+def _discovery_options(config: RunConfig) -> DiscoveryOptions:
+    return DiscoveryOptions(exclude=config.exclude, extend_exclude=config.extend_exclude,
+                            force_exclude=config.force_exclude, respect_gitignore=config.respect_gitignore,
+                            root=config.root)
+
+
+def _lint_stdin(args: argparse.Namespace, config: RunConfig) -> Outcome:
+    """Editors pipe the buffer in; with --fix the fixed source goes to stdout (as ruff does)."""
+    name = args.stdin_filename or "-"
+    if args.stdin_filename and config.force_exclude and is_excluded(args.stdin_filename, _discovery_options(config)):
+        return Outcome(files=0)
+    data = sys.stdin.buffer.read()
+    index = load_index(config.settings)
+    if not (args.fix or args.diff):
+        return Outcome([lint_source(data, name, config.settings, index=index, force=True)], files=1)
+    from .fixes import fix_source, unified_diff  # noqa: PLC0415
+
+    fixed = fix_source(data, name, config.settings, args.unsafe_fixes,
+                       lambda text: lint_source(text, name, config.settings, index=index, force=True).findings)
+    if args.fix:
+        sys.stdout.buffer.write(fixed.fixed if fixed.fixed is not None else data)
+        sys.stdout.flush()
+    elif fixed.fixed is not None:
+        sys.stdout.write(unified_diff(name, data, fixed.fixed))
+    return Outcome([FileResult(name, fixed.remaining)], files=1, had_diff=fixed.fixed is not None)
+
+
+def _lint_files(args: argparse.Namespace, config: RunConfig, paths: List[str]) -> Optional[Outcome]:
+    found = discover(paths, _discovery_options(config))
+    if found.missing:
+        for path in found.missing:
+            print(f"asynclint: error: {path}: no such file or directory", file=sys.stderr)
+        return None
+    outcome = Outcome(files=len(found.files) + len(found.unreadable))
+    outcome.results = [
+        FileResult(path, [file_finding(path, "AL002", f"cannot read: {reason}")]) for path, reason in found.unreadable
+    ]
+    if args.fix or args.diff:
+        _fix_files(args, config, found.files, outcome)
+        return outcome
+    forced = [p for p in found.explicit if not p.endswith((".py", ".pyi"))]
+    cache_dir = None
+    if not args.no_cache:
+        cache_dir = config.cache_dir or os.path.join(config.settings.project_root, ".asynclint_cache")
+    outcome.results.extend(lint_paths(found.files, config.settings, jobs=args.jobs or default_jobs(),
+                                      forced=forced, cache_dir=cache_dir, stats=RunStats()))
+    return outcome
+
+
+def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], outcome: Outcome) -> None:
+    from .fixes import fix_file, unified_diff  # noqa: PLC0415
+
+    index = load_index(config.settings)
+    for path in files:
+        fixed = fix_file(path, config.settings, args.unsafe_fixes, index, write=args.fix)
+        if fixed.error:
+            print(f"asynclint: {path}: not fixed: {fixed.error}", file=sys.stderr)
+        if fixed.fixed is not None:
+            outcome.had_diff = True
+            if args.diff:
+                sys.stdout.write(unified_diff(path, fixed.original, fixed.fixed))
+        outcome.results.append(FileResult(path, list(fixed.remaining)))
+
+
+def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> int:
+    results = outcome.results
+    findings: List[Finding] = sorted((f for r in results for f in r.findings), key=Finding.sort_key)
+    for result in results:
+        for warning in result.warnings:
+            print(f"asynclint: warning: {warning}", file=sys.stderr)
+    had_diff = outcome.had_diff
+    fmt = config.output_format
+    if args.diff:
+        text = ""
+    else:
+        text = render(findings, fmt, show_source=config.show_source, source_lines=_source_lines,
+                      fixable_codes=_fixable_codes(config))
+    stream: TextIO
+    if args.output_file:
+        try:
+            with open(args.output_file, "w", encoding="utf-8") as handle:
+                handle.write(text)
+        except OSError as error:
+            print(f"asynclint: error: {args.output_file}: {error.strerror or error}", file=sys.stderr)
+            return EXIT_ERROR
+    elif text:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if not args.quiet:
+        may_fix = _fixable_codes(config)
+        fixable = sum(1 for f in findings if f.fix is not None and f.code in may_fix)
+        files_with = len({f.path for f in findings})
+        note = summary(findings, files_with_findings=files_with, statistics=args.statistics, fixable=fixable)
+        if note:
+            print(note, file=sys.stderr, end="" if note.endswith("\n") else "\n")
+    internal = any(f.code == "AL003" for f in findings)
+    if internal:
+        return EXIT_ERROR
+    if args.diff:
+        return EXIT_FINDINGS if had_diff else EXIT_CLEAN
+    if findings and not args.exit_zero:
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _fixable_codes(config: RunConfig) -> frozenset[str]:
+    settings = config.settings
+    allowed = settings.fixable if settings.fixable is not None else frozenset(RULES)
+    return allowed - settings.unfixable
+
+
+def _source_lines(path: str) -> List[str]:
+    """Lines for --show-source (read again only for files with findings)."""
+    from .source import decode  # noqa: PLC0415
+
+    try:
+        with open(path, "rb") as handle:
+            return re.split(r"\r\n|\r|\n", decode(handle.read()))
+    except (OSError, ValueError):
+        return []

@@ -1,0 +1,339 @@
+"""Output formats: a small registry of renderers from findings to text.
+
+Every renderer sorts its input (path, line, column, code, then the rest), so the
+output never depends on worker scheduling. Renderers return the whole stdout text;
+the human summary (counts, ``--statistics``) is separate (``summary``) because it
+goes to stderr and must never end up inside json/sarif/github output.
+
+Positions are asynclint's: 1-based lines and 1-based columns counted in Unicode
+code points, end exclusive. SARIF says so with ``columnKind: unicodeCodePoints``;
+the caret under ``--show-source`` is widened for East Asian wide characters so it
+lines up in a terminal.
+
+Text format (the ``[*]`` marker goes before the message, as in ruff)::
+
+    src/app.py:12:5: AL101 [*] `time.sleep()` blocks the event loop; use `await asyncio.sleep()`
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Dict, List, Optional, Sequence
+from urllib.parse import quote
+
+from . import __version__
+from .model import Edit, Finding, Fix
+from .rules import RULES
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+INFORMATION_URI = "https://github.com/asynclint/asynclint"
+SRCROOT = "%SRCROOT%"
+
+
+@dataclass(frozen=True)
+class RenderOptions:
+    """What a renderer may use besides the findings."""
+
+    show_source: bool = False
+    source_lines: Optional[Callable[[str], Sequence[str]]] = None
+    fixable_codes: Optional[frozenset[str]] = None
+
+    def marks_fix(self, finding: Finding) -> bool:
+        """``[*]``: the finding has a fix and its code may be fixed under the current settings."""
+        return finding.fix is not None and (self.fixable_codes is None or finding.code in self.fixable_codes)
+
+
+Renderer = Callable[[Sequence[Finding], RenderOptions], str]
+
+
+def sorted_findings(findings: Sequence[Finding]) -> List[Finding]:
+    """The one output order: path, line, column, code, then end and message for full determinism."""
+    return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.code, f.end_line, f.end_column, f.message))
+
+
+def _clean(text: str) -> str:
+    """Make text encodable: a file name with undecodable bytes must not crash the output."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def _rule_name(code: str) -> str:
+    rule = RULES.get(code)
+    return rule.name if rule is not None else code
+
+
+def _rule_url(code: str) -> Optional[str]:
+    rule = RULES.get(code)
+    return rule.url if rule is not None else None
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def _char_width(char: str) -> int:
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+
+
+def _snippet(finding: Finding, lines: Sequence[str]) -> List[str]:
+    """The finding's first line with a caret run under its range (to the line's end if it spans lines)."""
+    if not 1 <= finding.line <= len(lines):
+        return []
+    text = _clean(lines[finding.line - 1].rstrip("\r\n"))
+    start = min(max(finding.column - 1, 0), len(text))
+    end = finding.end_column - 1 if finding.end_line == finding.line else len(text)
+    end = max(start, min(end, len(text)))
+    pad = "".join(c if c == "\t" else " " * _char_width(c) for c in text[:start])
+    carets = "^" * max(1, sum(1 if c == "\t" else _char_width(c) for c in text[start:end]))
+    number = str(finding.line)
+    gutter = " " * len(number)
+    return [f"  {number} | {text}", f"  {gutter} | {pad}{carets}"]
+
+
+def render_text(findings: Sequence[Finding], options: RenderOptions) -> str:
+    out: List[str] = []
+    cache: Dict[str, Sequence[str]] = {}
+    for finding in sorted_findings(findings):
+        marker = "[*] " if options.marks_fix(finding) else ""
+        where = f"{_clean(finding.path)}:{finding.line}:{finding.column}"
+        out.append(f"{where}: {finding.code} {marker}{_clean(finding.message)}")
+        if options.show_source and options.source_lines is not None:
+            if finding.path not in cache:
+                try:
+                    cache[finding.path] = options.source_lines(finding.path)
+                except Exception:  # noqa: BLE001 - a missing source only loses the snippet
+                    cache[finding.path] = ()
+            snippet = _snippet(finding, cache[finding.path])
+            if snippet:
+                out.extend(snippet)
+                out.append("")  # a blank line between findings that show source
+    if out and out[-1] == "":
+        out.pop()
+    return "".join(line + "\n" for line in out)
+
+
+# ----------------------------------------------------------------------------- json
+
+
+def _json_edit(edit: Edit) -> Dict[str, Any]:
+    return {
+        "content": edit.content,
+        "location": {"row": edit.line, "column": edit.column},
+        "end_location": {"row": edit.end_line, "column": edit.end_column},
+    }
+
+
+def _json_fix(fix: Optional[Fix]) -> Optional[Dict[str, Any]]:
+    if fix is None:
+        return None
+    return {
+        "message": fix.message,
+        "applicability": fix.applicability.value,
+        "edits": [_json_edit(e) for e in fix.edits],
+    }
+
+
+def json_record(finding: Finding) -> Dict[str, Any]:
+    """One finding as a JSON object (the ``json`` format's list items)."""
+    return {
+        "path": _clean(finding.path),
+        "line": finding.line,
+        "column": finding.column,
+        "end_line": finding.end_line,
+        "end_column": finding.end_column,
+        "code": finding.code,
+        "message": _clean(finding.message),
+        "url": _rule_url(finding.code),
+        "fix": _json_fix(finding.fix),
+    }
+
+
+def render_json(findings: Sequence[Finding], options: RenderOptions) -> str:
+    records = [json_record(f) for f in sorted_findings(findings)]
+    return json.dumps(records, indent=2, ensure_ascii=False) + "\n"
+
+
+# ---------------------------------------------------------------------------- sarif
+
+
+def _artifact_location(path: str) -> Dict[str, str]:
+    """Relative to ``%SRCROOT%`` (the current directory) when inside it, else an absolute file URI."""
+    path = _clean(path)
+    norm = os.path.normpath(path)
+    if os.path.isabs(norm) or norm == os.pardir or norm.startswith(os.pardir + os.sep):
+        return {"uri": Path(os.path.abspath(norm)).as_uri()}
+    return {"uri": quote(norm.replace(os.sep, "/"), safe="/"), "uriBaseId": SRCROOT}
+
+
+def _region(line: int, column: int, end_line: int, end_column: int) -> Dict[str, int]:
+    return {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
+
+
+def _sarif_rule(code: str) -> Dict[str, Any]:
+    rule = RULES.get(code)
+    if rule is None:
+        return {"id": code, "name": code, "shortDescription": {"text": code}}
+    return {
+        "id": code,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.what_it_does},
+        "helpUri": rule.url,
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"fixable": rule.fixable, "defaultEnabled": rule.default_enabled},
+    }
+
+
+def _sarif_fix(fix: Fix, location: Dict[str, str]) -> Dict[str, Any]:
+    return {
+        "description": {"text": fix.message},
+        "artifactChanges": [{
+            "artifactLocation": dict(location),
+            "replacements": [
+                {"deletedRegion": _region(e.line, e.column, e.end_line, e.end_column),
+                 "insertedContent": {"text": e.content}}
+                for e in fix.edits
+            ],
+        }],
+        "properties": {"applicability": fix.applicability.value},
+    }
+
+
+def sarif_log(findings: Sequence[Finding]) -> Dict[str, Any]:
+    """The SARIF 2.1.0 log as a dict: one run, ``driver.rules`` lists every reported code."""
+    ordered = sorted_findings(findings)
+    codes = sorted({f.code for f in ordered})
+    index = {code: i for i, code in enumerate(codes)}
+    results = []
+    for finding in ordered:
+        location = _artifact_location(finding.path)
+        result: Dict[str, Any] = {
+            "ruleId": finding.code,
+            "ruleIndex": index[finding.code],
+            "level": "error",
+            "message": {"text": _clean(finding.message)},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": location,
+                "region": _region(finding.line, finding.column, finding.end_line, finding.end_column),
+            }}],
+        }
+        if finding.fix is not None:
+            result["fixes"] = [_sarif_fix(finding.fix, location)]
+        results.append(result)
+    root_uri = Path(os.path.abspath(os.getcwd())).as_uri()
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "asynclint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": [_sarif_rule(code) for code in codes],
+            }},
+            "originalUriBaseIds": {SRCROOT: {"uri": root_uri if root_uri.endswith("/") else root_uri + "/"}},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }],
+    }
+
+
+def render_sarif(findings: Sequence[Finding], options: RenderOptions) -> str:
+    return json.dumps(sarif_log(findings), indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- github
+
+
+def escape_data(text: str) -> str:
+    """A workflow command's message: ``%``, CR and LF are percent-encoded."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """A workflow command's property value: also ``:`` and ``,``, which delimit properties."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings: Sequence[Finding], options: RenderOptions) -> str:
+    out = []
+    for f in sorted_findings(findings):
+        props = ",".join([
+            f"file={escape_property(_clean(f.path))}",
+            f"line={f.line}",
+            f"col={f.column}",
+            f"endLine={f.end_line}",
+            f"endColumn={f.end_column}",
+            f"title={escape_property(f'{f.code} ({_rule_name(f.code)})')}",
+        ])
+        out.append(f"::error {props}::{escape_data(_clean(f.message))}\n")
+    return "".join(out)
+
+
+# ------------------------------------------------------------------------- registry
+
+FORMATS: Dict[str, Renderer] = {
+    "text": render_text,
+    "json": render_json,
+    "sarif": render_sarif,
+    "github": render_github,
+}
+
+
+def render(findings: Sequence[Finding], fmt: str, *, show_source: bool = False,
+           source_lines: Optional[Callable[[str], Sequence[str]]] = None,
+           fixable_codes: Optional[frozenset[str]] = None) -> str:
+    """The stdout text of one run in format ``fmt`` (a key of ``FORMATS``)."""
+    try:
+        renderer = FORMATS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown output format `{fmt}` (choose from {', '.join(FORMATS)})") from None
+    return renderer(findings, RenderOptions(show_source, source_lines, fixable_codes))
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def statistics_table(findings: Sequence[Finding]) -> str:
+    """``--statistics``: count, code, ``[*]`` when any of them has a fix, rule name; most frequent first."""
+    counts: Dict[str, int] = {}
+    has_fix: Dict[str, bool] = {}
+    for f in findings:
+        counts[f.code] = counts.get(f.code, 0) + 1
+        has_fix[f.code] = has_fix.get(f.code, False) or f.fix is not None
+    if not counts:
+        return ""
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    count_width = max(len(str(n)) for _, n in rows)
+    code_width = max(len(code) for code, _ in rows)
+    any_fix = any(has_fix.values())
+    lines = []
+    for code, n in rows:
+        marker = ("[*] " if has_fix[code] else "    ") if any_fix else ""
+        lines.append(f"{n:>{count_width}}  {code:<{code_width}}  {marker}{_rule_name(code)}")
+    return "".join(line + "\n" for line in lines)
+
+
+def summary(findings: Sequence[Finding], *, files_with_findings: int, statistics: bool, fixable: int) -> str:
+    """The stderr text after a run: optional statistics table, the count line, the fixable hint."""
+    out = statistics_table(findings) if statistics else ""
+    if not findings:
+        out += "No problems found.\n"
+    else:
+        out += f"Found {_plural(len(findings), 'problem')} in {_plural(files_with_findings, 'file')}.\n"
+    if fixable:
+        out += f"[*] {fixable} fixable with --fix (--unsafe-fixes for unsafe ones)\n"
+    return out

@@ -1,0 +1,7 @@
+"""``python -m asynclint.rules`` prints docs/rules.md."""
+
+import sys
+
+from . import catalogue_markdown
+
+sys.stdout.write(catalogue_markdown())

@@ -1,0 +1,204 @@
+"""The real console entry point in a subprocess: flags, exit codes, config, noqa, formats."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from asynclint import __version__
+from asynclint.rules import RULES
+from tests.conftest import REPO, run_cli
+
+BAD = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
+CLEAN = "import asyncio\n\n\nasync def handler():\n    await asyncio.sleep(1)\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "bad.py").write_text(BAD)
+    (tmp_path / "clean.py").write_text(CLEAN)
+    return tmp_path
+
+
+def test_exit_codes(project: Path) -> None:
+    assert run_cli(["--isolated", "clean.py"], cwd=project).returncode == 0
+    done = run_cli(["--isolated", "bad.py"], cwd=project)
+    assert done.returncode == 1
+    assert done.stdout.startswith("bad.py:5:5: AL101 ")
+    assert "Found 1 problem" in done.stderr
+    assert run_cli(["--isolated", "--exit-zero", "bad.py"], cwd=project).returncode == 0
+    assert run_cli(["--isolated", "--bogus-flag"], cwd=project).returncode == 2
+
+
+def test_default_path_is_cwd_and_output_sorted(project: Path) -> None:
+    (project / "a.py").write_text(BAD + BAD.replace("handler", "other"))
+    done = run_cli(["--isolated", "--no-cache"], cwd=project)
+    lines = done.stdout.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["a.py", "a.py", "bad.py"]
+    assert done.returncode == 1
+
+
+def test_text_is_identical_whatever_the_worker_count(tmp_path: Path) -> None:
+    for i in range(30):
+        (tmp_path / f"m{i:02d}.py").write_text(BAD * (i % 3 + 1))
+    one = run_cli(["--isolated", "--no-cache", "--jobs", "1"], cwd=tmp_path)
+    two = run_cli(["--isolated", "--no-cache", "--jobs", "2"], cwd=tmp_path)
+    assert one.stdout == two.stdout and one.stdout.count("AL101") == 60
+
+
+def test_noqa(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(
+        "import time\n\n\nasync def f():\n"
+        "    time.sleep(1)  # noqa\n"
+        "    time.sleep(1)  # noqa: AL101\n"
+        "    time.sleep(1)  # noqa:AL102,AL101\n"
+        "    time.sleep(1)  # noqa: AL102\n")
+    done = run_cli(["--isolated", "a.py"], cwd=tmp_path)
+    assert [line.split(":")[1] for line in done.stdout.splitlines()] == ["8"]
+
+
+def test_select_ignore_and_per_file_ignores(project: Path) -> None:
+    assert run_cli(["--isolated", "--ignore", "AL101", "bad.py"], cwd=project).returncode == 0
+    assert run_cli(["--isolated", "--select", "AL4", "bad.py"], cwd=project).returncode == 0
+    assert run_cli(["--isolated", "--select", "AL4", "--extend-select", "AL1", "bad.py"], cwd=project).returncode == 1
+    assert run_cli(["--isolated", "--per-file-ignores", "bad.py:AL1", "bad.py"], cwd=project).returncode == 0
+
+
+def test_config_file_and_flags_win(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.asynclint]\nignore = ["AL101"]\n')
+    assert run_cli(["bad.py"], cwd=project).returncode == 0
+    assert run_cli(["--isolated", "bad.py"], cwd=project).returncode == 1
+    assert run_cli(["--select", "AL101", "--ignore", "AL4", "bad.py"], cwd=project).returncode == 1
+
+
+def test_config_found_above_cwd_and_without_table_skipped(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nignore = ["AL1"]\n')
+    sub = tmp_path / "pkg"
+    sub.mkdir()
+    (sub / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    (sub / "bad.py").write_text(BAD)
+    assert run_cli(["bad.py"], cwd=sub).returncode == 0
+
+
+def test_per_file_ignores_in_config(project: Path) -> None:
+    (project / "tests").mkdir()
+    (project / "tests" / "test_a.py").write_text(BAD)
+    (project / "pyproject.toml").write_text('[tool.asynclint.per-file-ignores]\n"tests/*" = ["AL101"]\n')
+    done = run_cli(["--no-cache", "."], cwd=project)
+    assert "tests/test_a.py" not in done.stdout and "bad.py" in done.stdout
+
+
+def test_extend_blocking_calls(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.asynclint.extend-blocking-calls]\n"mylib.slow" = {code = "AL104", message = "use mylib.aslow"}\n')
+    (tmp_path / "a.py").write_text("import mylib\n\n\nasync def f():\n    mylib.slow()\n")
+    done = run_cli(["--no-cache", "a.py"], cwd=tmp_path)
+    assert "AL104" in done.stdout and "use mylib.aslow" in done.stdout
+
+
+def test_excludes_and_walk(tmp_path: Path) -> None:
+    for rel in ("src/a.py", "src/gen/b.py", ".venv/lib/c.py", "build/d.py", "src/e.pyi"):
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(BAD)
+    (tmp_path / "src" / "notes.txt").write_text(BAD)
+    done = run_cli(["--isolated", "--no-cache", "--extend-exclude", "gen"], cwd=tmp_path)
+    assert sorted({line.split(":")[0] for line in done.stdout.splitlines()}) == ["src/a.py", "src/e.pyi"]
+    done = run_cli(["--isolated", "--no-cache", "--exclude", "gen"], cwd=tmp_path)
+    files = {line.split(":")[0] for line in done.stdout.splitlines()}
+    assert ".venv/lib/c.py" in files and "src/gen/b.py" not in files
+    forced = run_cli(["--isolated", "--no-cache", "--extend-exclude", "gen", "--force-exclude", "src/gen/b.py"], cwd=tmp_path)
+    assert forced.returncode == 0 and forced.stdout == ""
+    named = run_cli(["--isolated", "--no-cache", "--extend-exclude", "gen", "src/gen/b.py"], cwd=tmp_path)
+    assert named.returncode == 1
+
+
+def test_stdin(project: Path) -> None:
+    done = run_cli(["--isolated", "-", "--stdin-filename", "pkg/mod.py"], cwd=project, stdin=BAD)
+    assert done.returncode == 1 and done.stdout.startswith("pkg/mod.py:5:5: AL101")
+    done = run_cli(["--isolated", "-"], cwd=project, stdin=CLEAN)
+    assert done.returncode == 0
+
+
+def test_json_and_output_file(project: Path) -> None:
+    done = run_cli(["--isolated", "--output-format", "json", "--output-file", "out.json", "bad.py"], cwd=project)
+    assert done.returncode == 1 and done.stdout == ""
+    (finding,) = json.loads((project / "out.json").read_text())
+    assert finding["code"] == "AL101" and finding["line"] == 5 and finding["column"] == 5
+    assert finding["end_line"] == 5 and finding["end_column"] == 18
+    assert finding["fix"]["applicability"] == "unsafe"
+    assert "Found" not in (project / "out.json").read_text()
+
+
+@pytest.mark.parametrize("fmt", ["json", "sarif", "github"])
+def test_machine_formats_keep_summary_off_stdout(project: Path, fmt: str) -> None:
+    done = run_cli(["--isolated", "--format", fmt, "bad.py"], cwd=project)
+    assert "Found" not in done.stdout
+    if fmt != "github":
+        json.loads(done.stdout)
+
+
+def test_show_source_and_statistics(project: Path) -> None:
+    done = run_cli(["--isolated", "--show-source", "--statistics", "bad.py"], cwd=project)
+    assert "time.sleep(1)" in done.stdout and "^" in done.stdout
+    assert "AL101" in done.stderr
+
+
+def test_quiet(project: Path) -> None:
+    done = run_cli(["--isolated", "--quiet", "bad.py"], cwd=project)
+    assert done.stderr == "" and "AL101" in done.stdout
+
+
+def test_version_list_rules_explain() -> None:
+    assert run_cli(["--version"]).stdout.strip() == f"asynclint {__version__}"
+    listing = run_cli(["--list-rules"]).stdout
+    for code in RULES:
+        assert code in listing
+    explained = run_cli(["--explain", "AL101"])
+    assert explained.returncode == 0 and "## Why is this bad?" in explained.stdout
+    assert run_cli(["--explain", "AL999"]).returncode == 2
+
+
+def test_a_path_named_like_a_flag_word_is_a_path(tmp_path: Path) -> None:
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "a.py").write_text(BAD)
+    assert run_cli(["--isolated", "--no-cache", "rules"], cwd=tmp_path).returncode == 1
+
+
+def test_cache_gives_the_same_result(project: Path) -> None:
+    first = run_cli(["--isolated"], cwd=project)
+    second = run_cli(["--isolated"], cwd=project)
+    assert first.stdout == second.stdout and first.returncode == second.returncode == 1
+    assert (project / ".asynclint_cache" / ".gitignore").is_file()
+
+
+def test_corrupt_cache_is_ignored(project: Path) -> None:
+    run_cli(["--isolated"], cwd=project)
+    for path in (project / ".asynclint_cache").glob("results-*"):
+        path.write_bytes(b"\x00garbage")
+    done = run_cli(["--isolated"], cwd=project)
+    assert done.returncode == 1 and "AL101" in done.stdout and "Traceback" not in done.stderr
+
+
+def test_readme_lists_every_rule() -> None:
+    readme = (REPO / "README.md").read_text()
+    for code in RULES:
+        assert code in readme, f"README.md does not mention {code}"
+
+
+def test_example_from_readme_runs() -> None:
+    done = run_cli(["--isolated", "--no-cache", str(REPO / "examples")])
+    assert done.returncode == 1 and "AL101" in done.stdout
+
+
+def test_cache_key_is_stable_across_processes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("from asynclint.cache import settings_key; from asynclint.settings import default_settings; "
+            "print(settings_key(default_settings(), ''))")
+    keys = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                           env={"PYTHONHASHSEED": str(seed), "PYTHONPATH": str(REPO)}).stdout for seed in (1, 2, 3)}
+    assert len(keys) == 1
