@@ -53,7 +53,9 @@ class FixOutcome:
     fixed: Optional[bytes]  # None when nothing changed
     applied: List[Finding]  # findings whose fixes were applied (positions as in the text they were found in)
     remaining: List[Finding]  # findings of the fixed text (or of the original when nothing was written)
-    error: Optional[str] = None  # one-line reason when the file, or some fix in it, could not be fixed/written
+    # One line saying why the file, or some fix in it, was not fixed (the CLI prefixes "not fixed: ").
+    # With ``fixed`` set, the other fixes were applied and the reason names the ones that were not.
+    error: Optional[str] = None
     initial: List[Finding] = field(default_factory=list)  # findings of the original text
 
 
@@ -299,10 +301,10 @@ def fix_source(data: bytes, path: str, settings: Settings, unsafe: bool, lint: L
         text = decode(data)
         encoding = _encoding_of(data)
         if text.encode(encoding) != data:
-            outcome.error = f"not fixed: the file's encoding ({encoding}) does not round-trip"
+            outcome.error = f"the file's encoding ({encoding}) does not round-trip"
             return outcome
     except (DecodeError, SyntaxError, UnicodeError, LookupError) as error:
-        outcome.error = f"not fixed: {error}"
+        outcome.error = str(error)
         return outcome
 
     verifier = _Verifier(text, path, encoding, settings.max_nesting)
@@ -339,8 +341,7 @@ def fix_source(data: bytes, path: str, settings: Settings, unsafe: bool, lint: L
         outcome.applied = applied
         outcome.remaining = list(current_findings)
     if problems:
-        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
-        outcome.error = f"not every fix was applied: {shown}"
+        outcome.error = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
     return outcome
 
 
@@ -432,13 +433,13 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     if current != expected:
         raise FixWriteError("the file changed on disk since it was read; not overwritten")
     if _is_read_only(st) or not os.access(target, os.W_OK):
-        raise FixWriteError("the file is read-only; not fixed")
+        raise FixWriteError("the file is read-only")
     try:
         dir_st = os.stat(directory)
     except OSError as error:
         raise FixWriteError(f"cannot write to its directory: {_reason(error)}") from None
     if _is_read_only(dir_st) or not os.access(directory, os.W_OK | os.X_OK):
-        raise FixWriteError("its directory is read-only; not fixed")
+        raise FixWriteError("its directory is read-only")
 
     name = os.path.basename(target)
     try:
