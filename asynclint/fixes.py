@@ -130,7 +130,8 @@ def _spans(positions: _Positions, edits: Sequence[Edit]) -> List[_Span]:
         start = positions.offset(edit.line, edit.column)
         end = positions.offset(edit.end_line, edit.end_column)
         if end < start:
-            raise EditError(f"edit ends ({edit.end_line}:{edit.end_column}) before it starts ({edit.line}:{edit.column})")
+            raise EditError(f"edit ends ({edit.end_line}:{edit.end_column}) "
+                            f"before it starts ({edit.line}:{edit.column})")
         content = edit.content
         if "\r" in content or "\n" in content:
             line_break = positions.line_break_at(start)

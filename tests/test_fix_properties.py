@@ -262,8 +262,8 @@ SPANS = st.tuples(st.integers(0, 12), st.integers(0, 4), st.sampled_from(["", "a
 
 @FUZZ
 @given(st.lists(SPANS, max_size=8), SPANS)
-def test_neighbour_conflict_check_matches_brute_force(spans: List[Tuple[int, int, str]],
-                                                     probe: Tuple[int, int, str]) -> None:
+def test_neighbour_conflict_check_matches_brute_force(
+        spans: List[Tuple[int, int, str]], probe: Tuple[int, int, str]) -> None:
     accepted: List[Tuple[int, int, str]] = []
     for span in spans:
         if not any(_conflict(a, span) for a in accepted):

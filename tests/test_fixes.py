@@ -205,7 +205,8 @@ def test_only_the_fix_changes(eol: str, bom: bytes, final_eol: bool) -> None:
 
 
 def test_coding_cookie_and_shebang_stay_on_top() -> None:
-    src = "#!/usr/bin/env python\n# -*- coding: cp1252 -*-\n# © 2024\nimport time\n\nasync def f():\n    time.sleep(1)\n"
+    src = ("#!/usr/bin/env python\n# -*- coding: cp1252 -*-\n# © 2024\nimport time\n\n"
+           "async def f():\n    time.sleep(1)\n")
     outcome = fix_al101(src.encode("cp1252"))
     assert outcome.fixed is not None
     fixed = outcome.fixed.decode("cp1252")
