@@ -27,6 +27,7 @@ ASYNC_LIBRARIES = ("trio", "anyio")
 FACTORY_RETURNS: Dict[str, str] = {
     "builtins.open": "io.TextIOWrapper",
     "io.open": "io.TextIOWrapper",
+    "io.open_code": "io.BufferedReader",
     "os.fdopen": "io.TextIOWrapper",
     "socket.create_connection": "socket.socket",
     "socket.create_server": "socket.socket",
@@ -34,11 +35,125 @@ FACTORY_RETURNS: Dict[str, str] = {
     "socket.socketpair": "socket.socket",
     "pathlib.Path.cwd": "pathlib.Path",
     "pathlib.Path.home": "pathlib.Path",
+    # event loops
+    "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
+    "asyncio.events.get_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.events.new_event_loop": "asyncio.AbstractEventLoop",
+    "asyncio.events.get_running_loop": "asyncio.AbstractEventLoop",
+    "asyncio.run_coroutine_threadsafe": "concurrent.futures.Future",
+    # sync clients and drivers (canonical class names)
+    "requests.session": "requests.Session",
+    "requests.sessions.Session": "requests.Session",
+    "requests.sessions.session": "requests.Session",
+    "urllib3.poolmanager.PoolManager": "urllib3.PoolManager",
+    "urllib3.connection_from_url": "urllib3.HTTPConnectionPool",
+    "urllib3.connectionpool.connection_from_url": "urllib3.HTTPConnectionPool",
+    "http.client.HTTPSConnection": "http.client.HTTPConnection",
+    "sqlite3.connect": "sqlite3.Connection",
+    "sqlite3.dbapi2.connect": "sqlite3.Connection",
+    "psycopg2.connect": "psycopg2.extensions.connection",
+    "psycopg.connect": "psycopg.Connection",
+    "psycopg.Connection.connect": "psycopg.Connection",
+    "pymysql.connect": "pymysql.connections.Connection",
+    "pymysql.Connect": "pymysql.connections.Connection",
+    "pymysql.Connection": "pymysql.connections.Connection",
+    "MySQLdb.connect": "MySQLdb.connections.Connection",
+    "MySQLdb.Connect": "MySQLdb.connections.Connection",
+    "MySQLdb.Connection": "MySQLdb.connections.Connection",
+    "pymongo.mongo_client.MongoClient": "pymongo.MongoClient",
+    "redis.StrictRedis": "redis.Redis",
+    "redis.client.Redis": "redis.Redis",
+    "redis.client.StrictRedis": "redis.Redis",
+    "redis.from_url": "redis.Redis",
+    "redis.Redis.from_url": "redis.Redis",
+    "redis.StrictRedis.from_url": "redis.Redis",
+    "sqlalchemy.create_engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.engine.create_engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.orm.session.Session": "sqlalchemy.orm.Session",
+    "sqlalchemy.orm.session.sessionmaker": "sqlalchemy.orm.sessionmaker",
+    "smtplib.SMTP_SSL": "smtplib.SMTP",
+    "smtplib.LMTP": "smtplib.SMTP",
+    "ftplib.FTP_TLS": "ftplib.FTP",
+    "imaplib.IMAP4_SSL": "imaplib.IMAP4",
+    "poplib.POP3_SSL": "poplib.POP3",
+    "paramiko.client.SSHClient": "paramiko.SSHClient",
+    "paramiko.SFTPClient.from_transport": "paramiko.SFTPClient",
+    "boto3.session.Session": "boto3.Session",
+    "botocore.session.get_session": "botocore.session.Session",
+    "xmlrpclib.ServerProxy": "xmlrpc.client.ServerProxy",
+    "xmlrpc.client.Server": "xmlrpc.client.ServerProxy",
+    "ssl.create_default_context": "ssl.SSLContext",
 }
+# ``receiver.method()`` results, keyed by the receiver's type; ``__call__`` is calling
+# an instance (``Session = sessionmaker(...)``; ``Session()``).
+METHOD_RETURNS: Dict[Tuple[str, str], str] = {
+    ("pathlib.Path", "open"): "io.TextIOWrapper",
+    **{("pathlib.Path", m): "pathlib.Path" for m in (
+        "resolve", "absolute", "expanduser", "joinpath", "with_name", "with_suffix", "with_stem",
+        "relative_to")},
+    ("socket.socket", "dup"): "socket.socket",
+    ("ssl.SSLContext", "wrap_socket"): "ssl.SSLSocket",
+    ("concurrent.futures.ThreadPoolExecutor", "submit"): "concurrent.futures.Future",
+    ("concurrent.futures.ProcessPoolExecutor", "submit"): "concurrent.futures.Future",
+    ("http.client.HTTPConnection", "getresponse"): "http.client.HTTPResponse",
+    ("sqlite3.Connection", "cursor"): "sqlite3.Cursor",
+    ("sqlite3.Connection", "execute"): "sqlite3.Cursor",
+    ("sqlite3.Connection", "executemany"): "sqlite3.Cursor",
+    ("psycopg2.extensions.connection", "cursor"): "psycopg2.extensions.cursor",
+    ("psycopg.Connection", "cursor"): "psycopg.Cursor",
+    ("psycopg.Connection", "execute"): "psycopg.Cursor",
+    ("psycopg_pool.ConnectionPool", "connection"): "psycopg.Connection",
+    ("psycopg_pool.ConnectionPool", "getconn"): "psycopg.Connection",
+    ("pymysql.connections.Connection", "cursor"): "pymysql.cursors.Cursor",
+    ("MySQLdb.connections.Connection", "cursor"): "MySQLdb.cursors.Cursor",
+    ("pymongo.MongoClient", "get_database"): "pymongo.database.Database",
+    ("pymongo.MongoClient", "get_default_database"): "pymongo.database.Database",
+    ("pymongo.database.Database", "get_collection"): "pymongo.collection.Collection",
+    ("redis.Redis", "pipeline"): "redis.client.Pipeline",
+    ("redis.Redis", "lock"): "redis.lock.Lock",
+    ("redis.Redis", "pubsub"): "redis.client.PubSub",
+    ("sqlalchemy.engine.Engine", "connect"): "sqlalchemy.engine.Connection",
+    ("sqlalchemy.engine.Engine", "begin"): "sqlalchemy.engine.Connection",
+    ("sqlalchemy.orm.sessionmaker", "__call__"): "sqlalchemy.orm.Session",
+    ("sqlalchemy.orm.sessionmaker", "begin"): "sqlalchemy.orm.Session",
+    ("sqlalchemy.orm.Session", "query"): "sqlalchemy.orm.Query",
+    ("sqlalchemy.orm.Session", "connection"): "sqlalchemy.engine.Connection",
+    ("paramiko.SSHClient", "open_sftp"): "paramiko.SFTPClient",
+    ("paramiko.SSHClient", "get_transport"): "paramiko.Transport",
+    ("paramiko.Transport", "open_session"): "paramiko.Channel",
+    ("boto3.Session", "client"): "botocore.client.BaseClient",
+    ("botocore.session.Session", "create_client"): "botocore.client.BaseClient",
+    ("botocore.client.BaseClient", "get_waiter"): "botocore.waiter.Waiter",
+    ("asyncio.Runner", "get_loop"): "asyncio.AbstractEventLoop",
+}
+# ``receiver.attr`` values, keyed by the receiver's type; ``*`` is any attribute
+# (``client.mydb`` is a pymongo Database), ``[]`` a subscript (``client["mydb"]``).
+ATTRIBUTE_RETURNS: Dict[Tuple[str, str], str] = {
+    ("pathlib.Path", "parent"): "pathlib.Path",
+    ("pymongo.MongoClient", "*"): "pymongo.database.Database",
+    ("pymongo.MongoClient", "[]"): "pymongo.database.Database",
+    ("pymongo.database.Database", "*"): "pymongo.collection.Collection",
+    ("pymongo.database.Database", "[]"): "pymongo.collection.Collection",
+    ("pymongo.database.Database", "client"): "pymongo.MongoClient",
+    ("pymongo.collection.Collection", "*"): "pymongo.collection.Collection",
+    ("pymongo.collection.Collection", "[]"): "pymongo.collection.Collection",
+    ("pymongo.collection.Collection", "database"): "pymongo.database.Database",
+    ("xmlrpc.client.ServerProxy", "*"): "xmlrpc.client.ServerProxy",
+}
+PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
 # ``with X() as v``: classes whose __enter__ returns the object itself.
 ENTER_RETURNS_SELF = frozenset({
-    "io.TextIOWrapper", "socket.socket", "subprocess.Popen", "sqlite3.Connection",
+    "io.TextIOWrapper", "io.BufferedReader", "socket.socket", "subprocess.Popen", "sqlite3.Connection",
     "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor",
+    "requests.Session", "httpx.Client", "urllib3.PoolManager", "urllib3.HTTPConnectionPool",
+    "urllib3.HTTPSConnectionPool", "psycopg2.extensions.connection", "psycopg2.extensions.cursor",
+    "psycopg.Connection", "psycopg.Cursor", "pymysql.connections.Connection", "pymysql.cursors.Cursor",
+    "MySQLdb.connections.Connection", "pymongo.MongoClient", "redis.Redis", "redis.client.Pipeline",
+    "sqlalchemy.engine.Connection", "sqlalchemy.orm.Session", "smtplib.SMTP", "ftplib.FTP",
+    "imaplib.IMAP4", "paramiko.SSHClient", "paramiko.SFTPClient", "xmlrpc.client.ServerProxy",
+    "asyncio.Runner", "ssl.SSLSocket",
 })
 _MAX_ALIAS_DEPTH = 8
 
@@ -50,6 +165,7 @@ class ClassInfo:
     node: ast.ClassDef
     attributes: Dict[str, List[ast.expr]] = field(default_factory=dict)  # value expressions
     annotations: Dict[str, ast.expr] = field(default_factory=dict)
+    self_names: set = field(default_factory=set)  # first-parameter names of the methods that assign
 
 
 class FileContext:
@@ -82,6 +198,8 @@ class FileContext:
         self.function_stack: List[ast.AST] = []
         self.class_stack: List[ast.ClassDef] = []
         self._class_info: Dict[int, ClassInfo] = {}
+        # The class whose attribute values are being typed (``self.b = self.a[...]``).
+        self._typing_class: Optional[ast.ClassDef] = None
         self._library: Optional[str] = None
 
     @property
@@ -133,17 +251,28 @@ class FileContext:
 
     # -- names ----------------------------------------------------------------
     def lookup(self, name: str, scope: Optional[Scope] = None) -> Optional[Tuple[Scope, List[Binding]]]:
-        """Find the scope that binds ``name`` as seen from ``scope`` (Python's LEGB, classes skipped)."""
-        scope = scope or self.scope
+        """Find the scope that binds ``name`` as seen from ``scope`` (Python's LEGB, classes skipped).
+
+        Memoised on the scope: bindings never change once read, and rules ask often.
+        """
+        start = scope or self.scope
+        cache = start.lookups
+        if name in cache:
+            return cache[name]
+        found = self._lookup(name, start)
+        cache[name] = found
+        return found
+
+    def _lookup(self, name: str, scope: Optional[Scope]) -> Optional[Tuple[Scope, List[Binding]]]:
         first = True
         while scope is not None:
-            if scope.kind is not ScopeKind.CLASS or first:
+            if first or scope.kind is not ScopeKind.CLASS:
                 bindings = scope.bindings.get(name)
                 if bindings:
-                    kinds = {b.kind for b in bindings}
-                    if BindingKind.GLOBAL in kinds:
+                    declared = _declaration(bindings)
+                    if declared is BindingKind.GLOBAL:
                         return self.lookup(name, self.module_scope) if scope is not self.module_scope else None
-                    if kinds == {BindingKind.NONLOCAL}:
+                    if declared is BindingKind.NONLOCAL:
                         scope = scope.parent
                         first = False
                         continue
@@ -196,19 +325,53 @@ class FileContext:
         if isinstance(expr, ast.Call):
             callee = self.resolve(expr.func)
             if callee is None:
-                return None
+                return self._call_result_type(expr.func, _depth)
             return FACTORY_RETURNS.get(callee, callee)
         if isinstance(expr, ast.Name):
             found = self.lookup(expr.id)
             if found is None:
                 return None
-            _, bindings = found
-            types = {self._binding_type(b, _depth + 1) for b in bindings}
-            return types.pop() if len(types) == 1 else None
-        if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
-            cls = self.enclosing_class_of_self(expr.value)
-            if cls is not None:
-                return self.attribute_type(cls, expr.attr, _depth + 1)
+            return self._name_type(expr.id, found[0], found[1], _depth)
+        if isinstance(expr, ast.Attribute):
+            if isinstance(expr.value, ast.Name):
+                cls = self.enclosing_class_of_self(expr.value)
+                if cls is not None:
+                    return self.attribute_type(cls, expr.attr, _depth + 1)
+            receiver = self.infer_type(expr.value, _depth + 1)
+            if receiver is None:
+                return None
+            return ATTRIBUTE_RETURNS.get((receiver, expr.attr)) or ATTRIBUTE_RETURNS.get((receiver, "*"))
+        if isinstance(expr, ast.Subscript):
+            receiver = self.infer_type(expr.value, _depth + 1)
+            return ATTRIBUTE_RETURNS.get((receiver, "[]")) if receiver else None
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
+            left = self.infer_type(expr.left, _depth + 1)  # ``path / "name"`` is a path
+            return left if left in PATH_TYPES else None
+        return None
+
+    def _name_type(self, name: str, scope: Scope, bindings: List[Binding], depth: int) -> Optional[str]:
+        """A name's type, memoised per binding scope; value expressions resolve in that scope."""
+        cache = scope.types
+        if name in cache:
+            return cache[name]
+        cache[name] = None  # a cycle (``x = f(x)``) reads as unknown
+        saved, self.scope = self.scope, scope
+        try:
+            types = {self._binding_type(b, depth + 1) for b in bindings}
+        finally:
+            self.scope = saved
+        result = types.pop() if len(types) == 1 else None
+        cache[name] = result
+        return result
+
+    def _call_result_type(self, func: ast.expr, depth: int) -> Optional[str]:
+        """``recv.method()`` or ``instance()`` whose result type is known from the receiver's type."""
+        if isinstance(func, ast.Attribute):
+            receiver = self.infer_type(func.value, depth + 1)
+            return METHOD_RETURNS.get((receiver, func.attr)) if receiver else None
+        if isinstance(func, ast.Name):
+            callable_type = self.infer_type(func, depth + 1)
+            return METHOD_RETURNS.get((callable_type, "__call__")) if callable_type else None
         return None
 
     def _binding_type(self, binding: Binding, depth: int) -> Optional[str]:
@@ -255,14 +418,24 @@ class FileContext:
             return self.annotation_type(sides[0]) if len(sides) == 1 else None
         if isinstance(annotation, ast.Subscript):
             outer = self.resolve(annotation.value)
+            inner = annotation.slice
             if outer in ("typing.Optional", "typing_extensions.Optional"):
-                return self.annotation_type(annotation.slice)
-            return None
+                return self.annotation_type(inner)
+            if outer in ("typing.Annotated", "typing_extensions.Annotated"):
+                return self.annotation_type(inner.elts[0]) if isinstance(inner, ast.Tuple) and inner.elts else None
+            if outer in ("typing.Union", "typing_extensions.Union"):
+                members = [m for m in (inner.elts if isinstance(inner, ast.Tuple) else [inner])
+                           if not (isinstance(m, ast.Constant) and m.value is None)]
+                return self.annotation_type(members[0]) if len(members) == 1 else None
+            return outer  # a generic class: ``IO[bytes]`` is an ``IO``
         return self.resolve(annotation)
 
     # -- classes --------------------------------------------------------------
     def enclosing_class_of_self(self, name: ast.Name) -> Optional[ast.ClassDef]:
         """The class whose instance ``name`` is, when ``name`` is the first parameter of a method."""
+        typing_class = self._typing_class
+        if typing_class is not None:
+            return typing_class if name.id in self.class_info(typing_class).self_names else None
         if not self.class_stack or not self.function_stack:
             return None
         cls = self.class_stack[-1]
@@ -291,12 +464,12 @@ class FileContext:
             return None
         # Attribute values are read in the method that assigns them; resolve
         # names in them from the module scope (imports live there).
-        saved = self.scope
-        self.scope = self.module_scope
+        saved, saved_class = self.scope, self._typing_class
+        self.scope, self._typing_class = self.module_scope, cls
         try:
             types = {self.infer_type(v, depth) for v in values}
         finally:
-            self.scope = saved
+            self.scope, self._typing_class = saved, saved_class
         return types.pop() if len(types) == 1 else None
 
     # -- positions and reporting ---------------------------------------------
@@ -364,6 +537,17 @@ class FileContext:
         return Fix(message, applicability, tuple(e for e in edits if e is not None))
 
 
+def _declaration(bindings: List[Binding]) -> Optional[BindingKind]:
+    """GLOBAL if a ``global`` statement covers the name, NONLOCAL if only ``nonlocal`` binds it."""
+    only_nonlocal = True
+    for binding in bindings:
+        if binding.kind is BindingKind.GLOBAL:
+            return BindingKind.GLOBAL
+        if binding.kind is not BindingKind.NONLOCAL:
+            only_nonlocal = False
+    return BindingKind.NONLOCAL if only_nonlocal else None
+
+
 def _is_static(func: ast.AST) -> bool:
     for dec in getattr(func, "decorator_list", ()):
         if isinstance(dec, ast.Name) and dec.id in ("staticmethod", "classmethod"):
@@ -381,11 +565,18 @@ def _read_class(cls: ast.ClassDef) -> ClassInfo:
             if not args:
                 continue
             self_name = args[0].arg
+            info.self_names.add(self_name)
+            # ``self.root = root`` with ``root: Path`` a parameter: the attribute has the parameter's type.
+            annotated_params = {a.arg: a.annotation for a in [*args, *stmt.args.kwonlyargs] if a.annotation}
             for node in _statements(stmt.body):
                 if isinstance(node, ast.Assign):
                     for target in node.targets:
                         if _is_self_attr(target, self_name):
-                            info.attributes.setdefault(target.attr, []).append(node.value)  # type: ignore[attr-defined]
+                            value = node.value
+                            if isinstance(value, ast.Name) and value.id in annotated_params:
+                                info.annotations.setdefault(target.attr, annotated_params[value.id])  # type: ignore[attr-defined]
+                            else:
+                                info.attributes.setdefault(target.attr, []).append(value)  # type: ignore[attr-defined]
                 elif isinstance(node, ast.AnnAssign) and _is_self_attr(node.target, self_name):
                     info.annotations[node.target.attr] = node.annotation  # type: ignore[attr-defined]
     return info

@@ -93,35 +93,45 @@ def lint_path(path: str, settings: Settings, index: object = None, force: bool =
 
 
 def lint_source(data: bytes, path: str, settings: Settings, index: object = None, force: bool = False,
-                module_name: Optional[str] = None) -> FileResult:
-    """Lint the bytes of one file. ``force`` parses even when triage finds nothing to check."""
+                module_name: Optional[str] = None, *, text: Optional[str] = None,
+                tree: Optional[ast.Module] = None, noqa: bool = True) -> FileResult:
+    """Lint the bytes of one file. ``force`` parses even when triage finds nothing to check.
+
+    A front end that already holds the file decoded and parsed (flake8 hands its plugins
+    both) passes ``text`` and ``tree`` so the file is not decoded or parsed twice; ``data``
+    is still what the size budget and the byte-level triage look at. ``noqa=False`` leaves
+    ``# noqa`` comments to the caller (flake8 applies its own, and its ``--disable-noqa``).
+    """
     result = FileResult(path)
     lines: Sequence[str] = ()
     try:
-        lines = _lint(data, path, settings, index, force, module_name, result)
+        lines = _lint(data, path, settings, index, force, module_name, result, text, tree)
     except Exception as error:  # noqa: BLE001 - last line of defence: never a traceback
         result.findings.append(file_finding(path, "AL003", f"internal error: {type(error).__name__}: {error}"))
-    _filter(result, settings, lines)
+    _filter(result, settings, lines if noqa else ())
     return result
 
 
 def _lint(data: bytes, path: str, settings: Settings, index: object, force: bool,
-          module_name: Optional[str], result: FileResult) -> Sequence[str]:
+          module_name: Optional[str], result: FileResult, text: Optional[str] = None,
+          tree: Optional[ast.Module] = None) -> Sequence[str]:
     """Fill ``result``; return the file's lines when findings need ``noqa`` checks."""
     enabled = settings.enabled
-    checker_types = [c for c in checkers_for(enabled) if c.could_fire(data, enabled)]
+    checker_types = [c for c in checkers_for(enabled) if not settings.triage or c.could_fire(data, enabled)]
     if not checker_types and not force:
         return ()
     if len(data) > settings.max_file_bytes:
         result.findings.append(file_finding(
             path, "AL001", f"cannot parse: file too large ({len(data)} bytes; the limit is {settings.max_file_bytes})"))
         return ()
-    try:
-        text = decode(data)
-    except DecodeError as error:
-        result.findings.append(file_finding(path, "AL001", f"cannot parse: {error}"))
-        return ()
-    tree = _parse(text, path, settings, result)
+    if text is None:
+        try:
+            text = decode(data)
+        except DecodeError as error:
+            result.findings.append(file_finding(path, "AL001", f"cannot parse: {error}"))
+            return ()
+    if tree is None:
+        tree = _parse(text, path, settings, result)
     if tree is None or not checker_types:
         return ()
     if module_name is None:
@@ -130,7 +140,7 @@ def _lint(data: bytes, path: str, settings: Settings, index: object, force: bool
         is_package = os.path.basename(path).startswith("__init__.")
     ctx = FileContext(path, text, tree, settings, module_name, is_package, index)  # type: ignore[arg-type]
     checkers = [c(ctx) for c in checker_types]
-    only_coroutines = coroutine_only(checker_types, enabled)
+    only_coroutines = settings.triage and coroutine_only(checker_types, enabled)
     async_lines = _async_lines(data) if only_coroutines else None
     walker = Walker(ctx, checkers, only_coroutines, async_lines)
     old_limit = sys.getrecursionlimit()

@@ -53,7 +53,8 @@ class Binding:
 class Scope:
     """One scope of the module: knows its node, its parent and (lazily) its names."""
 
-    __slots__ = ("kind", "node", "parent", "_bindings", "_module_name", "_is_package", "_walrus", "star_imports")
+    __slots__ = ("kind", "node", "parent", "_bindings", "_module_name", "_is_package", "_walrus", "star_imports",
+                 "lookups", "types")
 
     def __init__(
         self,
@@ -73,6 +74,9 @@ class Scope:
         # Without ``:=`` in the file, expressions bind nothing and need no scan.
         self._walrus = walrus if parent is None else parent._walrus
         self.star_imports: List[str] = []
+        # memos kept by FileContext: name -> lookup result, name -> inferred type
+        self.lookups: Dict[str, object] = {}
+        self.types: Dict[str, Optional[str]] = {}
 
     @property
     def is_function(self) -> bool:

@@ -32,6 +32,8 @@ class Settings:
     extend_blocking_calls: Mapping[str, Tuple[str, str]] = field(default_factory=dict)
     extend_coroutine_functions: Tuple[str, ...] = ()
     extend_ordered_calls: Tuple[str, ...] = ()
+    # AL104: also report cheap stat-like calls (os.path.exists, Path.is_file, os.stat...)
+    blocking_stat_calls: bool = False
     target_version: Tuple[int, int] = (3, 10)
     project_root: str = "."
     # fixes
@@ -42,6 +44,8 @@ class Settings:
     # parser budget
     max_file_bytes: int = 8 * 1024 * 1024
     max_nesting: int = 150
+    # False only in tests proving the triage sound: every checker sees every file and all code.
+    triage: bool = True
     # True in pool workers: the native parser may run in-process (a crash loses only the worker);
     # elsewhere it runs in a child process.
     native_in_process: bool = False

@@ -1,17 +1,37 @@
-"""The tables of blocking calls (AL1xx): data in one place, each entry with its advice.
+"""The tables of blocking calls (AL101-AL106, AL108): data in one place, each entry with its advice.
 
 Keys are qualified names as the resolver produces them (``time.sleep``,
-``builtins.open``); method tables are keyed by the receiver's inferred type.
+``builtins.open``); method tables are keyed by the receiver's inferred type
+(``requests.Session``), which ``FileContext.infer_type`` reads from constructor
+calls, factories, annotations and ``with`` targets. An entry may carry an
+argument pattern that makes the call non-blocking (``lock.acquire(blocking=False)``)
+and a guard the checker answers with context (opt-in stat calls, bounded queues,
+sockets switched to non-blocking mode).
 """
 
 from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Mapping, Optional
 
 if TYPE_CHECKING:
     from ..settings import Settings
+
+ArgumentTest = Callable[[ast.Call], bool]
+
+# Guards the checker evaluates with the file's context (see rules/blocking.py).
+GUARD_STAT = "stat"  # reported only with `blocking-stat-calls = true`
+GUARD_BOUNDED_QUEUE = "bounded-queue"  # `put` blocks only on a queue built with a maxsize
+GUARD_BLOCKING_SOCKET = "blocking-socket"  # not on a socket switched to non-blocking mode
+# Waits on a future or thread only when it was started in this coroutine with no await since
+# (after an await, code usually waits on purpose until the work is known to be done), and
+# not under `if fut.done():`.
+GUARD_STARTED_HERE = "started-here"
+# Not on a lock created in this coroutine with no await since (a fresh lock is free).
+GUARD_SHARED_LOCK = "shared-lock"
+
+DEFAULT_WHAT = "blocks the event loop"
 
 
 @dataclass(frozen=True)
@@ -19,10 +39,26 @@ class BlockingCall:
     code: str
     # Advice per async library; "asyncio" is the default.
     advice: Mapping[str, str]
+    # Argument patterns that make this call return at once (``acquire(blocking=False)``).
+    unless: Optional[ArgumentTest] = None
+    guard: str = ""
+    what: str = DEFAULT_WHAT
 
     def message(self, qualname: str, library: str) -> str:
         advice = self.advice.get(library) or self.advice["asyncio"]
-        return f"`{qualname}()` blocks the event loop; {advice}"
+        shown = qualname.removeprefix("builtins.")
+        return f"`{shown}()` {self.what}; {advice}"
+
+    def applies(self, node: ast.Call) -> bool:
+        return self.unless is None or not self.unless(node)
+
+
+@dataclass(frozen=True)
+class AnyMethod:
+    """Every method of the type does I/O (a Redis client, a boto3 client) except ``except_``."""
+
+    call: BlockingCall
+    except_: FrozenSet[str]
 
 
 def _advice(asyncio: str, trio: Optional[str] = None, anyio: Optional[str] = None) -> Dict[str, str]:
@@ -34,28 +70,464 @@ def _advice(asyncio: str, trio: Optional[str] = None, anyio: Optional[str] = Non
     return table
 
 
-SLEEP = BlockingCall("AL101", _advice("use `await asyncio.sleep(...)`", "use `await trio.sleep(...)`",
-                                      "use `await anyio.sleep(...)`"))
-
-FUNCTIONS: Dict[str, BlockingCall] = {
-    "time.sleep": SLEEP,
-}
-
-# receiver type -> method name -> call
-METHODS: Dict[str, Dict[str, BlockingCall]] = {}
+def _offload(first: str) -> Dict[str, str]:
+    """Advice naming an async alternative, else running the call in a worker thread."""
+    return _advice(f"use {first}, or `await asyncio.to_thread(...)`",
+                   f"use {first}, or `await trio.to_thread.run_sync(...)`",
+                   f"use {first}, or `await anyio.to_thread.run_sync(...)`")
 
 
-def lookup_function(qualname: str, node: ast.Call, settings: "Settings") -> Optional[BlockingCall]:
-    call = FUNCTIONS.get(qualname)
-    if call is not None:
-        return call
-    extra = settings.extend_blocking_calls.get(qualname)
-    if extra is not None:
-        code, message = extra
-        return BlockingCall(code, {"asyncio": message})
+def _entries(code: str, advice: Mapping[str, str], names: Iterable[str], prefix: str = "",
+             unless: Optional[ArgumentTest] = None, guard: str = "", what: str = DEFAULT_WHAT,
+             ) -> Dict[str, BlockingCall]:
+    call = BlockingCall(code, advice, unless, guard, what)
+    return {f"{prefix}{name}": call for name in names}
+
+
+# -- argument patterns that make a call non-blocking -------------------------------
+def _argument(node: ast.Call, position: int, keyword: str) -> Optional[ast.expr]:
+    for kw in node.keywords:
+        if kw.arg == keyword:
+            return kw.value
+    if position < len(node.args) and not any(isinstance(a, ast.Starred) for a in node.args[:position + 1]):
+        return node.args[position]
     return None
 
 
-def lookup_method(receiver_type: str, method: str, node: ast.Call) -> Optional[BlockingCall]:
+def _is_false(expr: Optional[ast.expr]) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is not None and expr.value in (False, 0)
+
+
+def _is_zero(expr: Optional[ast.expr]) -> bool:
+    return isinstance(expr, ast.Constant) and not isinstance(expr.value, bool) \
+        and isinstance(expr.value, (int, float)) and expr.value == 0
+
+
+def _flag_off(position: int, keyword: str) -> ArgumentTest:
+    return lambda node: _is_false(_argument(node, position, keyword))
+
+
+def _zero_timeout(position: int, keyword: str = "timeout") -> ArgumentTest:
+    return lambda node: _is_zero(_argument(node, position, keyword))
+
+
+def _either(*tests: ArgumentTest) -> ArgumentTest:
+    return lambda node: any(test(node) for test in tests)
+
+
+def _wnohang(node: ast.Call) -> bool:
+    """``os.waitpid(pid, os.WNOHANG)`` returns at once (a deny-list pattern: it only suppresses)."""
+    for arg in [*node.args, *(kw.value for kw in node.keywords)]:
+        for sub in ast.walk(arg):
+            if (isinstance(sub, ast.Attribute) and sub.attr == "WNOHANG") or \
+                    (isinstance(sub, ast.Name) and sub.id == "WNOHANG"):
+                return True
+    return False
+
+
+def _numeric_only(node: ast.Call) -> bool:
+    """``getaddrinfo(..., flags=AI_NUMERICHOST)`` does no DNS lookup (a deny-list pattern)."""
+    for arg in [*node.args[4:], *(kw.value for kw in node.keywords if kw.arg == "flags")]:
+        for sub in ast.walk(arg):
+            name = sub.attr if isinstance(sub, ast.Attribute) else sub.id if isinstance(sub, ast.Name) else ""
+            if "NUMERIC" in name:
+                return True
+    return False
+
+
+def _no_host(node: ast.Call) -> bool:
+    """``smtplib.SMTP()`` without a host does not connect."""
+    return not node.args and not any(kw.arg in ("host", None) for kw in node.keywords)
+
+
+_NONBLOCKING_ACQUIRE = _either(_flag_off(0, "blocking"), _zero_timeout(1))
+_NONBLOCKING_GET = _either(_flag_off(0, "block"), _zero_timeout(1))
+_NONBLOCKING_PUT = _either(_flag_off(1, "block"), _zero_timeout(2))
+
+# -- advice --------------------------------------------------------------------------
+SLEEP_ADVICE = _advice("use `await asyncio.sleep(...)`", "use `await trio.sleep(...)`",
+                       "use `await anyio.sleep(...)`")
+HTTP_ADVICE = _offload("an async client (`httpx.AsyncClient`, aiohttp)")
+HTTP_ADVICE_TRIO = _advice(
+    "use an async client (`httpx.AsyncClient`, aiohttp), or `await asyncio.to_thread(...)`",
+    "use `httpx.AsyncClient` (it runs on trio), or `await trio.to_thread.run_sync(...)`",
+    "use `httpx.AsyncClient` (it runs on anyio), or `await anyio.to_thread.run_sync(...)`")
+PROCESS_ADVICE = _advice("use `await asyncio.create_subprocess_exec(...)`",
+                         "use `await trio.run_process(...)`",
+                         "use `await anyio.run_process(...)` or `await anyio.open_process(...)`")
+PROCESS_WAIT_ADVICE = _advice(
+    "start the process with `asyncio.create_subprocess_exec(...)` and `await proc.wait()` / "
+    "`await proc.communicate()`",
+    "use `await trio.run_process(...)`, or `trio.lowlevel.open_process(...)` and `await proc.wait()`",
+    "use `await anyio.run_process(...)`, or `anyio.open_process(...)` and `await proc.wait()`")
+EXEC_ADVICE = _advice("shut the event loop down first, or run the program with "
+                      "`await asyncio.create_subprocess_exec(...)`",
+                      "leave `trio.run` first, or use `await trio.run_process(...)`",
+                      "leave `anyio.run` first, or use `await anyio.run_process(...)`")
+FILE_ADVICE = _advice("use `await asyncio.to_thread(...)`, aiofiles or `anyio.Path`",
+                      "use `await trio.open_file(...)`, `trio.Path` or `await trio.to_thread.run_sync(...)`",
+                      "use `await anyio.open_file(...)`, `anyio.Path` or `await anyio.to_thread.run_sync(...)`")
+DNS_ADVICE = _advice("use `await loop.getaddrinfo(...)` (`asyncio.get_running_loop()`)",
+                     "use `await trio.socket.getaddrinfo(...)`", "use `await anyio.getaddrinfo(...)`")
+CONNECT_ADVICE = _advice("use `await asyncio.open_connection(...)`", "use `await trio.open_tcp_stream(...)`",
+                         "use `await anyio.connect_tcp(...)`")
+SOCKET_ADVICE = _advice(
+    "use asyncio streams (`asyncio.open_connection`) or `await loop.sock_recv/sock_sendall(...)` on a "
+    "non-blocking socket",
+    "use `trio.socket` sockets or trio streams (`trio.open_tcp_stream`)",
+    "use anyio streams (`anyio.connect_tcp`)")
+SELECT_ADVICE = _advice("use `loop.add_reader(...)` / streams, or `await asyncio.to_thread(...)`",
+                        "use `await trio.lowlevel.wait_readable(...)`",
+                        "use `await anyio.wait_socket_readable(...)`")
+THREAD_WAIT_ADVICE = _advice(
+    "use asyncio's primitives (`asyncio.Lock`, `asyncio.Event`...) in async code, or "
+    "`await asyncio.to_thread(...)`",
+    "use trio's primitives in async code, or `await trio.to_thread.run_sync(...)`",
+    "use anyio's primitives in async code, or `await anyio.to_thread.run_sync(...)`")
+QUEUE_ADVICE = _advice("use `asyncio.Queue` (or a thread-safe bridge such as janus), or "
+                       "`await asyncio.to_thread(q.get)`",
+                       "use a memory channel (`trio.open_memory_channel`), or `await trio.to_thread.run_sync(...)`",
+                       "use a memory object stream (`anyio.create_memory_object_stream`), or "
+                       "`await anyio.to_thread.run_sync(...)`")
+FUTURE_ADVICE = _advice("use `await asyncio.wrap_future(fut)`",
+                        "use `await trio.to_thread.run_sync(fut.result)`",
+                        "use `await anyio.to_thread.run_sync(fut.result)`")
+INPUT_ADVICE = _advice("use `await asyncio.to_thread(input, ...)`", "use `await trio.to_thread.run_sync(input)`",
+                       "use `await anyio.to_thread.run_sync(input)`")
+EXEC_WHAT = "replaces the process under the running event loop"
+NESTED_LOOP_WHAT = "starts an event loop inside a running one (it raises RuntimeError)"
+NESTED_LOOP_ADVICE = _advice("`await` the coroutine directly, or schedule it with `asyncio.create_task(...)`",
+                             "`await` the function directly, or start it in a nursery",
+                             "`await` the function directly, or start it in a task group")
+
+SLEEP = BlockingCall("AL101", SLEEP_ADVICE)
+
+# -- AL101-AL106 functions ---------------------------------------------------------------
+_HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+FUNCTIONS: Dict[str, BlockingCall] = {
+    "time.sleep": SLEEP,
+    # AL102
+    **_entries("AL102", HTTP_ADVICE_TRIO, _HTTP_VERBS, "requests."),
+    **_entries("AL102", HTTP_ADVICE_TRIO, _HTTP_VERBS, "requests.api."),
+    **_entries("AL102", HTTP_ADVICE_TRIO, (*_HTTP_VERBS, "stream"), "httpx."),
+    **_entries("AL102", HTTP_ADVICE, ("urlopen", "urlretrieve"), "urllib.request."),
+    **_entries("AL102", HTTP_ADVICE, ("request",), "urllib3."),
+    # AL103
+    **_entries("AL103", PROCESS_ADVICE, ("run", "call", "check_call", "check_output", "getoutput",
+                                         "getstatusoutput", "Popen"), "subprocess."),
+    **_entries("AL103", PROCESS_ADVICE, ("system", "popen", "posix_spawn", "posix_spawnp",
+                                         "spawnl", "spawnle", "spawnlp", "spawnlpe",
+                                         "spawnv", "spawnve", "spawnvp", "spawnvpe"), "os."),
+    **_entries("AL103", EXEC_ADVICE, ("execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp",
+                                      "execvpe"), "os.", what=EXEC_WHAT),
+    **_entries("AL103", PROCESS_WAIT_ADVICE, ("wait", "wait3", "wait4", "waitpid", "waitid"), "os.",
+               unless=_wnohang),
+    # AL104
+    # ``os.fdopen`` only wraps a descriptor that is already open (often a pipe handed to the loop);
+    # reads and writes on its result are reported instead.
+    **_entries("AL104", FILE_ADVICE, ("builtins.open", "io.open", "io.open_code", "os.open",
+                                      "codecs.open", "gzip.open", "bz2.open", "lzma.open", "tarfile.open",
+                                      "glob.glob")),
+    **_entries("AL104", FILE_ADVICE, ("listdir", "scandir", "walk", "fwalk", "makedirs", "mkdir", "remove",
+                                      "unlink", "rename", "renames", "replace", "rmdir", "removedirs", "link",
+                                      "symlink", "truncate", "fsync"), "os."),
+    **_entries("AL104", FILE_ADVICE, ("copy", "copy2", "copyfile", "copyfileobj", "copymode", "copystat",
+                                      "copytree", "move", "rmtree", "make_archive", "unpack_archive", "chown"),
+               "shutil."),
+    **_entries("AL104", FILE_ADVICE, ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize",
+                                      "getmtime", "getatime", "getctime", "samefile", "realpath"), "os.path.",
+               guard=GUARD_STAT),
+    **_entries("AL104", FILE_ADVICE, ("os.stat", "os.lstat", "os.access", "os.statvfs", "shutil.which",
+                                      "shutil.disk_usage"), guard=GUARD_STAT),
+    # AL105
+    **_entries("AL105", CONNECT_ADVICE, ("socket.create_connection",)),
+    **_entries("AL105", DNS_ADVICE, ("getaddrinfo",), "socket.", unless=_numeric_only),
+    **_entries("AL105", DNS_ADVICE, ("gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getnameinfo", "getfqdn"),
+               "socket."),
+    "select.select": BlockingCall("AL105", SELECT_ADVICE, _zero_timeout(3)),
+    "concurrent.futures.wait": BlockingCall("AL105", FUTURE_ADVICE, _zero_timeout(1)),
+    **_entries("AL105", INPUT_ADVICE, ("builtins.input", "getpass.getpass")),
+    # AL106
+    **_entries("AL106", NESTED_LOOP_ADVICE, ("asyncio.run", "asyncio.runners.run", "trio.run", "anyio.run",
+                                             "uvloop.run"), what=NESTED_LOOP_WHAT),
+}
+
+# -- AL101-AL106 methods, by receiver type ------------------------------------------------
+_FILE_METHODS = ("read", "read1", "readinto", "readline", "readlines", "write", "writelines", "flush", "seek",
+                 "truncate")
+# Concrete file classes only: a ``typing.IO`` / ``BinaryIO`` annotation is as often an in-memory
+# ``BytesIO`` or ``sys.stdout`` (aiogram downloads into one), where writes do not block.
+_FILE_TYPES = ("io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter", "io.BufferedRandom", "io.FileIO")
+_PATH_IO = ("read_text", "write_text", "read_bytes", "write_bytes", "open", "iterdir", "glob", "rglob", "walk",
+            "mkdir", "unlink", "rmdir", "touch", "rename", "replace", "symlink_to", "hardlink_to", "chmod",
+            "lchmod", "readlink")
+_PATH_STAT = ("exists", "is_file", "is_dir", "is_symlink", "is_mount", "is_socket", "is_fifo", "is_block_device",
+              "is_char_device", "stat", "lstat", "owner", "group", "samefile", "resolve")
+_SOCKET_METHODS = ("accept", "connect", "connect_ex", "recv", "recv_into", "recvfrom", "recvfrom_into", "recvmsg",
+                   "recvmsg_into", "send", "sendall", "sendto", "sendmsg", "sendfile", "makefile")
+_LOOP_TYPES = ("asyncio.AbstractEventLoop", "asyncio.events.AbstractEventLoop", "asyncio.BaseEventLoop",
+               "asyncio.base_events.BaseEventLoop", "asyncio.SelectorEventLoop", "asyncio.ProactorEventLoop",
+               "asyncio.unix_events.SelectorEventLoop", "uvloop.Loop", "uvloop.new_event_loop")
+
+METHODS: Dict[str, Dict[str, BlockingCall]] = {
+    # AL102
+    "requests.Session": _entries("AL102", HTTP_ADVICE_TRIO, (*_HTTP_VERBS, "send")),
+    "httpx.Client": _entries("AL102", HTTP_ADVICE_TRIO, (*_HTTP_VERBS, "send", "stream")),
+    **{t: _entries("AL102", HTTP_ADVICE, ("request", "urlopen", "request_encode_url", "request_encode_body"))
+       for t in ("urllib3.PoolManager", "urllib3.ProxyManager", "urllib3.HTTPConnectionPool",
+                 "urllib3.HTTPSConnectionPool", "urllib3.connectionpool.HTTPConnectionPool",
+                 "urllib3.connectionpool.HTTPSConnectionPool")},
+    "http.client.HTTPConnection": _entries("AL102", HTTP_ADVICE, ("request", "getresponse", "connect",
+                                                                  "endheaders", "send")),
+    "http.client.HTTPResponse": _entries("AL102", HTTP_ADVICE, ("read", "read1", "readinto", "readline",
+                                                                "readlines")),
+    "urllib.request.OpenerDirector": _entries("AL102", HTTP_ADVICE, ("open",)),
+    # AL103
+    "subprocess.Popen": _entries("AL103", PROCESS_WAIT_ADVICE, ("wait", "communicate")),
+    # AL104
+    **{t: _entries("AL104", FILE_ADVICE, _FILE_METHODS) for t in _FILE_TYPES},
+    **{t: {**_entries("AL104", FILE_ADVICE, _PATH_IO), **_entries("AL104", FILE_ADVICE, _PATH_STAT, guard=GUARD_STAT)}
+       for t in ("pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath")},
+    # AL105
+    "socket.socket": _entries("AL105", SOCKET_ADVICE, _SOCKET_METHODS, guard=GUARD_BLOCKING_SOCKET),
+    "ssl.SSLSocket": _entries("AL105", SOCKET_ADVICE, (*_SOCKET_METHODS, "do_handshake"),
+                              guard=GUARD_BLOCKING_SOCKET),
+    **{t: _entries("AL105", SELECT_ADVICE, ("poll",), unless=_zero_timeout(0))
+       for t in ("select.poll", "select.epoll", "select.devpoll")},
+    **{t: _entries("AL105", SELECT_ADVICE, ("select",), unless=_zero_timeout(0))
+       for t in ("selectors.DefaultSelector", "selectors.SelectSelector", "selectors.PollSelector",
+                 "selectors.EpollSelector", "selectors.KqueueSelector", "selectors.DevpollSelector")},
+    **{t: _entries("AL105", THREAD_WAIT_ADVICE, ("acquire",), unless=_NONBLOCKING_ACQUIRE, guard=GUARD_SHARED_LOCK)
+       for t in ("threading.Lock", "threading.RLock", "threading.Semaphore", "threading.BoundedSemaphore")},
+    "threading.Event": _entries("AL105", THREAD_WAIT_ADVICE, ("wait",), unless=_zero_timeout(0)),
+    "threading.Condition": {**_entries("AL105", THREAD_WAIT_ADVICE, ("wait",), unless=_zero_timeout(0)),
+                            **_entries("AL105", THREAD_WAIT_ADVICE, ("wait_for",), unless=_zero_timeout(1)),
+                            **_entries("AL105", THREAD_WAIT_ADVICE, ("acquire",), unless=_NONBLOCKING_ACQUIRE)},
+    "threading.Barrier": _entries("AL105", THREAD_WAIT_ADVICE, ("wait",), unless=_zero_timeout(0)),
+    **{t: _entries("AL105", THREAD_WAIT_ADVICE, ("join",), unless=_zero_timeout(0), guard=GUARD_STARTED_HERE)
+       for t in ("threading.Thread", "multiprocessing.Process")},
+    **{t: {**_entries("AL105", QUEUE_ADVICE, ("get",), unless=_NONBLOCKING_GET),
+           **_entries("AL105", QUEUE_ADVICE, ("put",), unless=_NONBLOCKING_PUT, guard=GUARD_BOUNDED_QUEUE),
+           **_entries("AL105", QUEUE_ADVICE, ("join",))}
+       for t in ("queue.Queue", "queue.LifoQueue", "queue.PriorityQueue")},
+    **{t: _entries("AL105", QUEUE_ADVICE, ("get",), unless=_NONBLOCKING_GET)
+       for t in ("queue.SimpleQueue", "multiprocessing.Queue", "multiprocessing.JoinableQueue",
+                 "multiprocessing.SimpleQueue")},
+    **{t: _entries("AL105", FUTURE_ADVICE, ("result", "exception"), unless=_zero_timeout(0),
+                   guard=GUARD_STARTED_HERE)
+       for t in ("concurrent.futures.Future", "concurrent.futures._base.Future")},
+    **{t: _entries("AL105", THREAD_WAIT_ADVICE, ("shutdown",), unless=_flag_off(0, "wait"))
+       for t in ("concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor",
+                 "concurrent.futures.Executor")},
+    # AL106
+    **{t: _entries("AL106", NESTED_LOOP_ADVICE, ("run_until_complete", "run_forever"), what=NESTED_LOOP_WHAT)
+       for t in _LOOP_TYPES},
+    "asyncio.Runner": _entries("AL106", NESTED_LOOP_ADVICE, ("run",), what=NESTED_LOOP_WHAT),
+}
+
+# -- AL108: synchronous client libraries -----------------------------------------------
+SQLITE = _offload("aiosqlite")
+PSYCOPG2 = _offload("`psycopg.AsyncConnection` (psycopg 3) or asyncpg")
+PSYCOPG = _offload("`psycopg.AsyncConnection`")
+MYSQL = _offload("aiomysql or asyncmy")
+MONGO = _offload("`pymongo.AsyncMongoClient` or motor")
+REDIS = _offload("`redis.asyncio.Redis`")
+SQLALCHEMY = _offload("`sqlalchemy.ext.asyncio` (`AsyncSession`, `AsyncEngine`)")
+SMTP = _offload("aiosmtplib")
+FTP = _offload("aioftp")
+IMAP = _offload("aioimaplib")
+POP = _offload("an async mail client")
+SSH = _offload("asyncssh")
+BOTO = _offload("aioboto3 / aiobotocore")
+XMLRPC = _offload("an async HTTP client")
+
+_DBAPI_CURSOR = ("execute", "executemany", "callproc", "fetchone", "fetchmany", "fetchall")
+_MONGO_COLLECTION = ("find_one", "insert_one", "insert_many", "update_one", "update_many", "replace_one",
+                     "delete_one", "delete_many", "find_one_and_update", "find_one_and_replace",
+                     "find_one_and_delete", "count_documents", "estimated_document_count", "aggregate", "distinct",
+                     "bulk_write", "create_index", "create_indexes", "drop_index", "drop_indexes", "drop",
+                     "index_information", "list_indexes", "rename", "watch")
+_SESSION = ("execute", "scalar", "scalars", "get", "commit", "flush", "rollback", "refresh", "merge", "connection")
+
+FUNCTIONS.update({
+    **_entries("AL108", SQLITE, ("sqlite3.connect", "sqlite3.dbapi2.connect")),
+    **_entries("AL108", PSYCOPG2, ("psycopg2.connect",)),
+    **_entries("AL108", PSYCOPG, ("psycopg.connect", "psycopg.Connection.connect")),
+    **_entries("AL108", MYSQL, ("pymysql.connect", "pymysql.Connect", "pymysql.connections.Connection",
+                                "MySQLdb.connect", "MySQLdb.Connect", "MySQLdb.connections.Connection")),
+    **_entries("AL108", SMTP, ("smtplib.SMTP", "smtplib.SMTP_SSL", "smtplib.LMTP"), unless=_no_host),
+    **_entries("AL108", FTP, ("ftplib.FTP", "ftplib.FTP_TLS"), unless=_no_host),
+    **_entries("AL108", POP, ("poplib.POP3", "poplib.POP3_SSL")),
+    **_entries("AL108", IMAP, ("imaplib.IMAP4", "imaplib.IMAP4_SSL")),
+})
+
+METHODS.update({
+    "sqlite3.Connection": _entries("AL108", SQLITE, ("execute", "executemany", "executescript", "commit",
+                                                     "rollback", "backup")),
+    "sqlite3.Cursor": _entries("AL108", SQLITE, ("execute", "executemany", "executescript", "fetchone",
+                                                 "fetchmany", "fetchall")),
+    "psycopg2.extensions.connection": _entries("AL108", PSYCOPG2, ("commit", "rollback")),
+    "psycopg2.extensions.cursor": _entries("AL108", PSYCOPG2, (*_DBAPI_CURSOR, "copy_from", "copy_to",
+                                                               "copy_expert")),
+    **{t: _entries("AL108", PSYCOPG2, ("getconn",))
+       for t in ("psycopg2.pool.SimpleConnectionPool", "psycopg2.pool.ThreadedConnectionPool")},
+    "psycopg.Connection": _entries("AL108", PSYCOPG, ("execute", "commit", "rollback")),
+    "psycopg.Cursor": _entries("AL108", PSYCOPG, (*_DBAPI_CURSOR, "copy", "stream", "scroll")),
+    "psycopg_pool.ConnectionPool": _entries("AL108", PSYCOPG, ("getconn", "connection", "wait")),
+    **{t: _entries("AL108", MYSQL, ("query", "commit", "rollback", "ping", "select_db"))
+       for t in ("pymysql.connections.Connection", "MySQLdb.connections.Connection")},
+    **{t: _entries("AL108", MYSQL, _DBAPI_CURSOR) for t in ("pymysql.cursors.Cursor", "MySQLdb.cursors.Cursor")},
+    "pymongo.MongoClient": _entries("AL108", MONGO, ("list_database_names", "list_databases", "server_info",
+                                                     "drop_database")),
+    "pymongo.database.Database": _entries("AL108", MONGO, ("command", "list_collection_names", "list_collections",
+                                                           "create_collection", "drop_collection",
+                                                           "validate_collection")),
+    "pymongo.collection.Collection": _entries("AL108", MONGO, _MONGO_COLLECTION),
+    "redis.client.Pipeline": _entries("AL108", REDIS, ("execute",)),
+    "redis.lock.Lock": _entries("AL108", REDIS, ("acquire",), unless=_NONBLOCKING_ACQUIRE),
+    "redis.client.PubSub": _entries("AL108", REDIS, ("subscribe", "psubscribe", "unsubscribe", "punsubscribe")),
+    "sqlalchemy.engine.Engine": _entries("AL108", SQLALCHEMY, ("connect", "begin", "execute", "raw_connection")),
+    "sqlalchemy.engine.Connection": _entries("AL108", SQLALCHEMY, ("execute", "exec_driver_sql", "commit",
+                                                                   "rollback", "scalar", "scalars")),
+    **{t: _entries("AL108", SQLALCHEMY, _SESSION) for t in ("sqlalchemy.orm.Session", "sqlalchemy.orm.scoped_session")},
+    "sqlalchemy.orm.Query": _entries("AL108", SQLALCHEMY, ("all", "first", "one", "one_or_none", "scalar", "count",
+                                                           "get", "delete", "update")),
+    "smtplib.SMTP": _entries("AL108", SMTP, ("connect", "login", "sendmail", "send_message", "starttls", "ehlo",
+                                             "helo", "quit", "noop", "verify", "rset", "docmd",
+                                             "ehlo_or_helo_if_needed", "auth")),
+    "ftplib.FTP": _entries("AL108", FTP, ("connect", "login", "retrbinary", "retrlines", "storbinary", "storlines",
+                                          "nlst", "dir", "cwd", "mkd", "rmd", "delete", "rename", "size", "quit",
+                                          "sendcmd", "voidcmd", "mlsd", "pwd", "prot_p", "auth")),
+    "poplib.POP3": _entries("AL108", POP, ("user", "pass_", "stat", "list", "retr", "dele", "quit", "top", "uidl",
+                                           "stls", "noop", "rset", "apop", "rpop", "capa")),
+    "imaplib.IMAP4": _entries("AL108", IMAP, ("login", "select", "search", "fetch", "store", "logout", "list", "uid",
+                                              "expunge", "close", "noop", "append", "copy", "create", "delete",
+                                              "rename", "starttls", "authenticate", "check", "status", "examine",
+                                              "subscribe", "lsub", "sort", "thread")),
+    "paramiko.SSHClient": _entries("AL108", SSH, ("connect", "exec_command", "open_sftp", "invoke_shell")),
+    "paramiko.SFTPClient": _entries("AL108", SSH, ("get", "put", "open", "file", "listdir", "listdir_attr",
+                                                   "listdir_iter", "stat", "lstat", "remove", "unlink", "rename",
+                                                   "posix_rename", "mkdir", "rmdir", "chdir", "chmod", "chown",
+                                                   "getfo", "putfo", "normalize", "readlink", "symlink", "truncate",
+                                                   "utime")),
+    "paramiko.Transport": _entries("AL108", SSH, ("connect", "open_session", "auth_password", "auth_publickey",
+                                                  "start_client")),
+    "paramiko.Channel": _entries("AL108", SSH, ("recv", "recv_stderr", "send", "sendall", "exec_command",
+                                                "recv_exit_status", "invoke_shell", "get_pty")),
+    "botocore.waiter.Waiter": _entries("AL108", BOTO, ("wait",)),
+})
+
+# Types every method of which does I/O, with the few that do not.
+ANY_METHOD: Dict[str, AnyMethod] = {
+    "redis.Redis": AnyMethod(BlockingCall("AL108", REDIS), frozenset({
+        "pipeline", "pubsub", "lock", "register_script", "get_encoder", "get_connection_kwargs",
+        "set_response_callback", "close", "from_url", "from_pool", "get_retry", "set_retry", "monitor",
+        "load_external_module", "transaction", "client", "parse_response", "sentinel"})),
+    "botocore.client.BaseClient": AnyMethod(BlockingCall("AL108", BOTO), frozenset({
+        "get_paginator", "get_waiter", "can_paginate", "close", "generate_presigned_url",
+        "generate_presigned_post"})),
+    "xmlrpc.client.ServerProxy": AnyMethod(BlockingCall("AL108", XMLRPC), frozenset()),
+}
+
+# Other spellings of a type (annotations, factories the core does not know) -> the table's key.
+TYPE_ALIASES: Dict[str, str] = {
+    "boto3.client": "botocore.client.BaseClient",
+    "boto3.session.Session.client": "botocore.client.BaseClient",
+    "botocore.client.BaseClient": "botocore.client.BaseClient",
+    "urllib.request.build_opener": "urllib.request.OpenerDirector",
+    "urllib3.connectionpool.HTTPConnectionPool": "urllib3.HTTPConnectionPool",
+    "urllib3.connectionpool.HTTPSConnectionPool": "urllib3.HTTPSConnectionPool",
+    "urllib3.poolmanager.ProxyManager": "urllib3.ProxyManager",
+    "urllib3.proxy_from_url": "urllib3.ProxyManager",
+    "http.client.HTTPSConnection": "http.client.HTTPConnection",
+    "socket.SocketType": "socket.socket",
+    "ssl.SSLContext.wrap_socket": "ssl.SSLSocket",
+    "_io.TextIOWrapper": "io.TextIOWrapper",
+    "threading.Timer": "threading.Thread",
+    "multiprocessing.context.Process": "multiprocessing.Process",
+    "sqlite3.dbapi2.Connection": "sqlite3.Connection",
+    "sqlite3.dbapi2.Cursor": "sqlite3.Cursor",
+    "psycopg2.extensions.connection": "psycopg2.extensions.connection",
+    "psycopg2._psycopg.connection": "psycopg2.extensions.connection",
+    "psycopg2._psycopg.cursor": "psycopg2.extensions.cursor",
+    "psycopg.connection.Connection": "psycopg.Connection",
+    "psycopg.cursor.Cursor": "psycopg.Cursor",
+    "psycopg_pool.pool.ConnectionPool": "psycopg_pool.ConnectionPool",
+    "pymysql.cursors.DictCursor": "pymysql.cursors.Cursor",
+    "pymongo.database.Database": "pymongo.database.Database",
+    "pymongo.collection.Collection": "pymongo.collection.Collection",
+    "pymongo.mongo_client.MongoClient": "pymongo.MongoClient",
+    "redis.StrictRedis": "redis.Redis",
+    "redis.client.Redis": "redis.Redis",
+    "redis.client.StrictRedis": "redis.Redis",
+    "redis.Redis.pipeline": "redis.client.Pipeline",
+    "redis.client.Pipeline": "redis.client.Pipeline",
+    "sqlalchemy.engine.base.Engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.Engine": "sqlalchemy.engine.Engine",
+    "sqlalchemy.engine.base.Connection": "sqlalchemy.engine.Connection",
+    "sqlalchemy.Connection": "sqlalchemy.engine.Connection",
+    "sqlalchemy.orm.session.Session": "sqlalchemy.orm.Session",
+    "sqlalchemy.orm.scoping.scoped_session": "sqlalchemy.orm.scoped_session",
+    "sqlalchemy.orm.query.Query": "sqlalchemy.orm.Query",
+    "smtplib.SMTP_SSL": "smtplib.SMTP",
+    "smtplib.LMTP": "smtplib.SMTP",
+    "ftplib.FTP_TLS": "ftplib.FTP",
+    "imaplib.IMAP4_SSL": "imaplib.IMAP4",
+    "poplib.POP3_SSL": "poplib.POP3",
+    "paramiko.client.SSHClient": "paramiko.SSHClient",
+    "paramiko.sftp_client.SFTPClient": "paramiko.SFTPClient",
+    "paramiko.transport.Transport": "paramiko.Transport",
+    "paramiko.channel.Channel": "paramiko.Channel",
+    "xmlrpclib.ServerProxy": "xmlrpc.client.ServerProxy",
+    "xmlrpc.client.Server": "xmlrpc.client.ServerProxy",
+    "requests.sessions.Session": "requests.Session",
+    "httpx._client.Client": "httpx.Client",
+}
+
+
+def canonical_type(type_name: str) -> str:
+    """The key the method tables use for a type (``redis.StrictRedis`` -> ``redis.Redis``)."""
+    alias = TYPE_ALIASES.get(type_name)
+    if alias is not None:
+        return alias
+    # mypy-boto3 stubs: ``mypy_boto3_s3.client.S3Client`` and friends are boto3 clients.
+    if type_name.startswith("mypy_boto3_") and type_name.endswith("Client"):
+        return "botocore.client.BaseClient"
+    return type_name
+
+
+def lookup_function(qualname: str, settings: "Settings") -> Optional[BlockingCall]:
+    """The table entry for a call of a function or class, then the user's `extend-blocking-calls`."""
+    call = FUNCTIONS.get(qualname)
+    if call is not None:
+        return call
+    return _extended(qualname, settings)
+
+
+def lookup_method(receiver_type: str, method: str, settings: "Settings") -> Optional[BlockingCall]:
+    """The entry for ``receiver.method()`` given the receiver's (canonical) type."""
     methods = METHODS.get(receiver_type)
-    return methods.get(method) if methods else None
+    if methods is not None:
+        call = methods.get(method)
+        if call is not None:
+            return call
+    any_method = ANY_METHOD.get(receiver_type)
+    if any_method is not None and method not in any_method.except_ and not method.startswith("_"):
+        return any_method.call
+    return _extended(f"{receiver_type}.{method}", settings)
+
+
+def _extended(qualname: str, settings: "Settings") -> Optional[BlockingCall]:
+    extra = settings.extend_blocking_calls.get(qualname) if settings.extend_blocking_calls else None
+    if extra is None:
+        return None
+    code, message = extra
+    return BlockingCall(code, {"asyncio": message})
+
+
+def table_codes() -> FrozenSet[str]:
+    """Codes the tables use (a test checks each is a documented rule)."""
+    codes = {c.code for c in FUNCTIONS.values()}
+    codes |= {c.code for methods in METHODS.values() for c in methods.values()}
+    codes |= {a.call.code for a in ANY_METHOD.values()}
+    return frozenset(codes)
