@@ -601,8 +601,12 @@ def _is_self_attr(target: ast.AST, self_name: str) -> bool:
 
 
 def _import_insertion_line(module: ast.Module) -> int:
-    """The line before which a new top-level import goes: after the docstring and ``__future__`` imports."""
-    line = 1
+    """The line before which a new top-level import goes: after the docstring and ``__future__`` imports.
+
+    Without those, before the first statement rather than at line 1, so a shebang, a
+    coding cookie (which must stay on line 1 or 2) and a header comment stay on top.
+    """
+    line = _first_line(module.body[0]) if module.body else 1
     for i, stmt in enumerate(module.body):
         is_docstring = i == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
             and isinstance(stmt.value.value, str)
@@ -612,6 +616,12 @@ def _import_insertion_line(module: ast.Module) -> int:
         else:
             break
     return line
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    """A statement's first line, counting its decorators."""
+    decorators = getattr(stmt, "decorator_list", None) or ()
+    return min([stmt.lineno] + [d.lineno for d in decorators])
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")

@@ -1,0 +1,149 @@
+"""--fix, --diff and --unsafe-fixes through the real console entry point (a subprocess)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, run_cli
+
+BAD = b"import time\n\n\nasync def handler():\n    time.sleep(1)  # nap\n"
+FIXED = b"import asyncio\nimport time\n\n\nasync def handler():\n    await asyncio.sleep(1)  # nap\n"
+# One fixable finding and one without a fix (a call that is not a statement of its own).
+PARTLY = b"import time\n\n\nasync def handler():\n    time.sleep(1)\n    x = [time.sleep(d) for d in (1, 2)]\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "bad.py").write_bytes(BAD)
+    return tmp_path
+
+
+def test_fix_applies_only_safe_fixes_by_default(project: Path) -> None:
+    done = run_cli(["--isolated", "--no-cache", "--fix", "bad.py"], cwd=project)
+    assert (project / "bad.py").read_bytes() == BAD, "AL101's fix is unsafe"
+    assert done.returncode == 1 and "bad.py:5:5: AL101" in done.stdout
+
+
+def test_unsafe_fixes_fix_everything_and_exit_zero(project: Path) -> None:
+    done = run_cli(["--isolated", "--no-cache", "--fix", "--unsafe-fixes", "bad.py"], cwd=project)
+    assert done.returncode == 0, done.stderr
+    assert (project / "bad.py").read_bytes() == FIXED
+    assert "AL101" not in done.stdout and "Traceback" not in done.stderr
+    again = run_cli(["--isolated", "--no-cache", "--fix", "--unsafe-fixes", "bad.py"], cwd=project)
+    assert again.returncode == 0 and (project / "bad.py").read_bytes() == FIXED
+
+
+def test_fix_reports_what_remains_and_exits_one(tmp_path: Path) -> None:
+    (tmp_path / "partly.py").write_bytes(PARTLY)
+    done = run_cli(["--isolated", "--no-cache", "--fix", "--unsafe-fixes", "partly.py"], cwd=tmp_path)
+    fixed = (tmp_path / "partly.py").read_bytes()
+    assert b"await asyncio.sleep(1)" in fixed and b"[time.sleep(d)" in fixed
+    assert done.returncode == 1
+    assert [line.split(":")[:2] for line in done.stdout.splitlines() if "AL101" in line] == [["partly.py", "7"]]
+
+
+def test_diff_changes_nothing_and_exits_one_when_there_is_a_diff(project: Path) -> None:
+    done = run_cli(["--isolated", "--no-cache", "--diff", "--unsafe-fixes", "bad.py"], cwd=project)
+    assert (project / "bad.py").read_bytes() == BAD
+    assert done.returncode == 1
+    assert done.stdout.startswith("--- a/bad.py\n+++ b/bad.py\n@@")
+    assert "-    time.sleep(1)  # nap\n+    await asyncio.sleep(1)  # nap\n" in done.stdout
+    assert "+import asyncio\n" in done.stdout
+
+
+def test_diff_without_a_change_exits_zero(project: Path) -> None:
+    safe_only = run_cli(["--isolated", "--no-cache", "--diff", "bad.py"], cwd=project)
+    assert safe_only.returncode == 0 and safe_only.stdout == ""
+    (project / "bad.py").write_bytes(FIXED)
+    clean = run_cli(["--isolated", "--no-cache", "--diff", "--unsafe-fixes", "bad.py"], cwd=project)
+    assert clean.returncode == 0 and clean.stdout == ""
+
+
+@pytest.mark.parametrize("flags", [["--extend-safe-fixes", "AL101"], ["--extend-safe-fixes", "AL1"]])
+def test_extend_safe_fixes_flag_promotes(project: Path, flags: list) -> None:
+    done = run_cli(["--isolated", "--no-cache", "--fix", *flags, "bad.py"], cwd=project)
+    assert done.returncode == 0 and (project / "bad.py").read_bytes() == FIXED
+
+
+def test_extend_safe_fixes_from_config(project: Path) -> None:
+    (project / "pyproject.toml").write_text('[tool.asynclint]\nextend-safe-fixes = ["AL101"]\n')
+    done = run_cli(["--no-cache", "--fix", "bad.py"], cwd=project)
+    assert done.returncode == 0 and (project / "bad.py").read_bytes() == FIXED
+
+
+@pytest.mark.parametrize("flags", [["--unfixable", "AL101"], ["--fixable", "AL001"],
+                                   ["--extend-safe-fixes", "AL101", "--extend-unsafe-fixes", "AL101"]])
+def test_fixable_unfixable_and_extend_unsafe_restrict(project: Path, flags: list) -> None:
+    unsafe = [] if "--extend-unsafe-fixes" in flags else ["--unsafe-fixes"]
+    done = run_cli(["--isolated", "--no-cache", "--fix", *unsafe, *flags, "bad.py"], cwd=project)
+    assert (project / "bad.py").read_bytes() == BAD
+    assert done.returncode == 1
+
+
+def test_noqa_is_never_fixed(tmp_path: Path) -> None:
+    src = b"import time\n\n\nasync def f():\n    time.sleep(1)  # noqa: AL101\n    time.sleep(2)  # noqa\n"
+    (tmp_path / "a.py").write_bytes(src)
+    done = run_cli(["--isolated", "--no-cache", "--fix", "--unsafe-fixes", "a.py"], cwd=tmp_path)
+    assert done.returncode == 0 and (tmp_path / "a.py").read_bytes() == src
+
+
+def test_fixture_pairs_through_the_cli(tmp_path: Path) -> None:
+    """The CLI writes exactly what the fixture pairs say (BOM, CRLF, cookie and all)."""
+    pairs = sorted((FIXTURES / "fixes" / "AL101").glob("*.py"))
+    for before in pairs:
+        shutil.copyfile(before, tmp_path / before.name)
+    done = run_cli(["--isolated", "--no-cache", "--select", "AL101", "--fix", "--unsafe-fixes", "."], cwd=tmp_path)
+    assert "Traceback" not in done.stderr and "not fixed" not in done.stderr
+    for before in pairs:
+        expected = before.with_name(before.name + ".fixed").read_bytes()
+        assert (tmp_path / before.name).read_bytes() == expected, before.name
+
+
+def test_read_only_file_is_an_error_for_that_file_and_the_run_goes_on(tmp_path: Path) -> None:
+    locked = tmp_path / "locked.py"
+    locked.write_bytes(BAD)
+    (tmp_path / "open.py").write_bytes(BAD)
+    locked.chmod(0o444)
+    try:
+        done = run_cli(["--isolated", "--no-cache", "--fix", "--unsafe-fixes", "."], cwd=tmp_path)
+    finally:
+        locked.chmod(0o644)
+    assert "Traceback" not in done.stderr
+    assert "locked.py: not fixed: the file is read-only" in done.stderr
+    assert locked.read_bytes() == BAD and (tmp_path / "open.py").read_bytes() == FIXED
+    assert done.returncode == 1 and "locked.py:5:5: AL101" in done.stdout
+
+
+def test_read_only_directory_is_an_error_not_a_traceback(tmp_path: Path) -> None:
+    directory = tmp_path / "ro"
+    directory.mkdir()
+    (directory / "mod.py").write_bytes(BAD)
+    directory.chmod(stat.S_IRUSR | stat.S_IXUSR | stat.S_IRGRP | stat.S_IXGRP)
+    try:
+        done = run_cli(["--isolated", "--no-cache", "--fix", "--unsafe-fixes", "ro/mod.py"], cwd=tmp_path)
+        assert [p.name for p in directory.iterdir()] == ["mod.py"], "no temporary file left behind"
+    finally:
+        directory.chmod(0o755)
+    assert "Traceback" not in done.stderr and "directory is read-only" in done.stderr
+    assert (directory / "mod.py").read_bytes() == BAD and done.returncode == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="needs symlinks")
+def test_symlink_target_written_and_link_kept(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "mod.py"
+    target.write_bytes(BAD)
+    (tmp_path / "link.py").symlink_to(target)
+    done = run_cli(["--isolated", "--no-cache", "--fix", "--unsafe-fixes", "link.py"], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "link.py").is_symlink() and target.read_bytes() == FIXED
+
+
+def test_stdin_fix_writes_the_fixed_source(tmp_path: Path) -> None:
+    done = run_cli(["--isolated", "--fix", "--unsafe-fixes", "-"], cwd=tmp_path, stdin=BAD.decode())
+    assert done.stdout == FIXED.decode() and done.returncode == 0
