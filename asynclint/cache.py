@@ -38,7 +38,7 @@ def _canonical(value: Any) -> str:
 
 def settings_key(settings: Settings, index_digest: str) -> str:
     values = asdict(settings)
-    for transient in ("native_in_process", "crash_marker"):
+    for transient in ("native_in_process", "crash_marker", "use_cache", "cache_dir"):
         values.pop(transient, None)
     text = _canonical(values)
     return hashlib.sha256(f"{__version__}\0{text}\0{index_digest}".encode()).hexdigest()[:20]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from .settings import (
@@ -65,6 +65,9 @@ KEYS: Dict[str, Tuple[Callable[[Any], bool], str]] = {
     "output-format": (lambda v: v in ("text", "json", "sarif", "github"), "one of text, json, sarif, github"),
     "show-source": (lambda v: isinstance(v, bool), "true or false"),
     "cache-dir": (lambda v: isinstance(v, str), "a path"),
+    "extend-async-decorators": (_str_list, "a list of qualified decorator names that keep a function async"),
+    "site-packages": (_str_list, "a list of site-packages directories to read third-party source from"),
+    "python": (lambda v: isinstance(v, str), "the path of the project's Python interpreter"),
 }
 
 
@@ -178,6 +181,10 @@ def project_root(config_path: Optional[str], paths: Sequence[str]) -> str:
     return common if os.path.isdir(common) else os.path.dirname(common)
 
 
+def _relative_to(path: str, root: str) -> str:
+    return path if os.path.isabs(path) else os.path.join(root, path)
+
+
 def _selectors(values: Sequence[str], source: str, key: str) -> List[str]:
     for value in values:
         try:
@@ -265,13 +272,22 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         extend_safe_fixes=_codes(values.get("extend-safe-fixes"), src("extend-safe-fixes"), "extend-safe-fixes"),
         extend_unsafe_fixes=_codes(values.get("extend-unsafe-fixes"), src("extend-unsafe-fixes"), "extend-unsafe-fixes"),
     )
+    exclude = tuple(values["exclude"]) if "exclude" in values else DEFAULT_EXCLUDE
+    extend_exclude = tuple(values.get("extend-exclude", ()))
+    settings = replace(
+        settings,
+        index_exclude=exclude + extend_exclude,
+        extend_async_decorators=tuple(values.get("extend-async-decorators", ())),
+        site_packages=tuple(_relative_to(p, root) for p in values.get("site-packages", ())),
+        python_executable=_relative_to(values["python"], root) if "python" in values else None,
+    )
     cache_dir = values.get("cache-dir")
     if cache_dir and not os.path.isabs(cache_dir):
         cache_dir = os.path.join(root, cache_dir)
     return RunConfig(
         settings=settings,
-        exclude=tuple(values["exclude"]) if "exclude" in values else DEFAULT_EXCLUDE,
-        extend_exclude=tuple(values.get("extend-exclude", ())),
+        exclude=exclude,
+        extend_exclude=extend_exclude,
         force_exclude=bool(values.get("force-exclude", False)),
         respect_gitignore=bool(values.get("respect-gitignore", True)),
         config_path=config_path,

@@ -48,6 +48,9 @@ NOT_FLAKE8_OPTIONS = {
     "extend-safe-fixes": "flake8 does not fix", "extend-unsafe-fixes": "flake8 does not fix",
     "output-format": "flake8 formats its report", "show-source": "flake8's own show-source",
     "cache-dir": "no result cache under flake8",
+    "extend-async-decorators": "project-level: read from [tool.asynclint]",
+    "site-packages": "project-level: read from [tool.asynclint]",
+    "python": "project-level: read from [tool.asynclint]",
 }
 
 # The project index per project root, for this process. flake8 makes a new plugin

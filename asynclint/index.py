@@ -452,30 +452,14 @@ def wrapper_kind(func: ast.FunctionDef, is_method: bool, keeps: Any, _depth: int
 
 # -- files and the cache --------------------------------------------------------------------
 
-def discover(root: str, excludes: Iterable[str], extra_excludes: Iterable[str] = ()) -> List[str]:
-    """Every ``.py`` file under ``root``, minus excluded and hidden directories, sorted."""
-    names = set(excludes)
-    patterns = tuple(extra_excludes)
-    out: List[str] = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
-        keep = []
-        for d in dirnames:
-            if d in names or d.startswith(".") or d.endswith(".egg-info"):
-                continue
-            rel = d if rel_dir == "." else f"{rel_dir}/{d}"
-            if any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(d, p) or fnmatch.fnmatch(rel, p.rstrip("/"))
-                   for p in patterns):
-                continue
-            keep.append(d)
-        dirnames[:] = sorted(keep)
-        for f in sorted(filenames):
-            if f.endswith(".py"):
-                rel = f if rel_dir == "." else f"{rel_dir}/{f}"
-                if patterns and any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(f, p) for p in patterns):
-                    continue
-                out.append(os.path.join(dirpath, f))
-    return out
+def project_files(root: str, settings: Any) -> List[str]:
+    """Every Python file the project's own walk would lint (same excludes, same .gitignore)."""
+    from .discovery import DiscoveryOptions, discover  # noqa: PLC0415
+    from .settings import DEFAULT_EXCLUDE  # noqa: PLC0415
+
+    excludes = tuple(getattr(settings, "index_exclude", ()) or DEFAULT_EXCLUDE)
+    found = discover([root], DiscoveryOptions(exclude=excludes, root=root))
+    return sorted(os.path.abspath(p) for p in found.files if p.endswith(".py"))
 
 
 def _cache_path(directory: str, root: str) -> str:
@@ -622,15 +606,13 @@ class ProjectIndex:
     def load(cls, settings: Any) -> "ProjectIndex":
         """Index every Python file under the project root, reusing the cache for unchanged files."""
         from .engine import module_name_for  # noqa: PLC0415 - engine imports the rules, which import us
-        from .settings import DEFAULT_EXCLUDE  # noqa: PLC0415
-
         root = os.path.abspath(getattr(settings, "project_root", ".") or ".")
         cache_path: Optional[str] = None
         if getattr(settings, "use_cache", True):
             directory = getattr(settings, "cache_dir", None) or os.path.join(root, CACHE_DIR_NAME)
             cache_path = _cache_path(os.path.abspath(directory), root)
         old = _load_cache(cache_path) if cache_path else {}
-        files = discover(root, DEFAULT_EXCLUDE, getattr(settings, "index_exclude", ()))
+        files = project_files(root, settings)
         new, changed = _refresh(files, old, module_name_for)
         if changed and cache_path:
             _save_cache(cache_path, new)

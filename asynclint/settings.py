@@ -36,7 +36,7 @@ class Settings:
     blocking_stat_calls: bool = False
     target_version: Tuple[int, int] = (3, 10)
     project_root: str = "."
-    # the project index (AL2xx): extra excluded paths, its cache, decorators that keep a
+    # the project index (AL2xx): the exclude patterns of the run (empty: the defaults), its cache, decorators that keep a
     # function async, and where third-party source is read from (never asynclint's own env)
     index_exclude: Tuple[str, ...] = ()
     cache_dir: Optional[str] = None

@@ -14,7 +14,7 @@ import pytest
 
 from asynclint import index as index_module
 from asynclint.index import ProjectIndex, site_package_dirs, summarize, wrapper_kind
-from asynclint.settings import Settings, select_rules
+from asynclint.settings import DEFAULT_EXCLUDE, Settings, select_rules
 
 
 def write_tree(root: Path, files: Dict[str, str]) -> None:
@@ -206,7 +206,7 @@ def test_unwritable_cache_still_indexes(project: Path, tmp_path_factory: pytest.
 def test_excludes(project: Path) -> None:
     write_tree(project, {".venv/lib/x.py": "async def hidden(): ...\n", "build/gen.py": "async def built(): ...\n",
                          "vendor/dep.py": "async def vendored(): ...\n"})
-    index = ProjectIndex.load(settings(project, use_cache=False, index_exclude=("vendor",)))
+    index = ProjectIndex.load(settings(project, use_cache=False, index_exclude=DEFAULT_EXCLUDE + ("vendor",)))
     paths = {os.path.relpath(p, project) for p in index.modules}
     assert not any(p.startswith((".venv", "build", "vendor")) for p in paths)
 
