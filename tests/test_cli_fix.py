@@ -92,12 +92,16 @@ def test_noqa_is_never_fixed(tmp_path: Path) -> None:
     assert done.returncode == 0 and (tmp_path / "a.py").read_bytes() == src
 
 
-def test_fixture_pairs_through_the_cli(tmp_path: Path) -> None:
+PAIR_CODES = sorted(p.name for p in (FIXTURES / "fixes").iterdir() if p.is_dir())
+
+
+@pytest.mark.parametrize("code", PAIR_CODES)
+def test_fixture_pairs_through_the_cli(tmp_path: Path, code: str) -> None:
     """The CLI writes exactly what the fixture pairs say (BOM, CRLF, cookie and all)."""
-    pairs = sorted((FIXTURES / "fixes" / "AL101").glob("*.py"))
+    pairs = sorted((FIXTURES / "fixes" / code).glob("*.py"))
     for before in pairs:
         shutil.copyfile(before, tmp_path / before.name)
-    done = run_cli(["--isolated", "--no-cache", "--select", "AL101", "--fix", "--unsafe-fixes", "."], cwd=tmp_path)
+    done = run_cli(["--isolated", "--no-cache", "--select", code, "--fix", "--unsafe-fixes", "."], cwd=tmp_path)
     assert "Traceback" not in done.stderr and "not fixed" not in done.stderr
     for before in pairs:
         expected = before.with_name(before.name + ".fixed").read_bytes()
