@@ -117,7 +117,8 @@ def _lint(data: bytes, path: str, settings: Settings, index: object, force: bool
           tree: Optional[ast.Module] = None) -> Sequence[str]:
     """Fill ``result``; return the file's lines when findings need ``noqa`` checks."""
     enabled = settings.enabled
-    checker_types = [c for c in checkers_for(enabled) if not settings.triage or c.could_fire(data, enabled)]
+    checker_types = [c for c in checkers_for(enabled)
+                     if not settings.triage or c.could_fire_with(data, enabled, index)]
     if not checker_types and not force:
         return ()
     if len(data) > settings.max_file_bytes:

@@ -36,6 +36,14 @@ class Settings:
     blocking_stat_calls: bool = False
     target_version: Tuple[int, int] = (3, 10)
     project_root: str = "."
+    # the project index (AL2xx): extra excluded paths, its cache, decorators that keep a
+    # function async, and where third-party source is read from (never asynclint's own env)
+    index_exclude: Tuple[str, ...] = ()
+    cache_dir: Optional[str] = None
+    use_cache: bool = True
+    extend_async_decorators: Tuple[str, ...] = ()
+    site_packages: Tuple[str, ...] = ()
+    python_executable: Optional[str] = None
     # fixes
     fixable: Optional[FrozenSet[str]] = None
     unfixable: FrozenSet[str] = frozenset()

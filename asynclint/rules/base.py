@@ -96,6 +96,11 @@ class Checker:
         return True
 
     @classmethod
+    def could_fire_with(cls, source: bytes, enabled: frozenset[str], index: object) -> bool:
+        """Triage that may consult the project index (rules whose targets live in other files)."""
+        return cls.could_fire(source, enabled)
+
+    @classmethod
     def where(cls, enabled: frozenset[str]) -> Where:
         wanted = [r for r in cls.rules if r.code in enabled]
         if any(r.where is Where.ANYWHERE for r in wanted):

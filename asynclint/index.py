@@ -1,0 +1,1047 @@
+"""The project-wide index of coroutine functions: which names are ``async def``, anywhere.
+
+A call's target often lives in another module (``from .api import fetch``), so a
+file cannot be judged alone. This index records, for every module under the
+project root, a small summary: its functions (async or not, decorators, return
+annotation), its classes (bases and methods), its imports and aliases (the
+re-exports), and module-level instances (``app = FastAPI()``). Names are
+qualified when the summary is made, so lookups are dictionary walks.
+
+It is built with a light ``ast`` pass over top-level statements and class bodies
+(function bodies are never walked, except the last statements of a function that
+might be a decorator), cached in ``.asynclint_cache/`` keyed by size, mtime and a
+content hash, updated file by file, and written atomically with ``marshal``
+(plain data, never code), so a corrupt or concurrently written cache is ignored.
+The summaries are picklable plain data: the index goes to each worker once.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import builtins
+import fnmatch
+import glob
+import hashlib
+import marshal
+import os
+import sys
+from stat import S_ISREG
+import tempfile
+import warnings
+from dataclasses import dataclass
+from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+
+from .knowledge import coroutines as known
+from .scopes import absolute_module
+
+INDEX_VERSION = 6
+CACHE_DIR_NAME = ".asynclint_cache"
+_BUILTINS = frozenset(dir(builtins))
+_MAX_DEPTH = 24
+
+# A summary is plain data (marshal/pickle friendly):
+#   "f": {name: Func}                    module-level functions
+#   "c": {"Cls" or "Cls.Inner": Class}   classes
+#   "i": {name: qualified}               imports and module-level aliases (re-exports)
+#   "v": {name: qualified type}          module-level instances (``app = FastAPI()``)
+#   "s": (module, ...)                   star imports
+#   "x": (name, ...)                     names bound in conflicting ways: unknown
+# Func = (is_async, line, decorators, wrapper_kind, return_type)
+#   is_async: 0 def, 1 async def, 2 async def that yields (an async generator function)
+#   decorators: qualified names, "()" appended when called, "?" when unresolvable
+#   wrapper_kind: what the function does as a decorator: "a" returns an inner async def,
+#   "i" returns its argument, "k" either of those, "f" + kind for a decorator factory, "" unknown
+# Class = (line, bases, {method: Func}, {attribute: qualified type})
+#   attributes: class-level annotations and ``self.x = ...`` in ``__init__``
+Func = Tuple[int, int, Tuple[str, ...], str, str]
+Summary = Dict[str, Any]
+
+
+def empty_summary() -> Summary:
+    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": ()}
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a call resolves to: a function, where it is defined, and whether calling it makes a coroutine."""
+
+    qualname: str
+    path: str  # "" for the standard library, known libraries and config
+    line: int
+    is_coroutine: bool
+    return_type: str = ""
+
+    def where(self, root: str = "") -> str:
+        if not self.path:
+            return ""
+        path = self.path
+        if root:
+            try:
+                rel = os.path.relpath(path, root)
+                if not rel.startswith(".."):
+                    path = rel
+            except ValueError:
+                pass
+        return f"{path.replace(os.sep, '/')}:{self.line}"
+
+
+# -- summaries ---------------------------------------------------------------------------
+
+def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | bytes" = b"") -> Summary:
+    """The summary of one parsed module (see the layout above).
+
+    ``source`` lets async generators be told apart cheaply: only a function whose
+    lines hold the word ``yield`` has its body walked. Without it, every
+    ``async def`` body is walked.
+    """
+    newline = "\n" if isinstance(source, str) else b"\n"
+    yield_lines = _word_lines(source, "yield") if source and newline in source else None
+    return _Summarizer(module, is_package, yield_lines).run(tree)
+
+
+def _word_lines(source: "str | bytes", word: str) -> List[int]:
+    """Sorted line numbers on which ``word`` occurs."""
+    if isinstance(source, str):
+        pattern, newline, data = word, "\n", source
+    else:
+        pattern, newline, data = word.encode(), b"\n", source  # type: ignore[assignment]
+    lines: List[int] = []
+    start = 0
+    line = 1
+    while True:
+        found = data.find(pattern, start)  # type: ignore[arg-type]
+        if found < 0:
+            return lines
+        line += data.count(newline, start, found)  # type: ignore[arg-type]
+        if not lines or lines[-1] != line:
+            lines.append(line)
+        start = found + len(word)
+
+
+def is_async_generator(func: ast.AsyncFunctionDef) -> bool:
+    """Does the body ``yield`` (not counting nested functions, lambdas and classes)?"""
+    stack: List[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    return False
+
+
+def summarize_source(data: bytes, module: str, is_package: bool) -> Summary:
+    """Parse and summarise; a file that does not parse contributes nothing."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(data)
+        return summarize(tree, module, is_package, data)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
+        return empty_summary()
+
+
+def _module_statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
+    """Statements that run at this level: through ``if``/``try``/``with``, not into defs or classes."""
+    for stmt in body:
+        yield stmt
+        if isinstance(stmt, (ast.If, ast.With, ast.AsyncWith)):
+            yield from _module_statements(stmt.body)
+            yield from _module_statements(getattr(stmt, "orelse", ()))
+        elif isinstance(stmt, ast.Try) or type(stmt).__name__ == "TryStar":
+            yield from _module_statements(stmt.body)  # type: ignore[attr-defined]
+            for handler in stmt.handlers:  # type: ignore[attr-defined]
+                yield from _module_statements(handler.body)
+            yield from _module_statements(stmt.orelse)  # type: ignore[attr-defined]
+            yield from _module_statements(stmt.finalbody)  # type: ignore[attr-defined]
+
+
+class _Summarizer:
+    def __init__(self, module: str, is_package: bool, yield_lines: Optional[List[int]] = None) -> None:
+        self.yield_lines = yield_lines
+        self.module = module
+        self.is_package = is_package
+        self.imports: Dict[str, str] = {}
+        self.defined: Set[str] = set()
+        self.bindings: Dict[str, List[Tuple[str, Any]]] = {}
+
+    def run(self, tree: ast.Module) -> Summary:
+        statements = list(_module_statements(tree.body))
+        for stmt in statements:  # first pass: what names mean
+            self._names(stmt)
+        out = empty_summary()
+        stars: List[str] = []
+        for stmt in statements:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self._bind(stmt.name, "f", self.function(stmt, False))
+            elif isinstance(stmt, ast.ClassDef):
+                self._bind(stmt.name, "c", stmt.lineno)
+                self._class(stmt, stmt.name, out["c"])
+            elif isinstance(stmt, ast.Import):
+                for alias in stmt.names:
+                    local = alias.asname or alias.name.split(".")[0]
+                    self._bind(local, "i", alias.name if alias.asname else local)
+            elif isinstance(stmt, ast.ImportFrom):
+                base = absolute_module(stmt.module, stmt.level, self.module, self.is_package)
+                for alias in stmt.names:
+                    if alias.name == "*":
+                        if base:
+                            stars.append(base)
+                    elif base:
+                        self._bind(alias.asname or alias.name, "i", f"{base}.{alias.name}")
+                    else:
+                        self._bind(alias.asname or alias.name, "x", None)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+                self._assignment(stmt)
+            elif isinstance(stmt, (ast.AugAssign, ast.Delete, ast.For, ast.AsyncFor)):
+                targets = stmt.targets if isinstance(stmt, ast.Delete) else [stmt.target]
+                for target in targets:
+                    for name in _target_names(target):
+                        self._bind(name, "x", None)
+        conflicts: List[str] = []
+        for name, entries in self.bindings.items():
+            kinds = {kind for kind, _ in entries}
+            payloads = {repr(p) if kind != "f" else p[0] for kind, p in entries}
+            if len(kinds) != 1 or "x" in kinds or len(payloads) != 1:
+                conflicts.append(name)
+                continue
+            kind, payload = entries[-1]
+            if kind == "f":
+                out["f"][name] = payload
+            elif kind == "i":
+                out["i"][name] = payload
+            elif kind == "v":
+                out["v"][name] = payload
+        for name in conflicts:
+            out["c"].pop(name, None)
+        out["s"] = tuple(stars)
+        out["x"] = tuple(sorted(conflicts))
+        return out
+
+    def _bind(self, name: str, kind: str, payload: Any) -> None:
+        self.bindings.setdefault(name, []).append((kind, payload))
+
+    def _names(self, stmt: ast.stmt) -> None:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            self.defined.add(stmt.name)
+        elif isinstance(stmt, ast.Import):
+            for alias in stmt.names:
+                local = alias.asname or alias.name.split(".")[0]
+                self.imports[local] = alias.name if alias.asname else local
+        elif isinstance(stmt, ast.ImportFrom):
+            base = absolute_module(stmt.module, stmt.level, self.module, self.is_package)
+            for alias in stmt.names:
+                if alias.name != "*" and base:
+                    self.imports[alias.asname or alias.name] = f"{base}.{alias.name}"
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                self.defined.update(_target_names(target))
+
+    def _assignment(self, stmt: ast.Assign | ast.AnnAssign) -> None:
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        value = stmt.value
+        for target in targets:
+            if not isinstance(target, ast.Name):
+                for name in _target_names(target):
+                    self._bind(name, "x", None)
+                continue
+            name = target.id
+            if isinstance(value, (ast.Name, ast.Attribute)) and name != getattr(value, "id", None):
+                qualified = self.qualify(value)
+                self._bind(name, "i" if qualified != "?" else "x", qualified)
+            elif isinstance(value, ast.Call):
+                callee = self.qualify(value.func.value if isinstance(value.func, ast.Subscript) else value.func)
+                self._bind(name, "v" if callee != "?" else "x", callee)
+            elif isinstance(stmt, ast.AnnAssign) and stmt.annotation is not None:
+                kind = self.annotation(stmt.annotation)
+                self._bind(name, "v" if kind else "x", kind)
+            else:
+                self._bind(name, "x", None)
+
+    def _class(self, cls: ast.ClassDef, key: str, classes: Dict[str, Any]) -> None:
+        bases = tuple(self.qualify(b.value if isinstance(b, ast.Subscript) else b) for b in cls.bases)
+        methods: Dict[str, Func] = {}
+        seen: Dict[str, List[Any]] = {}
+        for stmt in _module_statements(cls.body):
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                seen.setdefault(stmt.name, []).append(self.function(stmt, True))
+            elif isinstance(stmt, ast.ClassDef):
+                self._class(stmt, f"{key}.{stmt.name}", classes)
+                seen.setdefault(stmt.name, []).append(None)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    for name in _target_names(target):
+                        seen.setdefault(name, []).append(None)
+        for name, entries in seen.items():
+            if all(e is not None for e in entries) and len({e[0] for e in entries}) == 1:
+                methods[name] = entries[-1]
+            else:
+                methods[name] = (0, 0, ("?",), "", "")  # rebound in the class body: unknown
+        classes[key] = (cls.lineno, bases, methods, self._attributes(cls))
+
+    def _attributes(self, cls: ast.ClassDef) -> Dict[str, str]:
+        """Attribute types: ``x: T`` in the class body, ``self.x = T(...)`` / ``self.x: T`` / ``self.x = param``
+        (annotated) in ``__init__``. An attribute given two different types is left out."""
+        found: Dict[str, Set[str]] = {}
+        for stmt in cls.body:
+            if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+                kind = self.annotation(stmt.annotation)
+                found.setdefault(stmt.target.id, set()).add(kind)
+            elif isinstance(stmt, ast.FunctionDef) and stmt.name in ("__init__", "__post_init__"):
+                args = [*stmt.args.posonlyargs, *stmt.args.args, *stmt.args.kwonlyargs]
+                if not args:
+                    continue
+                me = args[0].arg
+                params = {a.arg: a.annotation for a in args[1:] if a.annotation is not None}
+                for inner in _module_statements(stmt.body):
+                    if isinstance(inner, ast.AnnAssign) and _is_attribute_of(inner.target, me):
+                        attr = inner.target.attr  # type: ignore[attr-defined]
+                        found.setdefault(attr, set()).add(self.annotation(inner.annotation))
+                    elif isinstance(inner, ast.Assign) and len(inner.targets) == 1 \
+                            and _is_attribute_of(inner.targets[0], me):
+                        name = inner.targets[0].attr  # type: ignore[attr-defined]
+                        value = inner.value
+                        if isinstance(value, ast.Call):
+                            func = value.func.value if isinstance(value.func, ast.Subscript) else value.func
+                            kind = self.qualify(func)
+                            found.setdefault(name, set()).add("" if kind == "?" else kind)
+                        elif isinstance(value, ast.Name) and value.id in params:
+                            found.setdefault(name, set()).add(self.annotation(params[value.id]))
+                        else:
+                            found.setdefault(name, set()).add("")
+        return {name: kinds.pop() for name, kinds in found.items() if len(kinds) == 1 and "" not in kinds}
+
+    def function(self, func: ast.FunctionDef | ast.AsyncFunctionDef, is_method: bool) -> Func:
+        decorators = tuple(self.decorator(d) for d in func.decorator_list)
+        is_async = isinstance(func, ast.AsyncFunctionDef)
+        if is_async and self._may_yield(func) and is_async_generator(func):  # type: ignore[arg-type]
+            is_async = 2  # an async generator function: calling it makes no coroutine
+        kind = "" if is_async else wrapper_kind(func, is_method, self._keeps)
+        returns = self.annotation(func.returns) if func.returns is not None else ""
+        return (int(is_async), func.lineno, decorators, kind, returns or "")
+
+    def _may_yield(self, func: ast.AST) -> bool:
+        lines = self.yield_lines
+        if lines is None:
+            return True
+        start = func.lineno  # type: ignore[attr-defined]
+        end = getattr(func, "end_lineno", None) or start
+        i = bisect.bisect_left(lines, start)
+        return i < len(lines) and lines[i] <= end
+
+    def _keeps(self, decorator: ast.expr) -> bool:
+        text = self.decorator(decorator)
+        called = text.endswith("()")
+        return known.decorator_effect_known(text[:-2] if called else text, called) == "keep"
+
+    def decorator(self, node: ast.expr) -> str:
+        if isinstance(node, ast.Call):
+            base = self.qualify(node.func)
+            return "?" if base == "?" else base + "()"
+        return self.qualify(node)
+
+    def qualify(self, node: ast.expr) -> str:
+        """The qualified name of a module-level expression, or "?"."""
+        if isinstance(node, ast.Attribute):
+            base = self.qualify(node.value)
+            return "?" if base == "?" else f"{base}.{node.attr}"
+        if isinstance(node, ast.Name):
+            name = node.id
+            if name in self.imports:
+                return self.imports[name]
+            if name in self.defined:
+                return f"{self.module}.{name}" if self.module else name
+            if name in _BUILTINS:
+                return f"builtins.{name}"
+        return "?"
+
+    def annotation(self, node: Optional[ast.expr]) -> str:
+        """``X``, ``Optional[X]``, ``X | None``, ``"X"`` -> X's qualified name; else ""."""
+        if node is None:
+            return ""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            try:
+                node = ast.parse(node.value, mode="eval").body
+            except SyntaxError:
+                return ""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            sides = [s for s in (node.left, node.right) if not (isinstance(s, ast.Constant) and s.value is None)]
+            return self.annotation(sides[0]) if len(sides) == 1 else ""
+        if isinstance(node, ast.Subscript):
+            if self.qualify(node.value) in ("typing.Optional", "typing_extensions.Optional"):
+                return self.annotation(node.slice)
+            return ""
+        if isinstance(node, (ast.Name, ast.Attribute)):
+            text = self.qualify(node)
+            return "" if text == "?" else text
+        return ""
+
+
+def _is_attribute_of(target: ast.AST, name: str) -> bool:
+    return isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == name
+
+
+def _target_names(target: ast.AST) -> Iterator[str]:
+    if isinstance(target, ast.Name):
+        yield target.id
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
+            yield from _target_names(elt)
+    elif isinstance(target, ast.Starred):
+        yield from _target_names(target.value)
+
+
+def wrapper_kind(func: ast.FunctionDef, is_method: bool, keeps: Any, _depth: int = 0) -> str:
+    """What a sync function does as a decorator, from its ``return`` statements.
+
+    ``def deco(fn): @wraps(fn) async def inner(...): ...; return inner`` gives "a";
+    ``def register(fn): ...; return fn`` gives "i"; a factory returning such a
+    decorator gives "f" + its kind. Only direct statements (and ``if`` branches)
+    are read: a decorator ends with ``return wrapper``, so this stays cheap.
+    """
+    body = func.body
+    if not body or _depth > 1:
+        return ""
+    last = body[-1]
+    if not isinstance(last, ast.Return) or last.value is None:
+        return ""
+    params = [*func.args.posonlyargs, *func.args.args]
+    if is_method and params:
+        params = params[1:]
+    first = params[0].arg if params else None
+    inner: Dict[str, Any] = {}
+    returns: List[ast.Return] = []
+    for stmt in _module_statements(body):
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            inner[stmt.name] = stmt if stmt.name not in inner else None
+        elif isinstance(stmt, ast.Return):
+            returns.append(stmt)
+    kinds: Set[str] = set()
+    for ret in returns:
+        value = ret.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Call) and len(value.args) == 1 \
+                and not value.keywords and keeps(value.func):
+            value = value.args[0]  # ``return functools.wraps(fn)(inner)``
+        if not isinstance(value, ast.Name):
+            return ""
+        if value.id == first and first is not None:
+            kinds.add("i")
+            continue
+        node = inner.get(value.id)
+        if node is None:
+            return ""
+        if not all(keeps(d) for d in node.decorator_list):
+            return ""
+        if isinstance(node, ast.AsyncFunctionDef):
+            kinds.add("a")
+        else:
+            sub = wrapper_kind(node, False, keeps, _depth + 1)
+            if not sub or sub.startswith("f"):
+                return ""
+            kinds.add("f" + sub)
+    if kinds == {"a"} or kinds == {"i"} or kinds == {"fa"} or kinds == {"fi"}:
+        return kinds.pop()
+    if kinds == {"a", "i"}:
+        return "k"
+    return ""
+
+
+# -- files and the cache --------------------------------------------------------------------
+
+def discover(root: str, excludes: Iterable[str], extra_excludes: Iterable[str] = ()) -> List[str]:
+    """Every ``.py`` file under ``root``, minus excluded and hidden directories, sorted."""
+    names = set(excludes)
+    patterns = tuple(extra_excludes)
+    out: List[str] = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        keep = []
+        for d in dirnames:
+            if d in names or d.startswith(".") or d.endswith(".egg-info"):
+                continue
+            rel = d if rel_dir == "." else f"{rel_dir}/{d}"
+            if any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(d, p) or fnmatch.fnmatch(rel, p.rstrip("/"))
+                   for p in patterns):
+                continue
+            keep.append(d)
+        dirnames[:] = sorted(keep)
+        for f in sorted(filenames):
+            if f.endswith(".py"):
+                rel = f if rel_dir == "." else f"{rel_dir}/{f}"
+                if patterns and any(fnmatch.fnmatch(rel, p) or fnmatch.fnmatch(f, p) for p in patterns):
+                    continue
+                out.append(os.path.join(dirpath, f))
+    return out
+
+
+def _cache_path(directory: str, root: str) -> str:
+    key = hashlib.sha256(f"{INDEX_VERSION}\0{sys.version_info[:2]}\0{root}".encode()).hexdigest()[:16]
+    return os.path.join(directory, f"index-{key}.marshal")
+
+
+def _load_cache(path: str) -> Dict[str, tuple]:
+    try:
+        with open(path, "rb") as handle:
+            data = marshal.load(handle)
+    except Exception:  # noqa: BLE001 - missing, truncated or garbled: start afresh
+        return {}
+    if not isinstance(data, dict) or data.get("v") != INDEX_VERSION or not isinstance(data.get("files"), dict):
+        return {}
+    out = {}
+    for path_key, entry in data["files"].items():
+        if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 7 \
+                and isinstance(entry[5], bytes) and isinstance(entry[6], tuple):
+            out[path_key] = entry
+    return out
+
+
+def _save_cache(path: str, files: Dict[str, tuple]) -> None:
+    from .cache import ensure_cache_dir  # noqa: PLC0415 - shared with the result cache
+
+    directory = os.path.dirname(path)
+    if not ensure_cache_dir(directory):
+        return
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".index-", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                marshal.dump({"v": INDEX_VERSION, "files": files}, handle)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except (OSError, ValueError):
+        pass  # a read-only tree just runs uncached
+
+
+def site_package_dirs(explicit: Sequence[str], python: Optional[str], environ: Dict[str, str],
+                      root: str = "") -> Tuple[str, ...]:
+    """Where third-party source is read from: explicit dirs, else the given interpreter's, else a
+    ``.venv``/``venv`` (with a ``pyvenv.cfg``) in the project root, else the active virtualenv
+    (``VIRTUAL_ENV``).
+
+    Never asynclint's own environment: under pre-commit ``VIRTUAL_ENV`` is the hook's
+    environment, under pipx it is asynclint's; neither is the user's.
+    """
+    if explicit:
+        return tuple(os.path.abspath(d) for d in explicit if os.path.isdir(d))
+    prefix: Optional[str] = None
+    if python:
+        bindir = os.path.dirname(os.path.abspath(python))
+        prefix = os.path.dirname(bindir)
+    if prefix is None and root:
+        for name in (".venv", "venv"):
+            if os.path.isfile(os.path.join(root, name, "pyvenv.cfg")):
+                prefix = os.path.join(root, name)
+                break
+    active = environ.get("VIRTUAL_ENV")
+    if prefix is None and active and os.path.realpath(active) != os.path.realpath(sys.prefix):
+        prefix = active
+    if not prefix:
+        return ()
+    found = sorted(glob.glob(os.path.join(prefix, "lib", "python3*", "site-packages")))
+    found += glob.glob(os.path.join(prefix, "Lib", "site-packages"))
+    return tuple(os.path.abspath(d) for d in found if os.path.isdir(d))
+
+
+# -- the index ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Ref:
+    """An internal lookup result: what a qualified name is in the indexed code."""
+
+    kind: str  # "func", "class", "module", "inst", "instattr"
+    qualname: str
+    path: str = ""
+    line: int = 0
+    func: Optional[Func] = None
+    is_method: bool = False
+    summary: Optional[Summary] = None
+    key: str = ""  # class key in its module, or the attribute of an instance
+    module: str = ""
+
+
+class LocalModule:
+    """The file being linted, summarised from its own tree: it wins over the index's copy."""
+
+    def __init__(self, module: str, path: str, summary: Summary) -> None:
+        self.module = module
+        self.path = path
+        self.summary = summary
+
+
+class ProjectIndex:
+    """Summaries of every module of the project, and lookups through imports, re-exports and bases."""
+
+    def __init__(self, root: str, modules: Dict[str, Tuple[str, bool, Summary]],
+                 keep_decorators: Sequence[str] = (), extra_coroutines: Sequence[str] = (),
+                 site_dirs: Sequence[str] = ()) -> None:
+        self.root = root
+        # path -> (module name, is package, summary as marshal bytes, trigger names); summaries
+        # are decoded on first use, so a worker pays only for the modules its files reach
+        self.modules = modules
+        self.keep_decorators = frozenset(keep_decorators)
+        self.extra_coroutines = frozenset(extra_coroutines)
+        self.site_dirs = tuple(site_dirs)
+        self._init_caches()
+
+    def _init_caches(self) -> None:
+        self._by_name: Optional[Dict[str, Tuple[str, ...]]] = None
+        self._triggers: Optional[FrozenSet[bytes]] = None
+        self._digest: Optional[str] = None
+        self._site: Dict[str, Optional[Tuple[str, Summary]]] = {}
+        self._decoded: Dict[str, Summary] = {}
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
+                "extra": tuple(self.extra_coroutines), "site": self.site_dirs}
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.root = state["root"]
+        self.modules = state["modules"]
+        self.keep_decorators = frozenset(state["keep"])
+        self.extra_coroutines = frozenset(state["extra"])
+        self.site_dirs = tuple(state["site"])
+        self._init_caches()
+
+    # -- building -------------------------------------------------------------------
+    @classmethod
+    def empty(cls, settings: Any = None) -> "ProjectIndex":
+        keep = getattr(settings, "extend_async_decorators", ()) if settings is not None else ()
+        extra = getattr(settings, "extend_coroutine_functions", ()) if settings is not None else ()
+        return cls("", {}, keep, extra)
+
+    @classmethod
+    def load(cls, settings: Any) -> "ProjectIndex":
+        """Index every Python file under the project root, reusing the cache for unchanged files."""
+        from .engine import module_name_for  # noqa: PLC0415 - engine imports the rules, which import us
+        from .settings import DEFAULT_EXCLUDE  # noqa: PLC0415
+
+        root = os.path.abspath(getattr(settings, "project_root", ".") or ".")
+        cache_path: Optional[str] = None
+        if getattr(settings, "use_cache", True):
+            directory = getattr(settings, "cache_dir", None) or os.path.join(root, CACHE_DIR_NAME)
+            cache_path = _cache_path(os.path.abspath(directory), root)
+        old = _load_cache(cache_path) if cache_path else {}
+        files = discover(root, DEFAULT_EXCLUDE, getattr(settings, "index_exclude", ()))
+        new, changed = _refresh(files, old, module_name_for)
+        if changed and cache_path:
+            _save_cache(cache_path, new)
+        modules = {path: (e[3], e[4], e[5], e[6]) for path, e in new.items()}
+        site = site_package_dirs(getattr(settings, "site_packages", ()), getattr(settings, "python_executable", None),
+                                 dict(os.environ), root)
+        return cls(root, modules, getattr(settings, "extend_async_decorators", ()),
+                   getattr(settings, "extend_coroutine_functions", ()), site)
+
+    def digest(self) -> str:
+        """Changes whenever a lookup could answer differently (for the result cache's key)."""
+        if self._digest is None:
+            h = hashlib.sha256()
+            for path in sorted(self.modules):
+                module, is_package, blob, _ = self.modules[path]
+                h.update(f"{path}\0{module}\0{is_package}\0".encode())
+                h.update(blob)
+            h.update(repr((sorted(self.keep_decorators), sorted(self.extra_coroutines), self.site_dirs)).encode())
+            self._digest = h.hexdigest()[:20]
+        return self._digest
+
+    def trigger_names(self) -> FrozenSet[bytes]:
+        """Names a file must contain to call a coroutine function this index knows (for sound triage)."""
+        if self._triggers is None:
+            names: Set[str] = {q.rsplit(".", 1)[-1] for q in self.extra_coroutines}
+            for entry in self.modules.values():
+                names.update(entry[3])
+            self._triggers = known.trigger_names() | frozenset(n.encode() for n in names)
+        return self._triggers
+
+    # -- modules ----------------------------------------------------------------------
+    def _names(self) -> Dict[str, Tuple[str, ...]]:
+        if self._by_name is None:
+            table: Dict[str, List[str]] = {}
+            for path, (module, _, _, _) in self.modules.items():
+                if module:
+                    table.setdefault(module, []).append(path)
+            self._by_name = {k: tuple(sorted(v)) for k, v in table.items()}
+        return self._by_name
+
+    def _module(self, name: str, near: str, local: Optional[LocalModule]) -> Optional[Tuple[str, Summary]]:
+        if local is not None and name == local.module:
+            return local.path, local.summary
+        paths = self._names().get(name)
+        if paths:
+            path = paths[0] if len(paths) == 1 or not near else _nearest(paths, near)
+            return path, self.summary(path)
+        if self.site_dirs:
+            return self._site_module(name)
+        return None
+
+    def summary(self, path: str) -> Summary:
+        """The summary of an indexed file, decoded on first use."""
+        found = self._decoded.get(path)
+        if found is None:
+            try:
+                found = marshal.loads(self.modules[path][2])
+            except Exception:  # noqa: BLE001 - a damaged entry contributes nothing
+                found = empty_summary()
+            self._decoded[path] = found
+        return found
+
+    def _site_module(self, name: str) -> Optional[Tuple[str, Summary]]:
+        """A third-party module read as source from site-packages (never imported), memoised."""
+        if name in self._site:
+            return self._site[name]
+        found: Optional[Tuple[str, Summary]] = None
+        parts = name.split(".")
+        for directory in self.site_dirs:
+            base = os.path.join(directory, *parts)
+            for candidate, is_package in ((base + ".py", False), (os.path.join(base, "__init__.py"), True),
+                                          (base + ".pyi", False), (os.path.join(base, "__init__.pyi"), True)):
+                if os.path.isfile(candidate):
+                    try:
+                        with open(candidate, "rb") as handle:
+                            data = handle.read()
+                    except OSError:
+                        continue
+                    found = (candidate, summarize_source(data, name, is_package))
+                    break
+            if found:
+                break
+        self._site[name] = found
+        return found
+
+    # -- resolving names ----------------------------------------------------------------
+    def _resolve(self, qualname: str, near: str, local: Optional[LocalModule], depth: int = 0) -> Optional[_Ref]:
+        if depth > _MAX_DEPTH or not qualname or qualname == "?":
+            return None
+        parts = qualname.split(".")
+        for i in range(len(parts), 0, -1):
+            name = ".".join(parts[:i])
+            found = self._module(name, near, local)
+            if found is not None:
+                path, summary = found
+                return self._resolve_in(name, path, summary, parts[i:], near, local, depth)
+        return None
+
+    def _resolve_in(self, module: str, path: str, summary: Summary, rest: List[str], near: str,
+                    local: Optional[LocalModule], depth: int) -> Optional[_Ref]:
+        if not rest:
+            return _Ref("module", module, path, summary=summary, module=module)
+        name, tail = rest[0], rest[1:]
+        qual = f"{module}.{name}"
+        if name in summary["x"]:
+            return None
+        func = summary["f"].get(name)
+        if func is not None:
+            return None if tail else _Ref("func", qual, path, func[1], func, summary=summary, module=module)
+        if name in summary["c"]:
+            return self._in_class(module, path, summary, name, tail, near, local, depth)
+        target = summary["i"].get(name)
+        if target is not None:
+            return self._resolve(".".join([target, *tail]), path, local, depth + 1)
+        kind = summary["v"].get(name)
+        if kind is not None:
+            if not tail:
+                return _Ref("inst", kind, path, module=module)
+            if len(tail) == 1:
+                return _Ref("instattr", kind, path, key=tail[0], module=module)
+            return None
+        for star in summary["s"]:
+            ref = self._resolve(".".join([star, name, *tail]), path, local, depth + 1)
+            if ref is not None:
+                return ref
+        return None
+
+    def _in_class(self, module: str, path: str, summary: Summary, key: str, tail: List[str], near: str,
+                  local: Optional[LocalModule], depth: int) -> Optional[_Ref]:
+        classes = summary["c"]
+        while tail and f"{key}.{tail[0]}" in classes:
+            key = f"{key}.{tail[0]}"
+            tail = tail[1:]
+        line = classes[key][0]
+        cls_ref = _Ref("class", f"{module}.{key}", path, line, summary=summary, key=key, module=module)
+        if not tail:
+            return cls_ref
+        if len(tail) == 1:
+            return self._method(cls_ref, tail[0], local, depth + 1, set())
+        return None
+
+    def _method(self, cls: _Ref, name: str, local: Optional[LocalModule], depth: int,
+                seen: Set[str]) -> Optional[_Ref]:
+        """A method through the class's bases (depth-first, left to right; an approximation of the MRO)."""
+        if depth > _MAX_DEPTH or cls.qualname in seen or cls.summary is None:
+            return None
+        seen.add(cls.qualname)
+        bases, methods = cls.summary["c"][cls.key][1:3]
+        func = methods.get(name)
+        if func is not None:
+            return _Ref("func", f"{cls.qualname}.{name}", cls.path, func[1], func, is_method=True,
+                        summary=cls.summary, module=cls.module)
+        for base in bases:
+            canonical = known.canonical_type(base) or base
+            if known.method_is_coroutine(canonical, name):
+                return _Ref("func", f"{canonical}.{name}", "", 0, (1, 0, (), "", ""), is_method=True)
+            ref = self._resolve(base, cls.path, local, depth + 1)
+            if ref is not None and ref.kind == "class":
+                found = self._method(ref, name, local, depth + 1, seen)
+                if found is not None:
+                    return found
+        return None
+
+    # -- what the rules ask ---------------------------------------------------------------
+    def function(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> Optional[Target]:
+        """The function a qualified name refers to (``app.api.fetch``, ``app.models.Repo.get``), or None."""
+        if qualname in self.extra_coroutines:
+            return Target(qualname, "", 0, True)
+        ref = self._resolve(qualname, near, local)
+        if ref is not None:
+            return self._target(ref, near, local)
+        if qualname in known.FUNCTIONS:
+            return Target(qualname, "", 0, True)
+        head, _, method = qualname.rpartition(".")
+        if head and known.method_is_coroutine(head, method):
+            return Target(qualname, "", 0, True)
+        return None
+
+    def method(self, type_name: str, name: str, near: str = "", local: Optional[LocalModule] = None,
+               _depth: int = 0) -> Optional[Target]:
+        """Method ``name`` of an instance of ``type_name`` (a class, or a function whose return type is known)."""
+        canonical = known.canonical_type(type_name) or type_name
+        if f"{canonical}.{name}" in self.extra_coroutines or f"{type_name}.{name}" in self.extra_coroutines:
+            return Target(f"{canonical}.{name}", "", 0, True)
+        ref = self._resolve(type_name, near, local)
+        if ref is not None:
+            if ref.kind == "class":
+                found = self._method(ref, name, local, 0, set())
+                return self._target(found, near, local) if found is not None else None
+            if ref.kind == "func" and ref.func is not None and ref.func[4] and _depth < 4:
+                return self.method(ref.func[4], name, ref.path, local, _depth + 1)
+            return None
+        if known.method_is_coroutine(canonical, name):
+            return Target(f"{canonical}.{name}", "", 0, True)
+        return None
+
+    def _target(self, ref: _Ref, near: str, local: Optional[LocalModule]) -> Optional[Target]:
+        if ref.kind == "instattr":
+            return self.method(ref.qualname, ref.key, ref.path, local)
+        if ref.kind != "func" or ref.func is None:
+            return None
+        func = ref.func
+        return Target(ref.qualname, ref.path, ref.line, self.is_coroutine(func, ref.path, local), func[4])
+
+    def instance_type(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> Optional[str]:
+        """The class of a module-level instance (``app.http.client`` -> ``httpx.AsyncClient``)."""
+        ref = self._resolve(qualname, near, local)
+        if ref is not None and ref.kind == "inst":
+            inner = self._resolve(ref.qualname, ref.path, local)
+            if inner is not None and inner.kind == "func" and inner.func is not None:
+                return inner.func[4] or None
+            return ref.qualname
+        return None
+
+    def attribute_type(self, type_name: str, attr: str, near: str = "", local: Optional[LocalModule] = None,
+                       _depth: int = 0) -> Optional[str]:
+        """The type of ``obj.attr`` for an instance of a project class, through its bases."""
+        ref = self._resolve(type_name, near, local)
+        seen: Set[str] = set()
+        stack = [ref] if ref is not None and ref.kind == "class" else []
+        while stack and len(seen) < 32:
+            cls = stack.pop(0)
+            if cls.qualname in seen or cls.summary is None:
+                continue
+            seen.add(cls.qualname)
+            entry = cls.summary["c"][cls.key]
+            kind = entry[3].get(attr)
+            if kind:
+                return kind
+            if attr in entry[2]:
+                return None  # a method or property, not an attribute
+            for base in entry[1]:
+                found = self._resolve(base, cls.path, local)
+                if found is not None and found.kind == "class":
+                    stack.append(found)
+        return None
+
+    def is_class(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> bool:
+        ref = self._resolve(qualname, near, local)
+        return ref is not None and ref.kind == "class"
+
+    def is_coroutine(self, func: Func, near: str, local: Optional[LocalModule]) -> bool:
+        """An ``async def`` counts unless a decorator changes it; an unknown decorator makes it unknown."""
+        effects = [self.decorator_effect(d, near, local) for d in func[2]]
+        return apply_decorators(func[0] == 1, effects)
+
+    def decorator_effect(self, decorator: str, near: str = "", local: Optional[LocalModule] = None,
+                         depth: int = 0) -> Optional[str]:
+        """"keep", "sync", "async" or None (unknown) for a qualified decorator ("x.y" or "x.y()")."""
+        called = decorator.endswith("()")
+        name = decorator[:-2] if called else decorator
+        if name == "?" or depth > 4:
+            return None
+        effect = known.decorator_effect_known(name, called, self.keep_decorators)
+        if effect is not None:
+            return effect
+        ref = self._resolve(name, near, local)
+        if ref is None:
+            return None
+        if ref.kind == "instattr":
+            canonical = known.canonical_type(ref.qualname) or ref.qualname
+            routes = known.ROUTE_DECORATORS.get(canonical)
+            if routes and ref.key in routes:
+                return "keep"
+            found = self._resolve(ref.qualname, ref.path, local, depth + 1)
+            if found is not None and found.kind == "class":
+                ref = self._method(found, ref.key, local, 0, set()) or ref
+        if ref.kind != "func" or ref.func is None:
+            return None
+        return wrapper_effect(ref.func[3], called)
+
+
+def wrapper_effect(kind: str, called: bool) -> Optional[str]:
+    """A project function's effect as a decorator, from its ``wrapper_kind``."""
+    if called:
+        if not kind.startswith("f"):
+            return None
+        kind = kind[1:]
+    elif kind.startswith("f"):
+        return None
+    return {"a": "async", "i": "keep", "k": "keep"}.get(kind)
+
+
+def apply_decorators(is_async: bool, effects: Sequence[Optional[str]]) -> bool:
+    """Decorators apply bottom-up; the result is a coroutine function only if every step is known."""
+    state = is_async
+    for effect in reversed(effects):
+        if effect == "keep":
+            continue
+        if effect == "sync":
+            state = False
+        elif effect == "async":
+            state = True
+        else:
+            return False
+    return state
+
+
+PARALLEL_MIN = 400  # stale files before the cold build is spread over processes
+_BATCH = 64
+
+
+def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any) -> Tuple[Dict[str, tuple], bool]:
+    """Cache entries for ``files``: unchanged ones as they were, stale ones summarised again."""
+    new: Dict[str, tuple] = {}
+    stale: List[str] = []
+    for path in files:
+        entry = old.get(path)
+        if entry is not None:
+            try:
+                stat = os.stat(path)
+            except OSError:
+                continue
+            if entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns and \
+                    (entry[3], entry[4]) == module_name_for(path):
+                new[path] = entry
+                continue
+        stale.append(path)
+    changed = len(new) != len(old) or bool(stale)
+    fresh = _summarise_parallel(stale, old) if len(stale) >= PARALLEL_MIN else None
+    if fresh is None:
+        fresh = [update_entry(path, old.get(path), module_name_for) for path in stale]
+    for path, entry in zip(stale, fresh):
+        if entry is not None:
+            if entry[5] is None:  # same content as before: the old summary stands
+                entry = entry[:5] + old[path][5:]
+            new[path] = entry
+    return {path: new[path] for path in files if path in new}, changed
+
+
+def _summarise_parallel(paths: List[str], old: Dict[str, tuple]) -> Optional[List[Optional[tuple]]]:
+    """The cold build on several processes (parsing dominates); None when that is not possible here."""
+    import multiprocessing  # noqa: PLC0415 - only cold builds of big projects pay for it
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    jobs = min(os.cpu_count() or 1, 8)
+    if jobs < 2 or multiprocessing.current_process().daemon or multiprocessing.parent_process() is not None:
+        return None  # inside a worker (ours or a pool's): build serially, never spawn in turn
+    batches = []
+    for i in range(0, len(paths), _BATCH):
+        chunk = paths[i:i + _BATCH]
+        batches.append([(p, old[p][:5] + (None, None) if p in old else None) for p in chunk])
+    try:
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(_summarise_batch, batches))
+    except Exception:  # noqa: BLE001 - no processes here (sandbox, limits): build serially
+        return None
+    return [entry for batch in results for entry in batch]
+
+
+def _summarise_batch(batch: List[Tuple[str, Optional[tuple]]]) -> List[Optional[tuple]]:
+    from .engine import module_name_for  # noqa: PLC0415
+
+    return [update_entry(path, old, module_name_for, keep_summary=False) for path, old in batch]
+
+
+def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_summary: bool = True) -> Optional[tuple]:
+    """The cache entry for one file: the old one when size and mtime (or the content hash) match."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    if not S_ISREG(stat.st_mode):
+        return None  # a FIFO or device named *.py: reading it could block forever
+    module, is_package = module_name_for(path)
+    if old is not None and old[0] == stat.st_size and old[1] == stat.st_mtime_ns and old[3] == module \
+            and old[4] == is_package:
+        return old
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    if old is not None and old[2] == digest and old[3] == module and old[4] == is_package:
+        rest = old[5:] if keep_summary else (None, None)
+        return (stat.st_size, stat.st_mtime_ns, digest, module, is_package) + rest
+    summary = summarize_source(data, module, is_package)
+    # marshal version 2 has no back-references, so equal summaries give equal bytes (the digest relies on it)
+    return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),
+            summary_triggers(summary))
+
+
+def summary_triggers(summary: Summary) -> Tuple[str, ...]:
+    """Names through which a call may reach a coroutine function of this module (for sound triage):
+    async and decorated defs and methods, and names imported or aliased under another name."""
+    names: Set[str] = set()
+    for name, func in summary["f"].items():
+        if func[0] or func[2]:
+            names.add(name)
+    for cls in summary["c"].values():
+        for name, func in cls[2].items():
+            if func[0] or func[2]:
+                names.add(name)
+    for name, target in summary["i"].items():
+        if name != target.rsplit(".", 1)[-1]:
+            names.add(name)
+    return tuple(sorted(names))
+
+
+def _nearest(paths: Sequence[str], near: str) -> str:
+    """Of several files with the same module name, the one sharing the longest directory prefix with ``near``."""
+    near_parts = os.path.dirname(os.path.abspath(near)).split(os.sep)
+
+    def shared(path: str) -> int:
+        parts = os.path.dirname(path).split(os.sep)
+        n = 0
+        for a, b in zip(parts, near_parts):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    return max(paths, key=lambda p: (shared(p), -len(p)))

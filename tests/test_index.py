@@ -1,0 +1,251 @@
+"""The project index: summaries, lookups through imports and bases, the cache, pickling, site-packages."""
+
+from __future__ import annotations
+
+import ast
+import os
+import pickle
+import sys
+import textwrap
+from pathlib import Path
+from typing import Dict
+
+import pytest
+
+from asynclint import index as index_module
+from asynclint.index import ProjectIndex, site_package_dirs, summarize, wrapper_kind
+from asynclint.settings import Settings, select_rules
+
+
+def write_tree(root: Path, files: Dict[str, str]) -> None:
+    for rel, text in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+
+
+def settings(root: Path, **extra: object) -> Settings:
+    values: Dict[str, object] = {"enabled": select_rules(["AL2"]), "project_root": str(root)}
+    values.update(extra)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+PROJECT = {
+    "pyproject.toml": "[tool.asynclint]\n",
+    "app/__init__.py": """
+        from .api import fetch, fetch as get
+        from .api import *
+        from .models import Repo
+    """,
+    "app/api.py": """
+        import functools
+
+        def wrap(fn):
+            @functools.wraps(fn)
+            async def inner(*a):
+                return await fn(*a)
+            return inner
+
+        async def fetch(url): ...
+        def render(x): ...
+        async def stream():
+            yield 1
+        @wrap
+        async def wrapped(): ...
+        @mystery
+        async def unknown(): ...
+        async def publish(): ...
+        alias = publish
+    """,
+    "app/models.py": """
+        from .base import Base
+
+        class Repo(Base):
+            async def get(self, key): ...
+            def save(self): ...
+    """,
+    "app/base.py": """
+        class Base:
+            async def save(self): ...
+            async def delete(self): ...
+    """,
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    write_tree(tmp_path, PROJECT)
+    return tmp_path
+
+
+def is_coroutine(index: ProjectIndex, qualname: str) -> bool:
+    target = index.function(qualname)
+    return target is not None and target.is_coroutine
+
+
+def test_lookups_through_reexports_aliases_and_bases(project: Path) -> None:
+    index = ProjectIndex.load(settings(project, use_cache=False))
+    assert is_coroutine(index, "app.api.fetch")
+    assert is_coroutine(index, "app.fetch") and is_coroutine(index, "app.get")
+    assert is_coroutine(index, "app.publish")  # star import
+    assert is_coroutine(index, "app.api.alias")
+    assert is_coroutine(index, "app.api.wrapped")  # project wrapper returning an async def
+    assert not is_coroutine(index, "app.api.unknown")  # unknown decorator
+    assert not is_coroutine(index, "app.api.render")
+    assert not is_coroutine(index, "app.api.stream")  # async generator function
+    assert is_coroutine(index, "app.Repo.get")
+    assert is_coroutine(index, "app.Repo.delete")  # inherited
+    assert not is_coroutine(index, "app.Repo.save")  # sync override
+    target = index.function("app.get")
+    assert target is not None and target.where(str(project)) == "app/api.py:10"
+    method = index.method("app.models.Repo", "delete")
+    assert method is not None and method.where(str(project)) == "app/base.py:4"
+    assert is_coroutine(index, "asyncio.sleep")  # knowledge
+    assert index.function("app.nothing") is None
+
+
+def test_same_module_name_prefers_the_nearest_file(tmp_path: Path) -> None:
+    write_tree(tmp_path, {
+        "one/helpers.py": "async def go(): ...\n",
+        "two/helpers.py": "def go(): ...\n",
+    })
+    index = ProjectIndex.load(settings(tmp_path, use_cache=False))
+    one = index.function("helpers.go", near=str(tmp_path / "one" / "main.py"))
+    two = index.function("helpers.go", near=str(tmp_path / "two" / "main.py"))
+    assert one is not None and one.is_coroutine
+    assert two is not None and not two.is_coroutine
+
+
+def test_summary_conflicts_and_attributes() -> None:
+    tree = ast.parse(textwrap.dedent("""
+        from typing import TYPE_CHECKING
+        if TYPE_CHECKING:
+            from .cfg import Config
+        try:
+            from fast import fetch
+        except ImportError:
+            async def fetch(): ...
+        class App:
+            config: Config
+            def __init__(self, store: "Store") -> None:
+                self.store = store
+                self.lock = Lock()
+                self.name = "x"
+    """))
+    summary = summarize(tree, "pkg.app", False)
+    assert "fetch" in summary["x"]  # bound two ways: unknown
+    attrs = summary["c"]["App"][3]
+    assert attrs["config"] == "pkg.cfg.Config"
+    assert "name" not in attrs and "store" not in attrs  # no known type (Store is unresolved)
+
+
+@pytest.mark.parametrize("source,kind", [
+    ("def d(f):\n    async def w(*a):\n        return await f(*a)\n    return w\n", "a"),
+    ("def d(f):\n    REG.append(f)\n    return f\n", "i"),
+    ("def d(n):\n    def deco(f):\n        async def w():\n            pass\n        return w\n"
+     "    return deco\n", "fa"),
+    ("def d(f):\n    if ok(f):\n        return f\n    async def w():\n        pass\n    return w\n", "k"),
+    ("def d(f):\n    def w():\n        pass\n    return w\n", ""),
+    ("def d(f):\n    return other(f)\n", ""),
+])
+def test_wrapper_kind(source: str, kind: str) -> None:
+    func = ast.parse(source).body[0]
+    assert wrapper_kind(func, False, lambda d: False) == kind  # type: ignore[arg-type]
+
+
+def test_cache_warm_incremental_and_corrupt(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = []
+    real = index_module.summarize_source
+
+    def counting(data: bytes, module: str, is_package: bool):  # type: ignore[no-untyped-def]
+        calls.append(module)
+        return real(data, module, is_package)
+
+    monkeypatch.setattr(index_module, "summarize_source", counting)
+    first = ProjectIndex.load(settings(project))
+    assert len(calls) == 4
+    cache_dir = project / ".asynclint_cache"
+    assert (cache_dir / ".gitignore").read_text().strip().endswith("*")
+    calls.clear()
+    warm = ProjectIndex.load(settings(project))
+    assert calls == [] and warm.digest() == first.digest()
+    # one file changes: only it is summarised again, and lookups see the change
+    api = project / "app" / "api.py"
+    api.write_text(api.read_text().replace("async def fetch(url)", "def fetch(url)"))
+    os.utime(api, ns=(1, 1))
+    updated = ProjectIndex.load(settings(project))
+    assert calls == ["app.api"]
+    assert not is_coroutine(updated, "app.fetch") and updated.digest() != first.digest()
+    # a touched file with the same content is not summarised again
+    calls.clear()
+    os.utime(api, ns=(2, 2))
+    ProjectIndex.load(settings(project))
+    assert calls == []
+    # garbage in the cache is ignored and replaced
+    for cached in cache_dir.glob("index-*.marshal"):
+        cached.write_bytes(b"\x00garbage" * 10)
+    again = ProjectIndex.load(settings(project))
+    assert not is_coroutine(again, "app.fetch") and len(calls) == 4
+
+
+def test_no_cache_and_cache_dir(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    ProjectIndex.load(settings(project, use_cache=False))
+    assert not (project / ".asynclint_cache").exists()
+    elsewhere = tmp_path_factory.mktemp("cache")
+    ProjectIndex.load(settings(project, cache_dir=str(elsewhere)))
+    assert list(elsewhere.glob("index-*.marshal")) and not (project / ".asynclint_cache").exists()
+
+
+def test_unwritable_cache_still_indexes(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    blocker = tmp_path_factory.mktemp("ro") / "file"
+    blocker.write_text("not a directory")
+    index = ProjectIndex.load(settings(project, cache_dir=str(blocker / "cache")))
+    assert is_coroutine(index, "app.fetch")
+
+
+def test_excludes(project: Path) -> None:
+    write_tree(project, {".venv/lib/x.py": "async def hidden(): ...\n", "build/gen.py": "async def built(): ...\n",
+                         "vendor/dep.py": "async def vendored(): ...\n"})
+    index = ProjectIndex.load(settings(project, use_cache=False, index_exclude=("vendor",)))
+    paths = {os.path.relpath(p, project) for p in index.modules}
+    assert not any(p.startswith((".venv", "build", "vendor")) for p in paths)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_odd_files_are_skipped(project: Path) -> None:
+    os.mkfifo(project / "app" / "fifo.py")
+    (project / "broken.py").symlink_to(project / "gone.py")
+    (project / "loop").mkdir()
+    (project / "loop" / "again").symlink_to(project / "loop")
+    index = ProjectIndex.load(settings(project, use_cache=False))
+    assert is_coroutine(index, "app.fetch")
+    assert not any(p.endswith(("fifo.py", "broken.py")) for p in index.modules)
+
+
+def test_pickle_roundtrip(project: Path) -> None:
+    index = ProjectIndex.load(settings(project, use_cache=False))
+    index.trigger_names()
+    clone = pickle.loads(pickle.dumps(index))
+    assert clone.digest() == index.digest()
+    assert is_coroutine(clone, "app.Repo.delete")
+    assert clone.trigger_names() == index.trigger_names()
+
+
+def test_trigger_names_cover_aliases(project: Path) -> None:
+    triggers = ProjectIndex.load(settings(project, use_cache=False)).trigger_names()
+    assert {b"fetch", b"get", b"delete", b"wrapped", b"sleep"} <= triggers
+
+
+def test_site_packages_read_as_source(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    site = tmp_path_factory.mktemp("venv") / "lib" / "python3.11" / "site-packages"
+    write_tree(site, {"extlib/__init__.py": "from ._client import Client, connect\n",
+                      "extlib/_client.py": "class Client:\n    async def get(self): ...\n\nasync def connect(): ...\n"})
+    index = ProjectIndex.load(settings(project, use_cache=False, site_packages=(str(site),)))
+    assert is_coroutine(index, "extlib.connect")
+    assert is_coroutine(index, "extlib.Client.get")
+    venv = site.parent.parent.parent
+    assert site_package_dirs((), None, {"VIRTUAL_ENV": str(venv)}) == (str(site),)
+    assert site_package_dirs((), str(venv / "bin" / "python"), {}) == (str(site),)
+    assert site_package_dirs((), None, {}) == ()
+    # never asynclint's own environment (pre-commit sets VIRTUAL_ENV to the hook's)
+    assert site_package_dirs((), None, {"VIRTUAL_ENV": sys.prefix}) == ()
