@@ -132,6 +132,10 @@ def is_async_generator(func: ast.AsyncFunctionDef) -> bool:
     return False
 
 
+# The engine's default parser budget (Settings.max_file_bytes): larger files are AL001.
+MAX_INDEXED_BYTES = 8 * 1024 * 1024
+
+
 def summarize_source(data: bytes, module: str, is_package: bool) -> Summary:
     """Parse and summarise; a file that does not parse contributes nothing."""
     try:
@@ -987,6 +991,10 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
     except OSError:
         return None
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    if len(data) > MAX_INDEXED_BYTES:
+        summary = empty_summary()  # the engine reports AL001 for it; parsing it would cost seconds
+        return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),
+                summary_triggers(summary))
     if old is not None and old[2] == digest and old[3] == module and old[4] == is_package:
         rest = old[5:] if keep_summary else (None, None)
         return (stat.st_size, stat.st_mtime_ns, digest, module, is_package) + rest
