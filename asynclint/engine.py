@@ -23,7 +23,7 @@ from .model import Finding
 from .rules import checkers_for
 from .settings import Settings
 from .source import DecodeError, decode, is_silenced
-from .walker import Walker, coroutine_only
+from .walker import Walker, coroutine_only, sync_statements_only
 
 _ASYNC_WORD = re.compile(rb"async")
 _BRACKETS = re.compile(r"[()\[\]{}]")
@@ -143,7 +143,8 @@ def _lint(data: bytes, path: str, settings: Settings, index: object, force: bool
     checkers = [c(ctx) for c in checker_types]
     only_coroutines = settings.triage and coroutine_only(checker_types, enabled)
     async_lines = _async_lines(data) if only_coroutines else None
-    walker = Walker(ctx, checkers, only_coroutines, async_lines)
+    statements_only = settings.triage and sync_statements_only(checker_types, data, enabled)
+    walker = Walker(ctx, checkers, only_coroutines, async_lines, statements_only)
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
     try:

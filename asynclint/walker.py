@@ -33,10 +33,11 @@ class CheckerError(Exception):
 
 class Walker:
     def __init__(self, ctx: FileContext, checkers: Sequence[Checker], coroutine_only: bool,
-                 async_lines: Optional[List[int]] = None) -> None:
+                 async_lines: Optional[List[int]] = None, sync_statements_only: bool = False) -> None:
         self.ctx = ctx
         self.checkers = list(checkers)
         self.coroutine_only = coroutine_only
+        self.sync_statements_only = sync_statements_only or coroutine_only
         self.async_lines = async_lines or []
         self._visit: Dict[Type[ast.AST], List[Tuple[Checker, Handler]]] = {}
         self._leave: Dict[Type[ast.AST], List[Tuple[Checker, Handler]]] = {}
@@ -92,11 +93,46 @@ class Walker:
         return i < len(lines) and lines[i] <= end
 
     def _walk_body(self, body: Sequence[ast.AST], sync_region: bool) -> None:
-        skip = self.coroutine_only and sync_region
+        if not sync_region:
+            for stmt in body:
+                self.walk(stmt)
+            return
+        skip = self.coroutine_only
+        statements_only = self.sync_statements_only
         for stmt in body:
             if skip and not self._has_async(stmt):
                 continue
+            if statements_only:
+                self._statement(stmt)
+            else:
+                self.walk(stmt)
+
+    def _statement(self, stmt: ast.AST) -> None:
+        """Sync code when no checker needs its expressions: statements and nested defs only."""
+        node_type = type(stmt)
+        if node_type is ast.FunctionDef or node_type is ast.AsyncFunctionDef or node_type is ast.ClassDef:
             self.walk(stmt)
+            return
+        ancestors = self.ctx.ancestors
+        ancestors.append(stmt)
+        try:
+            if node_type in self._visit:
+                self._dispatch(self._visit, stmt)
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(stmt, field, None)
+                if inner:
+                    self._walk_body(inner, sync_region=True)
+            for group in ("handlers", "cases"):
+                for part in getattr(stmt, group, None) or ():
+                    ancestors.append(part)
+                    try:
+                        self._walk_body(part.body, sync_region=True)
+                    finally:
+                        ancestors.pop()
+            if node_type in self._leave:
+                self._dispatch(self._leave, stmt)
+        finally:
+            ancestors.pop()
 
     def walk(self, node: ast.AST) -> None:
         ctx = self.ctx
@@ -208,3 +244,7 @@ class Walker:
 
 def coroutine_only(checker_types: Sequence[Type[Checker]], enabled: frozenset[str]) -> bool:
     return all(c.where(enabled) is Where.COROUTINE for c in checker_types)
+
+
+def sync_statements_only(checker_types: Sequence[Type[Checker]], source: bytes, enabled: frozenset[str]) -> bool:
+    return not any(c.sync_needs_expressions(source, enabled) for c in checker_types)

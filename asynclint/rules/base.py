@@ -107,6 +107,15 @@ class Checker:
             return Where.ANYWHERE
         return Where.COROUTINE
 
+    @classmethod
+    def sync_needs_expressions(cls, source: bytes, enabled: frozenset[str]) -> bool:
+        """Must the walk show this checker expressions in sync code, or are statements enough?
+
+        When every checker answers False the walker visits only statements outside
+        coroutines (a fraction of the nodes). Rules limited to coroutines need nothing there.
+        """
+        return cls.where(enabled) is Where.ANYWHERE
+
     def end_module(self, module: ast.Module) -> None:
         """Called once after the walk; for rules that decide at the end (unused names...)."""
 

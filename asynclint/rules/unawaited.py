@@ -553,6 +553,11 @@ class UnawaitedChecker(Checker):
         triggers = index.trigger_names()
         return any(word in triggers for word in set(_IDENTIFIER.findall(source)))
 
+    @classmethod
+    def sync_needs_expressions(cls, source: bytes, enabled: frozenset[str]) -> bool:
+        """Outside coroutines AL201/AL204 look at statements only; AL205's callbacks sit in expressions."""
+        return "AL205" in enabled and any(w in source for w in _CALLBACK_WORDS)
+
     # -- AL201 and AL204 as statements ------------------------------------------------------
     def visit_Expr(self, node: ast.Expr) -> None:
         value = node.value
