@@ -65,6 +65,8 @@ KEYS: Dict[str, Tuple[Callable[[Any], bool], str]] = {
     "output-format": (lambda v: v in ("text", "json", "sarif", "github"), "one of text, json, sarif, github"),
     "show-source": (lambda v: isinstance(v, bool), "true or false"),
     "cache-dir": (lambda v: isinstance(v, str), "a path"),
+    "file-time-budget": (lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0,
+                         "a positive number of seconds"),
     "extend-async-decorators": (_str_list, "a list of qualified decorator names that keep a function async"),
     "site-packages": (_str_list, "a list of site-packages directories to read third-party source from"),
     "python": (lambda v: isinstance(v, str), "the path of the project's Python interpreter"),
@@ -281,6 +283,8 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         site_packages=tuple(_relative_to(p, root) for p in values.get("site-packages", ())),
         python_executable=_relative_to(values["python"], root) if "python" in values else None,
     )
+    if "file-time-budget" in values:
+        settings = replace(settings, file_time_budget=float(values["file-time-budget"]))
     cache_dir = values.get("cache-dir")
     if cache_dir and not os.path.isabs(cache_dir):
         cache_dir = os.path.join(root, cache_dir)

@@ -51,6 +51,7 @@ NOT_FLAKE8_OPTIONS = {
     "extend-async-decorators": "project-level: read from [tool.asynclint]",
     "site-packages": "project-level: read from [tool.asynclint]",
     "python": "project-level: read from [tool.asynclint]",
+    "file-time-budget": "flake8 runs its own workers; the budget applies to asynclint's pool",
 }
 
 # The project index per project root, for this process. flake8 makes a new plugin

@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
@@ -58,6 +59,7 @@ class _Worker:
     process: Any
     conn: Connection
     batch: Deque[Tuple[int, str, bool]] = field(default_factory=deque)
+    started: float = 0.0  # when the file at the head of the batch began
 
 
 def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: Sequence[str] = (),
@@ -101,13 +103,16 @@ def _lint_one(path: str, settings: Settings, index: Optional[object], force: boo
 
 
 def _maybe_crash(path: str, marker: str) -> None:
-    """Test hook: die like a segfaulting parser would, on a marked file."""
+    """Test hook: die like a segfaulting parser would (or hang, for ``HANG-`` markers) on a marked file."""
     try:
         with open(path, "rb") as handle:
-            if marker.encode() in handle.read():
-                os.kill(os.getpid(), signal.SIGSEGV)
+            data = handle.read()
     except OSError:
-        pass
+        return
+    if marker.encode() in data:
+        if marker.startswith("HANG-"):
+            time.sleep(3600)
+        os.kill(os.getpid(), signal.SIGSEGV)
 
 
 # -- the pool ---------------------------------------------------------------------
@@ -155,7 +160,16 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
             batch = [queue.popleft() for _ in range(min(size, len(queue)))]
         if batch:
             worker.batch.extend(batch)
+            worker.started = time.monotonic()
             worker.conn.send(batch)
+
+    def replace_worker(worker: _Worker, result: FileResult) -> None:
+        culprit = worker.batch.popleft()
+        out.append((culprit[0], result))
+        solo.extend(worker.batch)
+        worker.batch.clear()
+        workers[workers.index(worker)] = replacement = _start_worker(ctx, settings, index)
+        feed(replacement)
 
     try:
         for worker in workers:
@@ -163,7 +177,7 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
         while any(w.batch for w in workers):
             busy = {w.conn: w for w in workers if w.batch}
             sentinels = {w.process.sentinel: w for w in workers if w.batch}
-            ready = wait(list(busy) + list(sentinels))
+            ready = wait(list(busy) + list(sentinels), timeout=1.0)
             for item in ready:
                 worker = busy.get(item) or sentinels.get(item)  # type: ignore[arg-type]
                 if worker is None or not worker.batch:
@@ -174,18 +188,23 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
                             i, data = worker.conn.recv()
                             if worker.batch and worker.batch[0][0] == i:
                                 worker.batch.popleft()
+                                worker.started = time.monotonic()
                             out.append((i, FileResult.from_tuple(data)))
                     except (EOFError, OSError):
                         pass
                 if worker.batch and not worker.process.is_alive():
-                    culprit = worker.batch.popleft()
-                    out.append((culprit[0], _died(culprit[1], worker.process.exitcode)))
-                    solo.extend(worker.batch)
-                    worker.batch.clear()
-                    workers[workers.index(worker)] = replacement = _start_worker(ctx, settings, index)
-                    feed(replacement)
+                    replace_worker(worker, _died(worker.batch[0][1], worker.process.exitcode))
                     continue
                 feed(worker)
+            now = time.monotonic()
+            for worker in list(workers):
+                if worker.batch and now - worker.started > settings.file_time_budget:
+                    worker.process.kill()
+                    worker.process.join(timeout=5)
+                    path = worker.batch[0][1]
+                    replace_worker(worker, FileResult(path, [file_finding(
+                        path, "AL001", f"cannot parse: too complex (analysis exceeded the "
+                        f"{settings.file_time_budget:g} s per-file budget)")]))
             for worker in workers:
                 feed(worker)
     finally:

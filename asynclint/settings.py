@@ -52,6 +52,8 @@ class Settings:
     # parser budget
     max_file_bytes: int = 8 * 1024 * 1024
     max_nesting: int = 150
+    # seconds one file may take in a pool worker before it is stopped and reported as AL001
+    file_time_budget: float = 60.0
     # False only in tests proving the triage sound: every checker sees every file and all code.
     triage: bool = True
     # True in pool workers: the native parser may run in-process (a crash loses only the worker);

@@ -127,6 +127,21 @@ def test_worker_crash_loses_only_its_file(tmp_path: Path) -> None:
     assert sum(1 for f in findings if f["code"] == "AL101") == 39
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_file_over_the_time_budget_is_stopped(tmp_path: Path) -> None:
+    for i in range(20):
+        (tmp_path / f"m{i:02d}.py").write_text(GOOD)
+    (tmp_path / "m05.py").write_text(GOOD + "# HANG-HERE\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nfile-time-budget = 2\n")
+    done = run_cli(["--no-cache", "--jobs", "2", "--output-format", "json", "."], cwd=tmp_path,
+                   env={"ASYNCLINT_CRASH_MARKER": "HANG-HERE"}, timeout=120)
+    findings = json.loads(done.stdout)
+    by_file = {os.path.basename(f["path"]): f for f in findings}
+    assert by_file["m05.py"]["code"] == "AL001" and "budget" in by_file["m05.py"]["message"]
+    assert sum(1 for f in findings if f["code"] == "AL101") == 19
+    assert done.returncode == 1
+
+
 @pytest.mark.parametrize("content, needle", [
     ("[tool.asynclint\nselect = 1", "invalid TOML"),
     ("[tool.asynclint]\nselekt = ['AL1']\n", "selekt"),
