@@ -20,6 +20,14 @@ from .scopes import Scope, ScopeKind
 Handler = Callable[[ast.AST], None]
 _LEAF_TYPES = (ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.alias)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+# Fields that hold operator singletons or plain values, never nodes a rule visits.
+_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "id", "attr", "name", "arg",
+                           "names", "module", "level", "conversion", "is_async", "lineno"})
+_CHILD_FIELDS: Dict[Type[ast.AST], Tuple[str, ...]] = {
+    node_type: tuple(f for f in node_type._fields if f not in _NOT_CHILDREN)
+    for node_type in vars(ast).values()
+    if isinstance(node_type, type) and issubclass(node_type, ast.AST)
+}
 
 
 class CheckerError(Exception):
@@ -158,7 +166,8 @@ class Walker:
 
     def _children(self, node: ast.AST) -> None:
         walk = self.walk
-        for field in node._fields:
+        fields = _CHILD_FIELDS.get(type(node)) or node._fields
+        for field in fields:
             value = getattr(node, field, None)
             if isinstance(value, list):
                 for item in value:
