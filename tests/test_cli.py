@@ -202,3 +202,32 @@ def test_cache_key_is_stable_across_processes(tmp_path: Path) -> None:
     keys = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
                            env={"PYTHONHASHSEED": str(seed), "PYTHONPATH": str(REPO)}).stdout for seed in (1, 2, 3)}
     assert len(keys) == 1
+
+
+def test_console_script_is_installed_and_works(project: Path) -> None:
+    import shutil
+    import subprocess
+
+    script = shutil.which("asynclint")
+    if script is None:
+        pytest.skip("the asynclint console script is not on PATH (run: pip install -e .)")
+    done = subprocess.run([script, "--isolated", "bad.py"], cwd=project, capture_output=True, text=True)
+    assert done.returncode == 1 and "AL101" in done.stdout
+
+
+def test_two_runs_sharing_one_cache_at_once(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    for i in range(40):
+        (tmp_path / f"m{i:02d}.py").write_text(BAD if i % 2 else CLEAN)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    argv = [sys.executable, "-m", "asynclint", "--isolated", "--jobs", "2", "--output-format", "json", "."]
+    runs = [subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            for _ in range(3)]
+    outputs = [run.communicate(timeout=300) for run in runs]
+    assert all(run.returncode == 1 for run in runs), [err for _, err in outputs]
+    assert len({out for out, _ in outputs}) == 1
+    again = run_cli(["--isolated", "--output-format", "json", "."], cwd=tmp_path)
+    assert again.stdout == outputs[0][0] and len(json.loads(again.stdout)) == 20
