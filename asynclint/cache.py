@@ -114,21 +114,29 @@ class ResultCache:
     def save(self) -> None:
         if self.path is None or not self.dirty:
             return
-        directory = os.path.dirname(self.path)
+        dump_atomic(self.path, self.entries)
+
+
+def dump_atomic(path: str, data: Any) -> None:
+    """Write ``marshal`` data so readers see the old file or the new one, never half of one.
+
+    Two runs writing at once: the last rename wins, both files are whole. A read-only
+    tree just runs uncached.
+    """
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
         try:
-            fd, tmp = tempfile.mkstemp(prefix=".results-", dir=directory)
+            with os.fdopen(fd, "wb") as handle:
+                marshal.dump(data, handle)
+            os.replace(tmp, path)
+        except BaseException:
             try:
-                with os.fdopen(fd, "wb") as handle:
-                    marshal.dump(self.entries, handle)
-                os.replace(tmp, self.path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
-        except OSError:
-            pass  # a read-only tree just runs uncached
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except (OSError, ValueError):
+        pass
 
 
 def _hash(path: str) -> Optional[str]:

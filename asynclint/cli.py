@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, List, Optional, Sequence, TextIO
+from typing import Any, Dict, List, Optional, Sequence
 
 from . import __version__
 from .config import ConfigError, RunConfig, resolve
@@ -257,7 +257,6 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
     else:
         text = render(findings, fmt, show_source=config.show_source, source_lines=_source_lines,
                       fixable_codes=_fixable_codes(config))
-    stream: TextIO
     if args.output_file:
         try:
             with open(args.output_file, "w", encoding="utf-8") as handle:

@@ -590,8 +590,8 @@ def _statements(body: List[ast.stmt]) -> Iterable[ast.stmt]:
         yield stmt
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             continue
-        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-            inner = getattr(stmt, field, None)
+        for part in ("body", "orelse", "finalbody", "handlers", "cases"):
+            inner = getattr(stmt, part, None)
             if inner:
                 stack.extend(reversed(inner))
 

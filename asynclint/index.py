@@ -20,17 +20,15 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
-import fnmatch
 import glob
 import hashlib
 import marshal
 import os
 import sys
 from stat import S_ISREG
-import tempfile
 import warnings
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .knowledge import coroutines as known
 from .scopes import absolute_module
@@ -488,25 +486,12 @@ def _load_cache(path: str) -> Dict[str, tuple]:
 
 
 def _save_cache(path: str, files: Dict[str, tuple]) -> None:
-    from .cache import ensure_cache_dir  # noqa: PLC0415 - shared with the result cache
+    from .cache import dump_atomic, ensure_cache_dir  # noqa: PLC0415 - shared with the result cache
 
     directory = os.path.dirname(path)
     if not ensure_cache_dir(directory):
         return
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".index-", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                marshal.dump({"v": INDEX_VERSION, "files": files}, handle)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-    except (OSError, ValueError):
-        pass  # a read-only tree just runs uncached
+    dump_atomic(path, {"v": INDEX_VERSION, "files": files})
 
 
 def site_package_dirs(explicit: Sequence[str], python: Optional[str], environ: Dict[str, str],

@@ -17,7 +17,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
-from typing import Any, Deque, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Deque, List, Optional, Sequence, Set, Tuple
 
 from .cache import ResultCache
 from .engine import FileResult, file_finding, lint_path
