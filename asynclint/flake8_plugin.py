@@ -51,6 +51,7 @@ NOT_FLAKE8_OPTIONS = {
     "extend-async-decorators": "project-level: read from [tool.asynclint]",
     "site-packages": "project-level: read from [tool.asynclint]",
     "python": "project-level: read from [tool.asynclint]",
+    "blocking-call-depth": "project-level: read from [tool.asynclint]",
 }
 
 # The project index per project root, for this process. flake8 makes a new plugin
