@@ -80,6 +80,18 @@ def _external(name: str) -> bool:
     return not name.startswith(_DEFERRED) and name.split(".", 1)[0] in _EXTERNAL_ROOTS
 
 
+@functools.lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """Changes when the blocking tables or this module's format do: cached graph data is then stale."""
+    from .knowledge.blocking import ANY_METHOD, FUNCTIONS, METHODS  # noqa: PLC0415
+
+    rows = sorted((name, call.code, call.guard) for name, call in FUNCTIONS.items())
+    rows += sorted((f"{kind}.{name}", call.code, call.guard) for kind, methods in METHODS.items()
+                   for name, call in methods.items())
+    rows += sorted((kind, entry.call.code, ",".join(sorted(entry.except_))) for kind, entry in ANY_METHOD.items())
+    return hashlib.sha256(f"{GRAPH_VERSION}\0{rows}".encode()).hexdigest()[:12]
+
+
 def ref_name(ref: tuple) -> str:
     """The name a callee must have (the last part of the question): the cheap pre-filter of the pass."""
     return ref[1].rsplit(".", 1)[-1] if ref[0] == "f" else ref[2]
@@ -335,14 +347,18 @@ class _Collector:
     # -- one call -----------------------------------------------------------------------
     def _call(self, node: ast.Call) -> None:
         func = node.func
+        if self._under_loop_probe():
+            return
         if not isinstance(func, ast.Attribute) or func.attr in self.method_names or self.any_method \
                 or self.ctx.resolve(func) is not None:
             hit = self.blocking.blocking_call(node, self.codes)
-            if hit is not None:
+            if hit is not None and not (hit[1].code == "AL105" and self._expects_blocking_io_error()):
                 qualname, call = hit
                 kind = "s" if call.guard == "stat" else ""
                 shown = qualname.removeprefix("builtins.")
                 self._seeds.setdefault((call.code, kind), (node.lineno, call.code, shown, kind))
+                return
+            if hit is not None:
                 return
         target = self.resolver.callable_target(func)
         if target is None or not target.qualname.startswith(_DEFERRED):
@@ -350,7 +366,38 @@ class _Collector:
         number = self.refs.setdefault(target.qualname, len(self.refs))  # type: ignore[arg-type]
         self._edges.setdefault((number, int(consumed(self.ctx, node))), node.lineno)
 
+    def _under_loop_probe(self) -> bool:
+        """In a branch of ``if get_running_loop() is not None:``: a helper that serves both worlds
+        and, called from a coroutine, takes the async branch (``return asyncio.wait(...)``)."""
+        stack = self.ctx.ancestors
+        for i in range(len(stack) - 2, 1, -1):
+            node = stack[i]
+            if isinstance(node, (ast.If, ast.IfExp)) and stack[i + 1] is not node.test:
+                for sub in ast.walk(node.test):
+                    if isinstance(sub, ast.Call):
+                        func = sub.func
+                        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                        if name in _LOOP_PROBES:
+                            return True
+        return False
 
+    def _expects_blocking_io_error(self) -> bool:
+        """Inside ``try: ... except BlockingIOError:``: the socket is non-blocking, whatever made it."""
+        ctx = self.ctx
+        stack = ctx.ancestors
+        for i in range(len(stack) - 2, 0, -1):
+            node = stack[i]
+            if isinstance(node, ast.Try) and stack[i + 1] in node.body:
+                for handler in node.handlers:
+                    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                    if any(kind is not None and ctx.resolve(kind) == "builtins.BlockingIOError" for kind in kinds):
+                        return True
+        return False
+
+
+# Calls that ask "is an event loop running here?" (a deny-list: it only suppresses).
+_LOOP_PROBES = frozenset({"get_running_loop", "_get_running_loop", "current_async_library", "in_async_main_thread",
+                          "in_async_worker_thread", "in_async_context", "is_async_context", "is_running_in_loop"})
 _SKIPPED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Name, ast.Constant,
                       ast.Load, ast.Store, ast.Del, ast.alias})
 _COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
@@ -447,6 +494,7 @@ class BlockingGraph:
         by_name: Dict[str, List[Tuple[Node, int, tuple, int]]] = {}  # callee name -> (caller, line, ref, consumed)
         result: Result = {}
         frontier: Dict[Node, None] = {}
+        codes: Dict[Node, str] = {}  # node -> the code of its chain's blocking call
         aliases: Set[Tuple[str, str]] = set()
         for path in sorted(self.blobs):
             blob = self.blobs[path]
@@ -464,6 +512,7 @@ class BlockingGraph:
                     eligible = self._eligible(node, flags)
                     if eligible is not None:
                         result[node] = (line, eligible, hop)
+                        codes[node] = hop[2]
                         frontier[node] = None
                         continue
                 for ln, number, used in edges:
@@ -475,7 +524,8 @@ class BlockingGraph:
             names = {q.rsplit(".", 1)[-1] for _, q in frontier}
             for _ in range(2):
                 names |= {alias for alias, original in aliases if original in names}
-            found: Dict[Node, None] = {}
+            # caller -> (rank of the blocking call's code, call line, callee): the most telling chain wins
+            best: Dict[Node, Tuple[int, int, Node]] = {}
             for name in sorted(names):
                 for caller, ln, ref, used in by_name.get(name, ()):
                     if caller in result:
@@ -488,12 +538,16 @@ class BlockingGraph:
                         continue
                     if "g" in result[callee][1] and not used:
                         continue  # a generator or context manager made, not run
-                    flags = self._eligible(caller, funcs[caller][1])
-                    if flags is None:
-                        continue
+                    candidate = (_rank(codes[callee]), ln, callee)
+                    if caller not in best or candidate < best[caller]:
+                        best[caller] = candidate
+            frontier = {}
+            for caller, (_, ln, callee) in sorted(best.items()):
+                flags = self._eligible(caller, funcs[caller][1])
+                if flags is not None:
                     result[caller] = (funcs[caller][0], flags, ("c", ln, callee))
-                    found[caller] = None
-            frontier = found
+                    codes[caller] = codes[callee]
+                    frontier[caller] = None
         return result
 
     def _seed(self, seeds: tuple, edges: tuple, refs: tuple) -> Optional[tuple]:
@@ -502,7 +556,7 @@ class BlockingGraph:
         for line, code, shown, kind in seeds:
             if kind == "s" and not self.stat_calls:
                 continue
-            if best is None or line < best[1]:
+            if best is None or (_rank(code), line) < (_rank(best[2]), best[1]):
                 best = ("s", line, code, shown)
         if self.extra:
             for line, number, _ in edges:
@@ -511,7 +565,7 @@ class BlockingGraph:
                     continue
                 name = ref[1] if ref[0] == "f" else f"{ref[1]}.{ref[2]}"
                 code = self.extra.get(name)
-                if code is not None and (best is None or line < best[1]):
+                if code is not None and (best is None or (_rank(code), line) < (_rank(best[2]), best[1])):
                     best = ("s", line, code, name)
         return best
 
@@ -546,6 +600,15 @@ class BlockingGraph:
             elif self.index.decorator_effect(decorator, path) != "keep":
                 return None
         return "".join(sorted(out))
+
+
+# Which blocking call a chain shows when a function has several: sleeps, requests and queries block
+# whenever they run; waits (AL105) often sit behind a condition.
+_CODE_RANK = {"AL101": 0, "AL102": 1, "AL108": 2, "AL103": 3, "AL104": 4, "AL106": 5, "AL105": 6}
+
+
+def _rank(code: str) -> int:
+    return _CODE_RANK.get(code, len(_CODE_RANK))
 
 
 def chain_for(index: ProjectIndex, result: Result, target: Target) -> Optional[BlockingChain]:

@@ -482,7 +482,9 @@ def project_files(root: str, settings: Any) -> List[str]:
 
 
 def _cache_path(directory: str, root: str) -> str:
-    key = hashlib.sha256(f"{INDEX_VERSION}\0{sys.version_info[:2]}\0{root}".encode()).hexdigest()[:16]
+    from .callgraph import fingerprint  # noqa: PLC0415 - the call graph imports the rules
+
+    key = hashlib.sha256(f"{INDEX_VERSION}\0{fingerprint()}\0{sys.version_info[:2]}\0{root}".encode()).hexdigest()[:16]
     return os.path.join(directory, f"index-{key}.marshal")
 
 
