@@ -26,10 +26,12 @@ and via what?".
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
 import hashlib
 import marshal
 import os
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -247,6 +249,7 @@ class _Collector:
         self.blocking = BlockingCallChecker(ctx)
         self.method_names, roots = _table_words()
         self.any_method = any(root in text for root in roots)
+        self.probe_lines = _probe_lines(text)
         self.refs: Dict[tuple, int] = {}
         self.funcs: Dict[str, tuple] = {}
         # the def being walked: its seeds {(code, kind): seed}, edges {(ref number, consumed): line}, flags
@@ -283,6 +286,8 @@ class _Collector:
         ctx.function_stack[:] = [func]
         ctx.ancestors[:] = [self.tree, *classes, func]
         self._seeds, self._edges, self._flags = {}, {}, set()
+        if self._probes_loop(func):
+            return
         try:
             for stmt in func.body:
                 self._walk(stmt)
@@ -347,8 +352,6 @@ class _Collector:
     # -- one call -----------------------------------------------------------------------
     def _call(self, node: ast.Call) -> None:
         func = node.func
-        if self._under_loop_probe():
-            return
         if not isinstance(func, ast.Attribute) or func.attr in self.method_names or self.any_method \
                 or self.ctx.resolve(func) is not None:
             hit = self.blocking.blocking_call(node, self.codes)
@@ -366,17 +369,21 @@ class _Collector:
         number = self.refs.setdefault(target.qualname, len(self.refs))  # type: ignore[arg-type]
         self._edges.setdefault((number, int(consumed(self.ctx, node))), node.lineno)
 
-    def _under_loop_probe(self) -> bool:
-        """In a branch of ``if get_running_loop() is not None:``: a helper that serves both worlds
-        and, called from a coroutine, takes the async branch (``return asyncio.wait(...)``)."""
-        stack = self.ctx.ancestors
-        for i in range(len(stack) - 2, 1, -1):
-            node = stack[i]
-            if isinstance(node, (ast.If, ast.IfExp)) and stack[i + 1] is not node.test:
+    def _probes_loop(self, func: ast.FunctionDef) -> bool:
+        """Does the def test ``if get_running_loop() is not None:``? Then it serves both worlds and, called
+        from a coroutine, takes the async branch (``return asyncio.wait(...)``): none of its calls count."""
+        lines = self.probe_lines
+        if not lines:
+            return False
+        i = bisect.bisect_left(lines, func.lineno)
+        if i == len(lines) or lines[i] > (func.end_lineno or func.lineno):
+            return False
+        for node in ast.walk(func):
+            if isinstance(node, (ast.If, ast.IfExp)):
                 for sub in ast.walk(node.test):
                     if isinstance(sub, ast.Call):
-                        func = sub.func
-                        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                        callee = sub.func
+                        name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
                         if name in _LOOP_PROBES:
                             return True
         return False
@@ -398,6 +405,19 @@ class _Collector:
 # Calls that ask "is an event loop running here?" (a deny-list: it only suppresses).
 _LOOP_PROBES = frozenset({"get_running_loop", "_get_running_loop", "current_async_library", "in_async_main_thread",
                           "in_async_worker_thread", "in_async_context", "is_async_context", "is_running_in_loop"})
+_PROBE_WORDS = re.compile("|".join(sorted(_LOOP_PROBES)))
+
+
+def _probe_lines(text: str) -> List[int]:
+    """Sorted lines that mention a loop probe (so most defs are never searched)."""
+    lines: List[int] = []
+    last, line = 0, 1
+    for match in _PROBE_WORDS.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
 _SKIPPED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Name, ast.Constant,
                       ast.Load, ast.Store, ast.Del, ast.alias})
 _COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
