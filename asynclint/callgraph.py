@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .context import FileContext
     from .settings import Settings
 
-GRAPH_VERSION = 1
+GRAPH_VERSION = 2
 DEFAULT_DEPTH = 3
 
 # Per-module graph data (plain, marshal-friendly):
