@@ -606,6 +606,9 @@ class ProjectIndex:
         self._digest: Optional[str] = None
         self._site: Dict[str, Optional[Tuple[str, Summary]]] = {}
         self._decoded: Dict[str, Summary] = {}
+        # star-import targets already tried in the current lookup: packages that star-import each other
+        # (``from .a import *`` in every module of a test suite) would otherwise be walked exponentially
+        self._stars_tried: Optional[Set[str]] = None
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
@@ -749,6 +752,12 @@ class ProjectIndex:
     def _resolve(self, qualname: str, near: str, local: Optional[LocalModule], depth: int = 0) -> Optional[_Ref]:
         if depth > _MAX_DEPTH or not qualname or qualname == "?":
             return None
+        if self._stars_tried is None:
+            self._stars_tried = set()
+            try:
+                return self._resolve(qualname, near, local, depth)
+            finally:
+                self._stars_tried = None
         parts = qualname.split(".")
         for i in range(len(parts), 0, -1):
             name = ".".join(parts[:i])
@@ -781,8 +790,14 @@ class ProjectIndex:
             if len(tail) == 1:
                 return _Ref("instattr", kind, path, key=tail[0], module=module)
             return None
+        tried = self._stars_tried
         for star in summary["s"]:
-            ref = self._resolve(".".join([star, name, *tail]), path, local, depth + 1)
+            wanted = ".".join([star, name, *tail])
+            if tried is not None:
+                if wanted in tried:
+                    continue
+                tried.add(wanted)
+            ref = self._resolve(wanted, path, local, depth + 1)
             if ref is not None:
                 return ref
         return None
