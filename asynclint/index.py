@@ -33,7 +33,7 @@ from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set
 from .knowledge import coroutines as known
 from .scopes import absolute_module
 
-INDEX_VERSION = 6
+INDEX_VERSION = 7
 CACHE_DIR_NAME = ".asynclint_cache"
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -143,6 +143,25 @@ def summarize_source(data: bytes, module: str, is_package: bool) -> Summary:
         return summarize(tree, module, is_package, data)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
         return empty_summary()
+
+
+def summarize_with_graph(data: bytes, module: str, is_package: bool, path: str) -> Tuple[Summary, Any]:
+    """The summary and the call-graph data (``asynclint.callgraph``) of one file, from one parse."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            tree = ast.parse(data)
+        summary = summarize(tree, module, is_package, data)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
+        return empty_summary(), None
+    from .callgraph import module_graph  # noqa: PLC0415 - the call graph imports the rules
+    from .source import DecodeError, decode  # noqa: PLC0415
+
+    try:
+        graph = module_graph(tree, decode(data), module, is_package, path, summary)
+    except (DecodeError, RecursionError, MemoryError):
+        graph = None
+    return summary, graph
 
 
 def _module_statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
@@ -465,7 +484,9 @@ def project_files(root: str, settings: Any) -> List[str]:
 
 
 def _cache_path(directory: str, root: str) -> str:
-    key = hashlib.sha256(f"{INDEX_VERSION}\0{sys.version_info[:2]}\0{root}".encode()).hexdigest()[:16]
+    from .callgraph import fingerprint  # noqa: PLC0415 - the call graph imports the rules
+
+    key = hashlib.sha256(f"{INDEX_VERSION}\0{fingerprint()}\0{sys.version_info[:2]}\0{root}".encode()).hexdigest()[:16]
     return os.path.join(directory, f"index-{key}.marshal")
 
 
@@ -479,8 +500,8 @@ def _load_cache(path: str) -> Dict[str, tuple]:
         return {}
     out = {}
     for path_key, entry in data["files"].items():
-        if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 7 \
-                and isinstance(entry[5], bytes) and isinstance(entry[6], tuple):
+        if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 8 \
+                and isinstance(entry[5], bytes) and isinstance(entry[6], tuple) and isinstance(entry[7], bytes):
             out[path_key] = entry
     return out
 
@@ -563,6 +584,9 @@ class ProjectIndex:
         self.keep_decorators = frozenset(keep_decorators)
         self.extra_coroutines = frozenset(extra_coroutines)
         self.site_dirs = tuple(site_dirs)
+        # the call graph's per-module data (main process only) and the pass's result (see asynclint.callgraph)
+        self.graph_blobs: Dict[str, bytes] = {}
+        self.blocking: Optional[Dict[Tuple[str, str], tuple]] = None
         self._init_caches()
 
     def _init_caches(self) -> None:
@@ -571,10 +595,13 @@ class ProjectIndex:
         self._digest: Optional[str] = None
         self._site: Dict[str, Optional[Tuple[str, Summary]]] = {}
         self._decoded: Dict[str, Summary] = {}
+        # star-import targets already tried in the current lookup: packages that star-import each other
+        # (``from .a import *`` in every module of a test suite) would otherwise be walked exponentially
+        self._stars_tried: Optional[Set[str]] = None
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
-                "extra": tuple(self.extra_coroutines), "site": self.site_dirs}
+                "extra": tuple(self.extra_coroutines), "site": self.site_dirs, "blocking": self.blocking}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.root = state["root"]
@@ -582,6 +609,8 @@ class ProjectIndex:
         self.keep_decorators = frozenset(state["keep"])
         self.extra_coroutines = frozenset(state["extra"])
         self.site_dirs = tuple(state["site"])
+        self.graph_blobs = {}
+        self.blocking = state.get("blocking")
         self._init_caches()
 
     # -- building -------------------------------------------------------------------
@@ -608,8 +637,27 @@ class ProjectIndex:
         modules = {path: (e[3], e[4], e[5], e[6]) for path, e in new.items()}
         site = site_package_dirs(getattr(settings, "site_packages", ()), getattr(settings, "python_executable", None),
                                  dict(os.environ), root)
-        return cls(root, modules, getattr(settings, "extend_async_decorators", ()),
-                   getattr(settings, "extend_coroutine_functions", ()), site)
+        index = cls(root, modules, getattr(settings, "extend_async_decorators", ()),
+                    getattr(settings, "extend_coroutine_functions", ()), site)
+        index.graph_blobs = {path: e[7] for path, e in new.items() if e[7]}
+        if "AL107" in getattr(settings, "enabled", ()):
+            index.compute_blocking(settings, os.path.dirname(cache_path) if cache_path else None)
+        return index
+
+    def compute_blocking(self, settings: Any, cache_dir: Optional[str] = None) -> None:
+        """Run the call graph's pass (once per run, cached next to the index): which functions block."""
+        from .callgraph import compute  # noqa: PLC0415
+
+        self.blocking = compute(self, self.graph_blobs, settings, cache_dir)
+        self._digest = None
+
+    def blocking_chain(self, target: Target) -> Any:
+        """Does calling this project function block the event loop, and via what? A ``BlockingChain`` or None."""
+        if not self.blocking or not target.path:
+            return None
+        from .callgraph import chain_for  # noqa: PLC0415
+
+        return chain_for(self, self.blocking, target)
 
     def digest(self) -> str:
         """Changes whenever a lookup could answer differently (for the result cache's key)."""
@@ -620,6 +668,8 @@ class ProjectIndex:
                 h.update(f"{path}\0{module}\0{is_package}\0".encode())
                 h.update(blob)
             h.update(repr((sorted(self.keep_decorators), sorted(self.extra_coroutines), self.site_dirs)).encode())
+            if self.blocking is not None:
+                h.update(repr(sorted(self.blocking.items())).encode())
             self._digest = h.hexdigest()[:20]
         return self._digest
 
@@ -691,6 +741,12 @@ class ProjectIndex:
     def _resolve(self, qualname: str, near: str, local: Optional[LocalModule], depth: int = 0) -> Optional[_Ref]:
         if depth > _MAX_DEPTH or not qualname or qualname == "?":
             return None
+        if self._stars_tried is None:
+            self._stars_tried = set()
+            try:
+                return self._resolve(qualname, near, local, depth)
+            finally:
+                self._stars_tried = None
         parts = qualname.split(".")
         for i in range(len(parts), 0, -1):
             name = ".".join(parts[:i])
@@ -723,8 +779,14 @@ class ProjectIndex:
             if len(tail) == 1:
                 return _Ref("instattr", kind, path, key=tail[0], module=module)
             return None
+        tried = self._stars_tried
         for star in summary["s"]:
-            ref = self._resolve(".".join([star, name, *tail]), path, local, depth + 1)
+            wanted = ".".join([star, name, *tail])
+            if tried is not None:
+                if wanted in tried:
+                    continue
+                tried.add(wanted)
+            ref = self._resolve(wanted, path, local, depth + 1)
             if ref is not None:
                 return ref
         return None
@@ -943,7 +1005,7 @@ def _summarise_parallel(paths: List[str], old: Dict[str, tuple]) -> Optional[Lis
     batches = []
     for i in range(0, len(paths), _BATCH):
         chunk = paths[i:i + _BATCH]
-        batches.append([(p, old[p][:5] + (None, None) if p in old else None) for p in chunk])
+        batches.append([(p, old[p][:5] + (None, None, None) if p in old else None) for p in chunk])
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = list(pool.map(_summarise_batch, batches))
@@ -981,12 +1043,12 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
         return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),
                 summary_triggers(summary))
     if old is not None and old[2] == digest and old[3] == module and old[4] == is_package:
-        rest = old[5:] if keep_summary else (None, None)
+        rest = old[5:] if keep_summary else (None, None, None)
         return (stat.st_size, stat.st_mtime_ns, digest, module, is_package) + rest
-    summary = summarize_source(data, module, is_package)
+    summary, graph = summarize_with_graph(data, module, is_package, path)
     # marshal version 2 has no back-references, so equal summaries give equal bytes (the digest relies on it)
     return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),
-            summary_triggers(summary))
+            summary_triggers(summary), marshal.dumps(graph, 2) if graph else b"")
 
 
 def summary_triggers(summary: Summary) -> Tuple[str, ...]:

@@ -34,6 +34,8 @@ class Settings:
     extend_ordered_calls: Tuple[str, ...] = ()
     # AL104: also report cheap stat-like calls (os.path.exists, Path.is_file, os.stat...)
     blocking_stat_calls: bool = False
+    # AL107: how many sync calls deep a helper's blocking call may sit (1: only the called helper's own body)
+    blocking_call_depth: int = 3
     target_version: Tuple[int, int] = (3, 10)
     project_root: str = "."
     # the project index (AL2xx): the exclude patterns of the run (empty: the defaults), its cache, decorators that keep a

@@ -155,13 +155,13 @@ def test_wrapper_kind(source: str, kind: str) -> None:
 
 def test_cache_warm_incremental_and_corrupt(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real = index_module.summarize_source
+    real = index_module.summarize_with_graph
 
-    def counting(data: bytes, module: str, is_package: bool):  # type: ignore[no-untyped-def]
+    def counting(data: bytes, module: str, is_package: bool, path: str):  # type: ignore[no-untyped-def]
         calls.append(module)
-        return real(data, module, is_package)
+        return real(data, module, is_package, path)
 
-    monkeypatch.setattr(index_module, "summarize_source", counting)
+    monkeypatch.setattr(index_module, "summarize_with_graph", counting)
     first = ProjectIndex.load(settings(project))
     assert len(calls) == 4
     cache_dir = project / ".asynclint_cache"

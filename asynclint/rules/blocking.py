@@ -10,15 +10,22 @@ a constructor, a factory or an annotation.
 from __future__ import annotations
 
 import ast
-from typing import Dict, Optional, Tuple, Type
+from typing import TYPE_CHECKING, Dict, Optional, Tuple, Type
 
 from ..knowledge.blocking import (
     GUARD_BLOCKING_SOCKET, GUARD_BOUNDED_QUEUE, GUARD_SHARED_LOCK, GUARD_STARTED_HERE, GUARD_STAT, BlockingCall,
     canonical_type, lookup_function, lookup_method,
 )
+from ..callgraph import consumed
+from ..index import ProjectIndex, Target
 from ..model import Fix
 from ..scopes import BindingKind
-from .base import Checker, Rule
+from .base import Checker, Rule, node_text
+from .unawaited import Resolver
+
+if TYPE_CHECKING:
+    from ..callgraph import BlockingChain
+    from ..context import FileContext
 
 _NOT_A_FINDING_BY_REFERENCE = (
     "Passing a blocking function by reference is the cure, not the disease: "
@@ -185,7 +192,43 @@ CLIENT_LIBRARIES = Rule(
     "\"use mylib.AsyncClient\"}}` adds entries to any AL1xx code.",
 )
 
-RULES: Tuple[Rule, ...] = (SLEEP, HTTP, PROCESS, FILES, SOCKETS, NESTED_LOOP, CLIENT_LIBRARIES)
+BLOCKING_HELPER = Rule(
+    code="AL107",
+    name="blocking-project-helper",
+    summary="A coroutine calls a sync function of the project that blocks",
+    what_it_does="Reports a call, directly in an `async def`, to a sync function or method of the project "
+    "that blocks the event loop: its own body makes a call that AL101-AL106 or AL108 would report inside "
+    "a coroutine, or it calls such a function, up to `blocking-call-depth` sync calls deep (default 3). "
+    "The message shows the chain with locations: `handler()` calls `load_settings()` (app/settings.py:8) "
+    "-> `open()` (app/settings.py:12).\n\n"
+    "The callee is resolved like AL201 resolves coroutine functions: in this module, through imports, "
+    "aliases and package re-exports, `self`/`cls` methods and their bases, and methods of receivers "
+    "whose class is known from a constructor or an annotation. A helper counts only where calling it "
+    "runs its body: not an `async def`, not a property, not under a decorator the index cannot vouch for "
+    "(which might run it in a thread pool); a generator or `@contextmanager` function only where it is "
+    "iterated or entered. A helper decorated with `functools.cache`/`lru_cache` is reported, with the "
+    "note that it blocks on its first call only.\n\n"
+    "Not reported: a helper passed by reference to `asyncio.to_thread`, `loop.run_in_executor`, "
+    "`anyio.to_thread.run_sync` or `trio.to_thread.run_sync` (the cure); a call inside a nested sync "
+    "`def` or `lambda`; a call that is awaited or entered with `async with`; and helpers whose blocking "
+    "call sits only under `if TYPE_CHECKING:` or in a nested `def` of the helper. A blocking call AL1xx "
+    "would not report inside a coroutine (a non-blocking variant, a stat call without "
+    "`blocking-stat-calls`) does not make a helper blocking either.",
+    why_bad="The helper runs on the event loop's thread: while it waits for the disk, the network or a "
+    "database, every other task waits too. ruff and flake8-async see only a blocking call written in the "
+    "coroutine itself; one call away it is just as blocking, and a helper that blocks only on an error "
+    "path or on a cache miss still stalls the loop when that path is taken.",
+    example="# app/settings.py\nimport json\n\ndef load_settings(path):\n    with open(path) as f:\n"
+    "        return json.load(f)\n\n# app/api.py\nfrom app.settings import load_settings\n\n"
+    "async def handler(request):\n    settings = load_settings(\"settings.json\")",
+    use_instead="# app/api.py\nimport asyncio\n\nfrom app.settings import load_settings\n\n"
+    "async def handler(request):\n    settings = await asyncio.to_thread(load_settings, \"settings.json\")",
+    options="`blocking-call-depth` (integer, default 3): how many sync calls deep the blocking call may "
+    "sit; 1 reports only helpers that block in their own body. `blocking-stat-calls` and "
+    "`extend-blocking-calls` apply to helpers' bodies as they do to coroutines.",
+)
+
+RULES: Tuple[Rule, ...] = (SLEEP, HTTP, PROCESS, FILES, SOCKETS, NESTED_LOOP, BLOCKING_HELPER, CLIENT_LIBRARIES)
 
 _SOCKET_TYPES = frozenset({"socket.socket", "ssl.SSLSocket"})
 _NONBLOCKING_SWITCHES = frozenset({"setblocking", "settimeout"})
@@ -201,7 +244,7 @@ _LOOP_SOCKET_APIS = frozenset({"add_reader", "add_writer", "sock_recv", "sock_re
 class BlockingCallChecker(Checker):
     """Flags blocking calls made directly in a coroutine (not passed by reference)."""
 
-    rules = RULES
+    rules = tuple(r for r in RULES if r is not BLOCKING_HELPER)
 
     def __init__(self, ctx) -> None:  # type: ignore[no-untyped-def]
         super().__init__(ctx)
@@ -216,17 +259,29 @@ class BlockingCallChecker(Checker):
         ctx = self.ctx
         if not ctx.in_coroutine:
             return
-        hit = self._lookup(node)
+        hit = self.blocking_call(node, ctx.enabled)
         if hit is None:
             return
-        qualname, call, receiver = hit
-        if call.code not in ctx.enabled or not call.applies(node) or self._used_asynchronously(node):
-            return
-        if call.guard and not self._guard_allows(call.guard, receiver, node):
-            return
-        if isinstance(receiver, ast.Call) and self._reported_inner(receiver, call.code):
-            return  # ``open(p).read()``: one finding, on ``open``
+        qualname, call = hit
         ctx.report(call.code, node, call.message(qualname, ctx.library), self._fix(node, qualname))
+
+    def blocking_call(self, node: ast.Call, codes: frozenset[str]) -> Optional[Tuple[str, BlockingCall]]:
+        """What AL1xx reports for this call inside a coroutine (any of ``codes``), wherever it stands.
+
+        Shared with the call graph (AL107), which asks it of calls in sync functions: a helper blocks
+        exactly when this would fire, were its body inside a coroutine.
+        """
+        hit = self._lookup(node)
+        if hit is None:
+            return None
+        qualname, call, receiver = hit
+        if call.code not in codes or not call.applies(node) or self._used_asynchronously(node):
+            return None
+        if call.guard and not self._guard_allows(call.guard, receiver, node):
+            return None
+        if isinstance(receiver, ast.Call) and self._reported_inner(receiver, call.code):
+            return None  # ``open(p).read()``: one finding, on ``open``
+        return qualname, call
 
     # -- what is being called --------------------------------------------------------
     def _lookup(self, node: ast.Call) -> Optional[Tuple[str, BlockingCall, Optional[ast.expr]]]:
@@ -429,4 +484,81 @@ class BlockingCallChecker(Checker):
         return self.ctx.fix(f"Replace with `await {name}.sleep(...)`", edits)
 
 
-CHECKERS: Tuple[Type[Checker], ...] = (BlockingCallChecker,)
+# -- AL107: blocking through the project's own sync helpers -------------------------------------
+
+_THREAD_ADVICE = {
+    "asyncio": "`await asyncio.to_thread({name}, ...)`",
+    "trio": "`await trio.to_thread.run_sync({name}, ...)`",
+    "anyio": "`await anyio.to_thread.run_sync({name}, ...)`",
+}
+
+
+class HelperBlockingChecker(Checker):
+    """AL107: asks the project index whether a sync callee blocks; the call graph is built with the index."""
+
+    rules = (BLOCKING_HELPER,)
+    needs_index = True
+
+    def __init__(self, ctx: "FileContext") -> None:
+        super().__init__(ctx)
+        self._resolver: Optional["Resolver"] = None
+
+    @classmethod
+    def could_fire(cls, source: bytes, enabled: frozenset[str]) -> bool:
+        return b"async" in source
+
+    def visit_Call(self, node: ast.Call) -> None:
+        ctx = self.ctx
+        index = ctx.index
+        if not ctx.in_coroutine or not isinstance(index, ProjectIndex) or not index.blocking:
+            return
+        if _used_asynchronously(ctx, node):
+            return  # ``await helper()``: whatever it is, it hands back an awaitable
+        if self._resolver is None:
+            self._resolver = Resolver(ctx)
+        target = self._resolver.call_target(node)
+        if target is None or target.is_coroutine or not target.path:
+            return
+        qualname = ctx.resolve(node.func)
+        if qualname is not None and lookup_function(qualname, ctx.settings) is not None:
+            return  # named in `extend-blocking-calls`: AL1xx reports it
+        chain = index.blocking_chain(target)
+        if chain is None or (chain.lazy and not consumed(ctx, node)):
+            return
+        ctx.report("AL107", node, self._message(node, chain, index.root or ctx.settings.project_root))
+
+    def _message(self, node: ast.Call, chain: "BlockingChain", root: str) -> str:
+        ctx = self.ctx
+        func = ctx.current_function
+        caller = getattr(func, "name", "<coroutine>")
+        first, *rest = chain.steps
+        parts = [f"`{node_text(node.func)}()` ({_where(first.path, first.line, root)})"]
+        parts += [f"`{step.name}()` ({_where(step.path, step.line, root)})" for step in rest]
+        text = f"`{caller}()` calls " + " -> ".join(parts) + f", which blocks the event loop ({chain.code})"
+        if chain.cached:
+            names = ", ".join(f"`{name}`" for name in chain.cached)
+            text += f"; {names} {'is' if len(chain.cached) == 1 else 'are'} cached (`functools.cache`/" \
+                    "`lru_cache`), so it blocks on the first call only"
+        advice = _THREAD_ADVICE.get(ctx.library, _THREAD_ADVICE["asyncio"]).format(name=node_text(node.func))
+        return text + f"; run it with {advice} or make it async"
+
+
+def _where(path: str, line: int, root: str) -> str:
+    return Target("", path, line, False).where(root)
+
+
+def _used_asynchronously(ctx: "FileContext", node: ast.Call) -> bool:
+    """``await f()``, ``async with f()``, ``async for x in f()``: an async API after all."""
+    parent = ctx.parent(node)
+    if isinstance(parent, ast.Await):
+        return True
+    if isinstance(parent, ast.withitem):
+        return isinstance(ctx.parent(parent), ast.AsyncWith)
+    if isinstance(parent, ast.AsyncFor):
+        return parent.iter is node
+    if isinstance(parent, ast.comprehension):
+        return bool(parent.is_async) and parent.iter is node
+    return False
+
+
+CHECKERS: Tuple[Type[Checker], ...] = (BlockingCallChecker, HelperBlockingChecker)

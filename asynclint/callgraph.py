@@ -1,0 +1,718 @@
+"""The call graph of the project's sync functions: which helpers block the event loop, and via what (AL107).
+
+A coroutine rarely calls ``open()`` itself; it calls ``load_settings()``, which does.
+Two halves make that visible without walking the graph at lint time:
+
+* **Per module, with the index** (``module_graph``): for every sync function and
+  method the summary knows, the blocking calls it makes directly (exactly what
+  AL1xx/AL108 would report were its body inside a coroutine, asked of
+  ``BlockingCallChecker``) and the calls that may reach another project function.
+  A callee is resolved by the same ``Resolver`` as AL201, but against a stand-in
+  index that answers with the *question* (``function("app.db.load")``,
+  ``method(<type>, "fetch")``) instead of the answer: a module's data then depends
+  only on its own text, so it is cached with its summary and rebuilt only when the
+  file changes.
+* **Once per run** (``BlockingGraph``): the questions are put to the real index and
+  a breadth-first pass from the blocking calls outwards marks every function within
+  ``blocking-call-depth`` calls of one, remembering the next step of its shortest
+  chain. Cycles need no special care (a node is marked once), and only calls whose
+  callee name matches a function already marked are resolved, so the pass costs a
+  fraction of the project's calls. Its result is cached next to the index.
+
+A rule then asks ``ProjectIndex.blocking_chain(target)``: "does this callee block,
+and via what?".
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import functools
+import hashlib
+import marshal
+import os
+import re
+import sys
+import tempfile
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
+
+from .index import ProjectIndex, Target, _module_statements
+from .knowledge import coroutines as known
+
+if TYPE_CHECKING:
+    from .context import FileContext
+    from .settings import Settings
+
+GRAPH_VERSION = 2
+DEFAULT_DEPTH = 3
+
+# Per-module graph data (plain, marshal-friendly):
+#   (refs, funcs, aliases)
+#   refs: (ref, ...)  each ("f", qualname) or ("m", type, method): the index question that finds a callee;
+#                     a type is a qualified name or, when only the index knows it, a question too:
+#                     ("i", name) a module-level instance's class, ("a", type, attribute) an attribute's
+#                     type, ("r", ref) what the callee of ``ref`` returns
+#   funcs: {key: (line, flags, seeds, edges)}
+#     key: "load", "Repo.fetch", "Outer.Inner.run" (the summary's names)
+#     flags: "g" when the body yields (calling it runs nothing until it is iterated or entered)
+#     seeds: ((line, code, shown name, "s" for a stat call or ""), ...)  one per (code, kind)
+#     edges: ((line, ref number, consumed), ...)  consumed: 1 when the call is iterated or entered
+#   aliases: ((name, original), ...)  module-level names bound to another name (``load = _load_settings``,
+#            ``from .x import a as b``): a call through one reaches a function of another name
+GraphData = Tuple[Tuple[tuple, ...], Dict[str, tuple], Tuple[Tuple[str, str], ...]]
+
+_DEFERRED = "\x00"
+# Decorators that make a helper block once, on its first call.
+CACHE_DECORATORS = frozenset({"functools.cache", "functools.lru_cache", "functools.lru_cache()"})
+# Decorators whose function runs only when entered with ``with`` (like a generator runs when iterated).
+_ENTERED_DECORATORS = frozenset({"contextlib.contextmanager"})
+# Decorators that turn a def into something that is never called as a function.
+_NOT_CALLED_DECORATORS = frozenset({"builtins.property", "functools.cached_property", "abc.abstractproperty"})
+# Builtins that exhaust an iterator handed to them.
+_CONSUMERS = frozenset({"builtins." + n for n in (
+    "list", "tuple", "set", "frozenset", "sorted", "dict", "next", "sum", "min", "max", "any", "all")})
+_TYPE_CHECKING = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
+_SELF_TYPES = frozenset({"typing.Self", "typing_extensions.Self"})
+# Top-level names that are never the project's: questions about them are answered at once.
+_EXTERNAL_ROOTS = frozenset(getattr(sys, "stdlib_module_names", ())) - {"test"} | {"builtins"}
+
+
+def _external(name: str) -> bool:
+    return not name.startswith(_DEFERRED) and name.split(".", 1)[0] in _EXTERNAL_ROOTS
+
+
+@functools.lru_cache(maxsize=1)
+def fingerprint() -> str:
+    """Changes when the blocking tables or this module's format do: cached graph data is then stale."""
+    from .knowledge.blocking import ANY_METHOD, FUNCTIONS, METHODS  # noqa: PLC0415
+
+    rows = sorted((name, call.code, call.guard) for name, call in FUNCTIONS.items())
+    rows += sorted((f"{kind}.{name}", call.code, call.guard) for kind, methods in METHODS.items()
+                   for name, call in methods.items())
+    rows += sorted((kind, entry.call.code, ",".join(sorted(entry.except_))) for kind, entry in ANY_METHOD.items())
+    return hashlib.sha256(f"{GRAPH_VERSION}\0{rows}".encode()).hexdigest()[:12]
+
+
+def ref_name(ref: tuple) -> str:
+    """The name a callee must have (the last part of the question): the cheap pre-filter of the pass."""
+    return ref[1].rsplit(".", 1)[-1] if ref[0] == "f" else ref[2]
+
+
+# -- building, per module ------------------------------------------------------------------
+
+class _DeferringIndex(ProjectIndex):
+    """Answers the ``Resolver``'s questions about project names with the question itself.
+
+    A question is interned and handed back as a token (``"\\0" + number``) where the
+    Resolver expects a type or a function; ``freeze`` turns a token into the nested
+    tuples stored in the module's data. Names of the standard library are answered
+    for real (from the known tables): the data never records calls that cannot reach
+    the project.
+    """
+
+    def __init__(self, settings: Any) -> None:
+        super().__init__("", {}, getattr(settings, "extend_async_decorators", ()),
+                         getattr(settings, "extend_coroutine_functions", ()))
+        self._real = ProjectIndex.empty(settings)
+        self._table: List[tuple] = []
+        self._numbers: Dict[tuple, str] = {}
+
+    def _intern(self, value: tuple) -> str:
+        token = self._numbers.get(value)
+        if token is None:
+            token = self._numbers[value] = _DEFERRED + str(len(self._table))
+            self._table.append(value)
+        return token
+
+    def freeze(self, value: Any) -> Any:
+        """A token (or a tuple holding tokens) as plain nested tuples."""
+        if isinstance(value, str):
+            return self.freeze(self._table[int(value[1:])]) if value.startswith(_DEFERRED) else value
+        return tuple(self.freeze(v) for v in value)
+
+    def _placeholder(self, ref: tuple) -> Target:
+        token = self._intern(ref)
+        return Target(token, "", 0, False, self._intern(("r", token)))
+
+    def function(self, qualname: str, near: str = "", local: Any = None) -> Optional[Target]:
+        if _external(qualname) or qualname in self.extra_coroutines:
+            return self._real.function(qualname, near, local)
+        return self._placeholder(("f", qualname))
+
+    def method(self, type_name: str, name: str, near: str = "", local: Any = None,
+               _depth: int = 0) -> Optional[Target]:
+        if _external(type_name):
+            return self._real.method(type_name, name, near, local)
+        if name == "__aenter__":
+            return None  # sync code enters with ``with``: ``__enter__`` is asked next
+        return self._placeholder(("m", type_name, name))
+
+    def instance_type(self, qualname: str, near: str = "", local: Any = None) -> Optional[str]:
+        return None if _external(qualname) else self._intern(("i", qualname))
+
+    def attribute_type(self, type_name: str, attr: str, near: str = "", local: Any = None,
+                       _depth: int = 0) -> Optional[str]:
+        return None if _external(type_name) else self._intern(("a", type_name, attr))
+
+    def is_class(self, qualname: str, near: str = "", local: Any = None) -> bool:
+        return False
+
+    def decorator_effect(self, decorator: str, near: str = "", local: Any = None, depth: int = 0) -> Optional[str]:
+        return self._real.decorator_effect(decorator, near, local, depth)
+
+
+def never_runs(ctx: "FileContext", test: ast.expr) -> bool:
+    """``if TYPE_CHECKING:`` (and ``if False:``): the body is for type checkers only."""
+    if isinstance(test, ast.Constant):
+        return not test.value
+    if isinstance(test, ast.Name):
+        return test.id == "TYPE_CHECKING" and (ctx.resolve(test) in _TYPE_CHECKING or ctx.lookup(test.id) is None)
+    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING" and ctx.resolve(test) in _TYPE_CHECKING
+
+
+def consumed(ctx: "FileContext", node: ast.Call) -> bool:
+    """Is the call's result iterated or entered right here (what runs a generator or context manager)?"""
+    parent = ctx.parent(node)
+    if isinstance(parent, ast.For):
+        return parent.iter is node
+    if isinstance(parent, ast.comprehension):
+        return parent.iter is node and not parent.is_async
+    if type(parent) in _COMPREHENSIONS:  # the first iterable is walked outside the comprehension's scope
+        first: ast.comprehension = parent.generators[0]  # type: ignore[union-attr]
+        return first.iter is node and not first.is_async
+    if isinstance(parent, ast.withitem):
+        return isinstance(ctx.parent(parent), ast.With)
+    if isinstance(parent, ast.YieldFrom):
+        return True
+    if isinstance(parent, ast.Call) and parent.func is not node and node in parent.args:
+        return ctx.resolve(parent.func) in _CONSUMERS
+    return False
+
+
+@functools.lru_cache(maxsize=1)
+def _table_words() -> Tuple[FrozenSet[str], Tuple[str, ...]]:
+    """Method names the blocking tables know, and the module names a type every method of which blocks
+    (a Redis or boto3 client) must be imported from: a method call matching neither is never a seed."""
+    from .knowledge.blocking import ANY_METHOD, METHODS, TYPE_ALIASES  # noqa: PLC0415
+
+    names = frozenset(name for methods in METHODS.values() for name in methods)
+    types = set(ANY_METHOD) | {alias for alias, canonical in TYPE_ALIASES.items() if canonical in ANY_METHOD}
+    return names, tuple(sorted({t.split(".")[0] for t in types} | {"mypy_boto3_"}))
+
+
+def module_graph(tree: ast.Module, text: str, module: str, is_package: bool, path: str,
+                 summary: Dict[str, Any]) -> Optional[GraphData]:
+    """The graph data of one parsed module, or None when it has nothing to say (or its analysis failed)."""
+    aliases = tuple(sorted((name, target.rsplit(".", 1)[-1]) for name, target in summary["i"].items()
+                           if name != target.rsplit(".", 1)[-1]))
+    found = None
+    if any(isinstance(stmt, (ast.FunctionDef, ast.ClassDef)) for stmt in _module_statements(tree.body)):
+        old_limit = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old_limit, 12000))
+        try:
+            found = _Collector(tree, text, module, is_package, path, summary).run()
+        except RecursionError:
+            return None
+        finally:
+            sys.setrecursionlimit(old_limit)
+    if found is None:
+        return ((), {}, aliases) if aliases else None
+    return found + (aliases,)
+
+
+class _Collector:
+    """Walks the bodies of the module's sync defs, recording each one's blocking calls and callees.
+
+    The walk keeps what the engine's walker keeps (scopes, the ancestor stack, the class
+    and function stacks), so ``BlockingCallChecker`` and the ``Resolver`` answer exactly
+    as they do in a lint run; it only skips what cannot hold a helper's own calls: other
+    module-level code, coroutines, nested defs and lambdas, ``if TYPE_CHECKING:`` bodies.
+    """
+
+    def __init__(self, tree: ast.Module, text: str, module: str, is_package: bool, path: str,
+                 summary: Dict[str, Any]) -> None:
+        from .context import FileContext  # noqa: PLC0415 - the rules import this module
+        from .index import LocalModule  # noqa: PLC0415
+        from .rules import RULES  # noqa: PLC0415
+        from .rules.blocking import BlockingCallChecker  # noqa: PLC0415
+        from .rules.unawaited import Resolver  # noqa: PLC0415
+        from .settings import default_settings  # noqa: PLC0415
+
+        self.codes = frozenset(code for code in RULES if code.startswith("AL1"))
+        settings = default_settings(enabled=self.codes, blocking_stat_calls=True)
+        self.index = _DeferringIndex(settings)
+        self.tree = tree
+        self.ctx = ctx = FileContext(path, text, tree, settings, module, is_package, self.index)
+        self.resolver = Resolver(ctx)
+        self.resolver._local = LocalModule(module, path, summary)  # the summary just made: no second pass
+        self.blocking = BlockingCallChecker(ctx)
+        self.method_names, roots = _table_words()
+        self.any_method = any(root in text for root in roots)
+        self.probe_lines = _probe_lines(text)
+        self.refs: Dict[tuple, int] = {}
+        self.funcs: Dict[str, tuple] = {}
+        # the def being walked: its seeds {(code, kind): seed}, edges {(ref number, consumed): line}, flags
+        self._seeds: Dict[Tuple[str, str], tuple] = {}
+        self._edges: Dict[Tuple[int, int], int] = {}
+        self._flags: Set[str] = set()
+
+    # -- the walk -----------------------------------------------------------------------
+    def run(self) -> Optional[Tuple[Tuple[tuple, ...], Dict[str, tuple]]]:
+        from .scopes import Scope, ScopeKind  # noqa: PLC0415
+
+        ctx = self.ctx
+        stack: List[Tuple[List[ast.stmt], str, Scope, Tuple[ast.ClassDef, ...]]] = \
+            [(self.tree.body, "", ctx.module_scope, ())]
+        while stack:
+            body, prefix, scope, classes = stack.pop()
+            for stmt in _module_statements(body):
+                if isinstance(stmt, ast.ClassDef):
+                    inner = Scope(ScopeKind.CLASS, stmt, scope)
+                    stack.append((stmt.body, f"{prefix}{stmt.name}.", inner, classes + (stmt,)))
+                elif isinstance(stmt, ast.FunctionDef):
+                    self._function(stmt, prefix + stmt.name, scope, classes)
+        if not self.funcs:
+            return None
+        refs = tuple(self.index.freeze(ref) for ref in self.refs)
+        return refs, self.funcs
+
+    def _function(self, func: ast.FunctionDef, key: str, scope: Any, classes: Tuple[ast.ClassDef, ...]) -> None:
+        from .scopes import Scope, ScopeKind  # noqa: PLC0415
+
+        ctx = self.ctx
+        ctx.scope = Scope(ScopeKind.FUNCTION, func, scope)
+        ctx.class_stack[:] = classes
+        ctx.function_stack[:] = [func]
+        ctx.ancestors[:] = [self.tree, *classes, func]
+        self._seeds, self._edges, self._flags = {}, {}, set()
+        if self._probes_loop(func):
+            return
+        try:
+            for stmt in func.body:
+                self._walk(stmt)
+        finally:
+            ctx.scope = ctx.module_scope
+        if self._seeds or self._edges:
+            old = self.funcs.get(key)  # a def repeated under `if`/`else`: either may run
+            seeds = tuple(self._seeds.values()) + (old[2] if old else ())
+            edges = tuple((ln, number, used) for (number, used), ln in self._edges.items()) + (old[3] if old else ())
+            flags = "".join(sorted(self._flags | set(old[1] if old else "")))
+            self.funcs[key] = (func.lineno, flags, seeds, edges)
+
+    def _walk(self, node: ast.AST) -> None:
+        kind = type(node)
+        if kind in _SKIPPED:
+            return  # a nested def or lambda runs only if called; a leaf holds no call
+        ctx = self.ctx
+        if kind is ast.If and never_runs(ctx, node.test):  # type: ignore[attr-defined]
+            body: List[ast.stmt] = node.orelse  # type: ignore[attr-defined]
+            ctx.ancestors.append(node)
+            for stmt in body:
+                self._walk(stmt)
+            ctx.ancestors.pop()
+            return
+        ctx.ancestors.append(node)
+        if kind is ast.Call:
+            self._call(node)  # type: ignore[arg-type]
+        elif kind is ast.Yield or kind is ast.YieldFrom:
+            self._flags.add("g")
+        if kind in _COMPREHENSIONS:
+            self._comprehension(node)
+        else:
+            for child in ast.iter_child_nodes(node):
+                self._walk(child)
+        ctx.ancestors.pop()
+
+    def _comprehension(self, node: ast.AST) -> None:
+        """As the engine's walker does: the first iterable in the enclosing scope, the rest inside."""
+        from .scopes import Scope, ScopeKind  # noqa: PLC0415
+
+        ctx = self.ctx
+        generators: List[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+        self._walk(generators[0].iter)
+        outer = ctx.scope
+        ctx.scope = Scope(ScopeKind.COMPREHENSION, node, outer)
+        try:
+            for i, gen in enumerate(generators):
+                ctx.ancestors.append(gen)
+                if i:
+                    self._walk(gen.iter)
+                for cond in gen.ifs:
+                    self._walk(cond)
+                ctx.ancestors.pop()
+            if isinstance(node, ast.DictComp):
+                self._walk(node.key)
+                self._walk(node.value)
+            else:
+                self._walk(node.elt)  # type: ignore[attr-defined]
+        finally:
+            ctx.scope = outer
+
+    # -- one call -----------------------------------------------------------------------
+    def _call(self, node: ast.Call) -> None:
+        func = node.func
+        if not isinstance(func, ast.Attribute) or func.attr in self.method_names or self.any_method \
+                or self.ctx.resolve(func) is not None:
+            hit = self.blocking.blocking_call(node, self.codes)
+            if hit is not None and not (hit[1].code == "AL105" and self._expects_blocking_io_error()):
+                qualname, call = hit
+                kind = "s" if call.guard == "stat" else ""
+                shown = qualname.removeprefix("builtins.")
+                self._seeds.setdefault((call.code, kind), (node.lineno, call.code, shown, kind))
+                return
+            if hit is not None:
+                return
+        target = self.resolver.callable_target(func)
+        if target is None or not target.qualname.startswith(_DEFERRED):
+            return
+        number = self.refs.setdefault(target.qualname, len(self.refs))  # type: ignore[arg-type]
+        self._edges.setdefault((number, int(consumed(self.ctx, node))), node.lineno)
+
+    def _probes_loop(self, func: ast.FunctionDef) -> bool:
+        """Does the def test ``if get_running_loop() is not None:``? Then it serves both worlds and, called
+        from a coroutine, takes the async branch (``return asyncio.wait(...)``): none of its calls count."""
+        lines = self.probe_lines
+        if not lines:
+            return False
+        i = bisect.bisect_left(lines, func.lineno)
+        if i == len(lines) or lines[i] > (func.end_lineno or func.lineno):
+            return False
+        for node in ast.walk(func):
+            if isinstance(node, (ast.If, ast.IfExp)):
+                for sub in ast.walk(node.test):
+                    if isinstance(sub, ast.Call):
+                        callee = sub.func
+                        name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
+                        if name in _LOOP_PROBES:
+                            return True
+        return False
+
+    def _expects_blocking_io_error(self) -> bool:
+        """Inside ``try: ... except BlockingIOError:``: the socket is non-blocking, whatever made it."""
+        ctx = self.ctx
+        stack = ctx.ancestors
+        for i in range(len(stack) - 2, 0, -1):
+            node = stack[i]
+            if isinstance(node, ast.Try) and stack[i + 1] in node.body:
+                for handler in node.handlers:
+                    kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+                    if any(kind is not None and ctx.resolve(kind) == "builtins.BlockingIOError" for kind in kinds):
+                        return True
+        return False
+
+
+# Calls that ask "is an event loop running here?" (a deny-list: it only suppresses).
+_LOOP_PROBES = frozenset({"get_running_loop", "_get_running_loop", "current_async_library", "in_async_main_thread",
+                          "in_async_worker_thread", "in_async_context", "is_async_context", "is_running_in_loop"})
+_PROBE_WORDS = re.compile("|".join(sorted(_LOOP_PROBES)))
+
+
+def _probe_lines(text: str) -> List[int]:
+    """Sorted lines that mention a loop probe (so most defs are never searched)."""
+    lines: List[int] = []
+    last, line = 0, 1
+    for match in _PROBE_WORDS.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
+_SKIPPED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Name, ast.Constant,
+                      ast.Load, ast.Store, ast.Del, ast.alias})
+_COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
+
+
+# -- the pass, once per run ------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a chain: a project function (``line`` is its def) or, last, the blocking call itself."""
+
+    name: str
+    path: str
+    line: int
+
+
+@dataclass(frozen=True)
+class BlockingChain:
+    """Why a project function blocks: the functions called, then the blocking call, with locations."""
+
+    steps: Tuple[Step, ...]  # the callee first; the last step is the blocking call
+    code: str  # the AL1xx code of the blocking call
+    cached: Tuple[str, ...]  # functions on the chain cached with functools.cache/lru_cache
+    lazy: bool  # the callee is a generator or context manager: it blocks only when iterated or entered
+
+
+# node -> (def line, flags, hop); hop: ("s", line, code, shown) or ("c", line, target node)
+# flags: "g" runs lazily (generator, context manager), "c" cached
+Node = Tuple[str, str]  # (path, qualname)
+Result = Dict[Node, Tuple[int, str, tuple]]
+
+
+class BlockingGraph:
+    """The fixed-point pass: which project functions block, within ``depth`` calls, and how."""
+
+    def __init__(self, index: ProjectIndex, blobs: Dict[str, bytes], depth: int, stat_calls: bool,
+                 extra: Dict[str, str]) -> None:
+        self.index = index
+        self.blobs = blobs
+        self.depth = depth
+        self.stat_calls = stat_calls
+        self.extra = extra  # extend-blocking-calls: qualified name -> code
+        self._resolved: Dict[Tuple[tuple, str], Optional[Target]] = {}
+        self._types: Dict[Tuple[str, str], Optional[str]] = {}
+
+    # -- the questions, put to the real index --------------------------------------------
+    def resolve(self, ref: tuple, near: str, depth: int = 0) -> Optional[Target]:
+        key = (ref, near)
+        if key in self._resolved:
+            return self._resolved[key]
+        self._resolved[key] = None
+        found: Optional[Target] = None
+        if depth < 8:
+            if ref[0] == "f":
+                found = self.index.function(ref[1], near)
+            else:
+                kind = self.type_of(ref[1], near, depth + 1)
+                if kind is not None:
+                    found = self.index.method(kind, ref[2], near)
+        self._resolved[key] = found
+        return found
+
+    def type_of(self, kind: Any, near: str, depth: int = 0) -> Optional[str]:
+        if isinstance(kind, str):
+            return kind
+        key = (kind, near)
+        if key in self._types:
+            return self._types[key]
+        self._types[key] = None
+        found: Optional[str] = None
+        if depth < 8:
+            value = kind
+            if value[0] == "i":
+                found = self.index.instance_type(value[1], near)
+            elif value[0] == "a":
+                owner = self.type_of(value[1], near, depth + 1)
+                if owner is not None:
+                    found = self.index.attribute_type(owner, value[2], near)
+            elif value[0] == "r":
+                inner = value[1]
+                target = self.resolve(inner, near, depth + 1)
+                if target is not None and not target.is_coroutine and target.return_type:
+                    found = target.return_type
+                    if found in _SELF_TYPES:
+                        found = self.type_of(inner[1], near, depth + 1) if inner[0] == "m" else None
+        found = known.canonical_type(found)
+        self._types[key] = found
+        return found
+
+    # -- the pass -------------------------------------------------------------------------
+    def run(self) -> Result:
+        index = self.index
+        funcs: Dict[Node, tuple] = {}  # node -> (line, flags, seeds, edges, refs)
+        by_name: Dict[str, List[Tuple[Node, int, tuple, int]]] = {}  # callee name -> (caller, line, ref, consumed)
+        result: Result = {}
+        frontier: Dict[Node, None] = {}
+        codes: Dict[Node, str] = {}  # node -> the code of its chain's blocking call
+        aliases: Set[Tuple[str, str]] = set()
+        for path in sorted(self.blobs):
+            blob = self.blobs[path]
+            try:
+                refs, module_funcs, module_aliases = marshal.loads(blob)
+            except Exception:  # noqa: BLE001 - a damaged entry contributes nothing
+                continue
+            aliases.update(module_aliases)
+            module = index.modules[path][0] if path in index.modules else ""
+            for key, (line, flags, seeds, edges) in module_funcs.items():
+                node = (path, f"{module}.{key}" if module else key)
+                funcs[node] = (line, flags)
+                hop = self._seed(seeds, edges, refs)
+                if hop is not None:
+                    eligible = self._eligible(node, flags)
+                    if eligible is not None:
+                        result[node] = (line, eligible, hop)
+                        codes[node] = hop[2]
+                        frontier[node] = None
+                        continue
+                for ln, number, used in edges:
+                    ref = refs[number]
+                    by_name.setdefault(ref_name(ref), []).append((node, ln, ref, used))
+        for _ in range(self.depth - 1):
+            if not frontier:
+                break
+            names = {q.rsplit(".", 1)[-1] for _, q in frontier}
+            for _ in range(2):
+                names |= {alias for alias, original in aliases if original in names}
+            # caller -> (rank of the blocking call's code, call line, callee): the most telling chain wins
+            best: Dict[Node, Tuple[int, int, Node]] = {}
+            for name in sorted(names):
+                for caller, ln, ref, used in by_name.get(name, ()):
+                    if caller in result:
+                        continue
+                    target = self.resolve(ref, caller[0])
+                    if target is None or not target.path:
+                        continue
+                    callee = (target.path, target.qualname)
+                    if callee not in frontier:
+                        continue
+                    if "g" in result[callee][1] and not used:
+                        continue  # a generator or context manager made, not run
+                    candidate = (_rank(codes[callee]), ln, callee)
+                    if caller not in best or candidate < best[caller]:
+                        best[caller] = candidate
+            frontier = {}
+            for caller, (_, ln, callee) in sorted(best.items()):
+                flags = self._eligible(caller, funcs[caller][1])
+                if flags is not None:
+                    result[caller] = (funcs[caller][0], flags, ("c", ln, callee))
+                    codes[caller] = codes[callee]
+                    frontier[caller] = None
+        return result
+
+    def _seed(self, seeds: tuple, edges: tuple, refs: tuple) -> Optional[tuple]:
+        """The function's own first blocking call, if any (stat calls only with `blocking-stat-calls`)."""
+        best: Optional[tuple] = None
+        for line, code, shown, kind in seeds:
+            if kind == "s" and not self.stat_calls:
+                continue
+            if best is None or (_rank(code), line) < (_rank(best[2]), best[1]):
+                best = ("s", line, code, shown)
+        if self.extra:
+            for line, number, _ in edges:
+                ref = refs[number]
+                if not isinstance(ref[1], str):
+                    continue
+                name = ref[1] if ref[0] == "f" else f"{ref[1]}.{ref[2]}"
+                code = self.extra.get(name)
+                if code is not None and (best is None or (_rank(code), line) < (_rank(best[2]), best[1])):
+                    best = ("s", line, code, name)
+        return best
+
+    def _eligible(self, node: Node, flags: str) -> Optional[str]:
+        """The node's flags ("g" lazy, "c" cached) when calling it runs its body; None when unknown.
+
+        An ``async def`` makes a coroutine, a property is never called, and a decorator the index
+        cannot vouch for may run the function anywhere (a thread pool, a task queue).
+        """
+        path, qualname = node
+        module = self.index.modules[path][0] if path in self.index.modules else ""
+        key = qualname[len(module) + 1:] if module else qualname
+        summary = self.index.summary(path)
+        func: Optional[tuple] = None
+        if "." in key:
+            cls, _, name = key.rpartition(".")
+            entry = summary["c"].get(cls)
+            if entry is not None:
+                func = entry[2].get(name)
+        else:
+            func = summary["f"].get(key)
+        if func is None or func[0] != 0:
+            return None
+        out = set(flags)
+        for decorator in func[2]:
+            if decorator in CACHE_DECORATORS:
+                out.add("c")
+            elif decorator in _ENTERED_DECORATORS:
+                out.add("g")
+            elif decorator in _NOT_CALLED_DECORATORS:
+                return None
+            elif self.index.decorator_effect(decorator, path) != "keep":
+                return None
+        return "".join(sorted(out))
+
+
+# Which blocking call a chain shows when a function has several: sleeps, requests and queries block
+# whenever they run; waits (AL105) often sit behind a condition.
+_CODE_RANK = {"AL101": 0, "AL102": 1, "AL108": 2, "AL103": 3, "AL104": 4, "AL106": 5, "AL105": 6}
+
+
+def _rank(code: str) -> int:
+    return _CODE_RANK.get(code, len(_CODE_RANK))
+
+
+def chain_for(index: ProjectIndex, result: Result, target: Target) -> Optional[BlockingChain]:
+    """Read the chain of a callee from the pass's result (at most ``depth`` dictionary lookups)."""
+    node = (os.path.abspath(target.path), target.qualname)
+    entry = result.get(node)
+    if entry is None:
+        return None
+    steps: List[Step] = []
+    cached: List[str] = []
+    lazy = "g" in entry[1]
+    seen: Set[Node] = set()
+    while entry is not None and node not in seen:
+        seen.add(node)
+        line, flags, hop = entry
+        module = index.modules[node[0]][0] if node[0] in index.modules else ""
+        name = node[1][len(module) + 1:] if module and node[1].startswith(module + ".") else node[1]
+        steps.append(Step(name, node[0], line))
+        if "c" in flags:
+            cached.append(name)
+        if hop[0] == "s":
+            steps.append(Step(hop[3], node[0], hop[1]))
+            return BlockingChain(tuple(steps), hop[2], tuple(cached), lazy)
+        node = hop[2]
+        entry = result.get(node)
+    return None
+
+
+def compute(index: ProjectIndex, blobs: Dict[str, bytes], settings: "Settings",
+            cache_dir: Optional[str]) -> Result:
+    """The pass's result for this index and settings, from the cache when nothing changed."""
+    depth = max(1, int(getattr(settings, "blocking_call_depth", DEFAULT_DEPTH)))
+    stat_calls = bool(getattr(settings, "blocking_stat_calls", False))
+    extra = {name: entry[0] for name, entry in (getattr(settings, "extend_blocking_calls", None) or {}).items()}
+    h = hashlib.sha256(f"{GRAPH_VERSION}\0{depth}\0{stat_calls}\0{sorted(extra.items())}\0".encode())
+    h.update(index.digest().encode())
+    for path in sorted(blobs):
+        h.update(path.encode() + b"\0" + blobs[path])
+    key = h.hexdigest()[:20]
+    cache_path = os.path.join(cache_dir, f"callgraph-{key}.marshal") if cache_dir else None
+    if cache_path:
+        cached = _load(cache_path)
+        if cached is not None:
+            return cached
+    result = BlockingGraph(index, blobs, depth, stat_calls, extra).run()
+    if cache_path:
+        _save(cache_path, result)
+    return result
+
+
+def _load(path: str) -> Optional[Result]:
+    try:
+        with open(path, "rb") as handle:
+            data = marshal.load(handle)
+    except Exception:  # noqa: BLE001 - missing or damaged: compute afresh
+        return None
+    if not isinstance(data, dict):
+        return None
+    return data
+
+
+def _save(path: str, result: Result) -> None:
+    from .cache import ensure_cache_dir  # noqa: PLC0415
+
+    directory = os.path.dirname(path)
+    if not ensure_cache_dir(directory):
+        return
+    try:
+        for name in os.listdir(directory):  # one pass result per project is enough
+            if name.startswith("callgraph-") and name.endswith(".marshal"):
+                try:
+                    os.unlink(os.path.join(directory, name))
+                except OSError:
+                    pass
+        fd, tmp = tempfile.mkstemp(prefix=".callgraph-", dir=directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                marshal.dump(result, handle, 2)
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+    except (OSError, ValueError):
+        pass
