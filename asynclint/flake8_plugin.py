@@ -51,11 +51,8 @@ NOT_FLAKE8_OPTIONS = {
     "extend-async-decorators": "project-level: read from [tool.asynclint]",
     "site-packages": "project-level: read from [tool.asynclint]",
     "python": "project-level: read from [tool.asynclint]",
-<<<<<<< HEAD
     "file-time-budget": "flake8 runs its own workers; the budget applies to asynclint's pool",
-=======
     "blocking-call-depth": "project-level: read from [tool.asynclint]",
->>>>>>> al107
 }
 
 # The project index per project root, for this process. flake8 makes a new plugin

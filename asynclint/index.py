@@ -1038,14 +1038,13 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
     except OSError:
         return None
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    if len(data) > MAX_INDEXED_BYTES:
-        summary = empty_summary()  # the engine reports AL001 for it; parsing it would cost seconds
-        return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),
-                summary_triggers(summary))
     if old is not None and old[2] == digest and old[3] == module and old[4] == is_package:
         rest = old[5:] if keep_summary else (None, None, None)
         return (stat.st_size, stat.st_mtime_ns, digest, module, is_package) + rest
-    summary, graph = summarize_with_graph(data, module, is_package, path)
+    if len(data) > MAX_INDEXED_BYTES:
+        summary, graph = empty_summary(), None  # the engine reports AL001; parsing would cost seconds
+    else:
+        summary, graph = summarize_with_graph(data, module, is_package, path)
     # marshal version 2 has no back-references, so equal summaries give equal bytes (the digest relies on it)
     return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),
             summary_triggers(summary), marshal.dumps(graph, 2) if graph else b"")

@@ -249,3 +249,13 @@ def test_site_packages_read_as_source(project: Path, tmp_path_factory: pytest.Te
     assert site_package_dirs((), None, {}) == ()
     # never asynclint's own environment (pre-commit sets VIRTUAL_ENV to the hook's)
     assert site_package_dirs((), None, {"VIRTUAL_ENV": sys.prefix}) == ()
+
+
+def test_files_beyond_the_parser_budget_are_not_parsed(project: Path) -> None:
+    from asynclint import index as index_module
+
+    big = project / "big.py"
+    big.write_bytes(b"async def huge(): ...\n" + b"x = 1\n" * (index_module.MAX_INDEXED_BYTES // 6 + 1))
+    index = ProjectIndex.load(settings(project, use_cache=False))
+    assert str(big) in index.modules
+    assert not is_coroutine(index, "big.huge")
