@@ -268,10 +268,13 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
         sys.stdout.write(text)
         sys.stdout.flush()
     if not args.quiet:
-        may_fix = _fixable_codes(config)
-        fixable = sum(1 for f in findings if f.fix is not None and f.code in may_fix)
+        from .fixes import applicability  # noqa: PLC0415
+        from .model import Applicability  # noqa: PLC0415
+
+        safety = [applicability(f, config.settings) for f in findings]
         files_with = len({f.path for f in findings})
-        note = summary(findings, files_with_findings=files_with, statistics=args.statistics, fixable=fixable)
+        note = summary(findings, files_with_findings=files_with, statistics=args.statistics,
+                       fixable=safety.count(Applicability.SAFE), unsafe_fixable=safety.count(Applicability.UNSAFE))
         if note:
             print(note, file=sys.stderr, end="" if note.endswith("\n") else "\n")
     internal = any(f.code == "AL003" for f in findings)

@@ -327,13 +327,19 @@ def statistics_table(findings: Sequence[Finding]) -> str:
     return "".join(line + "\n" for line in lines)
 
 
-def summary(findings: Sequence[Finding], *, files_with_findings: int, statistics: bool, fixable: int) -> str:
-    """The stderr text after a run: optional statistics table, the count line, the fixable hint."""
+def summary(findings: Sequence[Finding], *, files_with_findings: int, statistics: bool, fixable: int,
+            unsafe_fixable: int = 0) -> str:
+    """The stderr text after a run: optional statistics table, the count line, the fixable hints.
+
+    ``fixable`` counts fixes ``--fix`` applies; ``unsafe_fixable`` those that also need ``--unsafe-fixes``.
+    """
     out = statistics_table(findings) if statistics else ""
     if not findings:
         out += "No problems found.\n"
     else:
         out += f"Found {_plural(len(findings), 'problem')} in {_plural(files_with_findings, 'file')}.\n"
     if fixable:
-        out += f"[*] {fixable} fixable with --fix (--unsafe-fixes for unsafe ones)\n"
+        out += f"[*] {fixable} fixable with --fix.\n"
+    if unsafe_fixable:
+        out += f"[*] {unsafe_fixable} more fixable with --fix --unsafe-fixes (they may change behaviour).\n"
     return out

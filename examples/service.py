@@ -20,7 +20,7 @@ async def refresh(user_id: int) -> None:
     subprocess.run(["sync"], check=True)
     fetch_user(user_id)  # the coroutine never runs
     user = await fetch_user(user_id)
-    posts = await fetch_posts(user_id)  # could run concurrently with fetch_user
+    posts = await fetch_posts(user_id)
     print(user, posts)
 
 

@@ -338,7 +338,9 @@ def test_summary_counts() -> None:
     assert summary([], files_with_findings=0, statistics=False, fixable=0) == "No problems found.\n"
     assert summary(one, files_with_findings=1, statistics=False, fixable=0) == "Found 1 problem in 1 file.\n"
     assert summary(sample(), files_with_findings=3, statistics=False, fixable=1) == (
-        "Found 5 problems in 3 files.\n[*] 1 fixable with --fix (--unsafe-fixes for unsafe ones)\n")
+        "Found 5 problems in 3 files.\n[*] 1 fixable with --fix.\n")
+    assert summary(sample(), files_with_findings=3, statistics=False, fixable=0, unsafe_fixable=2) == (
+        "Found 5 problems in 3 files.\n[*] 2 more fixable with --fix --unsafe-fixes (they may change behaviour).\n")
 
 
 def test_summary_statistics_table() -> None:
@@ -350,7 +352,7 @@ def test_summary_statistics_table() -> None:
         "1  AL002      cannot-read",
         "1  AL999      AL999",
         "Found 6 problems in 4 files.",
-        "[*] 1 fixable with --fix (--unsafe-fixes for unsafe ones)",
+        "[*] 1 fixable with --fix.",
     ]
     assert summary([], files_with_findings=0, statistics=True, fixable=0) == "No problems found.\n"
 
