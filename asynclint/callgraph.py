@@ -33,7 +33,6 @@ import marshal
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
 
@@ -691,7 +690,7 @@ def _load(path: str) -> Optional[Result]:
 
 
 def _save(path: str, result: Result) -> None:
-    from .cache import ensure_cache_dir  # noqa: PLC0415
+    from .cache import dump_atomic, ensure_cache_dir  # noqa: PLC0415
 
     directory = os.path.dirname(path)
     if not ensure_cache_dir(directory):
@@ -703,16 +702,6 @@ def _save(path: str, result: Result) -> None:
                     os.unlink(os.path.join(directory, name))
                 except OSError:
                     pass
-        fd, tmp = tempfile.mkstemp(prefix=".callgraph-", dir=directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                marshal.dump(result, handle, 2)
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-    except (OSError, ValueError):
-        pass
+    except OSError:
+        return
+    dump_atomic(path, result)
