@@ -192,7 +192,7 @@ class FileContext:
         self.findings: List[Finding] = []
         self.enabled: frozenset[str] = settings.enabled
         # The walk keeps these current.
-        self.scope = Scope(ScopeKind.MODULE, module, None, module_name, is_package, walrus=":=" in source)
+        self.scope = Scope(ScopeKind.MODULE, module, None, module_name, is_package, walrus=_walrus_lines(source))
         self.module_scope = self.scope
         self.ancestors: List[ast.AST] = []
         self.function_stack: List[ast.AST] = []
@@ -625,6 +625,21 @@ def _first_line(stmt: ast.stmt) -> int:
 
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def _walrus_lines(source: str) -> List[int]:
+    """Lines holding ``:=``: only expressions spanning one can bind a name by walrus."""
+    if ":=" not in source:
+        return []
+    lines: List[int] = []
+    line, last = 1, 0
+    for match in re.finditer(":=", source):
+        start = match.start()
+        line += len(_LINE_BREAK.findall(source, last, start))
+        last = start
+        if not lines or lines[-1] != line:
+            lines.append(line)
+    return lines
 
 
 def _split_lines(source: str) -> List[str]:

@@ -8,9 +8,10 @@ do not). This replaces libcst's ScopeProvider, which costs ~9x a parse.
 from __future__ import annotations
 
 import ast
+import bisect
 from dataclasses import dataclass
 from enum import Enum
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Sequence, Union
 
 TRY_STAR = getattr(ast, "TryStar", None)
 MATCH = getattr(ast, "Match", None)
@@ -63,7 +64,7 @@ class Scope:
         parent: Optional["Scope"],
         module_name: str = "",
         is_package: bool = False,
-        walrus: bool = True,
+        walrus: Union[bool, Sequence[int]] = True,
     ) -> None:
         self.kind = kind
         self.node = node
@@ -122,9 +123,10 @@ def target_names(target: ast.AST) -> Iterator[ast.Name]:
 class _BindingCollector:
     """Collects the names bound directly in one scope."""
 
-    def __init__(self, module_name: str, is_package: bool, walrus: bool = True) -> None:
+    def __init__(self, module_name: str, is_package: bool, walrus: Union[bool, Sequence[int]] = True) -> None:
         self.module_name = module_name
         self.is_package = is_package
+        # True: scan every expression; else the sorted lines holding ``:=`` (only those are scanned)
         self.walrus = walrus
         self.bindings: Dict[str, List[Binding]] = {}
         self.star_imports: List[str] = []
@@ -252,8 +254,14 @@ class _BindingCollector:
 
     def expression(self, expr: ast.expr) -> None:
         """Walrus targets bind in the enclosing function (even from comprehensions)."""
-        if not self.walrus:
+        walrus = self.walrus
+        if not walrus:
             return
+        if walrus is not True:
+            start = expr.lineno
+            i = bisect.bisect_left(walrus, start)  # type: ignore[arg-type]
+            if i == len(walrus) or walrus[i] > (expr.end_lineno or start):  # type: ignore[index]
+                return
         stack = [expr]
         while stack:
             node = stack.pop()
