@@ -125,6 +125,7 @@ class Outcome:
     results: List[FileResult] = field(default_factory=list)
     files: int = 0
     had_diff: bool = False
+    stdout_is_source: bool = False
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -204,7 +205,8 @@ def _lint_stdin(args: argparse.Namespace, config: RunConfig) -> Outcome:
         sys.stdout.flush()
     elif fixed.fixed is not None:
         sys.stdout.write(unified_diff(name, data, fixed.fixed))
-    return Outcome([FileResult(name, fixed.remaining)], files=1, had_diff=fixed.fixed is not None)
+    return Outcome([FileResult(name, fixed.remaining)], files=1, had_diff=fixed.fixed is not None,
+                   stdout_is_source=args.fix)
 
 
 def _lint_files(args: argparse.Namespace, config: RunConfig, paths: List[str]) -> Optional[Outcome]:
@@ -265,8 +267,10 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
             print(f"asynclint: error: {args.output_file}: {error.strerror or error}", file=sys.stderr)
             return EXIT_ERROR
     elif text:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        # `--fix` on stdin writes the fixed source to stdout: the report goes to stderr then.
+        stream = sys.stderr if outcome.stdout_is_source else sys.stdout
+        stream.write(text)
+        stream.flush()
     if not args.quiet:
         from .fixes import applicability  # noqa: PLC0415
         from .model import Applicability  # noqa: PLC0415

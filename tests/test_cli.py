@@ -231,3 +231,9 @@ def test_two_runs_sharing_one_cache_at_once(tmp_path: Path) -> None:
     assert len({out for out, _ in outputs}) == 1
     again = run_cli(["--isolated", "--output-format", "json", "."], cwd=tmp_path)
     assert again.stdout == outputs[0][0] and len(json.loads(again.stdout)) == 20
+
+
+def test_stdin_fix_writes_only_source_to_stdout(tmp_path: Path) -> None:
+    done = run_cli(["--isolated", "--fix", "-"], cwd=tmp_path, stdin=BAD)
+    assert done.stdout == BAD and done.returncode == 1
+    assert "bad" not in done.stdout and "-:5:5: AL101" in done.stderr
