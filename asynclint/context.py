@@ -198,6 +198,8 @@ class FileContext:
         self.function_stack: List[ast.AST] = []
         self.class_stack: List[ast.ClassDef] = []
         self._class_info: Dict[int, ClassInfo] = {}
+        # per-file values that several checkers derive the same way (e.g. the module's index summary)
+        self.memo: Dict[str, object] = {}
         # The class whose attribute values are being typed (``self.b = self.a[...]``).
         self._typing_class: Optional[ast.ClassDef] = None
         self._library: Optional[str] = None
