@@ -21,7 +21,8 @@ NO_FIXTURE = {"AL002": "needs an unreadable path", "AL003": "needs a crashing ru
 
 
 def settings_for(path: Path) -> Settings:
-    return Settings(enabled=select_rules(selection(path)), project_root=str(project_root(path)))
+    # no index cache: the fixture tree stays as committed
+    return Settings(enabled=select_rules(selection(path)), project_root=str(project_root(path)), use_cache=False)
 
 
 @pytest.mark.parametrize("path", FILES, ids=[str(p.relative_to(FIXTURES)) for p in FILES])
