@@ -147,13 +147,19 @@ def _hash(path: str) -> Optional[str]:
         return None
 
 
-def _load(path: str) -> Dict[str, Entry]:
+def load_marshal_dict(path: str) -> Optional[Dict[Any, Any]]:
+    """A cache file's dict, or None when it is missing, truncated, garbled or not a dict."""
     try:
         with open(path, "rb") as handle:
             data = marshal.load(handle)
-    except Exception:  # noqa: BLE001 - missing, truncated or garbled: start afresh
-        return {}
-    if not isinstance(data, dict):
+    except Exception:  # noqa: BLE001 - any damage means: start afresh
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _load(path: str) -> Dict[str, Entry]:
+    data = load_marshal_dict(path)
+    if data is None:
         return {}
     return {k: v for k, v in data.items()
             if isinstance(k, str) and isinstance(v, tuple) and len(v) == 4}

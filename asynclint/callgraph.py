@@ -679,14 +679,9 @@ def compute(index: ProjectIndex, blobs: Dict[str, bytes], settings: "Settings",
 
 
 def _load(path: str) -> Optional[Result]:
-    try:
-        with open(path, "rb") as handle:
-            data = marshal.load(handle)
-    except Exception:  # noqa: BLE001 - missing or damaged: compute afresh
-        return None
-    if not isinstance(data, dict):
-        return None
-    return data
+    from .cache import load_marshal_dict  # noqa: PLC0415
+
+    return load_marshal_dict(path)  # type: ignore[return-value]
 
 
 def _save(path: str, result: Result) -> None:

@@ -491,12 +491,10 @@ def _cache_path(directory: str, root: str) -> str:
 
 
 def _load_cache(path: str) -> Dict[str, tuple]:
-    try:
-        with open(path, "rb") as handle:
-            data = marshal.load(handle)
-    except Exception:  # noqa: BLE001 - missing, truncated or garbled: start afresh
-        return {}
-    if not isinstance(data, dict) or data.get("v") != INDEX_VERSION or not isinstance(data.get("files"), dict):
+    from .cache import load_marshal_dict  # noqa: PLC0415 - shared with the result cache
+
+    data = load_marshal_dict(path)
+    if data is None or data.get("v") != INDEX_VERSION or not isinstance(data.get("files"), dict):
         return {}
     out = {}
     for path_key, entry in data["files"].items():
