@@ -71,7 +71,7 @@ reported only when every sign that it matters is absent:
 SEQUENTIAL = Rule(
     code="AL301",
     name="sequential-awaits",
-    summary="independent awaits run one after another",
+    summary="Independent awaits run one after another",
     what_it_does="Reports two or more consecutive statements in a coroutine that each await one call, "
     "when no call needs an earlier result and nothing suggests that their order matters. It reports "
     "once per run, on the first `await`, naming the calls.\n" + _HEURISTIC,
@@ -100,7 +100,7 @@ SEQUENTIAL = Rule(
 LOOP = Rule(
     code="AL302",
     name="await-in-loop",
-    summary="a loop awaits one independent call per item",
+    summary="A loop awaits one independent call per item",
     what_it_does="Reports a `for` loop (not `async for`, no `else`) whose body only awaits one call "
     "per item: `await f(x)`, `results.append(await f(x))` (or `.extend` / `.add`), or "
     "`r = await f(x)` then `results.append(r)`; and list, set and dict comprehensions whose "

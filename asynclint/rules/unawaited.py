@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 UNAWAITED_CALL = Rule(
     code="AL201",
     name="unawaited-coroutine",
-    summary="a coroutine function is called and its coroutine is discarded",
+    summary="A coroutine function is called and its coroutine is discarded",
     what_it_does="Reports an expression statement that calls a coroutine function (an `async def`, "
     "resolved through imports, re-exports, classes and their bases, the standard library and known "
     "libraries) without `await`, in a coroutine or in sync code. The message says where the function "
@@ -54,7 +54,7 @@ UNAWAITED_CALL = Rule(
 UNAWAITED_NAME = Rule(
     code="AL202",
     name="coroutine-bound-never-awaited",
-    summary="a coroutine is bound to a name and never awaited",
+    summary="A coroutine is bound to a name and never awaited",
     what_it_does="Reports `x = coroutine_function(...)` inside a coroutine when `x` is never awaited, "
     "passed to a call, returned, yielded or stored afterwards, whether it is never used again or is "
     "used as if it held the result (`x[\"key\"]`, `x.attr`, iteration, comparison, truth test).",
@@ -66,7 +66,7 @@ UNAWAITED_NAME = Rule(
 TRUTHY_COROUTINE = Rule(
     code="AL203",
     name="coroutine-used-as-value",
-    summary="a coroutine is tested for truth, subscripted or has an attribute read",
+    summary="A coroutine is tested for truth, subscripted or has an attribute read",
     what_it_does="Reports a call to a coroutine function used as a truth value (`if`, `while`, `elif`, "
     "`not`, `and`/`or` operands, `assert`, conditional expressions, `bool()`), or subscripted or "
     "attribute-accessed before it is awaited: `await x.call()[\"k\"]` means `await (x.call()[\"k\"])`. "
@@ -83,7 +83,7 @@ TRUTHY_COROUTINE = Rule(
 DROPPED_TASK = Rule(
     code="AL204",
     name="dropped-task",
-    summary="the only reference to a new task is dropped",
+    summary="The only reference to a new task is dropped",
     what_it_does="Reports `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and `loop.create_task(...)` "
     "(where `loop` is known to be an event loop) used as a statement, in a comprehension used as a "
     "statement, or bound to a local name that is never used. `TaskGroup.create_task` and nursery "
@@ -98,7 +98,7 @@ DROPPED_TASK = Rule(
 ASYNC_CALLBACK = Rule(
     code="AL205",
     name="async-function-as-callback",
-    summary="an async function is passed where a plain callback is expected",
+    summary="An async function is passed where a plain callback is expected",
     what_it_does="Reports an `async def` function (or a `lambda` whose body calls one) passed to an API "
     "that calls it as a plain function and ignores the result: `loop.call_soon/call_later/call_at/"
     "call_soon_threadsafe`, `loop.add_signal_handler`, `loop.add_reader/add_writer`, `signal.signal`, "
