@@ -176,3 +176,17 @@ def test_never_executes_linted_code(tmp_path: Path) -> None:
     done = run_cli(["--isolated", "--no-cache", "."], cwd=tmp_path)
     assert done.returncode == 1
     assert not marker.exists()
+
+
+def test_file_deleted_after_discovery_gives_al002(tmp_path: Path) -> None:
+    from asynclint.discovery import DiscoveryOptions, discover
+    from asynclint.runner import lint_paths
+    from asynclint.settings import default_settings
+
+    (tmp_path / "gone.py").write_text(GOOD)
+    (tmp_path / "kept.py").write_text(GOOD)
+    found = discover([str(tmp_path)], DiscoveryOptions(root=str(tmp_path)))
+    (tmp_path / "gone.py").unlink()
+    results = {os.path.basename(r.path): [f.code for f in r.findings]
+               for r in lint_paths(found.files, default_settings(project_root=str(tmp_path), use_cache=False))}
+    assert results == {"gone.py": ["AL002"], "kept.py": ["AL101"]}
