@@ -1,4 +1,4 @@
-"""Property test: generated programs with fixable AL101 calls stay intact outside what was fixed.
+"""Property test: generated programs with fixable AL101/AL201 calls stay intact outside what was fixed.
 
 Programs are composed from strategies (unrelated statements, comments, nested
 ``async def``/``def``, every spelling of ``time.sleep``, asyncio/trio/anyio imports,
@@ -37,7 +37,9 @@ FUZZ = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-RULES = Settings(enabled=select_rules(["AL101"]))
+# AL101 (replace the call, maybe add an import) and AL201 (insert `await` before a call to
+# the module's own `async def fetch`) exercise both kinds of edit.
+RULES = Settings(enabled=select_rules(["AL101", "AL201"]))
 BOM = b"\xef\xbb\xbf"
 IMPORT_LINE = re.compile(r"import (asyncio|trio|anyio)(\r\n|\r|\n)?\Z")
 
@@ -96,7 +98,8 @@ def sleep_call(draw: st.DrawFn, call: str) -> Block:
 
 def function_body(call: str, depth: int, is_async: bool = True) -> st.SearchStrategy[Block]:
     """Statements of a function body; always ends with a statement (comments alone are no body)."""
-    plain = ["pass", "# a comment inside", "", "y = 'é' * 2", "return None"]
+    plain = ["pass", "# a comment inside", "", "y = 'é' * 2", "return None", "fetch(delay)",
+             "fetch(  1 )  # unawaited"]
     simple = st.one_of(
         sleep_call(call),
         st.sampled_from([[line] for line in plain + (["x = await other()"] if is_async else [])]),
@@ -139,6 +142,7 @@ def programs(draw: st.DrawFn) -> Program:
         st.builds(lambda body: ["@decorator", "async def decorated():"] + indent(body), function_body(call, 1)),
     )
     blocks = draw(st.lists(top_level, min_size=1, max_size=5))
+    blocks.insert(draw(st.integers(0, len(blocks))), ["async def fetch(value):", "\0return value"])
     body = [line.replace("\0", unit) for block in blocks for line in block]
     lines: List[str] = []
     for line in header + list(imports) + [""] + body:
