@@ -292,15 +292,18 @@ class SequentialAwaitChecker(Checker):
             return
         if self._in_test() or self._serialised() or self._author_says_ordered(node, node):
             return
-        fix = None
-        if ctx.library == "asyncio":
-            advice = "start them together with `asyncio.gather(...)`"
-            fix = self._loop_fix(node, call, accumulator, method)
-        else:
-            kind = "nursery" if ctx.library == "trio" else "task group"
-            advice = f"start them in a {kind}"
-        message = f"`{node_text(call.func)}()` is awaited once per item, one after another; {advice}"
+        fix = self._loop_fix(node, call, accumulator, method) if ctx.library == "asyncio" else None
+        message = self._per_item_message(call)
         ctx.report("AL302", _await_of(node, call), message, fix)
+
+    def _per_item_message(self, call: ast.Call) -> str:
+        """AL302's message: gather in asyncio files, a nursery or task group in trio/anyio ones."""
+        library = self.ctx.library
+        if library == "asyncio":
+            advice = "start them together with `asyncio.gather(...)`"
+        else:
+            advice = f"start them in a {'nursery' if library == 'trio' else 'task group'}"
+        return f"`{node_text(call.func)}()` is awaited once per item, one after another; {advice}"
 
     def visit_ListComp(self, node: ast.ListComp) -> None:
         self._comprehension(node, node.elt)
@@ -330,14 +333,9 @@ class SequentialAwaitChecker(Checker):
         if self._in_test() or self._serialised() or self._author_says_ordered(node, node):
             return
         fix = None
-        if ctx.library == "asyncio":
-            advice = "start them together with `asyncio.gather(...)`"
-            if isinstance(node, ast.ListComp):
-                fix = self._comprehension_fix(node, call)
-        else:
-            kind = "nursery" if ctx.library == "trio" else "task group"
-            advice = f"start them in a {kind}"
-        message = f"`{node_text(call.func)}()` is awaited once per item, one after another; {advice}"
+        if ctx.library == "asyncio" and isinstance(node, ast.ListComp):
+            fix = self._comprehension_fix(node, call)
+        message = self._per_item_message(call)
         ctx.report("AL302", element, message, fix)
 
     def _loop_call_ok(self, call: ast.Call, loop_names: Set[str], body_names: Set[str], bare: bool) -> bool:
