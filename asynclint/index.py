@@ -779,14 +779,18 @@ class ProjectIndex:
             return None
         tried = self._stars_tried
         for star in summary["s"]:
+            # a star import names a module exactly: no falling back to a parent package, which
+            # would make ever longer names out of packages that star-import unindexed modules
             wanted = ".".join([star, name, *tail])
             if tried is not None:
                 if wanted in tried:
                     continue
                 tried.add(wanted)
-            ref = self._resolve(wanted, path, local, depth + 1)
-            if ref is not None:
-                return ref
+            found = self._module(star, path, local) if depth < _MAX_DEPTH else None
+            if found is not None:
+                ref = self._resolve_in(star, found[0], found[1], rest, path, local, depth + 1)
+                if ref is not None:
+                    return ref
         return None
 
     def _in_class(self, module: str, path: str, summary: Summary, key: str, tail: List[str], near: str,

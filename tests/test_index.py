@@ -259,3 +259,26 @@ def test_files_beyond_the_parser_budget_are_not_parsed(project: Path) -> None:
     index = ProjectIndex.load(settings(project, use_cache=False))
     assert str(big) in index.modules
     assert not is_coroutine(index, "big.huge")
+
+
+def test_star_imports_of_unindexed_modules_stay_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx's ``__init__`` star-imports eleven submodules: linted alone, with none of them indexed, a
+    lookup used to build ever longer names (11**24 of them) and ran out of memory."""
+    stars = "".join(f"from ._m{i} import *\n" for i in range(11))
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text(stars + "\n\nasync def main():\n    print(1)\n    helper()\n")
+    index = ProjectIndex.load(settings(tmp_path / "elsewhere", use_cache=False))
+    calls = []
+    original = ProjectIndex._resolve_in
+
+    def counted(self: ProjectIndex, *args: object) -> object:
+        calls.append(1)
+        assert len(calls) < 100, "star-import lookups are not bounded"
+        return original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ProjectIndex, "_resolve_in", counted)
+    local = index_module.LocalModule("pkg", str(package / "__init__.py"),
+                                     summarize(ast.parse(stars), "pkg", True))
+    assert index.function("pkg.helper", str(package / "__init__.py"), local) is None
+    assert index.function("pkg._m3.print", str(package / "__init__.py"), local) is None
