@@ -173,16 +173,29 @@ def _git_root(start: str) -> Optional[str]:
         current = parent
 
 
-def project_root(config_path: Optional[str], paths: Sequence[str]) -> str:
-    """The config file's directory, else the git root, else the common parent of the paths."""
-    if config_path:
-        return os.path.dirname(os.path.abspath(config_path))
-    git = _git_root(os.getcwd())
-    if git:
-        return git
-    absolute = [os.path.abspath(p) for p in paths] or [os.getcwd()]
-    common = os.path.commonpath(absolute)
+def paths_base(paths: Sequence[str], cwd: Optional[str] = None) -> str:
+    """The directory the paths have in common (black's rule for where a project starts); stdin is cwd."""
+    cwd = cwd or os.getcwd()
+    absolute = [os.path.join(cwd, p) for p in paths if p != "-"] or [cwd]
+    try:
+        common = os.path.commonpath([os.path.abspath(p) for p in absolute])
+    except ValueError:  # mixed drives on Windows
+        return cwd
     return common if os.path.isdir(common) else os.path.dirname(common)
+
+
+def project_root(config_path: Optional[str], paths: Sequence[str], cwd: Optional[str] = None) -> str:
+    """The config file's directory when it holds the paths, else their git root, else their common parent.
+
+    The project index is built from this directory, so it must contain the linted files: linting
+    another checkout from inside this one must not index this one instead.
+    """
+    base = paths_base(paths, cwd)
+    if config_path:
+        directory = os.path.dirname(os.path.abspath(config_path))
+        if base == directory or base.startswith(directory.rstrip(os.sep) + os.sep):
+            return directory
+    return _git_root(base) or base
 
 
 def _relative_to(path: str, root: str) -> str:
@@ -222,7 +235,7 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
             raise ConfigError(f"{config_file}: config file not found")
         file_values, document = load_config_file(config_path)
     elif not isolated:
-        config_path = find_config(cwd)
+        config_path = find_config(paths_base(paths, cwd))
         if config_path:
             file_values, document = load_config_file(config_path)
     source = config_path or "command line"
@@ -260,7 +273,7 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         if not re.fullmatch(r"AL1\d\d", code):
             raise ConfigError(f"{src('extend-blocking-calls')}: `extend-blocking-calls.{qualname}.code` must be an AL1xx code, got {code!r}")
         blocking[qualname] = (code, entry.get("message", f"`{qualname}` is configured as blocking"))
-    root = project_root(config_path, paths)
+    root = project_root(config_path, paths, cwd)
     fixable = _codes(values["fixable"], src("fixable"), "fixable") if "fixable" in values else None
     settings = Settings(
         enabled=enabled,

@@ -237,3 +237,18 @@ def test_stdin_fix_writes_only_source_to_stdout(tmp_path: Path) -> None:
     done = run_cli(["--isolated", "--fix", "-"], cwd=tmp_path, stdin=BAD)
     assert done.stdout == BAD and done.returncode == 1
     assert "bad" not in done.stdout and "-:5:5: AL101" in done.stderr
+
+
+def test_linting_another_checkout_uses_its_config_and_indexes_it(tmp_path: Path) -> None:
+    """Run from inside one project on another: the other's config applies and the index covers it
+    (it used to index the current project instead, losing every cross-module finding)."""
+    here = tmp_path / "here"
+    (here / ".git").mkdir(parents=True)
+    (here / "pyproject.toml").write_text('[tool.asynclint]\nignore = ["AL2"]\n')
+    there = tmp_path / "there"
+    (there / ".git").mkdir(parents=True)
+    (there / "pyproject.toml").write_text('[tool.asynclint]\nignore = ["AL1"]\n')
+    (there / "api.py").write_text("async def fetch():\n    return 1\n")
+    (there / "main.py").write_text(BAD + "\n\nasync def run():\n    from api import fetch\n    fetch()\n")
+    done = run_cli(["--no-cache", str(there)], cwd=here)
+    assert [line.split(": ")[1].split()[0] for line in done.stdout.splitlines()] == ["AL201"], done.stdout
