@@ -32,6 +32,7 @@ from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set
 
 from .knowledge import coroutines as known
 from .scopes import absolute_module
+from .memory import one_file
 
 INDEX_VERSION = 7
 CACHE_DIR_NAME = ".asynclint_cache"
@@ -987,7 +988,10 @@ def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any) 
     changed = len(new) != len(old) or bool(stale)
     fresh = _summarise_parallel(stale, old) if len(stale) >= PARALLEL_MIN else None
     if fresh is None:
-        fresh = [update_entry(path, old.get(path), module_name_for) for path in stale]
+        fresh = []
+        for path in stale:
+            with one_file():
+                fresh.append(update_entry(path, old.get(path), module_name_for))
     for path, entry in zip(stale, fresh):
         if entry is not None:
             if entry[5] is None:  # same content as before: the old summary stands
@@ -1019,7 +1023,11 @@ def _summarise_parallel(paths: List[str], old: Dict[str, tuple]) -> Optional[Lis
 def _summarise_batch(batch: List[Tuple[str, Optional[tuple]]]) -> List[Optional[tuple]]:
     from .engine import module_name_for  # noqa: PLC0415
 
-    return [update_entry(path, old, module_name_for, keep_summary=False) for path, old in batch]
+    entries = []
+    for path, old in batch:
+        with one_file():
+            entries.append(update_entry(path, old, module_name_for, keep_summary=False))
+    return entries
 
 
 def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_summary: bool = True) -> Optional[tuple]:

@@ -21,6 +21,7 @@ from typing import Any, Deque, List, Optional, Sequence, Set, Tuple
 
 from .cache import ResultCache
 from .engine import FileResult, file_finding, lint_path
+from .memory import freeze_long_lived, one_file
 from .rules import checkers_for
 from .settings import Settings
 
@@ -68,6 +69,7 @@ def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: 
     stats = stats if stats is not None else RunStats()
     stats.files = len(paths)
     index = load_index(settings)
+    freeze_long_lived()
     force: Set[str] = set(forced)
     cache = ResultCache.open(cache_dir, settings, index_digest(index)) if cache_dir else None
     results: List[Optional[FileResult]] = [None] * len(paths)
@@ -99,7 +101,8 @@ def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: 
 def _lint_one(path: str, settings: Settings, index: Optional[object], force: bool) -> FileResult:
     if settings.crash_marker and settings.native_in_process:
         _maybe_crash(path, settings.crash_marker)
-    return lint_path(path, settings, index=index, force=force)
+    with one_file():
+        return lint_path(path, settings, index=index, force=force)
 
 
 def _maybe_crash(path: str, marker: str) -> None:
@@ -119,6 +122,7 @@ def _maybe_crash(path: str, marker: str) -> None:
 
 def _worker_main(conn: Connection, settings: Settings, index: Optional[object]) -> None:
     """Worker loop: receive a batch, send one result tuple per file, in order."""
+    freeze_long_lived()
     try:
         while True:
             batch = conn.recv()
