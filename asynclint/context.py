@@ -255,14 +255,31 @@ class FileContext:
     def lookup(self, name: str, scope: Optional[Scope] = None) -> Optional[Tuple[Scope, List[Binding]]]:
         """Find the scope that binds ``name`` as seen from ``scope`` (Python's LEGB, classes skipped).
 
-        Memoised on the scope: bindings never change once read, and rules ask often.
+        Memoised on the scope: bindings never change once read, and rules ask often. The memo
+        holds how many scopes up the name was found, not the scope itself: a scope referring to
+        itself would keep the file's whole tree alive until the garbage collector came by.
         """
         start = scope or self.scope
         cache = start.lookups
         if name in cache:
-            return cache[name]
+            memo = cache[name]
+            if memo is None:
+                return None
+            hops, bindings = memo  # type: ignore[misc]
+            found_scope = start
+            for _ in range(hops):
+                found_scope = found_scope.parent  # type: ignore[assignment]
+            return found_scope, bindings
         found = self._lookup(name, start)
-        cache[name] = found
+        if found is None:
+            cache[name] = None
+        else:
+            hops, walk = 0, start
+            while walk is not found[0] and walk.parent is not None:
+                walk = walk.parent
+                hops += 1
+            if walk is found[0]:
+                cache[name] = (hops, found[1])
         return found
 
     def _lookup(self, name: str, scope: Optional[Scope]) -> Optional[Tuple[Scope, List[Binding]]]:
