@@ -19,6 +19,10 @@ from .scopes import Scope, ScopeKind
 
 Handler = Callable[[ast.AST], None]
 _LEAF_TYPES = (ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.alias)
+# Nodes that hold no expression a rule could visit: when no checker visits them either, the
+# walk does not even enter them (names and constants are a third of all nodes).
+_INERT_TYPES = (*_LEAF_TYPES, ast.arg, ast.Pass, ast.Break, ast.Continue, ast.Import, ast.ImportFrom,
+                ast.Global, ast.Nonlocal)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 # Fields that hold operator singletons or plain values, never nodes a rule visits.
 _NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "id", "attr", "name", "arg",
@@ -57,6 +61,7 @@ class Walker:
                     if isinstance(node_type, type) and issubclass(node_type, ast.AST):
                         table = self._visit if attr.startswith("visit_") else self._leave
                         table.setdefault(node_type, []).append((checker, getattr(checker, attr)))
+        self._inert = frozenset(t for t in _INERT_TYPES if t not in self._visit and t not in self._leave)
 
     def run(self) -> None:
         module = self.ctx.module
@@ -166,14 +171,15 @@ class Walker:
 
     def _children(self, node: ast.AST) -> None:
         walk = self.walk
+        inert = self._inert
         fields = _CHILD_FIELDS.get(type(node)) or node._fields
         for field in fields:
             value = getattr(node, field, None)
             if isinstance(value, list):
                 for item in value:
-                    if isinstance(item, ast.AST):
+                    if type(item) not in inert and isinstance(item, ast.AST):
                         walk(item)
-            elif isinstance(value, ast.AST):
+            elif type(value) not in inert and isinstance(value, ast.AST):
                 walk(value)
 
     def _push(self, kind: ScopeKind, node: ast.AST) -> Scope:
