@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tup
 
 from .index import ProjectIndex, Target, _module_statements
 from .knowledge import coroutines as known
+from .nodes import child_nodes
 
 if TYPE_CHECKING:
     from .context import FileContext
@@ -319,7 +320,7 @@ class _Collector:
         if kind in _COMPREHENSIONS:
             self._comprehension(node)
         else:
-            for child in ast.iter_child_nodes(node):
+            for child in child_nodes(node):
                 self._walk(child)
         ctx.ancestors.pop()
 

@@ -20,6 +20,8 @@ import ast
 from dataclasses import dataclass
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
+from .nodes import child_nodes
+
 TRY_STAR = getattr(ast, "TryStar", None)
 MATCH = getattr(ast, "Match", None)
 TRY_TYPES: Tuple[type, ...] = (ast.Try,) + ((TRY_STAR,) if TRY_STAR is not None else ())
@@ -161,7 +163,7 @@ def walk_local(nodes: Sequence[ast.AST]) -> Iterator[ast.AST]:
         yield node
         if isinstance(node, _SCOPES):
             continue
-        stack.extend(reversed(list(ast.iter_child_nodes(node))))
+        stack.extend(reversed(child_nodes(node)))
 
 
 def catches_everything(handler: ast.ExceptHandler, resolve: Optional[Resolver]) -> bool:

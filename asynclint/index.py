@@ -25,14 +25,15 @@ import hashlib
 import marshal
 import os
 import sys
-from stat import S_ISREG
 import warnings
 from dataclasses import dataclass
+from stat import S_ISREG
 from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
 from .knowledge import coroutines as known
-from .scopes import absolute_module
 from .memory import one_file
+from .nodes import child_nodes
+from .scopes import absolute_module
 
 INDEX_VERSION = 7
 CACHE_DIR_NAME = ".asynclint_cache"
@@ -127,7 +128,7 @@ def is_async_generator(func: ast.AsyncFunctionDef) -> bool:
             return True
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             continue
-        stack.extend(ast.iter_child_nodes(node))
+        stack.extend(child_nodes(node))
     return False
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Dict, Iterator, List, Optional, Sequence, Union
 
+from .nodes import child_nodes
+
 TRY_STAR = getattr(ast, "TryStar", None)
 MATCH = getattr(ast, "Match", None)
 
@@ -270,4 +272,4 @@ class _BindingCollector:
                     self.add(node.target.id, Binding(BindingKind.ASSIGN, node.target, value=node.value))
             if isinstance(node, ast.Lambda):
                 continue
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(child_nodes(node))

@@ -14,6 +14,7 @@ import bisect
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from .context import FileContext
+from .nodes import NODE_FIELDS
 from .rules.base import Checker, Where
 from .scopes import Scope, ScopeKind
 
@@ -24,13 +25,9 @@ _LEAF_TYPES = (ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.alias)
 _INERT_TYPES = (*_LEAF_TYPES, ast.arg, ast.Pass, ast.Break, ast.Continue, ast.Import, ast.ImportFrom,
                 ast.Global, ast.Nonlocal)
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
-# Fields that hold operator singletons or plain values, never nodes a rule visits.
-_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "id", "attr", "name", "arg",
-                           "names", "module", "level", "conversion", "is_async", "lineno"})
+# Less the fields of operator singletons and import aliases: nodes no rule visits.
 _CHILD_FIELDS: Dict[Type[ast.AST], Tuple[str, ...]] = {
-    node_type: tuple(f for f in node_type._fields if f not in _NOT_CHILDREN)
-    for node_type in vars(ast).values()
-    if isinstance(node_type, type) and issubclass(node_type, ast.AST)
+    node_type: tuple(f for f in fields if f not in ("op", "ops", "names")) for node_type, fields in NODE_FIELDS.items()
 }
 
 

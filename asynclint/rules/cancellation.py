@@ -15,6 +15,7 @@ import os
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
 
 from ..flow import BASE_EXCEPTION, Leak, NoReturnCalls, first_leak, leaving_jumps, walk_local
+from ..nodes import child_nodes
 from .base import Checker, Rule, node_text
 
 if TYPE_CHECKING:
@@ -320,7 +321,7 @@ class CancellationChecker(Checker):
             if isinstance(node, ast.With) and any(self._shields(item.context_expr) for item in node.items):
                 stack.extend(item.context_expr for item in node.items)
                 continue
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(child_nodes(node))
         return False
 
     def _shields(self, expr: ast.expr) -> bool:
@@ -606,7 +607,7 @@ def _collect_cancels(root: ast.AST, resolve: Callable[[ast.expr], Optional[str]]
             for gen in node.generators:
                 for name in _target_names(gen.target):
                     inner[name] = gen.iter
-        stack.extend((child, inner) for child in reversed(list(ast.iter_child_nodes(node))))
+        stack.extend((child, inner) for child in reversed(child_nodes(node)))
     return marks
 
 

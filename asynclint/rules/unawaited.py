@@ -22,6 +22,7 @@ from ..index import (
 )
 from ..knowledge import coroutines as known
 from ..model import Fix
+from ..nodes import child_nodes
 from ..scopes import Binding, BindingKind, ScopeKind
 from .base import Checker, Rule, Where, node_text
 
@@ -799,7 +800,7 @@ def _scope_nodes(func: ast.AST) -> Iterator[Tuple[ast.AST, ast.AST, bool]]:
         node, parent, nested = stack.pop()
         yield node, parent, nested
         inner = nested or isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef))
-        children = list(ast.iter_child_nodes(node))
+        children = child_nodes(node)
         for child in reversed(children):
             stack.append((child, node, inner))
 
