@@ -19,10 +19,16 @@ class DecodeError(ValueError):
     """The bytes are not text in the file's declared encoding."""
 
 
+# The first two lines, whatever ends them: the interpreter looks for a cookie there after
+# translating CR and CRLF, while ``tokenize.detect_encoding`` splits on LF only.
+_FIRST_TWO_LINES = re.compile(rb"[^\r\n]*(?:\r\n|\r|\n)?[^\r\n]*(?:\r\n|\r|\n)?")
+
+
 def decode(data: bytes) -> str:
     """Decode as the interpreter would: BOM, then a coding cookie on line 1 or 2, else UTF-8."""
+    head = _FIRST_TWO_LINES.match(data).group(0)  # type: ignore[union-attr]
     try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        encoding, _ = tokenize.detect_encoding(iter(head.splitlines(keepends=True)).__next__)
     except SyntaxError as error:
         raise DecodeError(str(error)) from None
     try:

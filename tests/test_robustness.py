@@ -190,3 +190,17 @@ def test_file_deleted_after_discovery_gives_al002(tmp_path: Path) -> None:
     results = {os.path.basename(r.path): [f.code for f in r.findings]
                for r in lint_paths(found.files, default_settings(project_root=str(tmp_path), use_cache=False))}
     assert results == {"gone.py": ["AL002"], "kept.py": ["AL101"]}
+
+
+
+@pytest.mark.parametrize("head", [
+    b"# -*- coding: latin-1 -*-\r",  # CR-only line ends, cookie on line 1
+    b"#!/usr/bin/env python\r# vim: set fileencoding=latin-1 :\r",  # on line 2
+])
+def test_cookie_in_a_cr_only_file(tmp_path: Path, head: bytes) -> None:
+    """Python looks for the cookie after translating CR and CRLF; tokenize.detect_encoding splits on LF only."""
+    data = head + b"import time\rasync def f():\r    x = '\xe9'; time.sleep(1)\r"
+    compile(data, "cr.py", "exec")  # the interpreter reads it
+    (tmp_path / "cr.py").write_bytes(data)
+    done = run_cli(["--isolated", "--no-cache", "cr.py"], cwd=tmp_path)
+    assert done.stdout.startswith("cr.py:") and " AL101 " in done.stdout, done.stdout + done.stderr
