@@ -621,8 +621,11 @@ class ProjectIndex:
         return cls("", {}, keep, extra)
 
     @classmethod
-    def load(cls, settings: Any) -> "ProjectIndex":
-        """Index every Python file under the project root, reusing the cache for unchanged files."""
+    def load(cls, settings: Any, jobs: Optional[int] = None) -> "ProjectIndex":
+        """Index every Python file under the project root, reusing the cache for unchanged files.
+
+        A cold build is spread over ``jobs`` processes (default: the CPUs, at most 8).
+        """
         from .engine import module_name_for  # noqa: PLC0415 - engine imports the rules, which import us
         root = os.path.abspath(getattr(settings, "project_root", ".") or ".")
         cache_path: Optional[str] = None
@@ -631,7 +634,7 @@ class ProjectIndex:
             cache_path = _cache_path(os.path.abspath(directory), root)
         old = _load_cache(cache_path) if cache_path else {}
         files = project_files(root, settings)
-        new, changed = _refresh(files, old, module_name_for)
+        new, changed = _refresh(files, old, module_name_for, jobs)
         if changed and cache_path:
             _save_cache(cache_path, new)
         modules = {path: (e[3], e[4], e[5], e[6]) for path, e in new.items()}
@@ -970,7 +973,8 @@ PARALLEL_MIN = 400  # stale files before the cold build is spread over processes
 _BATCH = 64
 
 
-def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any) -> Tuple[Dict[str, tuple], bool]:
+def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any,
+             jobs: Optional[int] = None) -> Tuple[Dict[str, tuple], bool]:
     """Cache entries for ``files``: unchanged ones as they were, stale ones summarised again."""
     new: Dict[str, tuple] = {}
     stale: List[str] = []
@@ -987,7 +991,7 @@ def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any) 
                 continue
         stale.append(path)
     changed = len(new) != len(old) or bool(stale)
-    fresh = _summarise_parallel(stale, old) if len(stale) >= PARALLEL_MIN else None
+    fresh = _summarise_parallel(stale, old, jobs) if len(stale) >= PARALLEL_MIN else None
     if fresh is None:
         fresh = []
         for path in stale:
@@ -1001,12 +1005,13 @@ def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any) 
     return {path: new[path] for path in files if path in new}, changed
 
 
-def _summarise_parallel(paths: List[str], old: Dict[str, tuple]) -> Optional[List[Optional[tuple]]]:
+def _summarise_parallel(paths: List[str], old: Dict[str, tuple],
+                        jobs: Optional[int] = None) -> Optional[List[Optional[tuple]]]:
     """The cold build on several processes (parsing dominates); None when that is not possible here."""
     import multiprocessing  # noqa: PLC0415 - only cold builds of big projects pay for it
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
-    jobs = min(os.cpu_count() or 1, 8)
+    jobs = jobs or min(os.cpu_count() or 1, 8)
     if jobs < 2 or multiprocessing.current_process().daemon or multiprocessing.parent_process() is not None:
         return None  # inside a worker (ours or a pool's): build serially, never spawn in turn
     batches = []

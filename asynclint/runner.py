@@ -34,13 +34,13 @@ def needs_index(settings: Settings) -> bool:
     return any(getattr(c, "needs_index", False) for c in checkers_for(settings.enabled))
 
 
-def load_index(settings: Settings) -> Optional[object]:
-    """The project-wide index of coroutine functions, when an enabled rule asks for it."""
+def load_index(settings: Settings, jobs: Optional[int] = None) -> Optional[object]:
+    """The project-wide index of coroutine functions, when an enabled rule asks for it (built on ``jobs``)."""
     if not needs_index(settings):
         return None
     from .index import ProjectIndex  # noqa: PLC0415 - only runs that need it pay for it
 
-    return ProjectIndex.load(settings)
+    return ProjectIndex.load(settings, jobs)
 
 
 def index_digest(index: Optional[object]) -> str:
@@ -68,7 +68,7 @@ def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: 
     """Lint files, in order; ``forced`` ones are parsed even when triage finds nothing to check."""
     stats = stats if stats is not None else RunStats()
     stats.files = len(paths)
-    index = load_index(settings)
+    index = load_index(settings, jobs)
     freeze_long_lived()
     force: Set[str] = set(forced)
     cache = ResultCache.open(cache_dir, settings, index_digest(index)) if cache_dir else None

@@ -282,3 +282,16 @@ def test_star_imports_of_unindexed_modules_stay_bounded(tmp_path: Path, monkeypa
                                      summarize(ast.parse(stars), "pkg", True))
     assert index.function("pkg.helper", str(package / "__init__.py"), local) is None
     assert index.function("pkg._m3.print", str(package / "__init__.py"), local) is None
+
+
+def test_one_job_builds_the_index_in_this_process(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--jobs 1`` means one process, for the index's cold build too."""
+    import concurrent.futures
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a process pool was started")
+
+    monkeypatch.setattr(index_module, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
+    index = ProjectIndex.load(settings(project, use_cache=False), jobs=1)
+    assert is_coroutine(index, "app.Repo.delete")
