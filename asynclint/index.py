@@ -587,6 +587,8 @@ class ProjectIndex:
         # the call graph's per-module data (main process only) and the pass's result (see asynclint.callgraph)
         self.graph_blobs: Dict[str, bytes] = {}
         self.blocking: Optional[Dict[Tuple[str, str], tuple]] = None
+        # path -> content digest of what was summarised (the lint reuses a summary of the same bytes)
+        self.contents: Dict[str, str] = {}
         self._init_caches()
 
     def _init_caches(self) -> None:
@@ -601,7 +603,8 @@ class ProjectIndex:
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
-                "extra": tuple(self.extra_coroutines), "site": self.site_dirs, "blocking": self.blocking}
+                "extra": tuple(self.extra_coroutines), "site": self.site_dirs, "blocking": self.blocking,
+                "contents": self.contents}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.root = state["root"]
@@ -611,6 +614,7 @@ class ProjectIndex:
         self.site_dirs = tuple(state["site"])
         self.graph_blobs = {}
         self.blocking = state.get("blocking")
+        self.contents = state.get("contents", {})
         self._init_caches()
 
     # -- building -------------------------------------------------------------------
@@ -643,6 +647,7 @@ class ProjectIndex:
         index = cls(root, modules, getattr(settings, "extend_async_decorators", ()),
                     getattr(settings, "extend_coroutine_functions", ()), site)
         index.graph_blobs = {path: e[7] for path, e in new.items() if e[7]}
+        index.contents = {path: e[2] for path, e in new.items()}
         if "AL107" in getattr(settings, "enabled", ()):
             index.compute_blocking(settings, os.path.dirname(cache_path) if cache_path else None)
         return index
@@ -705,6 +710,22 @@ class ProjectIndex:
         if self.site_dirs:
             return self._site_module(name)
         return None
+
+    def stored_summary(self, path: str, module: str, is_package: bool, text: str) -> Optional[Summary]:
+        """The indexed summary of ``path`` if it was made from exactly this text (UTF-8 files without a
+        BOM, most of them), so the lint of that file need not summarise it again; else None."""
+        path = os.path.abspath(path)
+        entry = self.modules.get(path)
+        digest = self.contents.get(path)
+        if entry is None or digest is None or entry[0] != module or entry[1] != is_package:
+            return None
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:
+            return None
+        if len(data) > MAX_INDEXED_BYTES or hashlib.blake2b(data, digest_size=16).hexdigest() != digest:
+            return None
+        return self.summary(path)
 
     def summary(self, path: str) -> Summary:
         """The summary of an indexed file, decoded on first use."""

@@ -52,12 +52,9 @@ class Walker:
         self._leave: Dict[Type[ast.AST], List[Tuple[Checker, Handler]]] = {}
         self.failed: List[CheckerError] = []
         for checker in self.checkers:
-            for attr in dir(type(checker)):
-                if attr.startswith("visit_") or attr.startswith("leave_"):
-                    node_type = getattr(ast, attr[6:], None)
-                    if isinstance(node_type, type) and issubclass(node_type, ast.AST):
-                        table = self._visit if attr.startswith("visit_") else self._leave
-                        table.setdefault(node_type, []).append((checker, getattr(checker, attr)))
+            for attr, node_type, is_visit in _handler_names(type(checker)):
+                table = self._visit if is_visit else self._leave
+                table.setdefault(node_type, []).append((checker, getattr(checker, attr)))
         self._inert = frozenset(t for t in _INERT_TYPES if t not in self._visit and t not in self._leave)
 
     def run(self) -> None:
@@ -252,6 +249,23 @@ class Walker:
                 self.walk(node.elt)  # type: ignore[attr-defined]
         finally:
             self._pop(scope)
+
+
+_HANDLER_NAMES: Dict[type, Tuple[Tuple[str, Type[ast.AST], bool], ...]] = {}
+
+
+def _handler_names(checker_type: type) -> Tuple[Tuple[str, Type[ast.AST], bool], ...]:
+    """A checker class's ``visit_X``/``leave_X`` methods and their node types, found once per class."""
+    found = _HANDLER_NAMES.get(checker_type)
+    if found is None:
+        handlers = []
+        for attr in dir(checker_type):
+            if attr.startswith("visit_") or attr.startswith("leave_"):
+                node_type = getattr(ast, attr[6:], None)
+                if isinstance(node_type, type) and issubclass(node_type, ast.AST):
+                    handlers.append((attr, node_type, attr.startswith("visit_")))
+        found = _HANDLER_NAMES[checker_type] = tuple(handlers)
+    return found
 
 
 def coroutine_only(checker_types: Sequence[Type[Checker]], enabled: frozenset[str]) -> bool:

@@ -295,3 +295,14 @@ def test_one_job_builds_the_index_in_this_process(project: Path, monkeypatch: py
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
     index = ProjectIndex.load(settings(project, use_cache=False), jobs=1)
     assert is_coroutine(index, "app.Repo.delete")
+
+
+def test_the_lint_reuses_the_summary_of_unchanged_text_only(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    index = ProjectIndex.load(settings(project, use_cache=False))
+    path = project / "app" / "api.py"
+    text = path.read_text()
+    monkeypatch.chdir(project)
+    assert index.stored_summary(os.path.join("app", "api.py"), "app.api", False, text) == index.summary(str(path))
+    assert index.stored_summary(str(path), "app.api", False, text + "\n") is None  # edited since indexing
+    assert index.stored_summary(str(path), "app.other", False, text) is None  # another module's name
+    assert index.stored_summary(str(project / "nowhere.py"), "nowhere", False, "") is None

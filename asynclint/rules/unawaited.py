@@ -143,7 +143,8 @@ class Resolver:
             ctx = self.ctx
             local = ctx.memo.get("local_module")
             if not isinstance(local, LocalModule):  # shared by every checker's resolver of this file
-                summary = summarize(ctx.module, ctx.module_name, ctx.is_package, ctx.source)
+                summary = self.index.stored_summary(ctx.path, ctx.module_name, ctx.is_package, ctx.source) \
+                    or summarize(ctx.module, ctx.module_name, ctx.is_package, ctx.source)
                 local = ctx.memo["local_module"] = LocalModule(ctx.module_name, ctx.path, summary)
             self._local = local
         return self._local
