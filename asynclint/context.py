@@ -541,13 +541,19 @@ class FileContext:
                 return name
         return None
 
-    def import_edit(self, module: str) -> Tuple[str, Optional[Edit]]:
-        """How to spell ``module`` here, and the edit adding ``import module`` if it is missing."""
+    def import_edit(self, module: str) -> Optional[Tuple[str, Optional[Edit]]]:
+        """How to spell ``module`` here, and the edit adding ``import module`` if it is missing.
+
+        None when the name cannot mean the module here: something else binds it in this
+        scope or at module level (a fix would then call that instead).
+        """
         alias = self.module_alias(module)
         if alias is not None:
             found = self.lookup(alias)
             if found is not None and found[0] is self.module_scope:
                 return alias, None
+        if self.lookup(module) is not None:
+            return None
         line = _import_insertion_line(self.module)
         return module, Edit(line, 1, line, 1, f"import {module}\n")
 
@@ -620,7 +626,8 @@ def _is_self_attr(target: ast.AST, self_name: str) -> bool:
 
 
 def _import_insertion_line(module: ast.Module) -> int:
-    """The line before which a new top-level import goes: after the docstring and ``__future__`` imports.
+    """The line before which a new top-level import goes: after the docstring and ``__future__`` imports,
+    at the head of the import block that follows them if there is one.
 
     Without those, before the first statement rather than at line 1, so a shebang, a
     coding cookie (which must stay on line 1 or 2) and a header comment stay on top.
@@ -633,6 +640,8 @@ def _import_insertion_line(module: ast.Module) -> int:
         if is_docstring or is_future:
             line = (stmt.end_lineno or stmt.lineno) + 1
         else:
+            if i and isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                line = stmt.lineno  # `from __future__ ...`, a blank line, then the imports: join them
             break
     return line
 

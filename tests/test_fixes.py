@@ -214,6 +214,17 @@ def test_coding_cookie_and_shebang_stay_on_top() -> None:
     assert decode(outcome.fixed) == fixed
 
 
+@pytest.mark.parametrize("source", [
+    b"import time\nfrom compat import asyncio\n\nasync def f():\n    time.sleep(1)\n",  # another module's asyncio
+    b"import time\n\nasync def f(asyncio):\n    time.sleep(1)\n",  # a parameter named asyncio
+    b"import asyncio, time\n\nasync def f():\n    asyncio = None\n    time.sleep(1)\n",  # shadowed locally
+])
+def test_no_fix_where_asyncio_means_something_else(source: bytes) -> None:
+    outcome = fix_al101(source)
+    assert outcome.fixed is None
+    assert [f.code for f in outcome.remaining] == ["AL101"]
+
+
 def test_noqa_findings_are_never_fixed() -> None:
     src = b"import time\n\nasync def f():\n    time.sleep(1)  # noqa\n    time.sleep(2)  # noqa: AL101\n"
     outcome = fix_al101(src)

@@ -477,7 +477,10 @@ class BlockingCallChecker(Checker):
         if not isinstance(parent, ast.Expr):
             return None
         library = self.ctx.library
-        name, import_edit = self.ctx.import_edit(library)
+        spelled = self.ctx.import_edit(library)
+        if spelled is None:
+            return None  # the library's name means something else here
+        name, import_edit = spelled
         edits = [self.ctx.insert_before(node, "await "), self.ctx.replace(node.func, f"{name}.sleep")]
         if import_edit is not None:
             edits.insert(0, import_edit)

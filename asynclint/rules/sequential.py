@@ -561,10 +561,10 @@ class SequentialAwaitChecker(Checker):
                 target = ctx.segment(stmt.target)
                 targets.append(target)
                 annotations.append(f"{target}: {ctx.segment(stmt.annotation)}")
-        name, import_edit = ctx.import_edit("asyncio")
-        found = ctx.lookup(name)
-        if found is not None and found[0] is not ctx.module_scope:
+        spelled = ctx.import_edit("asyncio")
+        if spelled is None:
             return None  # `asyncio` is shadowed here
+        name, import_edit = spelled
         if any(_multiline_string(s.call) for s in run):
             return None  # re-indenting the call would change the string
         calls = [ctx.segment(s.call) for s in run]
@@ -597,10 +597,10 @@ class SequentialAwaitChecker(Checker):
 
     def _gather_call(self, call: ast.Call, generators_text: str) -> Optional[Tuple[str, Optional[Edit]]]:
         ctx = self.ctx
-        name, import_edit = ctx.import_edit("asyncio")
-        found = ctx.lookup(name)
-        if found is not None and found[0] is not ctx.module_scope:
-            return None
+        spelled = ctx.import_edit("asyncio")
+        if spelled is None:
+            return None  # `asyncio` is shadowed here
+        name, import_edit = spelled
         return f"await {name}.gather(*({ctx.segment(call)} {generators_text}))", import_edit
 
     def _loop_fix(self, loop: ast.For, call: ast.Call, accumulator: Optional[str],
