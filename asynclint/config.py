@@ -184,6 +184,29 @@ def paths_base(paths: Sequence[str], cwd: Optional[str] = None) -> str:
     return common if os.path.isdir(common) else os.path.dirname(common)
 
 
+def index_roots(root: str, config_path: Optional[str], paths: Sequence[str], cwd: Optional[str] = None) -> Tuple[str, ...]:
+    """Where the project index reads files from, when not ``root`` itself.
+
+    A config file or repository holding the paths makes ``root`` the project. Without one, the
+    paths' common parent can be any directory up to ``/``: then each path stands for itself
+    (its repository if it is in one, else the directory it names or sits in).
+    """
+    if (config_path and root == os.path.dirname(os.path.abspath(config_path))) or _git_root(root) == root:
+        return ()
+    cwd = cwd or os.getcwd()
+    roots = set()
+    for path in paths:
+        if path == "-":
+            continue
+        absolute = os.path.abspath(os.path.join(cwd, path))
+        directory = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
+        roots.add(_git_root(directory) or directory)
+    if not roots or roots == {root}:
+        return ()
+    ordered = sorted(roots)
+    return tuple(r for r in ordered if not any(r != o and r.startswith(o.rstrip(os.sep) + os.sep) for o in ordered))
+
+
 def project_root(config_path: Optional[str], paths: Sequence[str], cwd: Optional[str] = None) -> str:
     """The config file's directory when it holds the paths, else their git root, else their common parent.
 
@@ -274,6 +297,7 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
             raise ConfigError(f"{src('extend-blocking-calls')}: `extend-blocking-calls.{qualname}.code` must be an AL1xx code, got {code!r}")
         blocking[qualname] = (code, entry.get("message", f"`{qualname}` is configured as blocking"))
     root = project_root(config_path, paths, cwd)
+    roots = index_roots(root, config_path, paths, cwd)
     fixable = _codes(values["fixable"], src("fixable"), "fixable") if "fixable" in values else None
     settings = Settings(
         enabled=enabled,
@@ -285,6 +309,7 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         extend_ordered_calls=tuple(values.get("extend-ordered-calls", ())),
         target_version=target,
         project_root=root,
+        index_roots=roots,
         fixable=fixable,
         unfixable=_codes(values.get("unfixable"), src("unfixable"), "unfixable"),
         extend_safe_fixes=_codes(values.get("extend-safe-fixes"), src("extend-safe-fixes"), "extend-safe-fixes"),
@@ -304,6 +329,8 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
     cache_dir = values.get("cache-dir")
     if cache_dir and not os.path.isabs(cache_dir):
         cache_dir = os.path.join(root, cache_dir)
+    elif not cache_dir and roots:  # paths in unrelated trees: no project directory to hold it (ruff: the cwd)
+        cache_dir = os.path.join(cwd, ".asynclint_cache")
     return RunConfig(
         settings=settings,
         exclude=exclude,

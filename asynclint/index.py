@@ -632,12 +632,13 @@ class ProjectIndex:
         """
         from .engine import module_name_for  # noqa: PLC0415 - engine imports the rules, which import us
         root = os.path.abspath(getattr(settings, "project_root", ".") or ".")
+        roots = tuple(getattr(settings, "index_roots", ()) or (root,))
         cache_path: Optional[str] = None
         if getattr(settings, "use_cache", True):
             directory = getattr(settings, "cache_dir", None) or os.path.join(root, CACHE_DIR_NAME)
-            cache_path = _cache_path(os.path.abspath(directory), root)
+            cache_path = _cache_path(os.path.abspath(directory), "\0".join(roots))
         old = _load_cache(cache_path) if cache_path else {}
-        files = project_files(root, settings)
+        files = sorted({path for each in roots for path in project_files(each, settings)})
         new, changed = _refresh(files, old, module_name_for, jobs)
         if changed and cache_path:
             _save_cache(cache_path, new)

@@ -38,6 +38,9 @@ class Settings:
     blocking_call_depth: int = 3
     target_version: Tuple[int, int] = (3, 10)
     project_root: str = "."
+    # where the index reads the project from when that is not project_root: the paths' own
+    # directories when they share no config file or repository (their common parent may be `/`)
+    index_roots: Tuple[str, ...] = ()
     # the project index (AL2xx): the exclude patterns of the run (empty: the defaults), its cache, decorators that keep a
     # function async, and where third-party source is read from (never asynclint's own env)
     index_exclude: Tuple[str, ...] = ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -252,3 +253,26 @@ def test_linting_another_checkout_uses_its_config_and_indexes_it(tmp_path: Path)
     (there / "main.py").write_text(BAD + "\n\nasync def run():\n    from api import fetch\n    fetch()\n")
     done = run_cli(["--no-cache", str(there)], cwd=here)
     assert [line.split(": ")[1].split()[0] for line in done.stdout.splitlines()] == ["AL201"], done.stdout
+
+
+def test_paths_in_unrelated_trees_index_each_tree_not_their_common_parent(tmp_path: Path) -> None:
+    """Two checkouts named together: their common parent may be `/` or a home directory, which
+    must not be indexed (nor hold the cache); each tree is indexed on its own."""
+    from asynclint.config import resolve
+
+    for name in ("a", "b"):
+        (tmp_path / name / ".git").mkdir(parents=True)
+        (tmp_path / name / "pkg").mkdir()
+        (tmp_path / name / "pkg" / "main.py").write_text(BAD)
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "x.py").write_text(BAD)
+    cwd = str(tmp_path / "plain")
+    run = resolve({}, [str(tmp_path / "a" / "pkg" / "main.py"), str(tmp_path / "b" / "pkg")], cwd=cwd)
+    assert run.settings.project_root == str(tmp_path)
+    assert run.settings.index_roots == (str(tmp_path / "a"), str(tmp_path / "b"))
+    assert run.cache_dir == os.path.join(cwd, ".asynclint_cache")
+    # one tree, or a plain directory: the project root is the index root, as before
+    assert resolve({}, [str(tmp_path / "a" / "pkg")], cwd=cwd).settings.index_roots == ()
+    assert resolve({}, ["x.py"], cwd=cwd).settings.index_roots == ()
+    done = run_cli([str(tmp_path / "a" / "pkg" / "main.py"), str(tmp_path / "b" / "pkg")], cwd=cwd)
+    assert done.returncode == 1 and done.stdout.count(" AL101 ") == 2, done.stdout + done.stderr
