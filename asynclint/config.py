@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from .settings import (
     DEFAULT_EXCLUDE, TARGET_VERSIONS, SelectionError, Settings, expand_selector,
@@ -188,23 +188,55 @@ def index_roots(root: str, config_path: Optional[str], paths: Sequence[str], cwd
     """Where the project index reads files from, when not ``root`` itself.
 
     A config file or repository holding the paths makes ``root`` the project. Without one, the
-    paths' common parent can be any directory up to ``/``: then each path stands for itself
-    (its repository if it is in one, else the directory it names or sits in).
+    paths' common parent can be any directory up to ``/``: then each path stands for itself.
+    A directory named is indexed whole (or its repository, if it is in one); a file, with its
+    top-level package, or else with the modules beside it (a script in a home directory must
+    not index the home directory).
     """
     if (config_path and root == os.path.dirname(os.path.abspath(config_path))) or _git_root(root) == root:
         return ()
     cwd = cwd or os.getcwd()
-    roots = set()
+    roots: Set[str] = set()
     for path in paths:
         if path == "-":
             continue
         absolute = os.path.abspath(os.path.join(cwd, path))
-        directory = absolute if os.path.isdir(absolute) else os.path.dirname(absolute)
-        roots.add(_git_root(directory) or directory)
+        if os.path.isdir(absolute):
+            roots.add(_git_root(absolute) or absolute)
+            continue
+        directory = os.path.dirname(absolute)
+        tree = _git_root(directory) or _top_package(directory)
+        if tree:
+            roots.add(tree)
+        else:
+            roots.update(_modules_beside(absolute))
     if not roots or roots == {root}:
         return ()
     ordered = sorted(roots)
     return tuple(r for r in ordered if not any(r != o and r.startswith(o.rstrip(os.sep) + os.sep) for o in ordered))
+
+
+def _top_package(directory: str) -> Optional[str]:
+    """The outermost package (directory with ``__init__.py``) holding ``directory``, if it is in one."""
+    top = None
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        top = directory
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return top
+
+
+def _modules_beside(path: str) -> List[str]:
+    """The file and the Python modules in its directory (not below it)."""
+    found = [path]
+    try:
+        with os.scandir(os.path.dirname(path)) as entries:
+            found.extend(e.path for e in entries if e.name.endswith(".py") and e.is_file())
+    except OSError:
+        pass
+    return found
 
 
 def project_root(config_path: Optional[str], paths: Sequence[str], cwd: Optional[str] = None) -> str:

@@ -271,8 +271,18 @@ def test_paths_in_unrelated_trees_index_each_tree_not_their_common_parent(tmp_pa
     assert run.settings.project_root == str(tmp_path)
     assert run.settings.index_roots == (str(tmp_path / "a"), str(tmp_path / "b"))
     assert run.cache_dir == os.path.join(cwd, ".asynclint_cache")
-    # one tree, or a plain directory: the project root is the index root, as before
+    # one tree, or a plain directory named: the project root is the index root
     assert resolve({}, [str(tmp_path / "a" / "pkg")], cwd=cwd).settings.index_roots == ()
-    assert resolve({}, ["x.py"], cwd=cwd).settings.index_roots == ()
+    assert resolve({}, ["."], cwd=cwd).settings.index_roots == ()
+    # a script in a plain directory: the modules beside it, not the directories below
+    (tmp_path / "plain" / "y.py").write_text(CLEAN)
+    (tmp_path / "plain" / "deep").mkdir()
+    (tmp_path / "plain" / "deep" / "z.py").write_text(CLEAN)
+    assert resolve({}, ["x.py"], cwd=cwd).settings.index_roots == (os.path.join(cwd, "x.py"), os.path.join(cwd, "y.py"))
+    # a module of a package outside any repository: its top-level package
+    (tmp_path / "plain" / "deep" / "__init__.py").write_text("")
+    (tmp_path / "plain" / "deep" / "inner").mkdir()
+    (tmp_path / "plain" / "deep" / "inner" / "__init__.py").write_text("")
+    assert resolve({}, ["deep/inner/__init__.py"], cwd=cwd).settings.index_roots == (os.path.join(cwd, "deep"),)
     done = run_cli([str(tmp_path / "a" / "pkg" / "main.py"), str(tmp_path / "b" / "pkg")], cwd=cwd)
     assert done.returncode == 1 and done.stdout.count(" AL101 ") == 2, done.stdout + done.stderr
