@@ -501,7 +501,8 @@ def _load_cache(path: str) -> Dict[str, tuple]:
     out = {}
     for path_key, entry in data["files"].items():
         if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 8 \
-                and isinstance(entry[5], bytes) and isinstance(entry[6], tuple) and isinstance(entry[7], bytes):
+                and isinstance(entry[5], bytes) and isinstance(entry[6], tuple) \
+                and (entry[7] is None or isinstance(entry[7], bytes)):
             out[path_key] = entry
     return out
 
@@ -639,7 +640,9 @@ class ProjectIndex:
             cache_path = _cache_path(os.path.abspath(directory), "\0".join(roots))
         old = _load_cache(cache_path) if cache_path else {}
         files = sorted({path for each in roots for path in project_files(each, settings)})
-        new, changed = _refresh(files, old, module_name_for, jobs)
+        # AL107's call-graph data costs ~40% of a cold build: only when the rule runs
+        with_graph = "AL107" in getattr(settings, "enabled", ())
+        new, changed = _refresh(files, old, module_name_for, jobs, with_graph)
         if changed and cache_path:
             _save_cache(cache_path, new)
         modules = {path: (e[3], e[4], e[5], e[6]) for path, e in new.items()}
@@ -996,8 +999,12 @@ _BATCH = 64
 
 
 def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any,
-             jobs: Optional[int] = None) -> Tuple[Dict[str, tuple], bool]:
-    """Cache entries for ``files``: unchanged ones as they were, stale ones summarised again."""
+             jobs: Optional[int] = None, with_graph: bool = True) -> Tuple[Dict[str, tuple], bool]:
+    """Cache entries for ``files``: unchanged ones as they were, stale ones summarised again.
+
+    An entry's call-graph data is None when it was not computed (a run without AL107);
+    such entries are stale for a run that needs it.
+    """
     new: Dict[str, tuple] = {}
     stale: List[str] = []
     for path in files:
@@ -1008,17 +1015,17 @@ def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any,
             except OSError:
                 continue
             if entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns and \
-                    (entry[3], entry[4]) == module_name_for(path):
+                    (entry[3], entry[4]) == module_name_for(path) and (entry[7] is not None or not with_graph):
                 new[path] = entry
                 continue
         stale.append(path)
     changed = len(new) != len(old) or bool(stale)
-    fresh = _summarise_parallel(stale, old, jobs) if len(stale) >= PARALLEL_MIN else None
+    fresh = _summarise_parallel(stale, old, jobs, with_graph) if len(stale) >= PARALLEL_MIN else None
     if fresh is None:
         fresh = []
         for path in stale:
             with one_file():
-                fresh.append(update_entry(path, old.get(path), module_name_for))
+                fresh.append(update_entry(path, old.get(path), module_name_for, with_graph=with_graph))
     for path, entry in zip(stale, fresh):
         if entry is not None:
             if entry[5] is None:  # same content as before: the old summary stands
@@ -1027,8 +1034,8 @@ def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any,
     return {path: new[path] for path in files if path in new}, changed
 
 
-def _summarise_parallel(paths: List[str], old: Dict[str, tuple],
-                        jobs: Optional[int] = None) -> Optional[List[Optional[tuple]]]:
+def _summarise_parallel(paths: List[str], old: Dict[str, tuple], jobs: Optional[int] = None,
+                        with_graph: bool = True) -> Optional[List[Optional[tuple]]]:
     """The cold build on several processes (parsing dominates); None when that is not possible here."""
     import multiprocessing  # noqa: PLC0415 - only cold builds of big projects pay for it
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
@@ -1039,7 +1046,9 @@ def _summarise_parallel(paths: List[str], old: Dict[str, tuple],
     batches = []
     for i in range(0, len(paths), _BATCH):
         chunk = paths[i:i + _BATCH]
-        batches.append([(p, old[p][:5] + (None, None, None) if p in old else None) for p in chunk])
+        # the old entries travel without their blobs, but say whether they had call-graph data
+        batches.append([(p, old[p][:5] + (None, None, None if old[p][7] is None else b"") if p in old else None,
+                         with_graph) for p in chunk])
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = list(pool.map(_summarise_batch, batches))
@@ -1048,18 +1057,20 @@ def _summarise_parallel(paths: List[str], old: Dict[str, tuple],
     return [entry for batch in results for entry in batch]
 
 
-def _summarise_batch(batch: List[Tuple[str, Optional[tuple]]]) -> List[Optional[tuple]]:
+def _summarise_batch(batch: List[Tuple[str, Optional[tuple], bool]]) -> List[Optional[tuple]]:
     from .engine import module_name_for  # noqa: PLC0415
 
     entries = []
-    for path, old in batch:
+    for path, old, with_graph in batch:
         with one_file():
-            entries.append(update_entry(path, old, module_name_for, keep_summary=False))
+            entries.append(update_entry(path, old, module_name_for, keep_summary=False, with_graph=with_graph))
     return entries
 
 
-def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_summary: bool = True) -> Optional[tuple]:
-    """The cache entry for one file: the old one when size and mtime (or the content hash) match."""
+def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_summary: bool = True,
+                 with_graph: bool = True) -> Optional[tuple]:
+    """The cache entry for one file: the old one when size and mtime (or the content hash) match
+    (and it has the call-graph data when ``with_graph`` asks for it)."""
     try:
         stat = os.stat(path)
     except OSError:
@@ -1067,6 +1078,8 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
     if not S_ISREG(stat.st_mode):
         return None  # a FIFO or device named *.py: reading it could block forever
     module, is_package = module_name_for(path)
+    if old is not None and old[7] is None and with_graph:
+        old = None
     if old is not None and old[0] == stat.st_size and old[1] == stat.st_mtime_ns and old[3] == module \
             and old[4] == is_package:
         return old
@@ -1081,11 +1094,14 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
         return (stat.st_size, stat.st_mtime_ns, digest, module, is_package) + rest
     if len(data) > MAX_INDEXED_BYTES:
         summary, graph = empty_summary(), None  # the engine reports AL001; parsing would cost seconds
-    else:
+    elif with_graph:
         summary, graph = summarize_with_graph(data, module, is_package, path)
+    else:
+        summary, graph = summarize_source(data, module, is_package), None
     # marshal version 2 has no back-references, so equal summaries give equal bytes (the digest relies on it)
+    graph_data = (marshal.dumps(graph, 2) if graph else b"") if with_graph else None
     return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),
-            summary_triggers(summary), marshal.dumps(graph, 2) if graph else b"")
+            summary_triggers(summary), graph_data)
 
 
 def summary_triggers(summary: Summary) -> Tuple[str, ...]:

@@ -210,9 +210,9 @@ def test_index_with_the_graph_pickles_for_workers(project: Path) -> None:
     assert clone.blocking == index.blocking and not clone.graph_blobs
 
 
-def test_no_pass_when_the_rule_is_off(project: Path) -> None:
+def test_no_graph_and_no_pass_when_the_rule_is_off(project: Path) -> None:
     index = ProjectIndex.load(settings(project, enabled=select_rules(["AL2"]), use_cache=False))
-    assert index.blocking is None and index.graph_blobs
+    assert index.blocking is None and not index.graph_blobs
 
 
 def test_config_key(tmp_path: Path) -> None:

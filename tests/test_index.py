@@ -153,6 +153,10 @@ def test_wrapper_kind(source: str, kind: str) -> None:
     assert wrapper_kind(func, False, lambda d: False) == kind  # type: ignore[arg-type]
 
 
+def graph_settings(root: Path) -> Settings:
+    return settings(root, enabled=select_rules(["AL2", "AL107"]))
+
+
 def test_cache_warm_incremental_and_corrupt(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
     real = index_module.summarize_with_graph
@@ -162,29 +166,29 @@ def test_cache_warm_incremental_and_corrupt(project: Path, monkeypatch: pytest.M
         return real(data, module, is_package, path)
 
     monkeypatch.setattr(index_module, "summarize_with_graph", counting)
-    first = ProjectIndex.load(settings(project))
+    first = ProjectIndex.load(graph_settings(project))
     assert len(calls) == 4
     cache_dir = project / ".asynclint_cache"
     assert (cache_dir / ".gitignore").read_text().strip().endswith("*")
     calls.clear()
-    warm = ProjectIndex.load(settings(project))
+    warm = ProjectIndex.load(graph_settings(project))
     assert calls == [] and warm.digest() == first.digest()
     # one file changes: only it is summarised again, and lookups see the change
     api = project / "app" / "api.py"
     api.write_text(api.read_text().replace("async def fetch(url)", "def fetch(url)"))
     os.utime(api, ns=(1, 1))
-    updated = ProjectIndex.load(settings(project))
+    updated = ProjectIndex.load(graph_settings(project))
     assert calls == ["app.api"]
     assert not is_coroutine(updated, "app.fetch") and updated.digest() != first.digest()
     # a touched file with the same content is not summarised again
     calls.clear()
     os.utime(api, ns=(2, 2))
-    ProjectIndex.load(settings(project))
+    ProjectIndex.load(graph_settings(project))
     assert calls == []
     # garbage in the cache is ignored and replaced
     for cached in cache_dir.glob("index-*.marshal"):
         cached.write_bytes(b"\x00garbage" * 10)
-    again = ProjectIndex.load(settings(project))
+    again = ProjectIndex.load(graph_settings(project))
     assert not is_coroutine(again, "app.fetch") and len(calls) == 4
 
 
@@ -306,3 +310,23 @@ def test_the_lint_reuses_the_summary_of_unchanged_text_only(project: Path, monke
     assert index.stored_summary(str(path), "app.api", False, text + "\n") is None  # edited since indexing
     assert index.stored_summary(str(path), "app.other", False, text) is None  # another module's name
     assert index.stored_summary(str(project / "nowhere.py"), "nowhere", False, "") is None
+
+
+def test_call_graph_data_only_when_al107_runs(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """AL107's call-graph data is most of a cold build: a run without the rule does not compute it,
+    and a later run with it computes what is missing."""
+    calls = []
+    for name in ("summarize_with_graph", "summarize_source"):
+        real = getattr(index_module, name)
+        monkeypatch.setattr(index_module, name, lambda *args, _real=real, _name=name: calls.append(_name) or _real(*args))
+    ProjectIndex.load(settings(project))
+    assert calls == ["summarize_source"] * 4
+    calls.clear()
+    ProjectIndex.load(settings(project))
+    assert calls == []
+    with_graph = ProjectIndex.load(graph_settings(project))
+    assert calls == ["summarize_with_graph"] * 4 and with_graph.blocking is not None
+    calls.clear()
+    ProjectIndex.load(settings(project))
+    ProjectIndex.load(graph_settings(project))
+    assert calls == []
