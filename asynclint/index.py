@@ -35,7 +35,7 @@ from .memory import one_file
 from .nodes import child_nodes
 from .scopes import absolute_module
 
-INDEX_VERSION = 7
+INDEX_VERSION = 8
 CACHE_DIR_NAME = ".asynclint_cache"
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -689,8 +689,21 @@ class ProjectIndex:
         """Names a file must contain to call a coroutine function this index knows (for sound triage)."""
         if self._triggers is None:
             names: Set[str] = {q.rsplit(".", 1)[-1] for q in self.extra_coroutines}
+            wrappers: Set[str] = set()
+            decorated: List[Tuple[str, List[str]]] = []
             for entry in self.modules.values():
-                names.update(entry[3])
+                for trigger in entry[3]:
+                    if trigger.startswith("@"):
+                        wrappers.add(trigger[1:])
+                    elif "|" in trigger:
+                        name, decorators = trigger.split("|", 1)
+                        decorated.append((name, decorators.split(",")))
+                    else:
+                        names.add(trigger)
+            # a decorated sync def is a coroutine function only through a decorator that resolves
+            # to a project wrapper into `async def`: reached by the wrapper's name or an alias
+            could_wrap = wrappers | names
+            names.update(name for name, decorators in decorated if any(d in could_wrap for d in decorators))
             self._triggers = known.trigger_names() | frozenset(n.encode() for n in names)
         return self._triggers
 
@@ -1105,16 +1118,23 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
 
 
 def summary_triggers(summary: Summary) -> Tuple[str, ...]:
-    """Names through which a call may reach a coroutine function of this module (for sound triage):
-    async and decorated defs and methods, and names imported or aliased under another name."""
+    """Names through which a call may reach a coroutine function of this module (for sound triage).
+
+    Plain names: async defs and methods, and names imported or aliased under another name.
+    ``name|d1,d2``: a decorated sync def and its decorators' last names; it counts only if
+    one of them can be a wrapper into ``async def`` (``ProjectIndex.trigger_names``).
+    ``@name``: a function that is such a wrapper (its ``wrapper_kind`` is "a" or "fa").
+    """
     names: Set[str] = set()
-    for name, func in summary["f"].items():
-        if func[0] or func[2]:
+    functions = list(summary["f"].items()) + [item for cls in summary["c"].values() for item in cls[2].items()]
+    for name, func in functions:
+        if func[0]:
             names.add(name)
-    for cls in summary["c"].values():
-        for name, func in cls[2].items():
-            if func[0] or func[2]:
-                names.add(name)
+        elif func[2]:
+            last = sorted({d[:-2].rsplit(".", 1)[-1] if d.endswith("()") else d.rsplit(".", 1)[-1] for d in func[2]})
+            names.add(f"{name}|{','.join(last)}")
+        if func[3] in ("a", "fa"):
+            names.add(f"@{name}")
     for name, target in summary["i"].items():
         if name != target.rsplit(".", 1)[-1]:
             names.add(name)

@@ -330,3 +330,45 @@ def test_call_graph_data_only_when_al107_runs(project: Path, monkeypatch: pytest
     ProjectIndex.load(settings(project))
     ProjectIndex.load(graph_settings(project))
     assert calls == []
+
+
+def test_decorated_sync_defs_are_triggers_only_with_a_possible_async_wrapper(tmp_path: Path) -> None:
+    """`@property def name` cannot be a coroutine function; `@to_async def name` can (AL201's triage)."""
+    write_tree(tmp_path, {
+        "wrappers.py": """
+            import functools
+
+            def to_async(fn):
+                @functools.wraps(fn)
+                async def inner(*args):
+                    return fn(*args)
+                return inner
+
+            same = to_async
+        """,
+        "models.py": """
+            from wrappers import to_async, same as renamed
+
+            class Model:
+                @property
+                def plain_property(self):
+                    return 1
+
+                @to_async
+                def wrapped_method(self):
+                    return 2
+
+            @renamed
+            def wrapped_via_alias():
+                return 3
+
+            @functools.lru_cache
+            def cached():
+                return 4
+        """,
+    })
+    index = ProjectIndex.load(settings(tmp_path, use_cache=False))
+    triggers = index.trigger_names()
+    assert {b"wrapped_method", b"wrapped_via_alias", b"renamed"} <= triggers
+    assert not {b"plain_property", b"cached", b"to_async"} & triggers
+    assert is_coroutine(index, "models.Model.wrapped_method") and is_coroutine(index, "models.wrapped_via_alias")
