@@ -652,7 +652,7 @@ class ProjectIndex:
                     getattr(settings, "extend_coroutine_functions", ()), site)
         index.graph_blobs = {path: e[7] for path, e in new.items() if e[7]}
         index.contents = {path: e[2] for path, e in new.items()}
-        if "AL107" in getattr(settings, "enabled", ()):
+        if with_graph:
             index.compute_blocking(settings, os.path.dirname(cache_path) if cache_path else None)
         return index
 
@@ -1059,15 +1059,18 @@ def _summarise_parallel(paths: List[str], old: Dict[str, tuple], jobs: Optional[
     batches = []
     for i in range(0, len(paths), _BATCH):
         chunk = paths[i:i + _BATCH]
-        # the old entries travel without their blobs, but say whether they had call-graph data
-        batches.append([(p, old[p][:5] + (None, None, None if old[p][7] is None else b"") if p in old else None,
-                         with_graph) for p in chunk])
+        batches.append([(p, _without_blobs(old[p]) if p in old else None, with_graph) for p in chunk])
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = list(pool.map(_summarise_batch, batches))
     except Exception:  # noqa: BLE001 - no processes here (sandbox, limits): build serially
         return None
     return [entry for batch in results for entry in batch]
+
+
+def _without_blobs(entry: tuple) -> tuple:
+    """An old entry sent to a worker: its stat, digest and names, and whether it had call-graph data."""
+    return entry[:5] + (None, None, None if entry[7] is None else b"")
 
 
 def _summarise_batch(batch: List[Tuple[str, Optional[tuple], bool]]) -> List[Optional[tuple]]:
