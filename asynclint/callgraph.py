@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tup
 
 from .index import ProjectIndex, Target, _module_statements
 from .knowledge import coroutines as known
-from .nodes import child_nodes
+from .nodes import child_nodes, walk
 
 if TYPE_CHECKING:
     from .context import FileContext
@@ -378,9 +378,9 @@ class _Collector:
         i = bisect.bisect_left(lines, func.lineno)
         if i == len(lines) or lines[i] > (func.end_lineno or func.lineno):
             return False
-        for node in ast.walk(func):
+        for node in walk(func):
             if isinstance(node, (ast.If, ast.IfExp)):
-                for sub in ast.walk(node.test):
+                for sub in walk(node.test):
                     if isinstance(sub, ast.Call):
                         callee = sub.func
                         name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")

@@ -20,7 +20,7 @@ import ast
 from dataclasses import dataclass
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
-from .nodes import child_nodes
+from .nodes import child_nodes, walk
 
 TRY_STAR = getattr(ast, "TryStar", None)
 MATCH = getattr(ast, "Match", None)
@@ -188,7 +188,7 @@ class NoReturnCalls:
 
     def __init__(self, module: ast.Module, resolve: Resolver) -> None:
         self.names = frozenset(
-            node.name for node in ast.walk(module)
+            node.name for node in walk(module)
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.returns is not None
             and _annotation_name(node.returns, resolve) in NO_RETURN_TYPES
         )

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Dict, Iterator, List, Optional, Sequence, Union
 
-from .nodes import child_nodes
+from .nodes import child_nodes, walk
 
 TRY_STAR = getattr(ast, "TryStar", None)
 MATCH = getattr(ast, "Match", None)
@@ -245,7 +245,7 @@ class _BindingCollector:
             return
         if MATCH is not None and isinstance(stmt, MATCH):
             for case in stmt.cases:
-                for node in ast.walk(case.pattern):
+                for node in walk(case.pattern):
                     name = getattr(node, "name", None) or getattr(node, "rest", None)
                     if isinstance(name, str):
                         self.add(name, Binding(BindingKind.OTHER, node))

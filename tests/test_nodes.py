@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from asynclint.nodes import child_nodes
+from asynclint.nodes import child_nodes, walk
 
 REPO = Path(__file__).resolve().parent.parent
 SYNTAX = '''
@@ -47,3 +47,14 @@ def test_children_match_the_stdlib(source: bytes) -> None:
     for node in ast.walk(tree):
         expected = [c for c in ast.iter_child_nodes(node) if not isinstance(c, ast.expr_context)]
         assert child_nodes(node) == expected, ast.dump(node)[:200]
+
+
+@pytest.mark.parametrize("source", [SYNTAX.encode(), *(path.read_bytes() for path in FILES[::7])],
+                         ids=["syntax", *(path.relative_to(REPO).as_posix() for path in FILES[::7])])
+def test_walk_matches_the_stdlib(source: bytes) -> None:
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return
+    for node in [tree, *tree.body]:
+        assert walk(node) == [n for n in ast.walk(node) if not isinstance(n, ast.expr_context)]

@@ -19,6 +19,7 @@ from ..knowledge.blocking import (
 from ..callgraph import consumed
 from ..index import ProjectIndex, Target
 from ..model import Fix
+from ..nodes import walk
 from ..scopes import BindingKind
 from .base import Checker, Rule, node_text
 from .unawaited import Resolver
@@ -322,7 +323,7 @@ class BlockingCallChecker(Checker):
         sock_type = self.ctx.infer_type(value.func.value)
         if sock_type is None or canonical_type(sock_type) not in _SOCKET_TYPES:
             return None
-        for stmt in ast.walk(scope.node):
+        for stmt in walk(scope.node):
             if isinstance(stmt, ast.Assign) and stmt.value is value:
                 target = stmt.targets[0]
                 if isinstance(target, (ast.Tuple, ast.List)) and target.elts and target.elts[0] is binding.node:
@@ -378,7 +379,7 @@ class BlockingCallChecker(Checker):
         if binding.kind is not BindingKind.ASSIGN or binding.unpacked or not isinstance(binding.value, ast.Call):
             return None
         start = binding.value.end_lineno or binding.value.lineno
-        for sub in ast.walk(function):
+        for sub in walk(function):
             if isinstance(sub, (ast.Await, ast.AsyncFor, ast.AsyncWith)) and start < sub.lineno and \
                     (sub.lineno, sub.col_offset) < (node.lineno, node.col_offset):
                 return False
@@ -436,7 +437,7 @@ class BlockingCallChecker(Checker):
         cached = self._nonblocking_cache.get(key)
         if cached is not None:
             return cached
-        result = any(self._nonblocking_evidence(node, wanted) for node in ast.walk(region))
+        result = any(self._nonblocking_evidence(node, wanted) for node in walk(region))
         self._nonblocking_cache[key] = result
         return result
 
@@ -463,7 +464,7 @@ class BlockingCallChecker(Checker):
             test = getattr(ancestor, "test", None)
             if not isinstance(ancestor, (ast.If, ast.IfExp, ast.While)) or test is None:
                 continue
-            for sub in ast.walk(test):
+            for sub in walk(test):
                 if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "done" \
                         and ast.dump(sub.func.value) == wanted:
                     return True

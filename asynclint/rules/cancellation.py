@@ -15,7 +15,7 @@ import os
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
 
 from ..flow import BASE_EXCEPTION, Leak, NoReturnCalls, first_leak, leaving_jumps, walk_local
-from ..nodes import child_nodes
+from ..nodes import child_nodes, walk
 from .base import Checker, Rule, node_text
 
 if TYPE_CHECKING:
@@ -378,7 +378,7 @@ class CancellationChecker(Checker):
             return False
         for node in walk_local(getattr(func, "body", [])):
             if isinstance(node, ast.If) and node.lineno > handler.lineno \
-                    and any(isinstance(n, ast.Name) and n.id in flags for n in ast.walk(node.test)) \
+                    and any(isinstance(n, ast.Name) and n.id in flags for n in walk(node.test)) \
                     and any(isinstance(r, ast.Raise) and r.exc is not None and accepts(r)
                             for r in walk_local(node.body)):
                 return True
@@ -550,7 +550,7 @@ _FORMATTERS = frozenset({"str", "repr", "type", "format", "print", "id", "len", 
 
 def _tests_cancellation_state(test: ast.expr, name: Optional[str]) -> bool:
     """A condition on the caught exception, or on whether something was cancelled, closed or stopped."""
-    for node in ast.walk(test):
+    for node in walk(test):
         if isinstance(node, ast.Name):
             if node.id == name or any(word in node.id.lower() for word in STATE_WORDS):
                 return True

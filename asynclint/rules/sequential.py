@@ -18,6 +18,7 @@ from typing import FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Ty
 
 from ..knowledge import ordered
 from ..model import Edit, Fix
+from ..nodes import walk
 from ..scopes import BindingKind, target_names
 from .base import Checker, Rule, node_text
 
@@ -251,7 +252,7 @@ class SequentialAwaitChecker(Checker):
                     roots.append(root)
                     if isinstance(root, ast.Name):
                         mutated.add(root.id)
-            for node in ast.walk(target):
+            for node in walk(target):
                 if isinstance(node, ast.Name) and not any(node is r for r in roots):
                     (bound if isinstance(node.ctx, ast.Store) else reads).add(node.id)
         name = _callee_name(call)
@@ -323,7 +324,7 @@ class SequentialAwaitChecker(Checker):
         generators: List[ast.comprehension] = node.generators  # type: ignore[attr-defined]
         if any(g.is_async for g in generators):
             return
-        awaits = [n for n in ast.walk(node) if isinstance(n, (ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom))]
+        awaits = [n for n in walk(node) if isinstance(n, (ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom))]
         if len(awaits) != 1:
             return
         call = element.value
@@ -584,7 +585,7 @@ class SequentialAwaitChecker(Checker):
         func = self.ctx.current_function
         if func is None:
             return True
-        return any(isinstance(n, ast.Name) and n.id == "_" for n in ast.walk(func))
+        return any(isinstance(n, ast.Name) and n.id == "_" for n in walk(func))
 
     def _text_between(self, start: Sequence[int], end: Sequence[int]) -> str:
         """Source text from ``start`` (line, col) to ``end`` (line, col), 1-based, end exclusive."""
@@ -636,11 +637,11 @@ class SequentialAwaitChecker(Checker):
 
     def _leaks(self, loop: ast.For) -> bool:
         """Is a name the loop binds (its target, a temporary) read after it? The fix would unbind it."""
-        bound = {n.id for n in ast.walk(loop) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
-        inside = {id(n) for n in ast.walk(loop)}
+        bound = {n.id for n in walk(loop) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
+        inside = {id(n) for n in walk(loop)}
         func = self.ctx.current_function
         return func is None or any(isinstance(n, ast.Name) and n.id in bound and id(n) not in inside
-                                   for n in ast.walk(func))
+                                   for n in walk(func))
 
     def _previous_statement(self, stmt: ast.stmt) -> Optional[ast.stmt]:
         block = self._block_of(stmt)
@@ -681,7 +682,7 @@ def _awaited_call(stmt: ast.stmt) -> Optional[ast.Call]:
 def _has_nested(call: ast.Call) -> bool:
     """Another await, a lambda, a walrus or a yield inside: not one plain call."""
     return any(isinstance(n, (ast.Await, ast.Lambda, ast.NamedExpr, ast.Yield, ast.YieldFrom))
-               for n in ast.walk(call))
+               for n in walk(call))
 
 
 def _callee_name(call: ast.Call) -> str:
@@ -722,7 +723,7 @@ def _root_name(expr: ast.expr) -> Optional[str]:
 
 
 def _names_read(node: ast.AST) -> Iterator[str]:
-    for n in ast.walk(node):
+    for n in walk(node):
         if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load):
             yield n.id
 
@@ -820,7 +821,7 @@ def _appended(expr: ast.expr) -> Optional[Tuple[str, str, ast.expr]]:
 
 
 def _await_of(loop: ast.For, call: ast.Call) -> ast.AST:
-    for node in ast.walk(loop):
+    for node in walk(loop):
         if isinstance(node, ast.Await) and node.value is call:
             return node
     return call
@@ -848,7 +849,7 @@ def _target_text(text: str, target: ast.expr) -> str:
 
 def _multiline_string(node: ast.AST) -> bool:
     return any(isinstance(n, (ast.Constant, ast.JoinedStr)) and (n.end_lineno or n.lineno) != n.lineno
-               for n in ast.walk(node))
+               for n in walk(node))
 
 
 def _has_comment(text: str) -> bool:
