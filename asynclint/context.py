@@ -300,12 +300,24 @@ class FileContext:
             first = False
         return None
 
-    def resolve(self, expr: Optional[ast.AST], _depth: int = 0) -> Optional[str]:
-        """The qualified name an expression refers to (``t.sleep`` -> ``time.sleep``), or None."""
+    def resolve(self, expr: Optional[ast.AST]) -> Optional[str]:
+        """The qualified name an expression refers to (``t.sleep`` -> ``time.sleep``), or None.
+
+        Memoised on the current scope: several rules ask about the same call.
+        """
+        if expr is None:
+            return None
+        memo = self.scope.resolved
+        if expr in memo:
+            return memo[expr]
+        found = memo[expr] = self._resolve(expr, 0)
+        return found
+
+    def _resolve(self, expr: Optional[ast.AST], _depth: int) -> Optional[str]:
         if expr is None or _depth > _MAX_ALIAS_DEPTH:
             return None
         if isinstance(expr, ast.Attribute):
-            base = self.resolve(expr.value, _depth + 1)
+            base = self._resolve(expr.value, _depth + 1)
             return f"{base}.{expr.attr}" if base else None
         if not isinstance(expr, ast.Name):
             return None
@@ -326,7 +338,7 @@ class FileContext:
             if len(bindings) == 1 and bindings[0].kind is BindingKind.ASSIGN and not bindings[0].unpacked:
                 value = bindings[0].value
                 if isinstance(value, (ast.Name, ast.Attribute)):
-                    return self.resolve(value, _depth + 1)
+                    return self._resolve(value, _depth + 1)
         return None
 
     def single_binding(self, name: str) -> Optional[Binding]:

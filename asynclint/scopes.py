@@ -57,7 +57,7 @@ class Scope:
     """One scope of the module: knows its node, its parent and (lazily) its names."""
 
     __slots__ = ("kind", "node", "parent", "_bindings", "_module_name", "_is_package", "_walrus", "star_imports",
-                 "lookups", "types")
+                 "lookups", "types", "resolved")
 
     def __init__(
         self,
@@ -79,6 +79,7 @@ class Scope:
         self.star_imports: List[str] = []
         # memos kept by FileContext: name -> lookup result, name -> inferred type
         self.lookups: Dict[str, object] = {}
+        self.resolved: Dict[ast.AST, Optional[str]] = {}  # expression -> its qualified name, seen from here
         self.types: Dict[str, Optional[str]] = {}
 
     @property
