@@ -1053,6 +1053,8 @@ def _summarise_parallel(paths: List[str], old: Dict[str, tuple], jobs: Optional[
     import multiprocessing  # noqa: PLC0415 - only cold builds of big projects pay for it
     from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
 
+    from .spawning import quiet_children  # noqa: PLC0415
+
     jobs = jobs or min(os.cpu_count() or 1, 8)
     if jobs < 2 or multiprocessing.current_process().daemon or multiprocessing.parent_process() is not None:
         return None  # inside a worker (ours or a pool's): build serially, never spawn in turn
@@ -1062,7 +1064,9 @@ def _summarise_parallel(paths: List[str], old: Dict[str, tuple], jobs: Optional[
         batches.append([(p, _without_blobs(old[p]) if p in old else None, with_graph) for p in chunk])
     try:
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(pool.map(_summarise_batch, batches))
+            with quiet_children():  # map() submits every batch, which starts the processes
+                pending = pool.map(_summarise_batch, batches)
+            results = list(pending)
     except Exception:  # noqa: BLE001 - no processes here (sandbox, limits): build serially
         return None
     return [entry for batch in results for entry in batch]

@@ -24,10 +24,12 @@ from .engine import FileResult, file_finding, lint_path
 from .memory import freeze_long_lived, one_file
 from .rules import checkers_for
 from .settings import Settings
+from .spawning import quiet_children
 
 SMALL_RUN = 16  # fewer files than this: no pool (pre-commit passes a handful)
 BATCH = 16
 CRASH_ENV = "ASYNCLINT_CRASH_MARKER"  # test hook: a worker SIGSEGVs on files containing this text
+_READY = "ready"  # a worker's first message
 
 
 def needs_index(settings: Settings) -> bool:
@@ -61,6 +63,7 @@ class _Worker:
     conn: Connection
     batch: Deque[Tuple[int, str, bool]] = field(default_factory=deque)
     started: float = 0.0  # when the file at the head of the batch began
+    ready: bool = False  # it said so once its interpreter had started and unpickled its arguments
 
 
 def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: Sequence[str] = (),
@@ -87,8 +90,11 @@ def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: 
     else:
         work = [(i, paths[i], paths[i] in force) for i in todo]
         stats.workers = min(jobs, max(1, len(work) // BATCH))
-        for i, result in _run_pool(work, settings, index, stats.workers):
+        done, left = _run_pool(work, settings, index, stats.workers)
+        for i, result in done:
             results[i] = result
+        for i, path, force in left:  # workers cannot start here: this process does the rest
+            results[i] = _lint_one(path, settings, index, force)
     if cache:
         for i in todo:
             result = results[i]
@@ -121,9 +127,10 @@ def _maybe_crash(path: str, marker: str) -> None:
 # -- the pool ---------------------------------------------------------------------
 
 def _worker_main(conn: Connection, settings: Settings, index: Optional[object]) -> None:
-    """Worker loop: receive a batch, send one result tuple per file, in order."""
+    """Worker loop: say it is ready, then receive a batch, send one result tuple per file, in order."""
     freeze_long_lived()
     try:
+        conn.send(_READY)
         while True:
             batch = conn.recv()
             if batch is None:
@@ -140,13 +147,15 @@ def _start_worker(ctx: Any, settings: Settings, index: Optional[object]) -> _Wor
     parent, child = ctx.Pipe()
     worker_settings = replace(settings, native_in_process=True, crash_marker=os.environ.get(CRASH_ENV))
     process = ctx.Process(target=_worker_main, args=(child, worker_settings, index), daemon=True)
-    process.start()
+    with quiet_children():
+        process.start()
     child.close()
     return _Worker(process, parent)
 
 
 def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Optional[object],
-              jobs: int) -> List[Tuple[int, FileResult]]:
+              jobs: int) -> Tuple[List[Tuple[int, FileResult]], List[Tuple[int, str, bool]]]:
+    """Results from the workers, and the work left undone when a worker could not even start."""
     ctx = multiprocessing.get_context("spawn")
     queue: Deque[Tuple[int, str, bool]] = deque(work)
     out: List[Tuple[int, FileResult]] = []
@@ -189,7 +198,12 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
                 if item is worker.conn or worker.conn.poll():
                     try:
                         while worker.batch and worker.conn.poll():
-                            i, data = worker.conn.recv()
+                            message = worker.conn.recv()
+                            if message == _READY:
+                                worker.ready = True
+                                worker.started = time.monotonic()
+                                continue
+                            i, data = message
                             if worker.batch and worker.batch[0][0] == i:
                                 worker.batch.popleft()
                                 worker.started = time.monotonic()
@@ -197,6 +211,10 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
                     except (EOFError, OSError):
                         pass
                 if worker.batch and not worker.process.is_alive():
+                    if not worker.ready:
+                        # it died starting up, before any file: no file is to blame, and a
+                        # replacement would most likely die the same way
+                        return out, [item for w in workers for item in w.batch] + list(solo) + list(queue)
                     replace_worker(worker, _died(worker.batch[0][1], worker.process.exitcode))
                     continue
                 feed(worker)
@@ -221,7 +239,7 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
             worker.process.join(timeout=2)
             if worker.process.is_alive():
                 worker.process.kill()
-    return out
+    return out, []
 
 
 def _died(path: str, exitcode: Optional[int]) -> FileResult:

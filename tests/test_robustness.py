@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_cli
+from tests.conftest import REPO, run_cli
 
 GOOD = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
 FORMATS = ["text", "json", "sarif", "github"]
@@ -204,3 +204,27 @@ def test_cookie_in_a_cr_only_file(tmp_path: Path, head: bytes) -> None:
     (tmp_path / "cr.py").write_bytes(data)
     done = run_cli(["--isolated", "--no-cache", "cr.py"], cwd=tmp_path)
     assert done.stdout.startswith("cr.py:") and " AL101 " in done.stdout, done.stdout + done.stderr
+
+
+SITECUSTOMIZE_BREAKING_WORKERS = """
+import sys
+if "--multiprocessing-fork" in sys.argv:
+    sys.modules["asynclint"] = None  # a spawned worker cannot import asynclint: it dies starting up
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a POSIX environment trick")
+def test_workers_that_cannot_start_leave_the_run_to_the_main_process(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(SITECUSTOMIZE_BREAKING_WORKERS)
+    project = tmp_path / "project"
+    project.mkdir()
+    for i in range(40):
+        (project / f"m{i:02d}.py").write_text(GOOD)
+    done = run_cli(["--isolated", "--no-cache", "--jobs", "2", "--output-format", "json", "."], cwd=project,
+                   env={"PYTHONPATH": f"{site}{os.pathsep}{REPO}"}, timeout=300)
+    assert "Traceback" not in done.stderr
+    assert done.returncode == 1, done.stderr
+    findings = json.loads(done.stdout)
+    assert sorted(f["code"] for f in findings) == ["AL101"] * 40
