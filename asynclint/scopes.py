@@ -51,6 +51,7 @@ class Binding:
     annotation: Optional[ast.expr] = None
     # a binding from unpacking (``a, b = f()``) has no single value
     unpacked: bool = False
+    position: int = -1  # ``a, b = f()``: the name's place in the one tuple target (b: 1), else -1
 
 
 class Scope:
@@ -190,8 +191,11 @@ class _BindingCollector:
         if isinstance(stmt, ast.Assign):
             for target in stmt.targets:
                 single = isinstance(target, ast.Name)
+                places = {id(elt): i for i, elt in enumerate(target.elts)} \
+                    if len(stmt.targets) == 1 and isinstance(target, (ast.Tuple, ast.List)) else {}
                 for name in target_names(target):
-                    self.add(name.id, Binding(BindingKind.ASSIGN, name, value=stmt.value, unpacked=not single))
+                    self.add(name.id, Binding(BindingKind.ASSIGN, name, value=stmt.value, unpacked=not single,
+                                              position=places.get(id(name), -1)))
             self.expression(stmt.value)
             return
         if isinstance(stmt, ast.AnnAssign):

@@ -228,3 +228,20 @@ def test_flake8_plugin_gives_the_same_findings(path: Path, monkeypatch: pytest.M
     (cli,) = lint_paths([str(path)], state.settings)
     assert found == [(f.line, f.column - 1, f"{f.code} {f.message}") for f in cli.findings]
     assert len(found) == sum(expected_findings(path).values())
+
+
+def test_unpacked_stream_types_do_not_depend_on_the_walk_order() -> None:
+    """A name's place in ``reader, writer = await ...`` comes from its binding, not from having
+    passed the assignment: a use earlier in a loop body is typed too (and every rule's resolver agrees)."""
+    source = textwrap.dedent('''\
+        import asyncio
+
+        async def pump(host):
+            for attempt in range(3):
+                if attempt:
+                    writer.drain()
+                reader, writer = await asyncio.open_connection(host, 80)
+    ''').encode()
+    settings = Settings(enabled=select_rules(["AL201"]), project_root=".", use_cache=False)
+    findings = lint_source(source, "pump.py", settings).findings
+    assert [(f.code, f.line) for f in findings] == [("AL201", 6)]

@@ -519,7 +519,7 @@ class HelperBlockingChecker(Checker):
         if _used_asynchronously(ctx, node):
             return  # ``await helper()``: whatever it is, it hands back an awaitable
         if self._resolver is None:
-            self._resolver = Resolver(ctx)
+            self._resolver = Resolver.of(ctx)
         target = self._resolver.call_target(node)
         if target is None or target.is_coroutine or not target.path:
             return

@@ -133,8 +133,16 @@ class Resolver:
         self.index: ProjectIndex = index if isinstance(index, ProjectIndex) else ProjectIndex.empty(ctx.settings)
         self._local: Optional[LocalModule] = None
         self._class_keys: Optional[Dict[int, str]] = None
-        self._unpacked: Dict[int, int] = {}
         self._resolving: Set[int] = set()
+        self._targets: Dict[Tuple[ast.Call, object], Optional[Target]] = {}
+
+    @classmethod
+    def of(cls, ctx: "FileContext") -> "Resolver":
+        """The file's one resolver: AL107 and AL2xx ask about the same calls, and get one answer."""
+        found = ctx.memo.get("resolver")
+        if not isinstance(found, cls):
+            found = ctx.memo["resolver"] = cls(ctx)
+        return found
 
     @property
     def local(self) -> LocalModule:
@@ -151,7 +159,12 @@ class Resolver:
 
     # -- targets -----------------------------------------------------------------------
     def call_target(self, call: ast.Call) -> Optional[Target]:
-        return self.callable_target(call.func)
+        """What a call calls, memoised per scope (the same node can be asked about from a lambda's inside)."""
+        key = (call, self.ctx.scope)
+        if key in self._targets:
+            return self._targets[key]
+        found = self._targets[key] = self.callable_target(call.func)
+        return found
 
     def coroutine_call(self, node: ast.AST) -> Optional[Target]:
         """The target of ``node`` when it is a call to a coroutine function."""
@@ -463,18 +476,8 @@ class Resolver:
         types = known.AWAIT_RETURNS_TUPLE.get(qualname or "")
         if not types:
             return None
-        position = self._unpacked.get(id(binding.node))
-        if position is None:
-            return None
-        return types[position] if position < len(types) else None
-
-    def note_unpacking(self, node: ast.Assign) -> None:
-        """Remember each name's position in ``a, b = ...`` (the binding alone does not say)."""
-        for target in node.targets:
-            if isinstance(target, (ast.Tuple, ast.List)):
-                for i, elt in enumerate(target.elts):
-                    if isinstance(elt, ast.Name):
-                        self._unpacked[id(elt)] = i
+        position = binding.position
+        return types[position] if 0 <= position < len(types) else None
 
     def _attribute_type(self, cls: ast.ClassDef, attr: str, depth: int) -> Optional[str]:
         ctx = self.ctx
@@ -531,7 +534,7 @@ class UnawaitedChecker(Checker):
 
     def __init__(self, ctx: "FileContext") -> None:
         super().__init__(ctx)
-        self.resolver = Resolver(ctx)
+        self.resolver = Resolver.of(ctx)
 
     @classmethod
     def could_fire(cls, source: bytes, enabled: frozenset[str]) -> bool:
@@ -631,9 +634,6 @@ class UnawaitedChecker(Checker):
 
     # -- AL202 and AL204 bound to a name -------------------------------------------------------
     def visit_Assign(self, node: ast.Assign) -> None:
-        if len(node.targets) == 1 and isinstance(node.targets[0], (ast.Tuple, ast.List)):
-            self.resolver.note_unpacking(node)
-            return
         if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             self._bound(node.targets[0], node.value)
 
