@@ -244,7 +244,7 @@ class _Collector:
         self.index = _DeferringIndex(settings)
         self.tree = tree
         self.ctx = ctx = FileContext(path, text, tree, settings, module, is_package, self.index)
-        self.resolver = Resolver(ctx)
+        self.resolver = Resolver.of(ctx)
         self.resolver._local = LocalModule(module, path, summary)  # the summary just made: no second pass
         self.blocking = BlockingCallChecker(ctx)
         self.method_names, roots = _table_words()

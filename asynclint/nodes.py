@@ -21,18 +21,23 @@ NODE_FIELDS: Dict[Type[ast.AST], Tuple[str, ...]] = {
 }
 
 
-def child_nodes(node: ast.AST) -> List[ast.AST]:
-    """The direct children of ``node`` in field order, as ``ast.iter_child_nodes`` gives them (less ``ctx``)."""
-    children: List[ast.AST] = []
+def _append_children(node: ast.AST, out: List[ast.AST]) -> None:
+    """Append the direct children of ``node`` to ``out``, in field order."""
     fields = NODE_FIELDS.get(type(node))
     for field in node._fields if fields is None else fields:
         value = getattr(node, field, None)
         if type(value) is list:
             for item in value:
                 if isinstance(item, ast.AST):
-                    children.append(item)
+                    out.append(item)
         elif isinstance(value, ast.AST):
-            children.append(value)
+            out.append(value)
+
+
+def child_nodes(node: ast.AST) -> List[ast.AST]:
+    """The direct children of ``node`` in field order, as ``ast.iter_child_nodes`` gives them (less ``ctx``)."""
+    children: List[ast.AST] = []
+    _append_children(node, children)
     return children
 
 
@@ -43,15 +48,6 @@ def walk(node: ast.AST) -> List[ast.AST]:
     than ``ast.walk``'s generator, deque and per-node field probing.
     """
     found: List[ast.AST] = [node]
-    fields_of = NODE_FIELDS.get
     for current in found:  # grows while iterated: breadth first, like the stdlib
-        fields = fields_of(type(current))
-        for field in current._fields if fields is None else fields:
-            value = getattr(current, field, None)
-            if type(value) is list:
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        found.append(item)
-            elif isinstance(value, ast.AST):
-                found.append(value)
+        _append_children(current, found)
     return found

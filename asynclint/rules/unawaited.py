@@ -149,12 +149,9 @@ class Resolver:
         """This file's own summary, which wins over the index's (the file may have changed, or be stdin)."""
         if self._local is None:
             ctx = self.ctx
-            local = ctx.memo.get("local_module")
-            if not isinstance(local, LocalModule):  # shared by every checker's resolver of this file
-                summary = self.index.stored_summary(ctx.path, ctx.module_name, ctx.is_package, ctx.source) \
-                    or summarize(ctx.module, ctx.module_name, ctx.is_package, ctx.source)
-                local = ctx.memo["local_module"] = LocalModule(ctx.module_name, ctx.path, summary)
-            self._local = local
+            summary = self.index.stored_summary(ctx.path, ctx.module_name, ctx.is_package, ctx.source) \
+                or summarize(ctx.module, ctx.module_name, ctx.is_package, ctx.source)
+            self._local = LocalModule(ctx.module_name, ctx.path, summary)
         return self._local
 
     # -- targets -----------------------------------------------------------------------
