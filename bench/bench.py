@@ -56,6 +56,12 @@ def measure(case: Case, cwd: str) -> None:
     case.exit_codes.append(proc.returncode)
 
 
+def _runs(command: Sequence[str], cwd: str) -> bool:
+    """Is this asynclint, not an interpreter saying the module is missing (which also exits 1)?"""
+    done = subprocess.run([*command, "--version"], cwd=cwd, capture_output=True, text=True)
+    return done.returncode == 0 and "asynclint" in done.stdout
+
+
 def python_files(root: str) -> List[str]:
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -115,8 +121,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.flake8 and flake8:
         cases.append(Case("asynclint sample (cold)", [*base, *sample], before=clear_cache))
         cases.append(Case("flake8-async sample -j2", [flake8, "--isolated", "-j", "2", "--select", "ASYNC", *sample]))
-    # one warm-up of asynclint so the first cold run is not also paying for .pyc compilation
-    measure(Case("warm-up", [*base, "--no-cache", *three]), corpus)
+    # one warm-up of asynclint so the first cold run is not also paying for .pyc compilation; it also
+    # proves the command runs (exit 0 or 1): a missing install would otherwise be timed as a fast "lint"
+    warm_up = Case("warm-up", [*base, "--no-cache", *three])
+    measure(warm_up, corpus)
+    if warm_up.exit_codes[-1] not in (0, 1) or not _runs(asynclint, corpus):
+        print(f"asynclint does not run as {' '.join(asynclint)} (install it: pip install -e .)", file=sys.stderr)
+        return 2
     try:
         for _ in range(args.runs):
             for case in cases:
