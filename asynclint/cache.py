@@ -1,10 +1,13 @@
 """The result cache: skip files whose content, settings and project index are unchanged.
 
 Like black's: a cheap stat check (size, mtime) first, a content hash only when the
-stat differs. Keyed by asynclint's version, the effective settings and the
-index's digest, so a change to any of them starts afresh. Stored with ``marshal``
-(plain data, never code) and written atomically; a corrupt, truncated or
-concurrently replaced file is simply ignored.
+stat differs. The file is keyed by asynclint's version, the effective settings and
+the index's options, so a change to any of them starts afresh; each entry also keeps
+what its lint asked the project index (the modules it looked up and their content
+digests, the triage's names, AL107's chains), so an edit elsewhere re-lints only the
+files that consulted what changed. Stored with ``marshal`` (plain data, never code)
+and written atomically; a corrupt, truncated or concurrently replaced file is
+simply ignored.
 """
 
 from __future__ import annotations
@@ -14,15 +17,16 @@ import marshal
 import os
 import tempfile
 from dataclasses import asdict
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 from . import __version__
 from .engine import FileResult
 from .settings import Settings
 
 CACHE_DIR_NAME = ".asynclint_cache"
-# path -> (size, mtime_ns, sha256 of content, result tuple)
-Entry = Tuple[int, int, str, Any]
+FORMAT = 2
+# path -> (size, mtime_ns, sha256 of content, result tuple, numbers of its dependency rows)
+Entry = Tuple[int, int, str, Any, Tuple[int, ...]]
 
 
 def _canonical(value: Any) -> str:
@@ -36,12 +40,12 @@ def _canonical(value: Any) -> str:
     return repr(value)
 
 
-def settings_key(settings: Settings, index_digest: str) -> str:
+def settings_key(settings: Settings, index_options: str) -> str:
     values = asdict(settings)
     for transient in ("native_in_process", "crash_marker", "use_cache", "cache_dir"):
         values.pop(transient, None)
     text = _canonical(values)
-    return hashlib.sha256(f"{__version__}\0{text}\0{index_digest}".encode()).hexdigest()[:20]
+    return hashlib.sha256(f"{__version__}\0{FORMAT}\0{text}\0{index_options}".encode()).hexdigest()[:20]
 
 
 def ensure_cache_dir(path: str) -> bool:
@@ -58,34 +62,60 @@ def ensure_cache_dir(path: str) -> bool:
 
 
 class ResultCache:
-    def __init__(self, path: Optional[str], entries: Dict[str, Entry]) -> None:
+    def __init__(self, path: Optional[str], entries: Dict[str, Entry], rows: Optional[List[tuple]] = None,
+                 index: Any = None) -> None:
         self.path = path
         self.entries = entries
+        self.rows: List[tuple] = rows if rows is not None else []
+        self.row_numbers: Dict[tuple, int] = {row: i for i, row in enumerate(self.rows)}
+        self.index = index
+        self._broken: Optional[Set[int]] = None
         self.dirty = False
 
     @classmethod
-    def open(cls, directory: str, settings: Settings, index_digest: str) -> "ResultCache":
+    def open(cls, directory: str, settings: Settings, index: Any = None) -> "ResultCache":
         if not ensure_cache_dir(directory):
             return cls(None, {})
-        path = os.path.join(directory, f"results-{settings_key(settings, index_digest)}.marshal")
-        return cls(path, _load(path))
+        options = index.options_key() if hasattr(index, "options_key") else ""
+        path = os.path.join(directory, f"results-{settings_key(settings, options)}.marshal")
+        rows, entries = _load(path)
+        return cls(path, entries, rows, index)
+
+    def broken_rows(self) -> Set[int]:
+        """Numbers of the dependency rows the index now answers differently (checked once per run)."""
+        if self._broken is None:
+            holds = getattr(self.index, "holds", None)
+            if holds is None:
+                self._broken = set(range(len(self.rows))) if self.rows else set()
+            else:
+                self._broken = {i for i, row in enumerate(self.rows) if not _holds(holds, row)}
+        return self._broken
 
     def get(self, file_path: str) -> Optional[FileResult]:
-        entry = self.entries.get(os.path.abspath(file_path))
+        key = os.path.abspath(file_path)
+        entry = self.entries.get(key)
         if entry is None:
             return None
         try:
             stat = os.stat(file_path)
         except OSError:
             return None
-        size, mtime, digest, data = entry
+        size, mtime, digest, data, depends_on = entry
         if stat.st_size != size:
             return None
+        if depends_on:
+            try:
+                if not 0 <= min(depends_on) <= max(depends_on) < len(self.rows):
+                    return None
+            except TypeError:  # not numbers: a damaged entry
+                return None
+            if not self.broken_rows().isdisjoint(depends_on):
+                return None
         if stat.st_mtime_ns != mtime:
             current = _hash(file_path)
             if current != digest:
                 return None
-            self.entries[os.path.abspath(file_path)] = (size, stat.st_mtime_ns, digest, data)
+            self.entries[key] = (size, stat.st_mtime_ns, digest, data, depends_on)
             self.dirty = True
         try:
             result = FileResult.from_tuple(data)
@@ -108,13 +138,32 @@ class ResultCache:
         digest = _hash(file_path)
         if digest is None:
             return
-        self.entries[os.path.abspath(file_path)] = (stat.st_size, stat.st_mtime_ns, digest, result.as_tuple())
+        numbers = []
+        for row in result.depends_on:
+            number = self.row_numbers.get(row)
+            if number is None:
+                number = self.row_numbers[row] = len(self.rows)
+                self.rows.append(row)
+            numbers.append(number)
+        self.entries[os.path.abspath(file_path)] = (stat.st_size, stat.st_mtime_ns, digest, result.as_tuple(),
+                                                    tuple(numbers))
         self.dirty = True
 
     def save(self) -> None:
         if self.path is None or not self.dirty:
             return
-        dump_atomic(self.path, self.entries)
+        # rows no entry refers to any more (replaced results) are dropped, the rest renumbered
+        used = sorted({n for entry in self.entries.values() for n in entry[4]})
+        renumber = {old: new for new, old in enumerate(used)}
+        entries = {path: (*entry[:4], tuple(renumber[n] for n in entry[4])) for path, entry in self.entries.items()}
+        dump_atomic(self.path, {"format": FORMAT, "rows": [self.rows[n] for n in used], "files": entries})
+
+
+def _holds(holds: Any, row: tuple) -> bool:
+    try:
+        return bool(holds(row))
+    except Exception:  # noqa: BLE001 - a row from a damaged file is simply not trusted
+        return False
 
 
 def dump_atomic(path: str, data: Any) -> None:
@@ -157,9 +206,16 @@ def load_marshal_dict(path: str) -> Optional[Dict[Any, Any]]:
     return data if isinstance(data, dict) else None
 
 
-def _load(path: str) -> Dict[str, Entry]:
+def _load(path: str) -> Tuple[List[tuple], Dict[str, Entry]]:
+    """Dependency rows and entries; a damaged entry (or row numbers out of range) is dropped, not trusted."""
     data = load_marshal_dict(path)
-    if data is None:
-        return {}
-    return {k: v for k, v in data.items()
-            if isinstance(k, str) and isinstance(v, tuple) and len(v) == 4}
+    if data is None or data.get("format") != FORMAT:
+        return [], {}
+    rows, files = data.get("rows"), data.get("files")
+    if not isinstance(rows, list) or not isinstance(files, dict):
+        return [], {}
+    rows = [row if isinstance(row, tuple) else ("?",) for row in rows]
+    # row numbers are checked when an entry is used (``get``): most runs use few entries
+    entries = {key: value for key, value in files.items()
+               if isinstance(key, str) and isinstance(value, tuple) and len(value) == 5 and isinstance(value[4], tuple)}
+    return rows, entries

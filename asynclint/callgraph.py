@@ -34,7 +34,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
 from .index import ProjectIndex, Target, _module_statements
 from .knowledge import coroutines as known
@@ -631,9 +631,13 @@ def _rank(code: str) -> int:
     return _CODE_RANK.get(code, len(_CODE_RANK))
 
 
-def chain_for(index: ProjectIndex, result: Result, target: Target) -> Optional[BlockingChain]:
-    """Read the chain of a callee from the pass's result (at most ``depth`` dictionary lookups)."""
+def chain_for(index: ProjectIndex, result: Result, target: Target,
+              consulted: Optional[Callable[[Node], None]] = None) -> Optional[BlockingChain]:
+    """Read the chain of a callee from the pass's result (at most ``depth`` dictionary lookups);
+    ``consulted`` hears of every node read, present or not (the result cache's dependencies)."""
     node = (os.path.abspath(target.path), target.qualname)
+    if consulted is not None:
+        consulted(node)
     entry = result.get(node)
     if entry is None:
         return None
@@ -653,6 +657,8 @@ def chain_for(index: ProjectIndex, result: Result, target: Target) -> Optional[B
             steps.append(Step(hop[3], node[0], hop[1]))
             return BlockingChain(tuple(steps), hop[2], tuple(cached), lazy)
         node = hop[2]
+        if consulted is not None:
+            consulted(node)
         entry = result.get(node)
     return None
 

@@ -35,6 +35,8 @@ class FileResult:
     path: str
     findings: List[Finding] = field(default_factory=list)
     warnings: List[str] = field(default_factory=list)
+    # what the lint asked the project index (``index.Dependency`` rows): the result cache's per-file key
+    depends_on: Tuple[tuple, ...] = field(default=(), compare=False)
 
     @property
     def internal_error(self) -> bool:

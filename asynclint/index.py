@@ -56,6 +56,12 @@ _MAX_DEPTH = 24
 #   attributes: class-level annotations and ``self.x = ...`` in ``__init__``
 Func = Tuple[int, int, Tuple[str, ...], str, str]
 Summary = Dict[str, Any]
+# What one file's lint consulted, so its cached result can outlive edits elsewhere:
+#   ("m", module, candidate paths, chosen path, its content digest)   a project module looked up (or missed)
+#   ("s", module, path in site-packages, size:mtime)                  a third-party module read as source
+#   ("t", digest of the trigger names)                                the triage's coroutine-function names
+#   ("b", path, qualified name, repr of its entry)                    a node of AL107's blocking chains
+Dependency = Tuple[Any, ...]
 
 
 def empty_summary() -> Summary:
@@ -601,6 +607,10 @@ class ProjectIndex:
         # star-import targets already tried in the current lookup: packages that star-import each other
         # (``from .a import *`` in every module of a test suite) would otherwise be walked exponentially
         self._stars_tried: Optional[Set[str]] = None
+        # what the current file's lint consulted (see ``record_dependencies``), or None when not recording
+        self._consulted: Optional[Dict[Dependency, None]] = None
+        self._module_digests: Dict[str, str] = {}
+        self._trigger_digest: Optional[str] = None
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
@@ -665,11 +675,20 @@ class ProjectIndex:
 
     def blocking_chain(self, target: Target) -> Any:
         """Does calling this project function block the event loop, and via what? A ``BlockingChain`` or None."""
-        if not self.blocking or not target.path:
+        if self.blocking is None or not target.path:
             return None
         from .callgraph import chain_for  # noqa: PLC0415
 
-        return chain_for(self, self.blocking, target)
+        return chain_for(self, self.blocking, target, self._consulted_node if self._consulted is not None else None)
+
+    def _consulted_node(self, node: Tuple[str, str]) -> None:
+        if self._consulted is not None:
+            self._consulted[("b", node[0], node[1], self._blocking_entry(*node))] = None
+
+    def options_key(self) -> str:
+        """What changes every answer at once (the result cache's file name); the modules are per-file rows."""
+        return repr((self.root, sorted(self.keep_decorators), sorted(self.extra_coroutines), self.site_dirs,
+                     self.blocking is None, INDEX_VERSION))
 
     def digest(self) -> str:
         """Changes whenever a lookup could answer differently (for the result cache's key)."""
@@ -705,6 +724,8 @@ class ProjectIndex:
             could_wrap = wrappers | names
             names.update(name for name, decorators in decorated if any(d in could_wrap for d in decorators))
             self._triggers = known.trigger_names() | frozenset(n.encode() for n in names)
+        if self._consulted is not None:
+            self._consulted[("t", self.trigger_digest())] = None
         return self._triggers
 
     # -- modules ----------------------------------------------------------------------
@@ -723,10 +744,68 @@ class ProjectIndex:
         paths = self._names().get(name)
         if paths:
             path = paths[0] if len(paths) == 1 or not near else _nearest(paths, near)
+            if self._consulted is not None:
+                self._consulted[("m", name, paths, path, self._module_digest(path))] = None
             return path, self.summary(path)
+        if self._consulted is not None:
+            self._consulted[("m", name, (), "", "")] = None
         if self.site_dirs:
-            return self._site_module(name)
+            found = self._site_module(name)
+            if self._consulted is not None:
+                self._consulted[("s", name, found[0] if found else "", _stat_signature(found[0]) if found else "")] = None
+            return found
         return None
+
+    # -- what a file's result depends on (the result cache's per-file key) ----------------
+    def record_dependencies(self) -> None:
+        """Start noting what the lint consults: module lookups, the triage's names, AL107's chains."""
+        self._consulted = {}
+
+    def recorded_dependencies(self) -> Tuple[Dependency, ...]:
+        """Stop noting and return what was consulted since ``record_dependencies``."""
+        found = tuple(self._consulted or ())
+        self._consulted = None
+        return found
+
+    def holds(self, dependency: Dependency) -> bool:
+        """Would this lookup give the same answer now? (A cached result is reused only if all hold.)"""
+        kind = dependency[0]
+        if kind == "m":
+            _, name, paths, path, digest = dependency
+            return self._names().get(name, ()) == paths and (not path or self._module_digest(path) == digest)
+        if kind == "s":
+            _, name, path, signature = dependency
+            if name in self._names():
+                return False
+            found = self._site_module(name) if self.site_dirs else None
+            return (found[0] if found else "") == path and (not path or _stat_signature(path) == signature)
+        if kind == "t":
+            return self.trigger_digest() == dependency[1]
+        if kind == "b":
+            _, path, qualname, seen = dependency
+            return self._blocking_entry(path, qualname) == seen
+        return False
+
+    def _module_digest(self, path: str) -> str:
+        found = self._module_digests.get(path)
+        if found is None:
+            found = self.contents.get(path) or hashlib.blake2b(self.modules[path][2], digest_size=16).hexdigest()
+            self._module_digests[path] = found
+        return found
+
+    def trigger_digest(self) -> str:
+        """Changes when any module's trigger names do (cheaper than building ``trigger_names``)."""
+        if self._trigger_digest is None:
+            per_module = [self.modules[path][3] for path in sorted(self.modules)]
+            data = repr((per_module, sorted(self.extra_coroutines))).encode()  # marshal's bytes vary with sharing
+            self._trigger_digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        return self._trigger_digest
+
+    def _blocking_entry(self, path: str, qualname: str) -> str:
+        """One node of AL107's result as recorded (its module too: a chain's message names it)."""
+        entry = (self.blocking or {}).get((path, qualname))
+        module = self.modules[path][0] if path in self.modules else ""
+        return repr((entry, module))
 
     def stored_summary(self, path: str, module: str, is_package: bool, text: str) -> Optional[Summary]:
         """The indexed summary of ``path`` if it was made from exactly this text (UTF-8 files without a
@@ -1146,6 +1225,14 @@ def summary_triggers(summary: Summary) -> Tuple[str, ...]:
         if name != target.rsplit(".", 1)[-1]:
             names.add(name)
     return tuple(sorted(names))
+
+
+def _stat_signature(path: str) -> str:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return ""
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
 def _nearest(paths: Sequence[str], near: str) -> str:

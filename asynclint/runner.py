@@ -45,11 +45,6 @@ def load_index(settings: Settings, jobs: Optional[int] = None) -> Optional[objec
     return ProjectIndex.load(settings, jobs)
 
 
-def index_digest(index: Optional[object]) -> str:
-    digest = getattr(index, "digest", None)
-    return digest() if callable(digest) else ""
-
-
 @dataclass
 class RunStats:
     files: int = 0
@@ -74,7 +69,7 @@ def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: 
     index = load_index(settings, jobs)
     freeze_long_lived()
     force: Set[str] = set(forced)
-    cache = ResultCache.open(cache_dir, settings, index_digest(index)) if cache_dir else None
+    cache = ResultCache.open(cache_dir, settings, index) if cache_dir else None
     results: List[Optional[FileResult]] = [None] * len(paths)
     todo: List[int] = []
     for i, path in enumerate(paths):
@@ -107,8 +102,14 @@ def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: 
 def _lint_one(path: str, settings: Settings, index: Optional[object], force: bool) -> FileResult:
     if settings.crash_marker and settings.native_in_process:
         _maybe_crash(path, settings.crash_marker)
+    record = getattr(index, "record_dependencies", None)
+    if record is not None:
+        record()
     with one_file():
-        return lint_path(path, settings, index=index, force=force)
+        result = lint_path(path, settings, index=index, force=force)
+    if record is not None:
+        result.depends_on = index.recorded_dependencies()  # type: ignore[attr-defined]
+    return result
 
 
 def _maybe_crash(path: str, marker: str) -> None:
@@ -137,7 +138,7 @@ def _worker_main(conn: Connection, settings: Settings, index: Optional[object]) 
                 return
             for i, path, force in batch:
                 result = _lint_one(path, settings, index, force)
-                conn.send((i, result.as_tuple()))
+                conn.send((i, result.as_tuple(), result.depends_on))
     except (EOFError, KeyboardInterrupt, BrokenPipeError):
         return
 
@@ -203,11 +204,13 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
                                 worker.ready = True
                                 worker.started = time.monotonic()
                                 continue
-                            i, data = message
+                            i, data, depends_on = message
                             if worker.batch and worker.batch[0][0] == i:
                                 worker.batch.popleft()
                                 worker.started = time.monotonic()
-                            out.append((i, FileResult.from_tuple(data)))
+                            result = FileResult.from_tuple(data)
+                            result.depends_on = depends_on
+                            out.append((i, result))
                     except (EOFError, OSError):
                         pass
                 if worker.batch and not worker.process.is_alive():

@@ -514,7 +514,7 @@ class HelperBlockingChecker(Checker):
     def visit_Call(self, node: ast.Call) -> None:
         ctx = self.ctx
         index = ctx.index
-        if not ctx.in_coroutine or not isinstance(index, ProjectIndex) or not index.blocking:
+        if not ctx.in_coroutine or not isinstance(index, ProjectIndex) or index.blocking is None:
             return
         if _used_asynchronously(ctx, node):
             return  # ``await helper()``: whatever it is, it hands back an awaitable

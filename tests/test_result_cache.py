@@ -1,0 +1,198 @@
+"""The result cache keeps each file's index dependencies: an edit elsewhere re-lints only the files
+that consulted what changed, and every cached run reports exactly what an uncached run does."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import pytest
+
+from asynclint.runner import RunStats, lint_paths
+from asynclint.settings import Settings, select_rules
+
+PROJECT = {
+    "pyproject.toml": "[tool.asynclint]\n",
+    "app/__init__.py": "",
+    "app/api.py": """
+        async def fetch(url):
+            return url
+    """,
+    "app/user.py": """
+        from .api import fetch
+
+
+        async def handler():
+            fetch("/users")
+    """,
+    "app/sync_caller.py": """
+        from .lib import helper
+
+
+        def main():
+            helper()
+    """,
+    "app/lib.py": """
+        def helper():
+            return 1
+    """,
+    "app/handlers.py": """
+        from .helpers import load
+
+
+        async def handle():
+            return load()
+    """,
+    "app/helpers.py": """
+        from .deep import read
+
+
+        def load():
+            return read()
+    """,
+    "app/deep.py": """
+        def read():
+            with open("settings.cfg") as handle:
+                return handle.read()
+    """,
+    "app/other.py": """
+        import time
+
+
+        async def tick():
+            time.sleep(1)
+    """,
+}
+
+Findings = List[Tuple[str, int, str]]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    for name, text in PROJECT.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip())
+    return tmp_path
+
+
+def run(root: Path, cached: bool = True) -> Tuple[Findings, RunStats]:
+    settings = Settings(enabled=select_rules(extend_select=["AL107"]), project_root=str(root), use_cache=cached)
+    paths = sorted(str(p) for p in (root / "app").glob("*.py"))
+    stats = RunStats()
+    results = lint_paths(paths, settings, jobs=1, cache_dir=str(root / ".asynclint_cache") if cached else None,
+                         stats=stats)
+    found = sorted((os.path.basename(f.path), f.line, f.code) for r in results for f in r.findings)
+    return found, stats
+
+
+def edit(root: Path, name: str, old: str, new: str) -> None:
+    path = root / "app" / name
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new))
+    os.utime(path, ns=(1, 1))  # same second as the cached stat would not be noticed otherwise
+
+
+def relinted(stats: RunStats) -> int:
+    return stats.files - stats.cached
+
+
+def test_an_edit_relints_only_the_files_that_looked_at_it(project: Path) -> None:
+    first, stats = run(project)
+    assert ("user.py", 5, "AL201") in first and ("other.py", 5, "AL101") in first
+    assert ("handlers.py", 5, "AL107") in first
+    assert run(project)[1].cached == stats.files
+    # moving every line of api.py changes what user.py was told (fetch's line), nothing else's
+    edit(project, "api.py", "async def fetch", "# a comment\n\n\nasync def fetch")
+    found, stats = run(project)
+    assert found == run(project, cached=False)[0] == first
+    assert relinted(stats) == 2  # api.py itself and user.py
+    # fetch becomes sync: user.py has nothing to report any more
+    edit(project, "api.py", "async def fetch", "def fetch")
+    found, stats = run(project)
+    assert found == run(project, cached=False)[0]
+    assert ("user.py", 5, "AL201") not in found
+    # the project's coroutine-function names changed: files the triage cleared by those names are
+    # re-triaged (cheap); files with coroutines of their own that never looked at api.py are not
+    assert stats.cached == 2  # handlers.py, other.py
+
+
+def test_a_new_coroutine_function_reaches_files_the_triage_had_cleared(project: Path) -> None:
+    first, _ = run(project)
+    assert not [f for f in first if f[0] == "sync_caller.py"]
+    edit(project, "lib.py", "def helper", "async def helper")
+    found, _ = run(project)
+    assert found == run(project, cached=False)[0]
+    assert ("sync_caller.py", 5, "AL201") in found
+
+
+def test_a_chain_two_modules_away_is_followed(project: Path) -> None:
+    """handlers.py looks up helpers.py only; whether helpers' callee blocks lives in deep.py."""
+    first, _ = run(project)
+    assert ("handlers.py", 5, "AL107") in first
+    edit(project, "deep.py", 'with open("settings.cfg") as handle:\n        return handle.read()', "return 1")
+    found, stats = run(project)
+    assert found == run(project, cached=False)[0]
+    assert ("handlers.py", 5, "AL107") not in found
+    assert relinted(stats) <= 3  # deep.py, helpers.py (its callee's chain) and handlers.py
+
+
+def test_a_new_module_that_answers_a_lookup_is_noticed(project: Path) -> None:
+    """user.py asked for ``app.api``; a package ``app/api/`` now answers instead of the module."""
+    run(project)
+    (project / "app" / "api.py").unlink()
+    (project / "app" / "api").mkdir()
+    (project / "app" / "api" / "__init__.py").write_text("def fetch(url):\n    return url\n")
+    found, _ = run(project)
+    assert found == run(project, cached=False)[0]
+    assert ("user.py", 5, "AL201") not in found
+
+
+def test_damaged_dependency_rows_are_not_trusted(project: Path) -> None:
+    first, _ = run(project)
+    cache_dir = project / ".asynclint_cache"
+    (results,) = cache_dir.glob("results-*")
+    import marshal
+
+    data = marshal.loads(results.read_bytes())
+    data["rows"] = data["rows"][:1]  # entries now refer to rows that are gone
+    data["files"] = {k: (*v[:4], v[4] + ("x",)) if i % 2 else v for i, (k, v) in enumerate(data["files"].items())}
+    results.write_bytes(marshal.dumps(data))
+    found, stats = run(project)
+    assert found == first
+    assert relinted(stats) > 0
+
+
+def test_rows_are_checked_once_per_run_and_renumbered_on_save(project: Path) -> None:
+    run(project)
+    edit(project, "api.py", "async def fetch", "\nasync def fetch")
+    run(project)
+    (results,) = (project / ".asynclint_cache").glob("results-*")
+    import marshal
+
+    data: Dict[str, object] = marshal.loads(results.read_bytes())
+    rows = data["rows"]
+    assert isinstance(rows, list) and len(rows) == len(set(rows))
+    used = {n for entry in data["files"].values() for n in entry[4]}  # type: ignore[attr-defined]
+    assert used == set(range(len(rows)))  # the superseded rows were dropped
+
+
+def test_a_third_party_module_read_as_source_is_a_dependency(project: Path, tmp_path_factory: pytest.TempPathFactory
+                                                             ) -> None:
+    site = tmp_path_factory.mktemp("site")
+    (site / "extlib.py").write_text("def get():\n    return 1\n")
+    (project / "app" / "uses_ext.py").write_text("import extlib\n\n\nasync def go():\n    extlib.get()\n")
+
+    def run_with_site(cached: bool = True) -> Findings:
+        settings = Settings(enabled=select_rules(), project_root=str(project), site_packages=(str(site),),
+                            use_cache=cached)
+        results = lint_paths([str(project / "app" / "uses_ext.py")], settings, jobs=1,
+                             cache_dir=str(project / ".asynclint_cache") if cached else None)
+        return [(os.path.basename(f.path), f.line, f.code) for r in results for f in r.findings]
+
+    assert run_with_site() == []
+    (site / "extlib.py").write_text("async def get():\n    return 1\n")  # an upgrade of the library
+    assert run_with_site() == run_with_site(cached=False) == [("uses_ext.py", 5, "AL201")]
