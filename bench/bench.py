@@ -8,7 +8,10 @@ shared machine affects them alike; the table shows the median wall time, CPU tim
 ratio to ruff's cold run. Quote ratios from one run of this script.
 
 - asynclint cold: empty cache directory; warm: same tree, cache kept; one-edit: one
-  file gains a comment line, then the run (the file is restored afterwards).
+  module that others import gains a line at its top (every line below moves, so the
+  files that looked it up are re-linted), then the run; the file is restored afterwards.
+- asynclint runs with its bytecode compiled, as after ``pip install`` (an environment
+  with PYTHONDONTWRITEBYTECODE would otherwise recompile it in every process).
 - asynclint -j1: cold, one worker (for the scaling ratio).
 - pre-commit sized: three files, asynclint vs plain flake8 on the same files.
 - flake8-async (--flake8): on the sample (every 20th file), ~2.5 min a run.
@@ -62,6 +65,28 @@ def _runs(command: Sequence[str], cwd: str) -> bool:
     return done.returncode == 0 and "asynclint" in done.stdout
 
 
+def _edit_target(corpus: str, files: Sequence[str], sample: Sequence[str]) -> str:
+    """aiohttp's client module when the corpus has it (imported across aiohttp), else the sample file
+    with the most coroutine functions."""
+    preferred = os.path.join("aiohttp", "aiohttp", "client.py")
+    if preferred in files:
+        return preferred
+
+    def coroutines(path: str) -> int:
+        with open(os.path.join(corpus, path), "rb") as handle:
+            return handle.read().count(b"async def ")
+
+    return max(sample, key=coroutines)
+
+
+def _compile_bytecode(command: Sequence[str]) -> None:
+    """Write asynclint's .pyc files (a pip install does; PYTHONDONTWRITEBYTECODE would skip it)."""
+    code = "import asynclint, compileall, os; compileall.compile_dir(os.path.dirname(asynclint.__file__), quiet=1)"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if command[1:2] == ["-m"]:
+        subprocess.run([command[0], "-c", code], env=env, capture_output=True)
+
+
 def python_files(root: str) -> List[str]:
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
@@ -91,7 +116,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     files = python_files(corpus)
     sample = files[::20]
     three = [f for f in files if f.startswith("aiohttp/")][:3] or files[:3]
-    edit_target = os.path.join(corpus, sample[len(sample) // 2])
+    edit_target = os.path.join(corpus, _edit_target(corpus, files, sample))
     with open(edit_target, "rb") as handle:
         original = handle.read()
 
@@ -99,8 +124,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         shutil.rmtree(cache, ignore_errors=True)
 
     def edit() -> None:
-        with open(edit_target, "ab") as handle:
-            handle.write(f"\n# bench edit {time.time()}\n".encode())
+        with open(edit_target, "wb") as handle:
+            handle.write(f"# bench edit {time.time()}\n".encode() + original)
 
     def restore() -> None:
         with open(edit_target, "wb") as handle:
@@ -123,6 +148,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         cases.append(Case("flake8-async sample -j2", [flake8, "--isolated", "-j", "2", "--select", "ASYNC", *sample]))
     # one warm-up of asynclint so the first cold run is not also paying for .pyc compilation; it also
     # proves the command runs (exit 0 or 1): a missing install would otherwise be timed as a fast "lint"
+    _compile_bytecode(asynclint)
     warm_up = Case("warm-up", [*base, "--no-cache", *three])
     measure(warm_up, corpus)
     if warm_up.exit_codes[-1] not in (0, 1) or not _runs(asynclint, corpus):
@@ -138,7 +164,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     reference = statistics.median(cases[0].walls)
     lines = sum(1 for f in files for _ in open(os.path.join(corpus, f), "rb"))
     print(f"corpus: {corpus} ({len(files)} files, {lines:,} lines); sample {len(sample)} files; "
-          f"{args.runs} alternating runs; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}")
+          f"{args.runs} alternating runs; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.2f}; "
+          f"one-edit: {os.path.relpath(edit_target, corpus)}")
     print()
     print("| case | wall s (median) | CPU s | peak MiB | x ruff wall | exit |")
     print("|---|--:|--:|--:|--:|--:|")
