@@ -71,7 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--extend-safe-fixes", type=_csv, metavar="CODES", help="treat these rules' unsafe fixes as safe")
     fix.add_argument("--extend-unsafe-fixes", type=_csv, metavar="CODES", help="treat these rules' safe fixes as unsafe")
     run = p.add_argument_group("run")
-    run.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: number of CPUs)")
+    run.add_argument("--jobs", "-j", type=int, metavar="N", help="worker processes (default: number of CPUs, none when there is little to lint)")
     run.add_argument("--config", metavar="FILE", help="use this pyproject.toml (or asynclint TOML file)")
     run.add_argument("--isolated", "--no-config", dest="isolated", action="store_true", help="ignore every config file")
     run.add_argument("--target-version", choices=TARGET_VERSIONS, help="oldest Python the code supports (default: from requires-python)")
@@ -227,7 +227,8 @@ def _lint_files(args: argparse.Namespace, config: RunConfig, paths: List[str]) -
     if not args.no_cache:
         cache_dir = config.cache_dir or os.path.join(config.settings.project_root, ".asynclint_cache")
     outcome.results.extend(lint_paths(found.files, config.settings, jobs=args.jobs or default_jobs(),
-                                      forced=forced, cache_dir=cache_dir, stats=RunStats()))
+                                      forced=forced, cache_dir=cache_dir, stats=RunStats(),
+                                      auto_jobs=args.jobs is None))
     return outcome
 
 

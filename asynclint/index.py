@@ -26,6 +26,7 @@ import marshal
 import os
 import sys
 import warnings
+import zlib
 from dataclasses import dataclass
 from stat import S_ISREG
 from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
@@ -37,6 +38,7 @@ from .scopes import absolute_module
 
 INDEX_VERSION = 8
 CACHE_DIR_NAME = ".asynclint_cache"
+CACHE_SHARDS = 16
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
 
@@ -492,34 +494,54 @@ def project_files(root: str, settings: Any) -> List[str]:
 
 
 def _cache_path(directory: str, root: str) -> str:
+    """The index cache's path prefix: its entries are spread over ``CACHE_SHARDS`` files."""
     from .callgraph import fingerprint  # noqa: PLC0415 - the call graph imports the rules
 
     key = hashlib.sha256(f"{INDEX_VERSION}\0{fingerprint()}\0{sys.version_info[:2]}\0{root}".encode()).hexdigest()[:16]
-    return os.path.join(directory, f"index-{key}.marshal")
+    return os.path.join(directory, f"index-{key}")
 
 
-def _load_cache(path: str) -> Dict[str, tuple]:
+def _shard(path: str) -> int:
+    """Which cache file holds a path's entry: an edit rewrites one of them, not the whole index (~30 MB
+    for two million lines)."""
+    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % CACHE_SHARDS
+
+
+def _shard_path(prefix: str, shard: int) -> str:
+    return f"{prefix}-{shard:02d}.marshal"
+
+
+def _load_cache(prefix: str) -> Dict[str, tuple]:
+    """Every shard's valid entries; a missing or damaged shard only means its files are summarised again."""
     from .cache import load_marshal_dict  # noqa: PLC0415 - shared with the result cache
 
-    data = load_marshal_dict(path)
-    if data is None or data.get("v") != INDEX_VERSION or not isinstance(data.get("files"), dict):
-        return {}
     out = {}
-    for path_key, entry in data["files"].items():
-        if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 8 \
-                and isinstance(entry[5], bytes) and isinstance(entry[6], tuple) \
-                and (entry[7] is None or isinstance(entry[7], bytes)):
-            out[path_key] = entry
+    for shard in range(CACHE_SHARDS):
+        data = load_marshal_dict(_shard_path(prefix, shard))
+        if data is None or data.get("v") != INDEX_VERSION or not isinstance(data.get("files"), dict):
+            continue
+        for path_key, entry in data["files"].items():
+            if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 8 \
+                    and isinstance(entry[5], bytes) and isinstance(entry[6], tuple) \
+                    and (entry[7] is None or isinstance(entry[7], bytes)) and _shard(path_key) == shard:
+                out[path_key] = entry
     return out
 
 
-def _save_cache(path: str, files: Dict[str, tuple]) -> None:
+def _save_cache(prefix: str, files: Dict[str, tuple], changed: Set[str]) -> None:
+    """Rewrite the shards that hold a changed (or removed) path, each atomically."""
     from .cache import dump_atomic, ensure_cache_dir  # noqa: PLC0415 - shared with the result cache
 
-    directory = os.path.dirname(path)
-    if not ensure_cache_dir(directory):
+    if not ensure_cache_dir(os.path.dirname(prefix)):
         return
-    dump_atomic(path, {"v": INDEX_VERSION, "files": files})
+    shards = {_shard(path) for path in changed}
+    grouped: Dict[int, Dict[str, tuple]] = {shard: {} for shard in shards}
+    for path, entry in files.items():
+        group = grouped.get(_shard(path))
+        if group is not None:
+            group[path] = entry
+    for shard, entries in grouped.items():
+        dump_atomic(_shard_path(prefix, shard), {"v": INDEX_VERSION, "files": entries})
 
 
 def site_package_dirs(explicit: Sequence[str], python: Optional[str], environ: Dict[str, str],
@@ -654,7 +676,7 @@ class ProjectIndex:
         with_graph = "AL107" in getattr(settings, "enabled", ())
         new, changed = _refresh(files, old, module_name_for, jobs, with_graph)
         if changed and cache_path:
-            _save_cache(cache_path, new)
+            _save_cache(cache_path, new, changed)
         modules = {path: (e[3], e[4], e[5], e[6]) for path, e in new.items()}
         site = site_package_dirs(getattr(settings, "site_packages", ()), getattr(settings, "python_executable", None),
                                  dict(os.environ), root)
@@ -1091,8 +1113,9 @@ _BATCH = 64
 
 
 def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any,
-             jobs: Optional[int] = None, with_graph: bool = True) -> Tuple[Dict[str, tuple], bool]:
-    """Cache entries for ``files``: unchanged ones as they were, stale ones summarised again.
+             jobs: Optional[int] = None, with_graph: bool = True) -> Tuple[Dict[str, tuple], Set[str]]:
+    """Cache entries for ``files``, unchanged ones as they were, stale ones summarised again; and the
+    paths whose entries changed or went.
 
     An entry's call-graph data is None when it was not computed (a run without AL107);
     such entries are stale for a run that needs it.
@@ -1111,7 +1134,7 @@ def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any,
                 new[path] = entry
                 continue
         stale.append(path)
-    changed = len(new) != len(old) or bool(stale)
+    changed = set(stale) | (old.keys() - new.keys())
     fresh = _summarise_parallel(stale, old, jobs, with_graph) if len(stale) >= PARALLEL_MIN else None
     if fresh is None:
         fresh = []

@@ -7,6 +7,7 @@ import os
 import pickle
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Dict
 
@@ -190,6 +191,37 @@ def test_cache_warm_incremental_and_corrupt(project: Path, monkeypatch: pytest.M
         cached.write_bytes(b"\x00garbage" * 10)
     again = ProjectIndex.load(graph_settings(project))
     assert not is_coroutine(again, "app.fetch") and len(calls) == 4
+
+
+def test_an_edit_rewrites_one_shard_and_a_damaged_shard_costs_only_its_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for i in range(40):
+        (tmp_path / f"m{i:02d}.py").write_text(f"async def f{i}():\n    pass\n")
+    ProjectIndex.load(settings(tmp_path))
+    shards = sorted((tmp_path / ".asynclint_cache").glob("index-*.marshal"))
+    assert len(shards) > 1
+    before = {p: p.stat().st_mtime_ns for p in shards}
+    edited = tmp_path / "m07.py"
+    edited.write_text("async def renamed():\n    pass\n")
+    os.utime(edited, ns=(1, 1))
+    time.sleep(0.01)
+    index = ProjectIndex.load(settings(tmp_path))
+    assert is_coroutine(index, "m07.renamed")
+    rewritten = [p for p in shards if p.stat().st_mtime_ns != before[p]]
+    assert len(rewritten) == 1
+    calls = []
+    real = index_module.update_entry
+
+    def counting(path: str, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        calls.append(path)
+        return real(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(index_module, "update_entry", counting)
+    monkeypatch.setattr(index_module, "PARALLEL_MIN", 10**6)
+    rewritten[0].write_bytes(b"\x00garbage")
+    again = ProjectIndex.load(settings(tmp_path))
+    assert is_coroutine(again, "m07.renamed") and is_coroutine(again, "m00.f0")
+    assert 0 < len(calls) < 40 and str(edited) in calls
 
 
 def test_no_cache_and_cache_dir(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:

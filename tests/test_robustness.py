@@ -228,3 +228,19 @@ def test_workers_that_cannot_start_leave_the_run_to_the_main_process(tmp_path: P
     assert done.returncode == 1, done.stderr
     findings = json.loads(done.stdout)
     assert sorted(f["code"] for f in findings) == ["AL101"] * 40
+
+
+def test_little_to_lint_starts_no_workers_unless_jobs_were_asked_for(tmp_path: Path) -> None:
+    from asynclint.runner import SMALL_RUN, RunStats, lint_paths
+    from asynclint.settings import default_settings
+
+    paths = []
+    for i in range(SMALL_RUN + 4):
+        (tmp_path / f"m{i:02d}.py").write_text(GOOD)
+        paths.append(str(tmp_path / f"m{i:02d}.py"))
+    settings = default_settings(project_root=str(tmp_path))
+    auto, asked = RunStats(), RunStats()
+    first = lint_paths(paths, settings, jobs=2, stats=auto, auto_jobs=True)
+    second = lint_paths(paths, settings, jobs=2, stats=asked)
+    assert auto.workers == 0 and asked.workers > 0
+    assert [r.findings for r in first] == [r.findings for r in second] and all(r.findings for r in first)
