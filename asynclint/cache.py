@@ -84,11 +84,8 @@ class ResultCache:
     def broken_rows(self) -> Set[int]:
         """Numbers of the dependency rows the index now answers differently (checked once per run)."""
         if self._broken is None:
-            holds = getattr(self.index, "holds", None)
-            if holds is None:
-                self._broken = set(range(len(self.rows))) if self.rows else set()
-            else:
-                self._broken = {i for i, row in enumerate(self.rows) if not _holds(holds, row)}
+            broken = getattr(self.index, "broken", None)
+            self._broken = broken(self.rows) if broken is not None else set(range(len(self.rows)))
         return self._broken
 
     def get(self, file_path: str) -> Optional[FileResult]:
@@ -157,13 +154,6 @@ class ResultCache:
         renumber = {old: new for new, old in enumerate(used)}
         entries = {path: (*entry[:4], tuple(renumber[n] for n in entry[4])) for path, entry in self.entries.items()}
         dump_atomic(self.path, {"format": FORMAT, "rows": [self.rows[n] for n in used], "files": entries})
-
-
-def _holds(holds: Any, row: tuple) -> bool:
-    try:
-        return bool(holds(row))
-    except Exception:  # noqa: BLE001 - a row from a damaged file is simply not trusted
-        return False
 
 
 def dump_atomic(path: str, data: Any) -> None:

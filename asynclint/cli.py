@@ -20,7 +20,7 @@ from .formats import FORMATS, render, summary
 from .model import Finding
 from .rules import RULES
 from .runner import RunStats, default_jobs, lint_paths, load_index
-from .settings import TARGET_VERSIONS
+from .settings import DEFAULT_EXCLUDE, TARGET_VERSIONS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -228,8 +228,23 @@ def _lint_files(args: argparse.Namespace, config: RunConfig, paths: List[str]) -
         cache_dir = config.cache_dir or os.path.join(config.settings.project_root, ".asynclint_cache")
     outcome.results.extend(lint_paths(found.files, config.settings, jobs=args.jobs or default_jobs(),
                                       forced=forced, cache_dir=cache_dir, stats=RunStats(),
-                                      auto_jobs=args.jobs is None))
+                                      auto_jobs=args.jobs is None,
+                                      index_files=_index_files(paths, config, found.files)))
     return outcome
+
+
+def _index_files(paths: List[str], config: RunConfig, files: List[str]) -> Optional[List[str]]:
+    """The project index's files when this run's walk already found them: the one path is the project
+    root, walked with the index's own excludes (the index would walk the same tree again, ~0.1 s on
+    two million lines); None otherwise."""
+    settings = config.settings
+    root = os.path.abspath(settings.project_root)
+    options = _discovery_options(config)
+    same_walk = (len(paths) == 1 and os.path.abspath(paths[0]) == root and os.path.isdir(root)
+                 and settings.index_roots in ((), (root,)) and os.path.abspath(options.root) == root
+                 and options.respect_gitignore and not options.force_exclude
+                 and options.exclude + options.extend_exclude == (settings.index_exclude or DEFAULT_EXCLUDE))
+    return sorted(os.path.abspath(p) for p in files if p.endswith(".py")) if same_walk else None
 
 
 def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], outcome: Outcome) -> None:

@@ -658,10 +658,11 @@ class ProjectIndex:
         return cls("", {}, keep, extra)
 
     @classmethod
-    def load(cls, settings: Any, jobs: Optional[int] = None) -> "ProjectIndex":
+    def load(cls, settings: Any, jobs: Optional[int] = None, files: Optional[Sequence[str]] = None) -> "ProjectIndex":
         """Index every Python file under the project root, reusing the cache for unchanged files.
 
-        A cold build is spread over ``jobs`` processes (default: the CPUs, at most 8).
+        A cold build is spread over ``jobs`` processes (default: the CPUs, at most 8). ``files``
+        (absolute paths) spares the walk when the caller has just made the same one.
         """
         from .engine import module_name_for  # noqa: PLC0415 - engine imports the rules, which import us
         root = os.path.abspath(getattr(settings, "project_root", ".") or ".")
@@ -671,7 +672,8 @@ class ProjectIndex:
             directory = getattr(settings, "cache_dir", None) or os.path.join(root, CACHE_DIR_NAME)
             cache_path = _cache_path(os.path.abspath(directory), "\0".join(roots))
         old = _load_cache(cache_path) if cache_path else {}
-        files = sorted({path for each in roots for path in project_files(each, settings)})
+        if files is None:
+            files = sorted({path for each in roots for path in project_files(each, settings)})
         # AL107's call-graph data costs ~40% of a cold build: only when the rule runs
         with_graph = "AL107" in getattr(settings, "enabled", ())
         new, changed = _refresh(files, old, module_name_for, jobs, with_graph)
@@ -807,6 +809,24 @@ class ProjectIndex:
             _, path, qualname, seen = dependency
             return self._blocking_entry(path, qualname) == seen
         return False
+
+    def broken(self, rows: Sequence[Dependency]) -> Set[int]:
+        """Numbers of the rows that no longer hold (``holds`` for many rows; module lookups inlined,
+        a warm run checks tens of thousands)."""
+        names = self._names()
+        digest = self._module_digest
+        out: Set[int] = set()
+        for number, row in enumerate(rows):
+            try:
+                if row[0] == "m":
+                    _, name, paths, path, seen = row
+                    if names.get(name, ()) != paths or (path and digest(path) != seen):
+                        out.add(number)
+                elif not self.holds(row):
+                    out.add(number)
+            except Exception:  # noqa: BLE001 - a malformed row (a damaged cache) does not hold
+                out.add(number)
+        return out
 
     def _module_digest(self, path: str) -> str:
         found = self._module_digests.get(path)

@@ -39,13 +39,14 @@ def needs_index(settings: Settings) -> bool:
     return any(getattr(c, "needs_index", False) for c in checkers_for(settings.enabled))
 
 
-def load_index(settings: Settings, jobs: Optional[int] = None) -> Optional[object]:
+def load_index(settings: Settings, jobs: Optional[int] = None,
+               files: Optional[Sequence[str]] = None) -> Optional[object]:
     """The project-wide index of coroutine functions, when an enabled rule asks for it (built on ``jobs``)."""
     if not needs_index(settings):
         return None
     from .index import ProjectIndex  # noqa: PLC0415 - only runs that need it pay for it
 
-    return ProjectIndex.load(settings, jobs)
+    return ProjectIndex.load(settings, jobs, files)
 
 
 @dataclass
@@ -66,14 +67,15 @@ class _Worker:
 
 def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: Sequence[str] = (),
                cache_dir: Optional[str] = None, stats: Optional[RunStats] = None,
-               auto_jobs: bool = False) -> List[FileResult]:
+               auto_jobs: bool = False, index_files: Optional[Sequence[str]] = None) -> List[FileResult]:
     """Lint files, in order; ``forced`` ones are parsed even when triage finds nothing to check.
 
-    With ``auto_jobs`` (no ``--jobs`` given) a run with little source to lint uses no workers.
+    With ``auto_jobs`` (no ``--jobs`` given) a run with little source to lint uses no workers;
+    ``index_files``, when given, are the project index's files (the caller's walk found them).
     """
     stats = stats if stats is not None else RunStats()
     stats.files = len(paths)
-    index = load_index(settings, jobs)
+    index = load_index(settings, jobs, index_files)
     freeze_long_lived()
     force: Set[str] = set(forced)
     cache = ResultCache.open(cache_dir, settings, index) if cache_dir else None

@@ -286,3 +286,32 @@ def test_paths_in_unrelated_trees_index_each_tree_not_their_common_parent(tmp_pa
     assert resolve({}, ["deep/inner/__init__.py"], cwd=cwd).settings.index_roots == (os.path.join(cwd, "deep"),)
     done = run_cli([str(tmp_path / "a" / "pkg" / "main.py"), str(tmp_path / "b" / "pkg")], cwd=cwd)
     assert done.returncode == 1 and done.stdout.count(" AL101 ") == 2, done.stdout + done.stderr
+
+
+def test_the_index_reuses_the_runs_walk_only_when_it_is_the_same_walk(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from asynclint import cli
+    from asynclint import index as index_module
+
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n")
+    (tmp_path / ".gitignore").write_text("generated/\n")
+    for name, text in {"pkg/__init__.py": "", "pkg/api.py": "async def fetch():\n    pass\n",
+                       "generated/api.py": "async def fetch():\n    pass\n",
+                       "use.py": "from pkg.api import fetch\n\n\nasync def go():\n    fetch()\n"}.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text)
+    walks: list = []
+    real = index_module.project_files
+    monkeypatch.setattr(index_module, "project_files", lambda root, settings: walks.append(root) or real(root, settings))
+    monkeypatch.chdir(tmp_path)
+
+    def run(*argv: str) -> str:
+        assert cli.main(["--no-cache", "--output-format", "json", *argv]) == 1
+        return capsys.readouterr().out
+
+    reused = run(".")
+    assert walks == [] and "AL201" in reused
+    assert run("--no-respect-gitignore", ".") and walks == [str(tmp_path)]  # the index respects it still
+    assert run("use.py") and len(walks) == 2
+    monkeypatch.setattr(cli, "_index_files", lambda *args: None)
+    assert run(".") == reused and len(walks) == 3
