@@ -149,11 +149,14 @@ class ResultCache:
     def save(self) -> None:
         if self.path is None or not self.dirty:
             return
-        # rows no entry refers to any more (replaced results) are dropped, the rest renumbered
-        used = sorted({n for entry in self.entries.values() for n in entry[4]})
-        renumber = {old: new for new, old in enumerate(used)}
-        entries = {path: (*entry[:4], tuple(renumber[n] for n in entry[4])) for path, entry in self.entries.items()}
-        dump_atomic(self.path, {"format": FORMAT, "rows": [self.rows[n] for n in used], "files": entries})
+        rows, entries = self.rows, self.entries
+        used = sorted({n for entry in entries.values() for n in entry[4]})
+        if len(used) < len(rows) * 3 // 4:
+            # many rows no entry refers to any more (replaced results): drop them, renumber the rest
+            renumber = {old: new for new, old in enumerate(used)}
+            entries = {path: (*entry[:4], tuple(renumber[n] for n in entry[4])) for path, entry in entries.items()}
+            rows = [rows[n] for n in used]
+        dump_atomic(self.path, {"format": FORMAT, "rows": rows, "files": entries})
 
 
 def dump_atomic(path: str, data: Any) -> None:

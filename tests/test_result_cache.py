@@ -166,18 +166,28 @@ def test_damaged_dependency_rows_are_not_trusted(project: Path) -> None:
     assert relinted(stats) > 0
 
 
-def test_rows_are_checked_once_per_run_and_renumbered_on_save(project: Path) -> None:
-    run(project)
-    edit(project, "api.py", "async def fetch", "\nasync def fetch")
-    run(project)
-    (results,) = (project / ".asynclint_cache").glob("results-*")
+def test_superseded_rows_are_dropped_once_they_are_many(project: Path) -> None:
     import marshal
 
-    data: Dict[str, object] = marshal.loads(results.read_bytes())
-    rows = data["rows"]
-    assert isinstance(rows, list) and len(rows) == len(set(rows))
-    used = {n for entry in data["files"].values() for n in entry[4]}  # type: ignore[attr-defined]
-    assert used == set(range(len(rows)))  # the superseded rows were dropped
+    def saved() -> Tuple[list, set]:
+        (results,) = (project / ".asynclint_cache").glob("results-*")
+        data: Dict[str, object] = marshal.loads(results.read_bytes())
+        rows = data["rows"]
+        assert isinstance(rows, list) and len(rows) == len(set(rows))
+        return rows, {n for entry in data["files"].values() for n in entry[4]}  # type: ignore[attr-defined]
+
+    run(project)
+    rows, used = saved()
+    assert used == set(range(len(rows)))
+    sizes = []
+    for i in range(12):  # each edit leaves user.py's old row behind, until they are a quarter of all
+        edit(project, "api.py", "async def fetch", "\nasync def fetch")
+        found, _ = run(project)
+        assert found == run(project, cached=False)[0]
+        rows, used = saved()
+        assert len(used) >= len(rows) * 3 // 4
+        sizes.append(len(rows))
+    assert any(b < a for a, b in zip(sizes, sizes[1:])), sizes  # a save dropped the stale rows
 
 
 def test_a_third_party_module_read_as_source_is_a_dependency(project: Path, tmp_path_factory: pytest.TempPathFactory
