@@ -801,8 +801,8 @@ class ProjectIndex:
             _, name, path, signature = dependency
             if name in self._names():
                 return False
-            found = self._site_module(name) if self.site_dirs else None
-            return (found[0] if found else "") == path and (not path or _stat_signature(path) == signature)
+            # where the module would be read from, without reading it: a warm run must stay cheap
+            return self._site_path(name) == path and (not path or _stat_signature(path) == signature)
         if kind == "t":
             return self.trigger_digest() == dependency[1]
         if kind == "b":
@@ -884,8 +884,9 @@ class ProjectIndex:
         parts = name.split(".")
         for directory in self.site_dirs:
             base = os.path.join(directory, *parts)
-            for candidate, is_package in ((base + ".py", False), (os.path.join(base, "__init__.py"), True),
-                                          (base + ".pyi", False), (os.path.join(base, "__init__.pyi"), True)):
+            # a package wins over a module of the same name, as in Python's own finder; stubs come last
+            for candidate, is_package in ((os.path.join(base, "__init__.py"), True), (base + ".py", False),
+                                          (os.path.join(base, "__init__.pyi"), True), (base + ".pyi", False)):
                 if os.path.isfile(candidate):
                     try:
                         with open(candidate, "rb") as handle:
@@ -898,6 +899,17 @@ class ProjectIndex:
                 break
         self._site[name] = found
         return found
+
+    def _site_path(self, name: str) -> str:
+        """The file ``_site_module`` reads for ``name`` (the first readable candidate), or ""."""
+        parts = name.split(".")
+        for directory in self.site_dirs:
+            base = os.path.join(directory, *parts)
+            for candidate in (os.path.join(base, "__init__.py"), base + ".py", os.path.join(base, "__init__.pyi"),
+                              base + ".pyi"):
+                if os.path.isfile(candidate) and os.access(candidate, os.R_OK):
+                    return candidate
+        return ""
 
     # -- resolving names ----------------------------------------------------------------
     def _resolve(self, qualname: str, near: str, local: Optional[LocalModule], depth: int = 0) -> Optional[_Ref]:

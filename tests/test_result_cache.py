@@ -10,6 +10,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
+from asynclint import index as index_module
 from asynclint.runner import RunStats, lint_paths
 from asynclint.settings import Settings, select_rules
 
@@ -190,8 +191,8 @@ def test_superseded_rows_are_dropped_once_they_are_many(project: Path) -> None:
     assert any(b < a for a, b in zip(sizes, sizes[1:])), sizes  # a save dropped the stale rows
 
 
-def test_a_third_party_module_read_as_source_is_a_dependency(project: Path, tmp_path_factory: pytest.TempPathFactory
-                                                             ) -> None:
+def test_a_third_party_module_read_as_source_is_a_dependency(
+        project: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     site = tmp_path_factory.mktemp("site")
     (site / "extlib.py").write_text("def get():\n    return 1\n")
     (project / "app" / "uses_ext.py").write_text("import extlib\n\n\nasync def go():\n    extlib.get()\n")
@@ -206,3 +207,9 @@ def test_a_third_party_module_read_as_source_is_a_dependency(project: Path, tmp_
     assert run_with_site() == []
     (site / "extlib.py").write_text("async def get():\n    return 1\n")  # an upgrade of the library
     assert run_with_site() == run_with_site(cached=False) == [("uses_ext.py", 5, "AL201")]
+    (site / "extlib").mkdir()  # a package now shadows the module
+    (site / "extlib" / "__init__.py").write_text("def get():\n    return 1\n")
+    assert run_with_site() == run_with_site(cached=False) == []
+    # checking the rows of a warm run reads no third-party source
+    monkeypatch.setattr(index_module, "summarize_source", lambda *args: pytest.fail("read site-packages"))
+    assert run_with_site() == []
