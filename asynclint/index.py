@@ -10,8 +10,9 @@ qualified when the summary is made, so lookups are dictionary walks.
 It is built with a light ``ast`` pass over top-level statements and class bodies
 (function bodies are never walked, except the last statements of a function that
 might be a decorator), cached in ``.asynclint_cache/`` keyed by size, mtime and a
-content hash, updated file by file, and written atomically with ``marshal``
-(plain data, never code), so a corrupt or concurrently written cache is ignored.
+content hash, updated file by file, and written atomically with ``marshal`` in
+shards (an edit rewrites one), as plain data, never code, so a corrupt or
+concurrently written shard is ignored.
 The summaries are picklable plain data: the index goes to each worker once.
 """
 
