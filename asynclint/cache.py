@@ -199,6 +199,16 @@ def load_marshal_dict(path: str) -> Optional[Dict[Any, Any]]:
     return data if isinstance(data, dict) else None
 
 
+def _hashable_tuple(value: Any) -> bool:
+    if not isinstance(value, tuple):
+        return False
+    try:
+        hash(value)
+    except TypeError:  # a list inside: a damaged file
+        return False
+    return True
+
+
 def _load(path: str) -> Tuple[List[tuple], Dict[str, Entry]]:
     """Dependency rows and entries; a damaged entry (or row numbers out of range) is dropped, not trusted."""
     data = load_marshal_dict(path)
@@ -207,7 +217,7 @@ def _load(path: str) -> Tuple[List[tuple], Dict[str, Entry]]:
     rows, files = data.get("rows"), data.get("files")
     if not isinstance(rows, list) or not isinstance(files, dict):
         return [], {}
-    rows = [row if isinstance(row, tuple) else ("?",) for row in rows]
+    rows = [row if _hashable_tuple(row) else ("?",) for row in rows]  # "?" holds for no index
     # row numbers are checked when an entry is used (``get``): most runs use few entries
     entries = {key: value for key, value in files.items()
                if isinstance(key, str) and isinstance(value, tuple) and len(value) == 5 and isinstance(value[4], tuple)}

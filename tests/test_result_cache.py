@@ -167,6 +167,21 @@ def test_damaged_dependency_rows_are_not_trusted(project: Path) -> None:
     assert relinted(stats) > 0
 
 
+@pytest.mark.parametrize("row", [("m", ["unhashable"], (), "", ""), ("m", "app.api"), ("b", 1, 2), ("t",), ("?",), (),
+                                 ("s", "extlib", 3, None), ("m", "app.api", ("/nowhere.py",), "/nowhere.py", "x")])
+def test_a_malformed_row_only_means_the_file_is_linted_again(project: Path, row: tuple) -> None:
+    import marshal
+
+    first, _ = run(project)
+    (results,) = (project / ".asynclint_cache").glob("results-*")
+    data = marshal.loads(results.read_bytes())
+    data["rows"][0] = row
+    results.write_bytes(marshal.dumps(data))
+    found, stats = run(project)
+    assert found == first and relinted(stats) > 0
+    assert run(project)[1].cached == stats.files  # and the next run trusts the fresh entries
+
+
 def test_superseded_rows_are_dropped_once_they_are_many(project: Path) -> None:
     import marshal
 
