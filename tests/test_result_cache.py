@@ -228,3 +228,18 @@ def test_a_third_party_module_read_as_source_is_a_dependency(
     # checking the rows of a warm run reads no third-party source
     monkeypatch.setattr(index_module, "summarize_source", lambda *args: pytest.fail("read site-packages"))
     assert run_with_site() == []
+
+
+def test_rows_recorded_in_workers_hold_in_the_main_process(project: Path) -> None:
+    """Digests must not depend on the process that made them (marshal's bytes do: object sharing)."""
+    for i in range(20):  # enough files for a pool; sync ones make the triage consult the coroutine names
+        (project / "app" / f"extra{i:02d}.py").write_text(f"from .lib import helper\n\n\ndef use{i}():\n    helper()\n")
+    settings = Settings(enabled=select_rules(extend_select=["AL107"]), project_root=str(project))
+    paths = sorted(str(p) for p in (project / "app").glob("*.py"))
+    cache_dir = str(project / ".asynclint_cache")
+    cold, warm = RunStats(), RunStats()
+    first = lint_paths(paths, settings, jobs=2, cache_dir=cache_dir, stats=cold)
+    assert cold.workers >= 1  # recorded in a worker, checked here
+    second = lint_paths(paths, settings, jobs=2, cache_dir=cache_dir, stats=warm)
+    assert warm.cached == len(paths)
+    assert [r.findings for r in first] == [r.findings for r in second]
