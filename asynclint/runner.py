@@ -27,9 +27,10 @@ from .settings import Settings
 from .spawning import quiet_children
 
 SMALL_RUN = 16  # fewer files than this: no pool (pre-commit passes a handful)
-# Less source than this: no pool either. Starting workers costs ~0.35 s of wall time and the lint
-# reads ~2.5 MB per CPU-second, so two workers win only past ~2 MB (what an edit re-lints is often less).
-SMALL_RUN_BYTES = 2_000_000
+# Less source than this: no pool either. Starting workers costs ~0.35 s of wall time, so two of them
+# win only past ~1.5 MB (cold, 4 alternating runs each: aiohttp's 1.0 MB 1.08 s in-process vs 1.20 s
+# with two workers; trio's 1.8 MB 1.67 s vs 1.30 s); what an edit re-lints is usually less.
+SMALL_RUN_BYTES = 1_500_000
 BATCH = 16
 CRASH_ENV = "ASYNCLINT_CRASH_MARKER"  # test hook: a worker SIGSEGVs on files containing this text
 _READY = "ready"  # a worker's first message
