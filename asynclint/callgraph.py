@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .context import FileContext
     from .settings import Settings
 
-GRAPH_VERSION = 2
+GRAPH_VERSION = 3
 DEFAULT_DEPTH = 3
 
 # Per-module graph data (plain, marshal-friendly):
@@ -444,7 +444,9 @@ class BlockingChain:
     lazy: bool  # the callee is a generator or context manager: it blocks only when iterated or entered
 
 
-# node -> (def line, flags, hop); hop: ("s", line, code, shown) or ("c", line, target node)
+# node -> (def line, flags, hop); hop: ("s", line, code, shown) or ("c", 0, target node). The line of a
+# call to the next step is not kept: nothing shows it, and the result must depend on lines only where
+# a chain shows them (``compute`` re-lines a cached result when an edit moved lines and nothing else)
 # flags: "g" runs lazily (generator, context manager), "c" cached
 Node = Tuple[str, str]  # (path, qualname)
 Result = Dict[Node, Tuple[int, str, tuple]]
@@ -562,12 +564,45 @@ class BlockingGraph:
                     if caller not in best or candidate < best[caller]:
                         best[caller] = candidate
             frontier = {}
-            for caller, (_, ln, callee) in sorted(best.items()):
+            for caller, (_, _, callee) in sorted(best.items()):
                 flags = self._eligible(caller, funcs[caller][1])
                 if flags is not None:
-                    result[caller] = (funcs[caller][0], flags, ("c", ln, callee))
+                    result[caller] = (funcs[caller][0], flags, ("c", 0, callee))
                     codes[caller] = codes[callee]
                     frontier[caller] = None
+        return result
+
+    def relined(self, previous: Result, moved: List[str]) -> Optional[Result]:
+        """``previous`` with the lines of the moved modules' functions read again, or None if a
+        moved module's data does not fit (then the full pass runs).
+
+        Only the same shapes get here: each marked function keeps its chain's next step, and
+        only its def line and its blocking call's line moved.
+        """
+        result = dict(previous)
+        moved_set = set(moved)
+        by_path: Dict[str, List[Node]] = {}
+        for node in previous:
+            if node[0] in moved_set:
+                by_path.setdefault(node[0], []).append(node)
+        for path, nodes in by_path.items():
+            try:
+                refs, module_funcs, _ = marshal.loads(self.blobs[path])
+            except Exception:  # noqa: BLE001 - damaged or missing: recompute everything
+                return None
+            module = self.index.modules[path][0] if path in self.index.modules else ""
+            for node in nodes:
+                key = node[1][len(module) + 1:] if module else node[1]
+                found = module_funcs.get(key)
+                if found is None:
+                    return None
+                line, _, seeds, edges = found
+                _, flags, hop = previous[node]
+                if hop[0] == "s":
+                    hop = self._seed(seeds, edges, refs)
+                    if hop is None:
+                        return None
+                result[node] = (line, flags, hop)
         return result
 
     def _seed(self, seeds: tuple, edges: tuple, refs: tuple) -> Optional[tuple]:
@@ -665,33 +700,56 @@ def chain_for(index: ProjectIndex, result: Result, target: Target,
 
 def compute(index: ProjectIndex, blobs: Dict[str, bytes], settings: "Settings",
             cache_dir: Optional[str]) -> Result:
-    """The pass's result for this index and settings, from the cache when nothing changed."""
+    """The pass's result for this index and settings, from the cache when nothing changed.
+
+    The cache is keyed by the modules' *shapes* (``index.shape_digest``: what the pass reads,
+    less line numbers) and remembers the content digests it was computed from. When an edit
+    only moved lines, the functions of the edited modules are re-lined from their new data
+    (a fraction of a full pass, which re-reads every module's graph).
+    """
     depth = max(1, int(getattr(settings, "blocking_call_depth", DEFAULT_DEPTH)))
     stat_calls = bool(getattr(settings, "blocking_stat_calls", False))
     extra = {name: entry[0] for name, entry in (getattr(settings, "extend_blocking_calls", None) or {}).items()}
     h = hashlib.sha256(f"{GRAPH_VERSION}\0{depth}\0{stat_calls}\0{sorted(extra.items())}\0".encode())
-    h.update(index.digest().encode())
-    for path in sorted(blobs):
-        h.update(path.encode() + b"\0" + blobs[path])
+    h.update(repr((sorted(index.keep_decorators), sorted(index.extra_coroutines), index.site_dirs)).encode())
+    contents: Dict[str, str] = {}
+    for path in sorted(index.modules):
+        module, is_package = index.modules[path][0], index.modules[path][1]
+        shape = index.shapes.get(path)
+        if shape is None:  # an index built without shapes (tests): key on the exact data instead
+            shape = hashlib.blake2b(index.modules[path][2] + b"\0" + blobs.get(path, b""), digest_size=16).hexdigest()
+        h.update(f"{path}\0{module}\0{is_package}\0{shape}\0".encode())
+        contents[path] = index.contents.get(path) or shape
     key = h.hexdigest()[:20]
     cache_path = os.path.join(cache_dir, f"callgraph-{key}.marshal") if cache_dir else None
+    graph = BlockingGraph(index, blobs, depth, stat_calls, extra)
     if cache_path:
         cached = _load(cache_path)
         if cached is not None:
-            return cached
-    result = BlockingGraph(index, blobs, depth, stat_calls, extra).run()
+            moved = [path for path, digest in contents.items() if cached["contents"].get(path) != digest]
+            if not moved:
+                return cached["result"]
+            result = graph.relined(cached["result"], moved)
+            if result is not None:
+                _save(cache_path, {"result": result, "contents": contents})
+                return result
+    result = graph.run()
     if cache_path:
-        _save(cache_path, result)
+        _save(cache_path, {"result": result, "contents": contents})
     return result
 
 
-def _load(path: str) -> Optional[Result]:
+def _load(path: str) -> Optional[Dict[str, Any]]:
+    """The cached pass: {"result": Result, "contents": {path: content digest}}, or None."""
     from .cache import load_marshal_dict  # noqa: PLC0415
 
-    return load_marshal_dict(path)  # type: ignore[return-value]
+    data = load_marshal_dict(path)
+    if data is None or not isinstance(data.get("result"), dict) or not isinstance(data.get("contents"), dict):
+        return None
+    return data
 
 
-def _save(path: str, result: Result) -> None:
+def _save(path: str, result: Dict[str, Any]) -> None:
     from .cache import dump_atomic, ensure_cache_dir  # noqa: PLC0415
 
     directory = os.path.dirname(path)

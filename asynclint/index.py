@@ -37,7 +37,7 @@ from .memory import one_file
 from .nodes import child_nodes
 from .scopes import absolute_module
 
-INDEX_VERSION = 8
+INDEX_VERSION = 9
 CACHE_DIR_NAME = ".asynclint_cache"
 CACHE_SHARDS = 16
 _BUILTINS = frozenset(dir(builtins))
@@ -522,9 +522,10 @@ def _load_cache(prefix: str) -> Dict[str, tuple]:
         if data is None or data.get("v") != INDEX_VERSION or not isinstance(data.get("files"), dict):
             continue
         for path_key, entry in data["files"].items():
-            if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 8 \
+            if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 9 \
                     and isinstance(entry[5], bytes) and isinstance(entry[6], tuple) \
-                    and (entry[7] is None or isinstance(entry[7], bytes)) and _shard(path_key) == shard:
+                    and (entry[7] is None or isinstance(entry[7], bytes)) and isinstance(entry[8], str) \
+                    and _shard(path_key) == shard:
                 out[path_key] = entry
     return out
 
@@ -616,6 +617,9 @@ class ProjectIndex:
         self.site_dirs = tuple(site_dirs)
         # the call graph's per-module data (main process only) and the pass's result (see asynclint.callgraph)
         self.graph_blobs: Dict[str, bytes] = {}
+        # path -> digest of its summary and graph data less line numbers (main process only: the
+        # call graph's pass is reused, re-lined, when an edit only moved lines)
+        self.shapes: Dict[str, str] = {}
         self.blocking: Optional[Dict[Tuple[str, str], tuple]] = None
         # path -> content digest of what was summarised (the lint reuses a summary of the same bytes)
         self.contents: Dict[str, str] = {}
@@ -647,6 +651,7 @@ class ProjectIndex:
         self.extra_coroutines = frozenset(state["extra"])
         self.site_dirs = tuple(state["site"])
         self.graph_blobs = {}
+        self.shapes = {}
         self.blocking = state.get("blocking")
         self.contents = state.get("contents", {})
         self._init_caches()
@@ -686,6 +691,7 @@ class ProjectIndex:
         index = cls(root, modules, getattr(settings, "extend_async_decorators", ()),
                     getattr(settings, "extend_coroutine_functions", ()), site)
         index.graph_blobs = {path: e[7] for path, e in new.items() if e[7]}
+        index.shapes = {path: e[8] for path, e in new.items()}
         index.contents = {path: e[2] for path, e in new.items()}
         if with_graph:
             index.compute_blocking(settings, os.path.dirname(cache_path) if cache_path else None)
@@ -1209,7 +1215,7 @@ def _summarise_parallel(paths: List[str], old: Dict[str, tuple], jobs: Optional[
 
 def _without_blobs(entry: tuple) -> tuple:
     """An old entry sent to a worker: its stat, digest and names, and whether it had call-graph data."""
-    return entry[:5] + (None, None, None if entry[7] is None else b"")
+    return entry[:5] + (None, None, None if entry[7] is None else b"", entry[8])
 
 
 def _summarise_batch(batch: List[Tuple[str, Optional[tuple], bool]]) -> List[Optional[tuple]]:
@@ -1245,7 +1251,7 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
         return None
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if old is not None and old[2] == digest and old[3] == module and old[4] == is_package:
-        rest = old[5:] if keep_summary else (None, None, None)
+        rest = old[5:] if keep_summary else (None, None, None, old[8])
         return (stat.st_size, stat.st_mtime_ns, digest, module, is_package) + rest
     if len(data) > MAX_INDEXED_BYTES:
         summary, graph = empty_summary(), None  # the engine reports AL001; parsing would cost seconds
@@ -1256,7 +1262,32 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
     # marshal version 2 has no back-references, so equal summaries give equal bytes (the digest relies on it)
     graph_data = (marshal.dumps(graph, 2) if graph else b"") if with_graph else None
     return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),
-            summary_triggers(summary), graph_data)
+            summary_triggers(summary), graph_data, shape_digest(summary, graph))
+
+
+def shape_digest(summary: Summary, graph: Any) -> str:
+    """A digest of what the call graph's pass reads from a module, less its line numbers.
+
+    Inserting or deleting lines moves every later line by the same amount and keeps their
+    order, so when no module's shape changed the pass marks the same functions through the
+    same callees; only the lines it reports need reading again (``callgraph.compute``).
+    """
+    def func(f: Func) -> tuple:
+        return (f[0], 0) + tuple(f[2:])
+
+    stripped_summary = {
+        "f": {name: func(f) for name, f in summary.get("f", {}).items()},
+        "c": {name: (0, cls[1], {m: func(f) for m, f in cls[2].items()}, cls[3])
+              for name, cls in summary.get("c", {}).items()},
+        **{key: value for key, value in summary.items() if key not in ("f", "c")},
+    }
+    stripped_graph = None
+    if graph:
+        refs, funcs = graph[0], graph[1]
+        stripped_graph = (refs, {key: (0, flags, tuple((0,) + tuple(seed[1:]) for seed in seeds),
+                                       tuple((0,) + tuple(edge[1:]) for edge in edges))
+                                 for key, (line, flags, seeds, edges) in funcs.items()}, graph[2:])
+    return hashlib.blake2b(repr((stripped_summary, stripped_graph)).encode(), digest_size=16).hexdigest()
 
 
 def summary_triggers(summary: Summary) -> Tuple[str, ...]:

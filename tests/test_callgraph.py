@@ -203,6 +203,43 @@ def test_pass_is_cached_and_follows_edits(project: Path) -> None:
     assert lines(project) == [14]  # only `spin` still blocks
 
 
+def messages(root: Path, **extra: object) -> List[str]:
+    (result,) = lint_paths([str(root / "app" / "handlers.py")], settings(root, **extra))
+    return [f"{f.line}: {f.message}" for f in result.findings]
+
+
+def test_an_edit_that_only_moves_lines_relines_the_cached_pass(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asynclint import callgraph
+
+    ProjectIndex.load(settings(project))
+    io = project / "app" / "io.py"
+    io.write_text("# two lines at the top\n# move every definition\n" + io.read_text())
+    os.utime(io, ns=(1, 1))
+    fresh = ProjectIndex.load(settings(project, use_cache=False)).blocking
+    expected = messages(project, use_cache=False)
+    # chains show io.py's lines, two further down now: read_config at 11 (was 9), open() at 12
+    assert "`read_config()` (app/io.py:11) -> `open()` (app/io.py:12)" in expected[1]
+    monkeypatch.setattr(callgraph.BlockingGraph, "run", lambda self: pytest.fail("the full pass ran"))
+    relined = ProjectIndex.load(settings(project)).blocking
+    assert relined == fresh
+    assert messages(project) == expected
+
+
+def test_an_edit_that_changes_what_the_pass_reads_runs_it_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from asynclint import callgraph
+
+    ProjectIndex.load(settings(project))
+    runs = []
+    real = callgraph.BlockingGraph.run
+    monkeypatch.setattr(callgraph.BlockingGraph, "run", lambda self: runs.append(1) or real(self))
+    io = project / "app" / "io.py"
+    # a new line *and* a new call: the shape changed, a re-lined result would be wrong
+    io.write_text("# one line at the top\n" + io.read_text().replace("return left(n)", "return left(n) or spin(n)"))
+    os.utime(io, ns=(1, 1))
+    assert ProjectIndex.load(settings(project)).blocking == ProjectIndex.load(settings(project, use_cache=False)).blocking
+    assert len(runs) == 2  # the cached run and the uncached one
+
+
 def test_index_with_the_graph_pickles_for_workers(project: Path) -> None:
     index = ProjectIndex.load(settings(project, use_cache=False))
     assert index.blocking
