@@ -1268,9 +1268,10 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
 def shape_digest(summary: Summary, graph: Any) -> str:
     """A digest of what the call graph's pass reads from a module, less its line numbers.
 
-    Inserting or deleting lines moves every later line by the same amount and keeps their
-    order, so when no module's shape changed the pass marks the same functions through the
-    same callees; only the lines it reports need reading again (``callgraph.compute``).
+    Lines are kept only as their order within each function (which the pass's tie-breaks
+    compare), so when no module's shape changed the pass marks the same functions through
+    the same callees; only the lines it reports need reading again (``callgraph.compute``).
+    Inserting or deleting lines keeps every order.
     """
     def func(f: Func) -> tuple:
         return (f[0], 0) + tuple(f[2:])
@@ -1281,11 +1282,16 @@ def shape_digest(summary: Summary, graph: Any) -> str:
               for name, cls in summary.get("c", {}).items()},
         **{key: value for key, value in summary.items() if key not in ("f", "c")},
     }
+    def ordered(rows: tuple) -> tuple:
+        """Rows with each line replaced by its rank among the function's lines (ties kept): the
+        pass compares lines only within one function, so their order is all it may depend on."""
+        rank = {line: i for i, line in enumerate(sorted({row[0] for row in rows}))}
+        return tuple((rank[row[0]],) + tuple(row[1:]) for row in rows)
+
     stripped_graph = None
     if graph:
         refs, funcs = graph[0], graph[1]
-        stripped_graph = (refs, {key: (0, flags, tuple((0,) + tuple(seed[1:]) for seed in seeds),
-                                       tuple((0,) + tuple(edge[1:]) for edge in edges))
+        stripped_graph = (refs, {key: (0, flags, ordered(seeds), ordered(edges))
                                  for key, (line, flags, seeds, edges) in funcs.items()}, graph[2:])
     return hashlib.blake2b(repr((stripped_summary, stripped_graph)).encode(), digest_size=16).hexdigest()
 

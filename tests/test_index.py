@@ -404,3 +404,22 @@ def test_decorated_sync_defs_are_triggers_only_with_a_possible_async_wrapper(tmp
     assert {b"wrapped_method", b"wrapped_via_alias", b"renamed"} <= triggers
     assert not {b"plain_property", b"cached", b"to_async"} & triggers
     assert is_coroutine(index, "models.Model.wrapped_method") and is_coroutine(index, "models.wrapped_via_alias")
+
+
+def test_shape_digest_ignores_moved_lines_but_not_their_order() -> None:
+    from asynclint.index import shape_digest, summarize_with_graph
+
+    source = ("import time\n\n\ndef helper():\n    return 1\n\n\ndef other():\n    return 2\n\n\n"
+              "def load(flag):\n    x = (helper()\n         if other() else\n         time.sleep(1))\n    return x\n")
+
+    def shape(text: str) -> str:
+        summary, graph = summarize_with_graph(text.encode(), "m", False, "/x/m.py")
+        return shape_digest(summary, graph)
+
+    base = shape(source)
+    assert shape("# moved\n\n" + source) == base  # every line moved down
+    # the test `other()` is walked before `helper()` but sits below it; joined, they tie: a new order
+    assert shape(source.replace("x = (helper()\n         if other() else\n", "x = (helper() if other() else\n")) != base
+    assert shape(source.replace("return x", "return x or helper()")) == base  # a second call to a known callee
+    assert shape(source.replace("return 1", "return time.sleep(2)")) != base  # a new blocking call
+    assert shape(source.replace("def helper", "async def helper")) != base
