@@ -17,7 +17,9 @@ Two halves make that visible without walking the graph at lint time:
   ``blocking-call-depth`` calls of one, remembering the next step of its shortest
   chain. Cycles need no special care (a node is marked once), and only calls whose
   callee name matches a function already marked are resolved, so the pass costs a
-  fraction of the project's calls. Its result is cached next to the index.
+  fraction of the project's calls. Its result is cached next to the index, keyed by
+  each module's shape (its data less line numbers): after an edit that only moved lines,
+  the edited modules' functions are re-lined instead of running the pass again.
 
 A rule then asks ``ProjectIndex.blocking_chain(target)``: "does this callee block,
 and via what?".
