@@ -169,7 +169,7 @@ def dump_atomic(path: str, data: Any) -> None:
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
         try:
             with os.fdopen(fd, "wb") as handle:
-                marshal.dump(data, handle)
+                handle.write(marshal.dumps(data))
             os.replace(tmp, path)
         except BaseException:
             try:
@@ -193,7 +193,7 @@ def load_marshal_dict(path: str) -> Optional[Dict[Any, Any]]:
     """A cache file's dict, or None when it is missing, truncated, garbled or not a dict."""
     try:
         with open(path, "rb") as handle:
-            data = marshal.load(handle)
+            data = marshal.loads(handle.read())  # marshal.load(handle) reads piecemeal: ~8x slower
     except Exception:  # noqa: BLE001 - any damage means: start afresh
         return None
     return data if isinstance(data, dict) else None
