@@ -69,6 +69,7 @@ class ResultCache:
         self.rows: List[tuple] = rows if rows is not None else []
         self.row_numbers: Dict[tuple, int] = {row: i for i, row in enumerate(self.rows)}
         self.index = index
+        self.cwd = os.getcwd()
         self._broken: Optional[Set[int]] = None
         self.dirty = False
 
@@ -89,7 +90,7 @@ class ResultCache:
         return self._broken
 
     def get(self, file_path: str) -> Optional[FileResult]:
-        key = os.path.abspath(file_path)
+        key = os.path.normpath(os.path.join(self.cwd, file_path))  # abspath() without a getcwd() per file
         entry = self.entries.get(key)
         if entry is None:
             return None

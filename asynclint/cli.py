@@ -244,7 +244,10 @@ def _index_files(paths: List[str], config: RunConfig, files: List[str]) -> Optio
                  and settings.index_roots in ((), (root,)) and os.path.abspath(options.root) == root
                  and options.respect_gitignore and not options.force_exclude
                  and options.exclude + options.extend_exclude == (settings.index_exclude or DEFAULT_EXCLUDE))
-    return sorted(os.path.abspath(p) for p in files if p.endswith(".py")) if same_walk else None
+    if not same_walk:
+        return None
+    cwd = os.getcwd()  # once: abspath() asks for it on every relative path
+    return sorted(os.path.normpath(os.path.join(cwd, p)) for p in files if p.endswith(".py"))
 
 
 def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], outcome: Outcome) -> None:

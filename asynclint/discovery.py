@@ -41,6 +41,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import attrgetter
 from re import Pattern
 from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
@@ -69,6 +70,8 @@ class Discovered:
     missing: List[str] = field(default_factory=list)
     unreadable: List[Tuple[str, str]] = field(default_factory=list)
 
+
+_NAME = attrgetter("name")
 
 # --------------------------------------------------------------------------- globs
 
@@ -510,7 +513,7 @@ class _Run:
             directory, shown, ignores, is_root = todo.pop()
             try:
                 with os.scandir(directory) as it:
-                    entries = sorted(it, key=lambda e: e.name)
+                    entries = sorted(it, key=_NAME)
             except OSError as exc:
                 self.unreadable.append((shown, _reason(exc)))
                 continue
