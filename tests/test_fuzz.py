@@ -9,12 +9,17 @@ from __future__ import annotations
 import os
 
 import hypothesmith
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from asynclint.engine import lint_source
 from asynclint.settings import Settings, select_rules
 from tests.fixture_markers import fixture_files
+
+# hypothesmith compiles its candidates and Python warns about some ("'str' object is not callable");
+# asynclint keeps such warnings from its users (tests/test_robustness.py)
+pytestmark = pytest.mark.filterwarnings("ignore::SyntaxWarning")
 
 EXAMPLES = int(os.environ.get("ASYNCLINT_FUZZ_EXAMPLES", "25"))
 ALL = Settings(enabled=select_rules(["ALL"]))

@@ -244,3 +244,12 @@ def test_little_to_lint_starts_no_workers_unless_jobs_were_asked_for(tmp_path: P
     second = lint_paths(paths, settings, jobs=2, stats=asked)
     assert auto.workers == 0 and asked.workers > 0
     assert [r.findings for r in first] == [r.findings for r in second] and all(r.findings for r in first)
+
+
+def test_python_syntax_warnings_in_linted_code_stay_quiet(tmp_path: Path) -> None:
+    """Code that makes Python warn while parsing ("'str' object is not callable", an invalid escape)
+    is the user's to fix with their own tools: asynclint's output is its findings only."""
+    (tmp_path / "a.py").write_text('import time\n\n\nasync def f():\n    x = "s"(1)\n    y = "\\d"\n    time.sleep(1)\n')
+    done = run_cli(["--isolated", "--no-cache", "a.py"], cwd=tmp_path, env={"PYTHONWARNINGS": "default"})
+    assert done.returncode == 1 and "AL101" in done.stdout
+    assert "Warning" not in done.stderr, done.stderr
