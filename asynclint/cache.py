@@ -129,13 +129,17 @@ class ResultCache:
     def put(self, file_path: str, result: FileResult) -> None:
         if self.path is None:
             return
-        try:
-            stat = os.stat(file_path)
-        except OSError:
-            return
-        digest = _hash(file_path)
-        if digest is None:
-            return
+        if result.read_as is not None:
+            size, mtime, digest = result.read_as  # what was linted, not what is there now
+        else:
+            try:
+                stat = os.stat(file_path)
+            except OSError:
+                return
+            found = _hash(file_path)
+            if found is None:
+                return
+            size, mtime, digest = stat.st_size, stat.st_mtime_ns, found
         numbers = []
         for row in result.depends_on:
             number = self.row_numbers.get(row)
@@ -143,8 +147,7 @@ class ResultCache:
                 number = self.row_numbers[row] = len(self.rows)
                 self.rows.append(row)
             numbers.append(number)
-        self.entries[os.path.abspath(file_path)] = (stat.st_size, stat.st_mtime_ns, digest, result.as_tuple(),
-                                                    tuple(numbers))
+        self.entries[os.path.abspath(file_path)] = (size, mtime, digest, result.as_tuple(), tuple(numbers))
         self.dirty = True
 
     def save(self) -> None:

@@ -9,6 +9,7 @@ through, then runs them all in one walk. A failure is confined to its file
 from __future__ import annotations
 
 import ast
+import hashlib
 import os
 import re
 import subprocess
@@ -37,6 +38,8 @@ class FileResult:
     warnings: List[str] = field(default_factory=list)
     # what the lint asked the project index (``index.Dependency`` rows): the result cache's per-file key
     depends_on: Tuple[tuple, ...] = field(default=(), compare=False)
+    # (size, mtime_ns, sha256) of the bytes linted, when caching: the cache stores these, not a re-read
+    read_as: Optional[Tuple[int, int, str]] = field(default=None, compare=False)
 
     @property
     def internal_error(self) -> bool:
@@ -87,11 +90,16 @@ def read_file(path: str) -> bytes:
 def lint_path(path: str, settings: Settings, index: object = None, force: bool = False) -> FileResult:
     """Read and lint a file; unreadable paths give AL002."""
     try:
+        before = os.stat(path) if settings.use_cache else None
         data = read_file(path)
     except OSError as error:
         reason = error.strerror or type(error).__name__
         return FileResult(path, [file_finding(path, "AL002", f"cannot read: {reason}")])
-    return lint_source(data, path, settings, index=index, force=force)
+    result = lint_source(data, path, settings, index=index, force=force)
+    if before is not None:
+        # stat before reading: a file changed meanwhile has a newer mtime, and its next run re-hashes it
+        result.read_as = (before.st_size, before.st_mtime_ns, hashlib.sha256(data).hexdigest())
+    return result
 
 
 def lint_source(data: bytes, path: str, settings: Settings, index: object = None, force: bool = False,

@@ -160,7 +160,7 @@ def _worker_main(conn: Connection, settings: Settings, index: Optional[object]) 
                 return
             for i, path, force in batch:
                 result = _lint_one(path, settings, index, force)
-                conn.send((i, result.as_tuple(), result.depends_on))
+                conn.send((i, result.as_tuple(), result.depends_on, result.read_as))
     except (EOFError, KeyboardInterrupt, BrokenPipeError):
         return
 
@@ -226,12 +226,13 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
                                 worker.ready = True
                                 worker.started = time.monotonic()
                                 continue
-                            i, data, depends_on = message
+                            i, data, depends_on, read_as = message
                             if worker.batch and worker.batch[0][0] == i:
                                 worker.batch.popleft()
                                 worker.started = time.monotonic()
                             result = FileResult.from_tuple(data)
                             result.depends_on = depends_on
+                            result.read_as = read_as
                             out.append((i, result))
                     except (EOFError, OSError):
                         pass

@@ -243,3 +243,25 @@ def test_rows_recorded_in_workers_hold_in_the_main_process(project: Path) -> Non
     second = lint_paths(paths, settings, jobs=2, cache_dir=cache_dir, stats=warm)
     assert warm.cached == len(paths)
     assert [r.findings for r in first] == [r.findings for r in second]
+
+
+def test_a_file_changed_while_it_was_linted_is_linted_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cache keeps the stat and digest of the bytes that were linted, not of what is on disk
+    after the lint (which would pair the new text with the old findings)."""
+    from asynclint import engine
+
+    other = project / "app" / "other.py"
+    real = engine.lint_source
+
+    def edited_meanwhile(data: bytes, path: str, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        result = real(data, path, *args, **kwargs)  # type: ignore[arg-type]
+        if path == str(other):
+            other.write_text(other.read_text().replace("time.sleep(1)", "pass"))
+            os.utime(other, ns=(7, 7))
+        return result
+
+    monkeypatch.setattr(engine, "lint_source", edited_meanwhile)
+    assert ("other.py", 5, "AL101") in run(project)[0]
+    monkeypatch.setattr(engine, "lint_source", real)
+    found, _ = run(project)
+    assert found == run(project, cached=False)[0] and ("other.py", 5, "AL101") not in found
