@@ -592,10 +592,8 @@ class BlockingGraph:
                 refs, module_funcs, _ = marshal.loads(self.blobs[path])
             except Exception:  # noqa: BLE001 - damaged or missing: recompute everything
                 return None
-            module = self.index.modules[path][0] if path in self.index.modules else ""
             for node in nodes:
-                key = node[1][len(module) + 1:] if module else node[1]
-                found = module_funcs.get(key)
+                found = module_funcs.get(self._local_key(node))
                 if found is None:
                     return None
                 line, _, seeds, edges = found
@@ -606,6 +604,12 @@ class BlockingGraph:
                         return None
                 result[node] = (line, flags, hop)
         return result
+
+    def _local_key(self, node: Node) -> str:
+        """The node's name inside its module ("load", "Repo.fetch"): the key of the module's data."""
+        path, qualname = node
+        module = self.index.modules[path][0] if path in self.index.modules else ""
+        return qualname[len(module) + 1:] if module else qualname
 
     def _seed(self, seeds: tuple, edges: tuple, refs: tuple) -> Optional[tuple]:
         """The function's own first blocking call, if any (stat calls only with `blocking-stat-calls`)."""
@@ -632,9 +636,8 @@ class BlockingGraph:
         An ``async def`` makes a coroutine, a property is never called, and a decorator the index
         cannot vouch for may run the function anywhere (a thread pool, a task queue).
         """
-        path, qualname = node
-        module = self.index.modules[path][0] if path in self.index.modules else ""
-        key = qualname[len(module) + 1:] if module else qualname
+        path = node[0]
+        key = self._local_key(node)
         summary = self.index.summary(path)
         func: Optional[tuple] = None
         if "." in key:

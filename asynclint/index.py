@@ -722,7 +722,8 @@ class ProjectIndex:
                      self.blocking is None, INDEX_VERSION))
 
     def digest(self) -> str:
-        """Changes whenever a lookup could answer differently (for the result cache's key)."""
+        """Changes whenever a lookup could answer differently (tests compare indexes by it; the caches
+        key on per-file rows and shapes instead)."""
         if self._digest is None:
             h = hashlib.sha256()
             for path in sorted(self.modules):
@@ -798,12 +799,10 @@ class ProjectIndex:
         self._consulted = None
         return found
 
-    def holds(self, dependency: Dependency) -> bool:
-        """Would this lookup give the same answer now? (A cached result is reused only if all hold.)"""
+    def _holds(self, dependency: Dependency) -> bool:
+        """Would this lookup give the same answer now? (Module lookups, most rows, are checked in
+        ``broken`` itself.)"""
         kind = dependency[0]
-        if kind == "m":
-            _, name, paths, path, digest = dependency
-            return self._names().get(name, ()) == paths and (not path or self._module_digest(path) == digest)
         if kind == "s":
             _, name, path, signature = dependency
             if name in self._names():
@@ -818,8 +817,8 @@ class ProjectIndex:
         return False
 
     def broken(self, rows: Sequence[Dependency]) -> Set[int]:
-        """Numbers of the rows that no longer hold (``holds`` for many rows; module lookups inlined,
-        a warm run checks tens of thousands)."""
+        """Numbers of the rows the index would now answer differently: a cached result is reused only
+        if none of its rows is broken. A warm run checks tens of thousands, module lookups most."""
         names = self._names()
         digest = self._module_digest
         out: Set[int] = set()
@@ -829,7 +828,7 @@ class ProjectIndex:
                     _, name, paths, path, seen = row
                     if names.get(name, ()) != paths or (path and digest(path) != seen):
                         out.add(number)
-                elif not self.holds(row):
+                elif not self._holds(row):
                     out.add(number)
             except Exception:  # noqa: BLE001 - a malformed row (a damaged cache) does not hold
                 out.add(number)
@@ -888,35 +887,35 @@ class ProjectIndex:
         if name in self._site:
             return self._site[name]
         found: Optional[Tuple[str, Summary]] = None
-        parts = name.split(".")
-        for directory in self.site_dirs:
-            base = os.path.join(directory, *parts)
-            # a package wins over a module of the same name, as in Python's own finder; stubs come last
-            for candidate, is_package in ((os.path.join(base, "__init__.py"), True), (base + ".py", False),
-                                          (os.path.join(base, "__init__.pyi"), True), (base + ".pyi", False)):
-                if os.path.isfile(candidate):
-                    try:
-                        with open(candidate, "rb") as handle:
-                            data = handle.read()
-                    except OSError:
-                        continue
-                    found = (candidate, summarize_source(data, name, is_package))
-                    break
-            if found:
+        for candidate, is_package in self._site_candidates(name):
+            if os.path.isfile(candidate):
+                try:
+                    with open(candidate, "rb") as handle:
+                        data = handle.read()
+                except OSError:
+                    continue
+                found = (candidate, summarize_source(data, name, is_package))
                 break
         self._site[name] = found
         return found
 
     def _site_path(self, name: str) -> str:
         """The file ``_site_module`` reads for ``name`` (the first readable candidate), or ""."""
+        for candidate, _ in self._site_candidates(name):
+            if os.path.isfile(candidate) and os.access(candidate, os.R_OK):
+                return candidate
+        return ""
+
+    def _site_candidates(self, name: str) -> Iterator[Tuple[str, bool]]:
+        """Where ``name`` may live, in order: a package wins over a module of the same name, as in
+        Python's own finder; stubs come last."""
         parts = name.split(".")
         for directory in self.site_dirs:
             base = os.path.join(directory, *parts)
-            for candidate in (os.path.join(base, "__init__.py"), base + ".py", os.path.join(base, "__init__.pyi"),
-                              base + ".pyi"):
-                if os.path.isfile(candidate) and os.access(candidate, os.R_OK):
-                    return candidate
-        return ""
+            yield os.path.join(base, "__init__.py"), True
+            yield base + ".py", False
+            yield os.path.join(base, "__init__.pyi"), True
+            yield base + ".pyi", False
 
     # -- resolving names ----------------------------------------------------------------
     def _resolve(self, qualname: str, near: str, local: Optional[LocalModule], depth: int = 0) -> Optional[_Ref]:
@@ -1282,6 +1281,7 @@ def shape_digest(summary: Summary, graph: Any) -> str:
               for name, cls in summary.get("c", {}).items()},
         **{key: value for key, value in summary.items() if key not in ("f", "c")},
     }
+
     def ordered(rows: tuple) -> tuple:
         """Rows with each line replaced by its rank among the function's lines (ties kept): the
         pass compares lines only within one function, so their order is all it may depend on."""
