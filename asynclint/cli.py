@@ -13,14 +13,16 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Dict, List, Optional, Sequence
 
 from . import __version__
-from .config import ConfigError, RunConfig, resolve
-from .discovery import DiscoveryOptions, discover, is_excluded
+from .base.model import Applicability, Finding
+from .base.settings import DEFAULT_EXCLUDE, TARGET_VERSIONS
+from .base.source import decode
+from .catalogue import RULES
 from .engine import FileResult, file_finding, lint_source
-from .formats import FORMATS, render, summary
-from .model import Finding
-from .rules import RULES
-from .runner import RunStats, default_jobs, lint_paths, load_index
-from .settings import DEFAULT_EXCLUDE, TARGET_VERSIONS
+from .orchestration.config import ConfigError, RunConfig, resolve
+from .orchestration.discovery import DiscoveryOptions, discover, is_excluded
+from .orchestration.fixes import applicability, fix_file, fix_source, unified_diff
+from .orchestration.formats import FORMATS, render, summary
+from .orchestration.runner import RunStats, default_jobs, lint_paths, load_index
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -196,7 +198,6 @@ def _lint_stdin(args: argparse.Namespace, config: RunConfig) -> Outcome:
     index = load_index(config.settings)
     if not (args.fix or args.diff):
         return Outcome([lint_source(data, name, config.settings, index=index, force=True)], files=1)
-    from .fixes import fix_source, unified_diff  # noqa: PLC0415
 
     fixed = fix_source(data, name, config.settings, args.unsafe_fixes,
                        lambda text: lint_source(text, name, config.settings, index=index, force=True).findings)
@@ -251,7 +252,6 @@ def _index_files(paths: List[str], config: RunConfig, files: List[str]) -> Optio
 
 
 def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], outcome: Outcome) -> None:
-    from .fixes import fix_file, unified_diff  # noqa: PLC0415
 
     index = load_index(config.settings)
     for path in files:
@@ -291,8 +291,6 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
         stream.write(text)
         stream.flush()
     if not args.quiet:
-        from .fixes import applicability  # noqa: PLC0415
-        from .model import Applicability  # noqa: PLC0415
 
         safety = [applicability(f, config.settings) for f in findings]
         files_with = len({f.path for f in findings})
@@ -318,7 +316,6 @@ def _fixable_codes(config: RunConfig) -> frozenset[str]:
 
 def _source_lines(path: str) -> List[str]:
     """Lines for --show-source (read again only for files with findings)."""
-    from .source import decode  # noqa: PLC0415
 
     try:
         with open(path, "rb") as handle:

@@ -25,11 +25,12 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
 from . import __version__
-from .config import ConfigError, resolve, validate
+from .base.settings import TARGET_VERSIONS, Settings
+from .catalogue import FILE_CODES, RULES
 from .engine import lint_source
-from .rules import FILE_CODES, RULES, checkers_for
-from .runner import load_index
-from .settings import TARGET_VERSIONS, Settings
+from .orchestration.config import ConfigError, resolve, validate
+from .orchestration.runner import load_index
+from .rules import checkers_for
 
 Flake8Result = Tuple[int, int, str, type]
 

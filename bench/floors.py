@@ -31,7 +31,7 @@ def _work(args: tuple) -> int:
     case, paths = args
     total = 0
     if case == "parse+walk":
-        from asynclint.nodes import walk  # noqa: PLC0415 - imported in the worker, as asynclint does
+        from asynclint.base.nodes import walk  # noqa: PLC0415 - imported in the worker, as asynclint does
     for path in paths:
         with open(path, "rb") as handle:
             data = handle.read()

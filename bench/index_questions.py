@@ -21,10 +21,10 @@ from typing import Any, Dict, List, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from asynclint.analysis.index import ProjectIndex  # noqa: E402
+from asynclint.catalogue.selection import default_settings  # noqa: E402
 from asynclint.engine import lint_path  # noqa: E402
-from asynclint.index import ProjectIndex  # noqa: E402
-from asynclint.runner import load_index  # noqa: E402
-from asynclint.settings import default_settings  # noqa: E402
+from asynclint.orchestration.runner import load_index  # noqa: E402
 
 QUESTIONS = ("function", "method", "instance_type", "attribute_type", "is_class", "decorator_effect",
              "blocking_chain")

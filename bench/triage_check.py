@@ -15,9 +15,10 @@ from typing import List, Optional, Tuple
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from asynclint.base.settings import Settings  # noqa: E402
+from asynclint.catalogue.selection import select_rules  # noqa: E402
 from asynclint.engine import lint_path  # noqa: E402
-from asynclint.runner import load_index  # noqa: E402
-from asynclint.settings import Settings, select_rules  # noqa: E402
+from asynclint.orchestration.runner import load_index  # noqa: E402
 
 _STATE: dict = {}
 

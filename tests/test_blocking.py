@@ -12,11 +12,13 @@ from typing import List, Tuple
 
 import pytest
 
+from asynclint.base.settings import Settings
+from asynclint.catalogue import RULES
+from asynclint.catalogue.selection import select_rules
 from asynclint.engine import lint_source
-from asynclint.knowledge.blocking import FUNCTIONS, METHODS, canonical_type, table_codes
-from asynclint.rules import RULES
+from asynclint.knowledge.blocking import FUNCTIONS, METHODS, table_codes
+from asynclint.knowledge.types import canonical_type
 from asynclint.rules.blocking import RULES as BLOCKING_RULES
-from asynclint.settings import Settings, select_rules
 
 CODES = ["AL101", "AL102", "AL103", "AL104", "AL105", "AL106", "AL108"]
 

@@ -11,11 +11,13 @@ from typing import Dict, List
 
 import pytest
 
-from asynclint.callgraph import module_graph
-from asynclint.config import ConfigError, resolve
-from asynclint.index import ProjectIndex, summarize
-from asynclint.runner import lint_paths
-from asynclint.settings import Settings, select_rules
+from asynclint.analysis.callgraph import module_graph
+from asynclint.analysis.index import summarize
+from asynclint.base.settings import Settings
+from asynclint.catalogue.selection import select_rules
+from asynclint.orchestration.config import ConfigError, resolve
+from asynclint.orchestration.project_index import load_project_index
+from asynclint.orchestration.runner import lint_paths
 
 PROJECT = {
     "pyproject.toml": "[tool.asynclint]\n",
@@ -190,15 +192,15 @@ def test_stat_calls_and_extended_blocking_calls_follow_the_settings(project: Pat
 
 
 def test_pass_is_cached_and_follows_edits(project: Path) -> None:
-    first = ProjectIndex.load(settings(project))
+    first = load_project_index(settings(project))
     cache = project / ".asynclint_cache"
     assert [p for p in os.listdir(cache) if p.startswith("callgraph-")]
-    warm = ProjectIndex.load(settings(project))
+    warm = load_project_index(settings(project))
     assert warm.blocking == first.blocking and warm.digest() == first.digest()
     io = project / "app" / "io.py"
     io.write_text(io.read_text().replace("with open(path) as handle:", "with path as handle:"))
     os.utime(io, ns=(1, 1))
-    changed = ProjectIndex.load(settings(project))
+    changed = load_project_index(settings(project))
     assert changed.digest() != first.digest()
     assert lines(project) == [14]  # only `spin` still blocks
 
@@ -209,26 +211,26 @@ def messages(root: Path, **extra: object) -> List[str]:
 
 
 def test_an_edit_that_only_moves_lines_relines_the_cached_pass(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from asynclint import callgraph
+    from asynclint.analysis import callgraph
 
-    ProjectIndex.load(settings(project))
+    load_project_index(settings(project))
     io = project / "app" / "io.py"
     io.write_text("# two lines at the top\n# move every definition\n" + io.read_text())
     os.utime(io, ns=(1, 1))
-    fresh = ProjectIndex.load(settings(project, use_cache=False)).blocking
+    fresh = load_project_index(settings(project, use_cache=False)).blocking
     expected = messages(project, use_cache=False)
     # chains show io.py's lines, two further down now: read_config at 11 (was 9), open() at 12
     assert "`read_config()` (app/io.py:11) -> `open()` (app/io.py:12)" in expected[1]
     monkeypatch.setattr(callgraph.BlockingGraph, "run", lambda self: pytest.fail("the full pass ran"))
-    relined = ProjectIndex.load(settings(project)).blocking
+    relined = load_project_index(settings(project)).blocking
     assert relined == fresh
     assert messages(project) == expected
 
 
 def test_an_edit_that_changes_what_the_pass_reads_runs_it_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from asynclint import callgraph
+    from asynclint.analysis import callgraph
 
-    ProjectIndex.load(settings(project))
+    load_project_index(settings(project))
     runs = []
     real = callgraph.BlockingGraph.run
     monkeypatch.setattr(callgraph.BlockingGraph, "run", lambda self: runs.append(1) or real(self))
@@ -236,19 +238,19 @@ def test_an_edit_that_changes_what_the_pass_reads_runs_it_again(project: Path, m
     # a new line *and* a new call: the shape changed, a re-lined result would be wrong
     io.write_text("# one line at the top\n" + io.read_text().replace("return left(n)", "return left(n) or spin(n)"))
     os.utime(io, ns=(1, 1))
-    assert ProjectIndex.load(settings(project)).blocking == ProjectIndex.load(settings(project, use_cache=False)).blocking
+    assert load_project_index(settings(project)).blocking == load_project_index(settings(project, use_cache=False)).blocking
     assert len(runs) == 2  # the cached run and the uncached one
 
 
 def test_index_with_the_graph_pickles_for_workers(project: Path) -> None:
-    index = ProjectIndex.load(settings(project, use_cache=False))
+    index = load_project_index(settings(project, use_cache=False))
     assert index.blocking
     clone = pickle.loads(pickle.dumps(index))
     assert clone.blocking == index.blocking and not clone.graph_blobs
 
 
 def test_no_graph_and_no_pass_when_the_rule_is_off(project: Path) -> None:
-    index = ProjectIndex.load(settings(project, enabled=select_rules(["AL2"]), use_cache=False))
+    index = load_project_index(settings(project, enabled=select_rules(["AL2"]), use_cache=False))
     assert index.blocking is None and not index.graph_blobs
 
 

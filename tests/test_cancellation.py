@@ -5,10 +5,11 @@ from __future__ import annotations
 import textwrap
 from typing import List, Tuple
 
+from asynclint.base.settings import Settings
+from asynclint.catalogue import RULES
+from asynclint.catalogue.selection import select_rules
 from asynclint.engine import lint_source
-from asynclint.rules import RULES
 from asynclint.rules.cancellation import CancellationChecker
-from asynclint.settings import Settings, select_rules
 
 
 def lint(source: str, select: str = "AL4") -> List[Tuple[int, str, str]]:

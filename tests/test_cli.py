@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from asynclint import __version__
-from asynclint.rules import RULES
+from asynclint.catalogue import RULES
 from tests.conftest import REPO, run_cli
 
 BAD = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
@@ -198,7 +198,7 @@ def test_cache_key_is_stable_across_processes(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    code = ("from asynclint.cache import settings_key; from asynclint.settings import default_settings; "
+    code = ("from asynclint.orchestration.result_cache import settings_key; from asynclint.catalogue.selection import default_settings; "
             "print(settings_key(default_settings(), ''))")
     keys = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
                            env={"PYTHONHASHSEED": str(seed), "PYTHONPATH": str(REPO)}).stdout for seed in (1, 2, 3)}
@@ -258,7 +258,7 @@ def test_linting_another_checkout_uses_its_config_and_indexes_it(tmp_path: Path)
 def test_paths_in_unrelated_trees_index_each_tree_not_their_common_parent(tmp_path: Path) -> None:
     """Two checkouts named together: their common parent may be `/` or a home directory, which
     must not be indexed (nor hold the cache); each tree is indexed on its own."""
-    from asynclint.config import resolve
+    from asynclint.orchestration.config import resolve
 
     for name in ("a", "b"):
         (tmp_path / name / ".git").mkdir(parents=True)
@@ -291,7 +291,7 @@ def test_paths_in_unrelated_trees_index_each_tree_not_their_common_parent(tmp_pa
 def test_the_index_reuses_the_runs_walk_only_when_it_is_the_same_walk(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from asynclint import cli
-    from asynclint import index as index_module
+    from asynclint.orchestration import project_index as index_module
 
     (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n")
     (tmp_path / ".gitignore").write_text("generated/\n")

@@ -12,10 +12,14 @@ from typing import Iterable
 
 import pytest
 
-from asynclint.discovery import (
-    DiscoveryOptions, discover, glob_to_regex, is_excluded, parse_gitignore_line,
+from asynclint.base.settings import DEFAULT_EXCLUDE
+from asynclint.orchestration.discovery import (
+    DiscoveryOptions,
+    discover,
+    glob_to_regex,
+    is_excluded,
+    parse_gitignore_line,
 )
-from asynclint.settings import DEFAULT_EXCLUDE
 
 needs_symlinks = pytest.mark.skipif(not hasattr(os, "symlink") or os.name == "nt", reason="POSIX symlinks")
 needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs mkfifo")

@@ -24,11 +24,12 @@ from typing import List, Sequence, Tuple
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from asynclint.base.model import Finding
+from asynclint.base.settings import Settings
+from asynclint.base.source import decode
+from asynclint.catalogue.selection import select_rules
 from asynclint.engine import lint_source
-from asynclint.fixes import _conflict, _conflicts_with_any, fix_source, select_fixes
-from asynclint.model import Finding
-from asynclint.settings import Settings, select_rules
-from asynclint.source import decode
+from asynclint.orchestration.fixes import _conflict, _conflicts_with_any, fix_source, select_fixes
 
 _EXAMPLES = os.environ.get("ASYNCLINT_FUZZ_EXAMPLES")
 FUZZ = settings(
@@ -216,7 +217,7 @@ def line_breaks(data: bytes) -> List[bytes]:
 def test_fix_keeps_everything_else(program: Program) -> None:
     before = program.render()
     findings = lint(before)
-    # asynclint.source.decode (tokenize) misses a cookie in a CR-only file, which CPython reads: not this test's job.
+    # asynclint.base.source.decode (tokenize) misses a cookie in a CR-only file, which CPython reads: not this test's job.
     assume(not any(f.code == "AL001" for f in findings))
     outcome = fix_source(before, "generated.py", RULES, True, lint)
     assert outcome.error is None, outcome.error

@@ -15,16 +15,24 @@ from typing import Callable, List, Sequence
 
 import pytest
 
-import asynclint.fixes as fixes
+import asynclint.orchestration.fixes as fixes
+from asynclint.base.model import Applicability, Edit, Finding, Fix
+from asynclint.base.settings import Settings
+from asynclint.base.source import decode
+from asynclint.catalogue import RULES
+from asynclint.catalogue.selection import select_rules
 from asynclint.engine import lint_source
-from asynclint.fixes import (
-    EditError, FixWriteError, OverlapError, apply_edits, fix_file, fix_source, select_fixes, unified_diff,
+from asynclint.orchestration.fixes import (
+    EditError,
+    FixWriteError,
+    OverlapError,
+    apply_edits,
+    fix_file,
+    fix_source,
+    select_fixes,
+    unified_diff,
     write_atomic,
 )
-from asynclint.model import Applicability, Edit, Finding, Fix
-from asynclint.rules import RULES
-from asynclint.settings import Settings, select_rules
-from asynclint.source import decode
 from tests.conftest import FIXTURES
 from tests.fixture_markers import HEADER
 

@@ -7,12 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from asynclint.rules import RULES
-from asynclint.runner import lint_paths
-from asynclint.settings import Settings, select_rules
+from asynclint.base.settings import Settings
+from asynclint.catalogue import RULES
+from asynclint.catalogue.selection import select_rules
+from asynclint.orchestration.runner import lint_paths
 from tests.conftest import FIXTURES
 from tests.fixture_markers import (
-    compare, expected_findings, fixture_files, folder_code, min_python, project_root, selection,
+    compare,
+    expected_findings,
+    fixture_files,
+    folder_code,
+    min_python,
+    project_root,
+    selection,
 )
 
 FILES = fixture_files()
@@ -61,7 +68,7 @@ def test_every_rule_is_documented(code: str) -> None:
 
 
 def test_rules_doc_is_generated_from_the_rules() -> None:
-    from asynclint.rules import catalogue_markdown
+    from asynclint.catalogue import catalogue_markdown
 
     doc = FIXTURES.parent / "docs" / "rules.md"
-    assert doc.read_text() == catalogue_markdown(), "run: python -m asynclint.rules > docs/rules.md"
+    assert doc.read_text() == catalogue_markdown(), "run: python -m asynclint.catalogue > docs/rules.md"

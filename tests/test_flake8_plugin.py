@@ -25,11 +25,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import pytest
 
 from asynclint import flake8_plugin
+from asynclint.base.settings import Settings
+from asynclint.catalogue import FILE_CODES, RULES
+from asynclint.catalogue.selection import default_settings, select_rules
 from asynclint.engine import lint_source
 from asynclint.flake8_plugin import AsyncLintPlugin, PluginState, build_state, engine_codes, index_for
-from asynclint.rules import FILE_CODES, RULES
-from asynclint.runner import lint_paths
-from asynclint.settings import Settings, default_settings, select_rules
+from asynclint.orchestration.runner import lint_paths
 from tests.conftest import FIXTURES, REPO
 from tests.fixture_markers import expected_findings, fixture_files, folder_code, project_root, selection
 
@@ -380,7 +381,7 @@ def test_bad_configuration_is_a_clean_error(flake8_ready: None, tmp_path: Path, 
 
 def test_every_config_key_is_placed() -> None:
     """A new [tool.asynclint] key must be offered to flake8 users or say why not."""
-    from asynclint.config import KEYS
+    from asynclint.orchestration.config import KEYS
 
     assert set(KEYS) == set(flake8_plugin.RULE_OPTIONS) | set(flake8_plugin.NOT_FLAKE8_OPTIONS)
 

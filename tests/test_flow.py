@@ -8,8 +8,13 @@ from typing import List, Optional
 
 import pytest
 
-from asynclint.flow import (
-    NoReturnCalls, awaits_in, block_exits, catches_everything, first_leak, leaving_jumps,
+from asynclint.analysis.flow import (
+    NoReturnCalls,
+    awaits_in,
+    block_exits,
+    catches_everything,
+    first_leak,
+    leaving_jumps,
 )
 
 

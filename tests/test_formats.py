@@ -12,11 +12,11 @@ from urllib.request import url2pathname
 
 import pytest
 
+from asynclint.base.model import Applicability, Edit, Finding, Fix
+from asynclint.catalogue import RULES
+from asynclint.catalogue.selection import default_settings
 from asynclint.engine import lint_path
-from asynclint.formats import FORMATS, escape_data, escape_property, render, summary
-from asynclint.model import Applicability, Edit, Finding, Fix
-from asynclint.rules import RULES
-from asynclint.settings import default_settings
+from asynclint.orchestration.formats import FORMATS, escape_data, escape_property, render, summary
 
 DATA = Path(__file__).resolve().parent / "data"
 

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from asynclint.base.settings import Settings
+from asynclint.catalogue.selection import select_rules
 from asynclint.engine import lint_source
-from asynclint.settings import Settings, select_rules
 from tests.fixture_markers import fixture_files
 
 # hypothesmith compiles its candidates and Python warns about some ("'str' object is not callable");

@@ -13,9 +13,12 @@ from typing import Dict
 
 import pytest
 
-from asynclint import index as index_module
-from asynclint.index import ProjectIndex, site_package_dirs, summarize, wrapper_kind
-from asynclint.settings import DEFAULT_EXCLUDE, Settings, select_rules
+from asynclint.analysis import index as index_module
+from asynclint.analysis.index import ProjectIndex, site_package_dirs, summarize, wrapper_kind
+from asynclint.base.settings import DEFAULT_EXCLUDE, Settings
+from asynclint.catalogue.selection import select_rules
+from asynclint.orchestration import project_index
+from asynclint.orchestration.project_index import load_project_index
 
 
 def write_tree(root: Path, files: Dict[str, str]) -> None:
@@ -85,7 +88,7 @@ def is_coroutine(index: ProjectIndex, qualname: str) -> bool:
 
 
 def test_lookups_through_reexports_aliases_and_bases(project: Path) -> None:
-    index = ProjectIndex.load(settings(project, use_cache=False))
+    index = load_project_index(settings(project, use_cache=False))
     assert is_coroutine(index, "app.api.fetch")
     assert is_coroutine(index, "app.fetch") and is_coroutine(index, "app.get")
     assert is_coroutine(index, "app.publish")  # star import
@@ -110,7 +113,7 @@ def test_same_module_name_prefers_the_nearest_file(tmp_path: Path) -> None:
         "one/helpers.py": "async def go(): ...\n",
         "two/helpers.py": "def go(): ...\n",
     })
-    index = ProjectIndex.load(settings(tmp_path, use_cache=False))
+    index = load_project_index(settings(tmp_path, use_cache=False))
     one = index.function("helpers.go", near=str(tmp_path / "one" / "main.py"))
     two = index.function("helpers.go", near=str(tmp_path / "two" / "main.py"))
     assert one is not None and one.is_coroutine
@@ -160,36 +163,36 @@ def graph_settings(root: Path) -> Settings:
 
 def test_cache_warm_incremental_and_corrupt(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = []
-    real = index_module.summarize_with_graph
+    real = project_index.summarize_with_graph
 
     def counting(data: bytes, module: str, is_package: bool, path: str):  # type: ignore[no-untyped-def]
         calls.append(module)
         return real(data, module, is_package, path)
 
-    monkeypatch.setattr(index_module, "summarize_with_graph", counting)
-    first = ProjectIndex.load(graph_settings(project))
+    monkeypatch.setattr(project_index, "summarize_with_graph", counting)
+    first = load_project_index(graph_settings(project))
     assert len(calls) == 4
     cache_dir = project / ".asynclint_cache"
     assert (cache_dir / ".gitignore").read_text().strip().endswith("*")
     calls.clear()
-    warm = ProjectIndex.load(graph_settings(project))
+    warm = load_project_index(graph_settings(project))
     assert calls == [] and warm.digest() == first.digest()
     # one file changes: only it is summarised again, and lookups see the change
     api = project / "app" / "api.py"
     api.write_text(api.read_text().replace("async def fetch(url)", "def fetch(url)"))
     os.utime(api, ns=(1, 1))
-    updated = ProjectIndex.load(graph_settings(project))
+    updated = load_project_index(graph_settings(project))
     assert calls == ["app.api"]
     assert not is_coroutine(updated, "app.fetch") and updated.digest() != first.digest()
     # a touched file with the same content is not summarised again
     calls.clear()
     os.utime(api, ns=(2, 2))
-    ProjectIndex.load(graph_settings(project))
+    load_project_index(graph_settings(project))
     assert calls == []
     # garbage in the cache is ignored and replaced
     for cached in cache_dir.glob("index-*.marshal"):
         cached.write_bytes(b"\x00garbage" * 10)
-    again = ProjectIndex.load(graph_settings(project))
+    again = load_project_index(graph_settings(project))
     assert not is_coroutine(again, "app.fetch") and len(calls) == 4
 
 
@@ -197,7 +200,7 @@ def test_an_edit_rewrites_one_shard_and_a_damaged_shard_costs_only_its_files(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(40):
         (tmp_path / f"m{i:02d}.py").write_text(f"async def f{i}():\n    pass\n")
-    ProjectIndex.load(settings(tmp_path))
+    load_project_index(settings(tmp_path))
     shards = sorted((tmp_path / ".asynclint_cache").glob("index-*.marshal"))
     assert len(shards) > 1
     before = {p: p.stat().st_mtime_ns for p in shards}
@@ -205,44 +208,44 @@ def test_an_edit_rewrites_one_shard_and_a_damaged_shard_costs_only_its_files(
     edited.write_text("async def renamed():\n    pass\n")
     os.utime(edited, ns=(1, 1))
     time.sleep(0.01)
-    index = ProjectIndex.load(settings(tmp_path))
+    index = load_project_index(settings(tmp_path))
     assert is_coroutine(index, "m07.renamed")
     rewritten = [p for p in shards if p.stat().st_mtime_ns != before[p]]
     assert len(rewritten) == 1
     calls = []
-    real = index_module.update_entry
+    real = project_index.update_entry
 
     def counting(path: str, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
         calls.append(path)
         return real(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(index_module, "update_entry", counting)
-    monkeypatch.setattr(index_module, "PARALLEL_MIN", 10**6)
+    monkeypatch.setattr(project_index, "update_entry", counting)
+    monkeypatch.setattr(project_index, "PARALLEL_MIN", 10**6)
     rewritten[0].write_bytes(b"\x00garbage")
-    again = ProjectIndex.load(settings(tmp_path))
+    again = load_project_index(settings(tmp_path))
     assert is_coroutine(again, "m07.renamed") and is_coroutine(again, "m00.f0")
     assert 0 < len(calls) < 40 and str(edited) in calls
 
 
 def test_no_cache_and_cache_dir(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
-    ProjectIndex.load(settings(project, use_cache=False))
+    load_project_index(settings(project, use_cache=False))
     assert not (project / ".asynclint_cache").exists()
     elsewhere = tmp_path_factory.mktemp("cache")
-    ProjectIndex.load(settings(project, cache_dir=str(elsewhere)))
+    load_project_index(settings(project, cache_dir=str(elsewhere)))
     assert list(elsewhere.glob("index-*.marshal")) and not (project / ".asynclint_cache").exists()
 
 
 def test_unwritable_cache_still_indexes(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     blocker = tmp_path_factory.mktemp("ro") / "file"
     blocker.write_text("not a directory")
-    index = ProjectIndex.load(settings(project, cache_dir=str(blocker / "cache")))
+    index = load_project_index(settings(project, cache_dir=str(blocker / "cache")))
     assert is_coroutine(index, "app.fetch")
 
 
 def test_excludes(project: Path) -> None:
     write_tree(project, {".venv/lib/x.py": "async def hidden(): ...\n", "build/gen.py": "async def built(): ...\n",
                          "vendor/dep.py": "async def vendored(): ...\n"})
-    index = ProjectIndex.load(settings(project, use_cache=False, index_exclude=DEFAULT_EXCLUDE + ("vendor",)))
+    index = load_project_index(settings(project, use_cache=False, index_exclude=DEFAULT_EXCLUDE + ("vendor",)))
     paths = {os.path.relpath(p, project) for p in index.modules}
     assert not any(p.startswith((".venv", "build", "vendor")) for p in paths)
 
@@ -253,13 +256,13 @@ def test_odd_files_are_skipped(project: Path) -> None:
     (project / "broken.py").symlink_to(project / "gone.py")
     (project / "loop").mkdir()
     (project / "loop" / "again").symlink_to(project / "loop")
-    index = ProjectIndex.load(settings(project, use_cache=False))
+    index = load_project_index(settings(project, use_cache=False))
     assert is_coroutine(index, "app.fetch")
     assert not any(p.endswith(("fifo.py", "broken.py")) for p in index.modules)
 
 
 def test_pickle_roundtrip(project: Path) -> None:
-    index = ProjectIndex.load(settings(project, use_cache=False))
+    index = load_project_index(settings(project, use_cache=False))
     index.trigger_names()
     clone = pickle.loads(pickle.dumps(index))
     assert clone.digest() == index.digest()
@@ -268,7 +271,7 @@ def test_pickle_roundtrip(project: Path) -> None:
 
 
 def test_trigger_names_cover_aliases(project: Path) -> None:
-    triggers = ProjectIndex.load(settings(project, use_cache=False)).trigger_names()
+    triggers = load_project_index(settings(project, use_cache=False)).trigger_names()
     assert {b"fetch", b"get", b"delete", b"wrapped", b"sleep"} <= triggers
 
 
@@ -276,7 +279,7 @@ def test_site_packages_read_as_source(project: Path, tmp_path_factory: pytest.Te
     site = tmp_path_factory.mktemp("venv") / "lib" / "python3.11" / "site-packages"
     write_tree(site, {"extlib/__init__.py": "from ._client import Client, connect\n",
                       "extlib/_client.py": "class Client:\n    async def get(self): ...\n\nasync def connect(): ...\n"})
-    index = ProjectIndex.load(settings(project, use_cache=False, site_packages=(str(site),)))
+    index = load_project_index(settings(project, use_cache=False, site_packages=(str(site),)))
     assert is_coroutine(index, "extlib.connect")
     assert is_coroutine(index, "extlib.Client.get")
     venv = site.parent.parent.parent
@@ -288,11 +291,11 @@ def test_site_packages_read_as_source(project: Path, tmp_path_factory: pytest.Te
 
 
 def test_files_beyond_the_parser_budget_are_not_parsed(project: Path) -> None:
-    from asynclint import index as index_module
+    from asynclint.analysis import index as index_module
 
     big = project / "big.py"
     big.write_bytes(b"async def huge(): ...\n" + b"x = 1\n" * (index_module.MAX_INDEXED_BYTES // 6 + 1))
-    index = ProjectIndex.load(settings(project, use_cache=False))
+    index = load_project_index(settings(project, use_cache=False))
     assert str(big) in index.modules
     assert not is_coroutine(index, "big.huge")
 
@@ -304,7 +307,7 @@ def test_star_imports_of_unindexed_modules_stay_bounded(tmp_path: Path, monkeypa
     package = tmp_path / "pkg"
     package.mkdir()
     (package / "__init__.py").write_text(stars + "\n\nasync def main():\n    print(1)\n    helper()\n")
-    index = ProjectIndex.load(settings(tmp_path / "elsewhere", use_cache=False))
+    index = load_project_index(settings(tmp_path / "elsewhere", use_cache=False))
     calls = []
     original = ProjectIndex._resolve_in
 
@@ -327,14 +330,14 @@ def test_one_job_builds_the_index_in_this_process(project: Path, monkeypatch: py
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("a process pool was started")
 
-    monkeypatch.setattr(index_module, "PARALLEL_MIN", 1)
+    monkeypatch.setattr(project_index, "PARALLEL_MIN", 1)
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", refuse)
-    index = ProjectIndex.load(settings(project, use_cache=False), jobs=1)
+    index = load_project_index(settings(project, use_cache=False), jobs=1)
     assert is_coroutine(index, "app.Repo.delete")
 
 
 def test_the_lint_reuses_the_summary_of_unchanged_text_only(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    index = ProjectIndex.load(settings(project, use_cache=False))
+    index = load_project_index(settings(project, use_cache=False))
     path = project / "app" / "api.py"
     text = path.read_text()
     monkeypatch.chdir(project)
@@ -349,18 +352,18 @@ def test_call_graph_data_only_when_al107_runs(project: Path, monkeypatch: pytest
     and a later run with it computes what is missing."""
     calls = []
     for name in ("summarize_with_graph", "summarize_source"):
-        real = getattr(index_module, name)
-        monkeypatch.setattr(index_module, name, lambda *args, _real=real, _name=name: calls.append(_name) or _real(*args))
-    ProjectIndex.load(settings(project))
+        real = getattr(project_index, name)
+        monkeypatch.setattr(project_index, name, lambda *args, _real=real, _name=name: calls.append(_name) or _real(*args))
+    load_project_index(settings(project))
     assert calls == ["summarize_source"] * 4
     calls.clear()
-    ProjectIndex.load(settings(project))
+    load_project_index(settings(project))
     assert calls == []
-    with_graph = ProjectIndex.load(graph_settings(project))
+    with_graph = load_project_index(graph_settings(project))
     assert calls == ["summarize_with_graph"] * 4 and with_graph.blocking is not None
     calls.clear()
-    ProjectIndex.load(settings(project))
-    ProjectIndex.load(graph_settings(project))
+    load_project_index(settings(project))
+    load_project_index(graph_settings(project))
     assert calls == []
 
 
@@ -399,7 +402,7 @@ def test_decorated_sync_defs_are_triggers_only_with_a_possible_async_wrapper(tmp
                 return 4
         """,
     })
-    index = ProjectIndex.load(settings(tmp_path, use_cache=False))
+    index = load_project_index(settings(tmp_path, use_cache=False))
     triggers = index.trigger_names()
     assert {b"wrapped_method", b"wrapped_via_alias", b"renamed"} <= triggers
     assert not {b"plain_property", b"cached", b"to_async"} & triggers
@@ -407,7 +410,8 @@ def test_decorated_sync_defs_are_triggers_only_with_a_possible_async_wrapper(tmp
 
 
 def test_shape_digest_ignores_moved_lines_but_not_their_order() -> None:
-    from asynclint.index import shape_digest, summarize_with_graph
+    from asynclint.analysis.index import shape_digest
+    from asynclint.orchestration.project_index import summarize_with_graph
 
     source = ("import time\n\n\ndef helper():\n    return 1\n\n\ndef other():\n    return 2\n\n\n"
               "def load(flag):\n    x = (helper()\n         if other() else\n         time.sleep(1))\n    return x\n")

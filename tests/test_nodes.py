@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from asynclint.nodes import child_nodes, walk
+from asynclint.base.nodes import child_nodes, walk
 
 REPO = Path(__file__).resolve().parent.parent
 SYNTAX = '''

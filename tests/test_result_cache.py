@@ -10,9 +10,10 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from asynclint import index as index_module
-from asynclint.runner import RunStats, lint_paths
-from asynclint.settings import Settings, select_rules
+from asynclint.analysis import index as index_module
+from asynclint.base.settings import Settings
+from asynclint.catalogue.selection import select_rules
+from asynclint.orchestration.runner import RunStats, lint_paths
 
 PROJECT = {
     "pyproject.toml": "[tool.asynclint]\n",

@@ -179,9 +179,9 @@ def test_never_executes_linted_code(tmp_path: Path) -> None:
 
 
 def test_file_deleted_after_discovery_gives_al002(tmp_path: Path) -> None:
-    from asynclint.discovery import DiscoveryOptions, discover
-    from asynclint.runner import lint_paths
-    from asynclint.settings import default_settings
+    from asynclint.catalogue.selection import default_settings
+    from asynclint.orchestration.discovery import DiscoveryOptions, discover
+    from asynclint.orchestration.runner import lint_paths
 
     (tmp_path / "gone.py").write_text(GOOD)
     (tmp_path / "kept.py").write_text(GOOD)
@@ -231,8 +231,8 @@ def test_workers_that_cannot_start_leave_the_run_to_the_main_process(tmp_path: P
 
 
 def test_little_to_lint_starts_no_workers_unless_jobs_were_asked_for(tmp_path: Path) -> None:
-    from asynclint.runner import SMALL_RUN, RunStats, lint_paths
-    from asynclint.settings import default_settings
+    from asynclint.catalogue.selection import default_settings
+    from asynclint.orchestration.runner import SMALL_RUN, RunStats, lint_paths
 
     paths = []
     for i in range(SMALL_RUN + 4):

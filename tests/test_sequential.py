@@ -8,10 +8,11 @@ from typing import List, Optional
 
 import pytest
 
+from asynclint.base.model import Finding, Fix
+from asynclint.base.settings import Settings
+from asynclint.catalogue.selection import select_rules
 from asynclint.engine import lint_source
 from asynclint.knowledge import ordered
-from asynclint.model import Finding, Fix
-from asynclint.settings import Settings, select_rules
 
 
 def lint(source: str, select: str = "AL3", **settings: object) -> List[Finding]:

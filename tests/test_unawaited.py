@@ -9,12 +9,13 @@ from typing import Dict, List, Sequence, Tuple
 
 import pytest
 
+from asynclint.base.model import Edit, Finding
+from asynclint.base.settings import Settings
+from asynclint.catalogue.selection import select_rules
 from asynclint.engine import lint_source
-from asynclint.index import ProjectIndex
-from asynclint.model import Edit, Finding
+from asynclint.orchestration.project_index import load_project_index
+from asynclint.orchestration.runner import lint_paths
 from asynclint.rules.unawaited import UnawaitedChecker
-from asynclint.runner import lint_paths
-from asynclint.settings import Settings, select_rules
 from tests.conftest import FIXTURES
 from tests.fixture_markers import expected_findings, fixture_files, project_root
 
@@ -44,7 +45,7 @@ def test_same_module_findings_without_an_index() -> None:
     """stdin or a run without the index: this file's own definitions still resolve (from its own tree)."""
     path = FIXTURES / "AL201" / "same_module.py"
     settings = Settings(enabled=select_rules(["AL201"]), project_root=str(path.parent), use_cache=False)
-    with_index = lint_source(path.read_bytes(), str(path), settings, index=ProjectIndex.load(settings))
+    with_index = lint_source(path.read_bytes(), str(path), settings, index=load_project_index(settings))
     without = lint_source(path.read_bytes(), str(path), settings, index=None)
     assert keyed(with_index.findings) == keyed(without.findings)
     assert len(without.findings) == sum(expected_findings(path).values())
@@ -57,7 +58,7 @@ POSITIVES = [p for p in fixture_files() if p.relative_to(FIXTURES).parts[0].star
 def test_triage_never_hides_a_finding(path: Path) -> None:
     """Sound triage: a file with expected findings always passes ``could_fire_with``."""
     settings = Settings(enabled=AL2, project_root=str(project_root(path)), use_cache=False)
-    index = ProjectIndex.load(settings)
+    index = load_project_index(settings)
     data = path.read_bytes()
     for code in {c for _, _, c in expected_findings(path)}:
         assert UnawaitedChecker.could_fire_with(data, frozenset({code}), index), code
@@ -69,7 +70,7 @@ def test_triage_of_sync_files_uses_the_index_names(tmp_path: Path) -> None:
     (tmp_path / "reexport.py").write_text("from lib import fetch_all as grab\n")
     caller = b"from reexport import grab\n\ndef main():\n    grab()\n"
     settings = Settings(enabled=AL2, project_root=str(tmp_path), use_cache=False)
-    index = ProjectIndex.load(settings)
+    index = load_project_index(settings)
     assert UnawaitedChecker.could_fire_with(caller, frozenset({"AL201"}), index)
     assert not UnawaitedChecker.could_fire_with(b"def main():\n    print(1)\n", frozenset({"AL201"}), index)
     # without the index (the flake8 plugin asks first), any call might reach a project coroutine function

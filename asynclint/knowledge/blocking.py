@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Mapping, Optional
 
 if TYPE_CHECKING:
-    from ..settings import Settings
+    from ..base.settings import Settings
 
 ArgumentTest = Callable[[ast.Call], bool]
 
@@ -429,71 +429,6 @@ ANY_METHOD: Dict[str, AnyMethod] = {
     "xmlrpc.client.ServerProxy": AnyMethod(BlockingCall("AL108", XMLRPC), frozenset()),
 }
 
-# Other spellings of a type (annotations, factories the core does not know) -> the table's key.
-TYPE_ALIASES: Dict[str, str] = {
-    "boto3.client": "botocore.client.BaseClient",
-    "boto3.session.Session.client": "botocore.client.BaseClient",
-    "botocore.client.BaseClient": "botocore.client.BaseClient",
-    "urllib.request.build_opener": "urllib.request.OpenerDirector",
-    "urllib3.connectionpool.HTTPConnectionPool": "urllib3.HTTPConnectionPool",
-    "urllib3.connectionpool.HTTPSConnectionPool": "urllib3.HTTPSConnectionPool",
-    "urllib3.poolmanager.ProxyManager": "urllib3.ProxyManager",
-    "urllib3.proxy_from_url": "urllib3.ProxyManager",
-    "http.client.HTTPSConnection": "http.client.HTTPConnection",
-    "socket.SocketType": "socket.socket",
-    "ssl.SSLContext.wrap_socket": "ssl.SSLSocket",
-    "_io.TextIOWrapper": "io.TextIOWrapper",
-    "threading.Timer": "threading.Thread",
-    "multiprocessing.context.Process": "multiprocessing.Process",
-    "sqlite3.dbapi2.Connection": "sqlite3.Connection",
-    "sqlite3.dbapi2.Cursor": "sqlite3.Cursor",
-    "psycopg2.extensions.connection": "psycopg2.extensions.connection",
-    "psycopg2._psycopg.connection": "psycopg2.extensions.connection",
-    "psycopg2._psycopg.cursor": "psycopg2.extensions.cursor",
-    "psycopg.connection.Connection": "psycopg.Connection",
-    "psycopg.cursor.Cursor": "psycopg.Cursor",
-    "psycopg_pool.pool.ConnectionPool": "psycopg_pool.ConnectionPool",
-    "pymysql.cursors.DictCursor": "pymysql.cursors.Cursor",
-    "pymongo.database.Database": "pymongo.database.Database",
-    "pymongo.collection.Collection": "pymongo.collection.Collection",
-    "pymongo.mongo_client.MongoClient": "pymongo.MongoClient",
-    "redis.StrictRedis": "redis.Redis",
-    "redis.client.Redis": "redis.Redis",
-    "redis.client.StrictRedis": "redis.Redis",
-    "redis.Redis.pipeline": "redis.client.Pipeline",
-    "redis.client.Pipeline": "redis.client.Pipeline",
-    "sqlalchemy.engine.base.Engine": "sqlalchemy.engine.Engine",
-    "sqlalchemy.Engine": "sqlalchemy.engine.Engine",
-    "sqlalchemy.engine.base.Connection": "sqlalchemy.engine.Connection",
-    "sqlalchemy.Connection": "sqlalchemy.engine.Connection",
-    "sqlalchemy.orm.session.Session": "sqlalchemy.orm.Session",
-    "sqlalchemy.orm.scoping.scoped_session": "sqlalchemy.orm.scoped_session",
-    "sqlalchemy.orm.query.Query": "sqlalchemy.orm.Query",
-    "smtplib.SMTP_SSL": "smtplib.SMTP",
-    "smtplib.LMTP": "smtplib.SMTP",
-    "ftplib.FTP_TLS": "ftplib.FTP",
-    "imaplib.IMAP4_SSL": "imaplib.IMAP4",
-    "poplib.POP3_SSL": "poplib.POP3",
-    "paramiko.client.SSHClient": "paramiko.SSHClient",
-    "paramiko.sftp_client.SFTPClient": "paramiko.SFTPClient",
-    "paramiko.transport.Transport": "paramiko.Transport",
-    "paramiko.channel.Channel": "paramiko.Channel",
-    "xmlrpclib.ServerProxy": "xmlrpc.client.ServerProxy",
-    "xmlrpc.client.Server": "xmlrpc.client.ServerProxy",
-    "requests.sessions.Session": "requests.Session",
-    "httpx._client.Client": "httpx.Client",
-}
-
-
-def canonical_type(type_name: str) -> str:
-    """The key the method tables use for a type (``redis.StrictRedis`` -> ``redis.Redis``)."""
-    alias = TYPE_ALIASES.get(type_name)
-    if alias is not None:
-        return alias
-    # mypy-boto3 stubs: ``mypy_boto3_s3.client.S3Client`` and friends are boto3 clients.
-    if type_name.startswith("mypy_boto3_") and type_name.endswith("Client"):
-        return "botocore.client.BaseClient"
-    return type_name
 
 
 def lookup_function(qualname: str, settings: "Settings") -> Optional[BlockingCall]:

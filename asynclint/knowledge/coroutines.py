@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, Iterable, Mapping, Optional, Tuple
 
+from .types import canonical_type
+
 
 def _names(prefix: str, names: str) -> FrozenSet[str]:
     return frozenset(f"{prefix}.{n}" for n in names.split())
@@ -121,62 +123,6 @@ METHODS: Dict[str, FrozenSet[str]] = {
     "websockets.asyncio.server.ServerConnection": _WEBSOCKET,
 }
 
-# Classes and factories that name the same thing: the resolver gives what the code spelled.
-TYPE_ALIASES: Dict[str, str] = {
-    "asyncio.locks.Lock": "asyncio.Lock",
-    "asyncio.locks.Semaphore": "asyncio.Semaphore",
-    "asyncio.locks.BoundedSemaphore": "asyncio.BoundedSemaphore",
-    "asyncio.locks.Condition": "asyncio.Condition",
-    "asyncio.locks.Event": "asyncio.Event",
-    "asyncio.locks.Barrier": "asyncio.Barrier",
-    "asyncio.queues.Queue": "asyncio.Queue",
-    "asyncio.queues.PriorityQueue": "asyncio.PriorityQueue",
-    "asyncio.queues.LifoQueue": "asyncio.LifoQueue",
-    "asyncio.streams.StreamReader": "asyncio.StreamReader",
-    "asyncio.streams.StreamWriter": "asyncio.StreamWriter",
-    "asyncio.base_events.Server": "asyncio.Server",
-    "asyncio.events.AbstractServer": "asyncio.Server",
-    "asyncio.AbstractServer": "asyncio.Server",
-    "asyncio.Process": "asyncio.subprocess.Process",
-    # event loops and the functions that return one
-    "asyncio.events.AbstractEventLoop": "asyncio.AbstractEventLoop",
-    "asyncio.BaseEventLoop": "asyncio.AbstractEventLoop",
-    "asyncio.base_events.BaseEventLoop": "asyncio.AbstractEventLoop",
-    "asyncio.SelectorEventLoop": "asyncio.AbstractEventLoop",
-    "asyncio.ProactorEventLoop": "asyncio.AbstractEventLoop",
-    "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
-    "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
-    "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
-    "asyncio.events.get_running_loop": "asyncio.AbstractEventLoop",
-    "asyncio.events.get_event_loop": "asyncio.AbstractEventLoop",
-    "asyncio.events.new_event_loop": "asyncio.AbstractEventLoop",
-    "uvloop.new_event_loop": "asyncio.AbstractEventLoop",
-    "uvloop.Loop": "asyncio.AbstractEventLoop",
-    # futures and tasks, and what makes them
-    "asyncio.Task": "asyncio.Future",
-    "asyncio.tasks.Task": "asyncio.Future",
-    "asyncio.futures.Future": "asyncio.Future",
-    "asyncio.create_task": "asyncio.Future",
-    "asyncio.tasks.create_task": "asyncio.Future",
-    "asyncio.ensure_future": "asyncio.Future",
-    "asyncio.tasks.ensure_future": "asyncio.Future",
-    "asyncio.run_coroutine_threadsafe": "concurrent.futures.Future",
-    "concurrent.futures._base.Future": "concurrent.futures.Future",
-    "trio.lowlevel.Process": "trio.Process",
-    "aiohttp.client.ClientSession": "aiohttp.ClientSession",
-    "aiohttp.client_reqrep.ClientResponse": "aiohttp.ClientResponse",
-    "httpx._client.AsyncClient": "httpx.AsyncClient",
-    "httpx._models.Response": "httpx.Response",
-    "asyncpg.pool.Pool": "asyncpg.Pool",
-    "redis.asyncio.client.StrictRedis": "redis.asyncio.Redis",
-    "redis.asyncio.from_url": "redis.asyncio.Redis",
-    "websockets.client.connect": "websockets.connect",
-    "websockets.asyncio.client.connect": "websockets.connect",
-    "websockets.client.WebSocketClientProtocol": "websockets.asyncio.client.ClientConnection",
-    "websockets.WebSocketClientProtocol": "websockets.asyncio.client.ClientConnection",
-    "websockets.server.WebSocketServerProtocol": "websockets.asyncio.server.ServerConnection",
-    "websockets.WebSocketServerProtocol": "websockets.asyncio.server.ServerConnection",
-}
 
 # Methods on event loops and futures that take a plain callback (AL205), and its position.
 LOOP_TYPE = "asyncio.AbstractEventLoop"
@@ -292,19 +238,6 @@ ROUTE_DECORATORS: Dict[str, FrozenSet[str]] = {
                                  "listener exception on_request on_response".split()),
     "aiohttp.web.RouteTableDef": frozenset("get post put delete patch head route view".split()),
 }
-TYPE_ALIASES.update({
-    "fastapi.routing.APIRouter": "fastapi.APIRouter",
-    "fastapi.applications.FastAPI": "fastapi.FastAPI",
-    "starlette.Starlette": "starlette.applications.Starlette",
-    "quart.app.Quart": "quart.Quart",
-    "sanic.app.Sanic": "sanic.Sanic",
-    "sanic.blueprints.Blueprint": "sanic.Blueprint",
-    "aiohttp.web_routedef.RouteTableDef": "aiohttp.web.RouteTableDef",
-})
-
-
-def canonical_type(qualname: Optional[str]) -> Optional[str]:
-    return TYPE_ALIASES.get(qualname, qualname) if qualname else qualname
 
 
 def decorator_effect_known(qualname: str, called: bool, extra_keep: Iterable[str] = ()) -> Optional[str]:

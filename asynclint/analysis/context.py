@@ -14,147 +14,16 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .model import Applicability, Edit, Finding, Fix
+from ..base.model import Applicability, Edit, Finding, Fix
+from ..knowledge.types import ATTRIBUTE_RETURNS, ENTER_RETURNS_SELF, METHOD_RETURNS, PATH_TYPES, canonical_type
 from .scopes import Binding, BindingKind, Scope, ScopeKind
 
 if TYPE_CHECKING:
+    from ..base.settings import Settings
     from .index import ProjectIndex
-    from .settings import Settings
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 ASYNC_LIBRARIES = ("trio", "anyio")
-# Constructors and factories whose result type is known without running anything.
-FACTORY_RETURNS: Dict[str, str] = {
-    "builtins.open": "io.TextIOWrapper",
-    "io.open": "io.TextIOWrapper",
-    "io.open_code": "io.BufferedReader",
-    "os.fdopen": "io.TextIOWrapper",
-    "socket.create_connection": "socket.socket",
-    "socket.create_server": "socket.socket",
-    "socket.fromfd": "socket.socket",
-    "socket.socketpair": "socket.socket",
-    "pathlib.Path.cwd": "pathlib.Path",
-    "pathlib.Path.home": "pathlib.Path",
-    # event loops
-    "asyncio.get_event_loop": "asyncio.AbstractEventLoop",
-    "asyncio.new_event_loop": "asyncio.AbstractEventLoop",
-    "asyncio.get_running_loop": "asyncio.AbstractEventLoop",
-    "asyncio.events.get_event_loop": "asyncio.AbstractEventLoop",
-    "asyncio.events.new_event_loop": "asyncio.AbstractEventLoop",
-    "asyncio.events.get_running_loop": "asyncio.AbstractEventLoop",
-    "asyncio.run_coroutine_threadsafe": "concurrent.futures.Future",
-    # sync clients and drivers (canonical class names)
-    "requests.session": "requests.Session",
-    "requests.sessions.Session": "requests.Session",
-    "requests.sessions.session": "requests.Session",
-    "urllib3.poolmanager.PoolManager": "urllib3.PoolManager",
-    "urllib3.connection_from_url": "urllib3.HTTPConnectionPool",
-    "urllib3.connectionpool.connection_from_url": "urllib3.HTTPConnectionPool",
-    "http.client.HTTPSConnection": "http.client.HTTPConnection",
-    "sqlite3.connect": "sqlite3.Connection",
-    "sqlite3.dbapi2.connect": "sqlite3.Connection",
-    "psycopg2.connect": "psycopg2.extensions.connection",
-    "psycopg.connect": "psycopg.Connection",
-    "psycopg.Connection.connect": "psycopg.Connection",
-    "pymysql.connect": "pymysql.connections.Connection",
-    "pymysql.Connect": "pymysql.connections.Connection",
-    "pymysql.Connection": "pymysql.connections.Connection",
-    "MySQLdb.connect": "MySQLdb.connections.Connection",
-    "MySQLdb.Connect": "MySQLdb.connections.Connection",
-    "MySQLdb.Connection": "MySQLdb.connections.Connection",
-    "pymongo.mongo_client.MongoClient": "pymongo.MongoClient",
-    "redis.StrictRedis": "redis.Redis",
-    "redis.client.Redis": "redis.Redis",
-    "redis.client.StrictRedis": "redis.Redis",
-    "redis.from_url": "redis.Redis",
-    "redis.Redis.from_url": "redis.Redis",
-    "redis.StrictRedis.from_url": "redis.Redis",
-    "sqlalchemy.create_engine": "sqlalchemy.engine.Engine",
-    "sqlalchemy.engine.create_engine": "sqlalchemy.engine.Engine",
-    "sqlalchemy.orm.session.Session": "sqlalchemy.orm.Session",
-    "sqlalchemy.orm.session.sessionmaker": "sqlalchemy.orm.sessionmaker",
-    "smtplib.SMTP_SSL": "smtplib.SMTP",
-    "smtplib.LMTP": "smtplib.SMTP",
-    "ftplib.FTP_TLS": "ftplib.FTP",
-    "imaplib.IMAP4_SSL": "imaplib.IMAP4",
-    "poplib.POP3_SSL": "poplib.POP3",
-    "paramiko.client.SSHClient": "paramiko.SSHClient",
-    "paramiko.SFTPClient.from_transport": "paramiko.SFTPClient",
-    "boto3.session.Session": "boto3.Session",
-    "botocore.session.get_session": "botocore.session.Session",
-    "xmlrpclib.ServerProxy": "xmlrpc.client.ServerProxy",
-    "xmlrpc.client.Server": "xmlrpc.client.ServerProxy",
-    "ssl.create_default_context": "ssl.SSLContext",
-}
-# ``receiver.method()`` results, keyed by the receiver's type; ``__call__`` is calling
-# an instance (``Session = sessionmaker(...)``; ``Session()``).
-METHOD_RETURNS: Dict[Tuple[str, str], str] = {
-    ("pathlib.Path", "open"): "io.TextIOWrapper",
-    **{("pathlib.Path", m): "pathlib.Path" for m in (
-        "resolve", "absolute", "expanduser", "joinpath", "with_name", "with_suffix", "with_stem",
-        "relative_to")},
-    ("socket.socket", "dup"): "socket.socket",
-    ("ssl.SSLContext", "wrap_socket"): "ssl.SSLSocket",
-    ("concurrent.futures.ThreadPoolExecutor", "submit"): "concurrent.futures.Future",
-    ("concurrent.futures.ProcessPoolExecutor", "submit"): "concurrent.futures.Future",
-    ("http.client.HTTPConnection", "getresponse"): "http.client.HTTPResponse",
-    ("sqlite3.Connection", "cursor"): "sqlite3.Cursor",
-    ("sqlite3.Connection", "execute"): "sqlite3.Cursor",
-    ("sqlite3.Connection", "executemany"): "sqlite3.Cursor",
-    ("psycopg2.extensions.connection", "cursor"): "psycopg2.extensions.cursor",
-    ("psycopg.Connection", "cursor"): "psycopg.Cursor",
-    ("psycopg.Connection", "execute"): "psycopg.Cursor",
-    ("psycopg_pool.ConnectionPool", "connection"): "psycopg.Connection",
-    ("psycopg_pool.ConnectionPool", "getconn"): "psycopg.Connection",
-    ("pymysql.connections.Connection", "cursor"): "pymysql.cursors.Cursor",
-    ("MySQLdb.connections.Connection", "cursor"): "MySQLdb.cursors.Cursor",
-    ("pymongo.MongoClient", "get_database"): "pymongo.database.Database",
-    ("pymongo.MongoClient", "get_default_database"): "pymongo.database.Database",
-    ("pymongo.database.Database", "get_collection"): "pymongo.collection.Collection",
-    ("redis.Redis", "pipeline"): "redis.client.Pipeline",
-    ("redis.Redis", "lock"): "redis.lock.Lock",
-    ("redis.Redis", "pubsub"): "redis.client.PubSub",
-    ("sqlalchemy.engine.Engine", "connect"): "sqlalchemy.engine.Connection",
-    ("sqlalchemy.engine.Engine", "begin"): "sqlalchemy.engine.Connection",
-    ("sqlalchemy.orm.sessionmaker", "__call__"): "sqlalchemy.orm.Session",
-    ("sqlalchemy.orm.sessionmaker", "begin"): "sqlalchemy.orm.Session",
-    ("sqlalchemy.orm.Session", "query"): "sqlalchemy.orm.Query",
-    ("sqlalchemy.orm.Session", "connection"): "sqlalchemy.engine.Connection",
-    ("paramiko.SSHClient", "open_sftp"): "paramiko.SFTPClient",
-    ("paramiko.SSHClient", "get_transport"): "paramiko.Transport",
-    ("paramiko.Transport", "open_session"): "paramiko.Channel",
-    ("boto3.Session", "client"): "botocore.client.BaseClient",
-    ("botocore.session.Session", "create_client"): "botocore.client.BaseClient",
-    ("botocore.client.BaseClient", "get_waiter"): "botocore.waiter.Waiter",
-    ("asyncio.Runner", "get_loop"): "asyncio.AbstractEventLoop",
-}
-# ``receiver.attr`` values, keyed by the receiver's type; ``*`` is any attribute
-# (``client.mydb`` is a pymongo Database), ``[]`` a subscript (``client["mydb"]``).
-ATTRIBUTE_RETURNS: Dict[Tuple[str, str], str] = {
-    ("pathlib.Path", "parent"): "pathlib.Path",
-    ("pymongo.MongoClient", "*"): "pymongo.database.Database",
-    ("pymongo.MongoClient", "[]"): "pymongo.database.Database",
-    ("pymongo.database.Database", "*"): "pymongo.collection.Collection",
-    ("pymongo.database.Database", "[]"): "pymongo.collection.Collection",
-    ("pymongo.database.Database", "client"): "pymongo.MongoClient",
-    ("pymongo.collection.Collection", "*"): "pymongo.collection.Collection",
-    ("pymongo.collection.Collection", "[]"): "pymongo.collection.Collection",
-    ("pymongo.collection.Collection", "database"): "pymongo.database.Database",
-    ("xmlrpc.client.ServerProxy", "*"): "xmlrpc.client.ServerProxy",
-}
-PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
-# ``with X() as v``: classes whose __enter__ returns the object itself.
-ENTER_RETURNS_SELF = frozenset({
-    "io.TextIOWrapper", "io.BufferedReader", "socket.socket", "subprocess.Popen", "sqlite3.Connection",
-    "concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor",
-    "requests.Session", "httpx.Client", "urllib3.PoolManager", "urllib3.HTTPConnectionPool",
-    "urllib3.HTTPSConnectionPool", "psycopg2.extensions.connection", "psycopg2.extensions.cursor",
-    "psycopg.Connection", "psycopg.Cursor", "pymysql.connections.Connection", "pymysql.cursors.Cursor",
-    "MySQLdb.connections.Connection", "pymongo.MongoClient", "redis.Redis", "redis.client.Pipeline",
-    "sqlalchemy.engine.Connection", "sqlalchemy.orm.Session", "smtplib.SMTP", "ftplib.FTP",
-    "imaplib.IMAP4", "paramiko.SSHClient", "paramiko.SFTPClient", "xmlrpc.client.ServerProxy",
-    "asyncio.Runner", "ssl.SSLSocket",
-})
 _MAX_ALIAS_DEPTH = 8
 
 
@@ -357,7 +226,7 @@ class FileContext:
             callee = self.resolve(expr.func)
             if callee is None:
                 return self._call_result_type(expr.func, _depth)
-            return FACTORY_RETURNS.get(callee, callee)
+            return canonical_type(callee)
         if isinstance(expr, ast.Name):
             found = self.lookup(expr.id)
             if found is None:

@@ -1,4 +1,4 @@
-"""The effective settings of a run, and rule selection (``select``/``ignore`` and friends).
+"""The effective settings of a run: a plain value (rule selection is ``asynclint.catalogue.selection``).
 
 ``Settings`` is a frozen, picklable value: it is built once in the main process
 and sent once to each worker.
@@ -9,19 +9,13 @@ from __future__ import annotations
 import fnmatch
 import os
 from dataclasses import dataclass, field
-from typing import Dict, FrozenSet, Iterable, Mapping, Optional, Sequence, Tuple
-
-from .rules import FILE_CODES, RULES
+from typing import FrozenSet, Mapping, Optional, Tuple
 
 TARGET_VERSIONS = ("py310", "py311", "py312", "py313", "py314")
 DEFAULT_EXCLUDE = (
     ".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
     "node_modules", "site-packages", ".asynclint_cache", ".mypy_cache", ".pytest_cache", ".ruff_cache",
 )
-
-
-class SelectionError(ValueError):
-    """A selector that matches no rule: a usage error (exit 2)."""
 
 
 @dataclass(frozen=True)
@@ -87,60 +81,3 @@ def _relative(path: str, root: str) -> str:
     except ValueError:
         rel = path
     return rel.replace(os.sep, "/")
-
-
-def expand_selector(selector: str, *, for_select: bool) -> FrozenSet[str]:
-    """Codes a selector names: ``ALL``, a prefix (``AL``, ``AL4``) or a full code.
-
-    Opt-in rules are named only by their full code or ``ALL`` when selecting; any
-    prefix may ignore them.
-    """
-    sel = selector.strip().upper()
-    if not sel:
-        raise SelectionError("empty rule selector")
-    if sel == "ALL":
-        return frozenset(RULES)
-    matches = [code for code in RULES if code.startswith(sel)]
-    if not matches:
-        raise SelectionError(f"unknown rule selector `{selector}`")
-    if for_select:
-        return frozenset(c for c in matches if RULES[c].default_enabled or c == sel)
-    return frozenset(matches)
-
-
-def select_rules(
-    select: Optional[Sequence[str]] = None,
-    extend_select: Sequence[str] = (),
-    ignore: Sequence[str] = (),
-) -> FrozenSet[str]:
-    """ruff's semantics: ``select`` replaces the default set, ``extend-select`` adds, ``ignore`` removes.
-
-    AL0xx codes are always on: only ``exclude`` and ``per-file-ignores`` hide them.
-    """
-    if select is None:
-        enabled = {code for code, rule in RULES.items() if rule.default_enabled}
-    else:
-        enabled = set()
-        for sel in select:
-            enabled |= expand_selector(sel, for_select=True)
-    for sel in extend_select:
-        enabled |= expand_selector(sel, for_select=True)
-    for sel in ignore:
-        enabled -= expand_selector(sel, for_select=False)
-    return frozenset(enabled | FILE_CODES)
-
-
-def parse_per_file_ignores(entries: Iterable[Tuple[str, Sequence[str]]]) -> Tuple[Tuple[str, FrozenSet[str]], ...]:
-    out = []
-    for pattern, selectors in entries:
-        codes: set[str] = set()
-        for sel in selectors:
-            codes |= expand_selector(sel, for_select=False)
-        out.append((pattern, frozenset(codes)))
-    return tuple(out)
-
-
-def default_settings(**overrides: object) -> Settings:
-    values: Dict[str, object] = {"enabled": select_rules()}
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from typing import Any, Deque, Iterable, List, Optional, Sequence, Set, Tuple
 
-from .cache import ResultCache
-from .engine import FileResult, file_finding, lint_path
-from .memory import freeze_long_lived, one_file
-from .rules import checkers_for
-from .settings import Settings
+from ..base.memory import freeze_long_lived, one_file
+from ..base.settings import Settings
+from ..engine import FileResult, file_finding, lint_path
+from ..rules import checkers_for
+from .project_index import load_project_index
+from .result_cache import ResultCache
 from .spawning import quiet_children
 
 SMALL_RUN = 16  # fewer files than this: no pool (pre-commit passes a handful)
@@ -45,9 +46,7 @@ def load_index(settings: Settings, jobs: Optional[int] = None,
     """The project-wide index of coroutine functions, when an enabled rule asks for it (built on ``jobs``)."""
     if not needs_index(settings):
         return None
-    from .index import ProjectIndex  # noqa: PLC0415 - only runs that need it pay for it
-
-    return ProjectIndex.load(settings, jobs, files)
+    return load_project_index(settings, jobs, files)
 
 
 @dataclass

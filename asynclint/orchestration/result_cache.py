@@ -13,17 +13,15 @@ simply ignored.
 from __future__ import annotations
 
 import hashlib
-import marshal
 import os
-import tempfile
 from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Set, Tuple
 
-from . import __version__
-from .engine import FileResult
-from .settings import Settings
+from .. import __version__
+from ..base.cachefile import dump_atomic, ensure_cache_dir, load_marshal_dict
+from ..base.settings import Settings
+from ..engine import FileResult
 
-CACHE_DIR_NAME = ".asynclint_cache"
 FORMAT = 2
 # path -> (size, mtime_ns, sha256 of content, result tuple, numbers of its dependency rows)
 Entry = Tuple[int, int, str, Any, Tuple[int, ...]]
@@ -46,19 +44,6 @@ def settings_key(settings: Settings, index_options: str) -> str:
         values.pop(transient, None)
     text = _canonical(values)
     return hashlib.sha256(f"{__version__}\0{FORMAT}\0{text}\0{index_options}".encode()).hexdigest()[:20]
-
-
-def ensure_cache_dir(path: str) -> bool:
-    """Create the cache directory with a ``.gitignore`` inside; False if it cannot be written."""
-    try:
-        os.makedirs(path, exist_ok=True)
-        ignore = os.path.join(path, ".gitignore")
-        if not os.path.exists(ignore):
-            with open(ignore, "w", encoding="utf-8") as handle:
-                handle.write("# created by asynclint\n*\n")
-        return True
-    except OSError:
-        return False
 
 
 class ResultCache:
@@ -163,44 +148,12 @@ class ResultCache:
         dump_atomic(self.path, {"format": FORMAT, "rows": rows, "files": entries})
 
 
-def dump_atomic(path: str, data: Any) -> None:
-    """Write ``marshal`` data so readers see the old file or the new one, never half of one.
-
-    Two runs writing at once: the last rename wins, both files are whole. A read-only
-    tree just runs uncached.
-    """
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(marshal.dumps(data))
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-    except (OSError, ValueError):
-        pass
-
-
 def _hash(path: str) -> Optional[str]:
     try:
         with open(path, "rb") as handle:
             return hashlib.sha256(handle.read()).hexdigest()
     except OSError:
         return None
-
-
-def load_marshal_dict(path: str) -> Optional[Dict[Any, Any]]:
-    """A cache file's dict, or None when it is missing, truncated, garbled or not a dict."""
-    try:
-        with open(path, "rb") as handle:
-            data = marshal.loads(handle.read())  # marshal.load(handle) reads piecemeal: ~8x slower
-    except Exception:  # noqa: BLE001 - any damage means: start afresh
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _hashable_tuple(value: Any) -> bool:

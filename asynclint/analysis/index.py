@@ -7,13 +7,11 @@ annotation), its classes (bases and methods), its imports and aliases (the
 re-exports), and module-level instances (``app = FastAPI()``). Names are
 qualified when the summary is made, so lookups are dictionary walks.
 
-It is built with a light ``ast`` pass over top-level statements and class bodies
-(function bodies are never walked, except the last statements of a function that
-might be a decorator), cached in ``.asynclint_cache/`` keyed by size, mtime and a
-content hash, updated file by file, and written atomically with ``marshal`` in
-shards (an edit rewrites one), as plain data, never code, so a corrupt or
-concurrently written shard is ignored.
-The summaries are picklable plain data: the index goes to each worker once.
+A summary is made by a light ``ast`` pass over top-level statements and class
+bodies (function bodies are never walked, except the last statements of a function
+that might be a decorator). The summaries are picklable plain data: the index goes
+to each worker once. Building, caching and the call graph's pass are
+``asynclint.orchestration.project_index``'s; this module only answers questions.
 """
 
 from __future__ import annotations
@@ -27,19 +25,16 @@ import marshal
 import os
 import sys
 import warnings
-import zlib
 from dataclasses import dataclass
-from stat import S_ISREG
-from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
 
-from .knowledge import coroutines as known
-from .memory import one_file
-from .nodes import child_nodes
+from ..base.nodes import child_nodes
+from ..knowledge import coroutines as known
+from ..knowledge.types import canonical_type
 from .scopes import absolute_module
 
 INDEX_VERSION = 9
-CACHE_DIR_NAME = ".asynclint_cache"
-CACHE_SHARDS = 16
+
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
 
@@ -154,25 +149,6 @@ def summarize_source(data: bytes, module: str, is_package: bool) -> Summary:
         return summarize(tree, module, is_package, data)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
         return empty_summary()
-
-
-def summarize_with_graph(data: bytes, module: str, is_package: bool, path: str) -> Tuple[Summary, Any]:
-    """The summary and the call-graph data (``asynclint.callgraph``) of one file, from one parse."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            tree = ast.parse(data)
-        summary = summarize(tree, module, is_package, data)
-    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
-        return empty_summary(), None
-    from .callgraph import module_graph  # noqa: PLC0415 - the call graph imports the rules
-    from .source import DecodeError, decode  # noqa: PLC0415
-
-    try:
-        graph = module_graph(tree, decode(data), module, is_package, path, summary)
-    except (DecodeError, RecursionError, MemoryError):
-        graph = None
-    return summary, graph
 
 
 def _module_statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
@@ -484,67 +460,6 @@ def wrapper_kind(func: ast.FunctionDef, is_method: bool, keeps: Any, _depth: int
 
 # -- files and the cache --------------------------------------------------------------------
 
-def project_files(root: str, settings: Any) -> List[str]:
-    """Every Python file the project's own walk would lint (same excludes, same .gitignore)."""
-    from .discovery import DiscoveryOptions, discover  # noqa: PLC0415
-    from .settings import DEFAULT_EXCLUDE  # noqa: PLC0415
-
-    excludes = tuple(getattr(settings, "index_exclude", ()) or DEFAULT_EXCLUDE)
-    found = discover([root], DiscoveryOptions(exclude=excludes, root=root))
-    return sorted(os.path.abspath(p) for p in found.files if p.endswith(".py"))
-
-
-def _cache_path(directory: str, root: str) -> str:
-    """The index cache's path prefix: its entries are spread over ``CACHE_SHARDS`` files."""
-    from .callgraph import fingerprint  # noqa: PLC0415 - the call graph imports the rules
-
-    key = hashlib.sha256(f"{INDEX_VERSION}\0{fingerprint()}\0{sys.version_info[:2]}\0{root}".encode()).hexdigest()[:16]
-    return os.path.join(directory, f"index-{key}")
-
-
-def _shard(path: str) -> int:
-    """Which cache file holds a path's entry: an edit rewrites one of them, not the whole index (~30 MB
-    for two million lines)."""
-    return zlib.crc32(path.encode("utf-8", "surrogateescape")) % CACHE_SHARDS
-
-
-def _shard_path(prefix: str, shard: int) -> str:
-    return f"{prefix}-{shard:02d}.marshal"
-
-
-def _load_cache(prefix: str) -> Dict[str, tuple]:
-    """Every shard's valid entries; a missing or damaged shard only means its files are summarised again."""
-    from .cache import load_marshal_dict  # noqa: PLC0415 - shared with the result cache
-
-    out = {}
-    for shard in range(CACHE_SHARDS):
-        data = load_marshal_dict(_shard_path(prefix, shard))
-        if data is None or data.get("v") != INDEX_VERSION or not isinstance(data.get("files"), dict):
-            continue
-        for path_key, entry in data["files"].items():
-            if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 9 \
-                    and isinstance(entry[5], bytes) and isinstance(entry[6], tuple) \
-                    and (entry[7] is None or isinstance(entry[7], bytes)) and isinstance(entry[8], str) \
-                    and _shard(path_key) == shard:
-                out[path_key] = entry
-    return out
-
-
-def _save_cache(prefix: str, files: Dict[str, tuple], changed: Set[str]) -> None:
-    """Rewrite the shards that hold a changed (or removed) path, each atomically."""
-    from .cache import dump_atomic, ensure_cache_dir  # noqa: PLC0415 - shared with the result cache
-
-    if not ensure_cache_dir(os.path.dirname(prefix)):
-        return
-    shards = {_shard(path) for path in changed}
-    grouped: Dict[int, Dict[str, tuple]] = {shard: {} for shard in shards}
-    for path, entry in files.items():
-        group = grouped.get(_shard(path))
-        if group is not None:
-            group[path] = entry
-    for shard, entries in grouped.items():
-        dump_atomic(_shard_path(prefix, shard), {"v": INDEX_VERSION, "files": entries})
-
 
 def site_package_dirs(explicit: Sequence[str], python: Optional[str], environ: Dict[str, str],
                       root: str = "") -> Tuple[str, ...]:
@@ -663,54 +578,10 @@ class ProjectIndex:
         extra = getattr(settings, "extend_coroutine_functions", ()) if settings is not None else ()
         return cls("", {}, keep, extra)
 
-    @classmethod
-    def load(cls, settings: Any, jobs: Optional[int] = None, files: Optional[Sequence[str]] = None) -> "ProjectIndex":
-        """Index every Python file under the project root, reusing the cache for unchanged files.
 
-        A cold build is spread over ``jobs`` processes (default: the CPUs, at most 8). ``files``
-        (absolute paths) spares the walk when the caller has just made the same one.
-        """
-        from .engine import module_name_for  # noqa: PLC0415 - engine imports the rules, which import us
-        root = os.path.abspath(getattr(settings, "project_root", ".") or ".")
-        roots = tuple(getattr(settings, "index_roots", ()) or (root,))
-        cache_path: Optional[str] = None
-        if getattr(settings, "use_cache", True):
-            directory = getattr(settings, "cache_dir", None) or os.path.join(root, CACHE_DIR_NAME)
-            cache_path = _cache_path(os.path.abspath(directory), "\0".join(roots))
-        old = _load_cache(cache_path) if cache_path else {}
-        if files is None:
-            files = sorted({path for each in roots for path in project_files(each, settings)})
-        # AL107's call-graph data costs ~40% of a cold build: only when the rule runs
-        with_graph = "AL107" in getattr(settings, "enabled", ())
-        new, changed = _refresh(files, old, module_name_for, jobs, with_graph)
-        if changed and cache_path:
-            _save_cache(cache_path, new, changed)
-        modules = {path: (e[3], e[4], e[5], e[6]) for path, e in new.items()}
-        site = site_package_dirs(getattr(settings, "site_packages", ()), getattr(settings, "python_executable", None),
-                                 dict(os.environ), root)
-        index = cls(root, modules, getattr(settings, "extend_async_decorators", ()),
-                    getattr(settings, "extend_coroutine_functions", ()), site)
-        index.graph_blobs = {path: e[7] for path, e in new.items() if e[7]}
-        index.shapes = {path: e[8] for path, e in new.items()}
-        index.contents = {path: e[2] for path, e in new.items()}
-        if with_graph:
-            index.compute_blocking(settings, os.path.dirname(cache_path) if cache_path else None)
-        return index
-
-    def compute_blocking(self, settings: Any, cache_dir: Optional[str] = None) -> None:
-        """Run the call graph's pass (once per run, cached next to the index): which functions block."""
-        from .callgraph import compute  # noqa: PLC0415
-
-        self.blocking = compute(self, self.graph_blobs, settings, cache_dir)
-        self._digest = None
-
-    def blocking_chain(self, target: Target) -> Any:
-        """Does calling this project function block the event loop, and via what? A ``BlockingChain`` or None."""
-        if self.blocking is None or not target.path:
-            return None
-        from .callgraph import chain_for  # noqa: PLC0415
-
-        return chain_for(self, self.blocking, target, self._consulted_node if self._consulted is not None else None)
+    def chain_recorder(self) -> Optional[Callable[[Tuple[str, str]], None]]:
+        """What records the call-graph nodes a lint consulted (the result cache's rows), when recording."""
+        return self._consulted_node if self._consulted is not None else None
 
     def _consulted_node(self, node: Tuple[str, str]) -> None:
         if self._consulted is not None:
@@ -1001,7 +872,7 @@ class ProjectIndex:
             return _Ref("func", f"{cls.qualname}.{name}", cls.path, func[1], func, is_method=True,
                         summary=cls.summary, module=cls.module)
         for base in bases:
-            canonical = known.canonical_type(base) or base
+            canonical = canonical_type(base) or base
             if known.method_is_coroutine(canonical, name):
                 return _Ref("func", f"{canonical}.{name}", "", 0, (1, 0, (), "", ""), is_method=True)
             ref = self._resolve(base, cls.path, local, depth + 1)
@@ -1029,7 +900,7 @@ class ProjectIndex:
     def method(self, type_name: str, name: str, near: str = "", local: Optional[LocalModule] = None,
                _depth: int = 0) -> Optional[Target]:
         """Method ``name`` of an instance of ``type_name`` (a class, or a function whose return type is known)."""
-        canonical = known.canonical_type(type_name) or type_name
+        canonical = canonical_type(type_name) or type_name
         if f"{canonical}.{name}" in self.extra_coroutines or f"{type_name}.{name}" in self.extra_coroutines:
             return Target(f"{canonical}.{name}", "", 0, True)
         ref = self._resolve(type_name, near, local)
@@ -1108,7 +979,7 @@ class ProjectIndex:
         if ref is None:
             return None
         if ref.kind == "instattr":
-            canonical = known.canonical_type(ref.qualname) or ref.qualname
+            canonical = canonical_type(ref.qualname) or ref.qualname
             routes = known.ROUTE_DECORATORS.get(canonical)
             if routes and ref.key in routes:
                 return "keep"
@@ -1144,124 +1015,6 @@ def apply_decorators(is_async: bool, effects: Sequence[Optional[str]]) -> bool:
         else:
             return False
     return state
-
-
-PARALLEL_MIN = 400  # stale files before the cold build is spread over processes
-_BATCH = 64
-
-
-def _refresh(files: Sequence[str], old: Dict[str, tuple], module_name_for: Any,
-             jobs: Optional[int] = None, with_graph: bool = True) -> Tuple[Dict[str, tuple], Set[str]]:
-    """Cache entries for ``files``, unchanged ones as they were, stale ones summarised again; and the
-    paths whose entries changed or went.
-
-    An entry's call-graph data is None when it was not computed (a run without AL107);
-    such entries are stale for a run that needs it.
-    """
-    new: Dict[str, tuple] = {}
-    stale: List[str] = []
-    for path in files:
-        entry = old.get(path)
-        if entry is not None:
-            try:
-                stat = os.stat(path)
-            except OSError:
-                continue
-            if entry[0] == stat.st_size and entry[1] == stat.st_mtime_ns and \
-                    (entry[3], entry[4]) == module_name_for(path) and (entry[7] is not None or not with_graph):
-                new[path] = entry
-                continue
-        stale.append(path)
-    changed = set(stale) | (old.keys() - new.keys())
-    fresh = _summarise_parallel(stale, old, jobs, with_graph) if len(stale) >= PARALLEL_MIN else None
-    if fresh is None:
-        fresh = []
-        for path in stale:
-            with one_file():
-                fresh.append(update_entry(path, old.get(path), module_name_for, with_graph=with_graph))
-    for path, entry in zip(stale, fresh):
-        if entry is not None:
-            if entry[5] is None:  # same content as before: the old summary stands
-                entry = entry[:5] + old[path][5:]
-            new[path] = entry
-    return {path: new[path] for path in files if path in new}, changed
-
-
-def _summarise_parallel(paths: List[str], old: Dict[str, tuple], jobs: Optional[int] = None,
-                        with_graph: bool = True) -> Optional[List[Optional[tuple]]]:
-    """The cold build on several processes (parsing dominates); None when that is not possible here."""
-    import multiprocessing  # noqa: PLC0415 - only cold builds of big projects pay for it
-    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
-
-    from .spawning import quiet_children  # noqa: PLC0415
-
-    jobs = jobs or min(os.cpu_count() or 1, 8)
-    if jobs < 2 or multiprocessing.current_process().daemon or multiprocessing.parent_process() is not None:
-        return None  # inside a worker (ours or a pool's): build serially, never spawn in turn
-    batches = []
-    for i in range(0, len(paths), _BATCH):
-        chunk = paths[i:i + _BATCH]
-        batches.append([(p, _without_blobs(old[p]) if p in old else None, with_graph) for p in chunk])
-    try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            with quiet_children():  # map() submits every batch, which starts the processes
-                pending = pool.map(_summarise_batch, batches)
-            results = list(pending)
-    except Exception:  # noqa: BLE001 - no processes here (sandbox, limits): build serially
-        return None
-    return [entry for batch in results for entry in batch]
-
-
-def _without_blobs(entry: tuple) -> tuple:
-    """An old entry sent to a worker: its stat, digest and names, and whether it had call-graph data."""
-    return entry[:5] + (None, None, None if entry[7] is None else b"", entry[8])
-
-
-def _summarise_batch(batch: List[Tuple[str, Optional[tuple], bool]]) -> List[Optional[tuple]]:
-    from .engine import module_name_for  # noqa: PLC0415
-
-    entries = []
-    for path, old, with_graph in batch:
-        with one_file():
-            entries.append(update_entry(path, old, module_name_for, keep_summary=False, with_graph=with_graph))
-    return entries
-
-
-def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_summary: bool = True,
-                 with_graph: bool = True) -> Optional[tuple]:
-    """The cache entry for one file: the old one when size and mtime (or the content hash) match
-    (and it has the call-graph data when ``with_graph`` asks for it)."""
-    try:
-        stat = os.stat(path)
-    except OSError:
-        return None
-    if not S_ISREG(stat.st_mode):
-        return None  # a FIFO or device named *.py: reading it could block forever
-    module, is_package = module_name_for(path)
-    if old is not None and old[7] is None and with_graph:
-        old = None
-    if old is not None and old[0] == stat.st_size and old[1] == stat.st_mtime_ns and old[3] == module \
-            and old[4] == is_package:
-        return old
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        return None
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
-    if old is not None and old[2] == digest and old[3] == module and old[4] == is_package:
-        rest = old[5:] if keep_summary else (None, None, None, old[8])
-        return (stat.st_size, stat.st_mtime_ns, digest, module, is_package) + rest
-    if len(data) > MAX_INDEXED_BYTES:
-        summary, graph = empty_summary(), None  # the engine reports AL001; parsing would cost seconds
-    elif with_graph:
-        summary, graph = summarize_with_graph(data, module, is_package, path)
-    else:
-        summary, graph = summarize_source(data, module, is_package), None
-    # marshal version 2 has no back-references, so equal summaries give equal bytes (the digest relies on it)
-    graph_data = (marshal.dumps(graph, 2) if graph else b"") if with_graph else None
-    return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),
-            summary_triggers(summary), graph_data, shape_digest(summary, graph))
 
 
 def shape_digest(summary: Summary, graph: Any) -> str:

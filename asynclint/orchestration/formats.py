@@ -25,9 +25,9 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence
 from urllib.parse import quote
 
-from . import __version__
-from .model import Edit, Finding, Fix
-from .rules import RULES
+from .. import __version__
+from ..base.model import Edit, Finding, Fix
+from ..catalogue import RULES
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://github.com/asynclint/asynclint"

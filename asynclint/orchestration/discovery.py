@@ -45,7 +45,7 @@ from operator import attrgetter
 from re import Pattern
 from typing import Dict, List, NamedTuple, Optional, Sequence, Set, Tuple
 
-from .settings import DEFAULT_EXCLUDE
+from ..base.settings import DEFAULT_EXCLUDE
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 

@@ -1,4 +1,4 @@
-"""``python -m asynclint.rules`` prints docs/rules.md."""
+"""``python -m asynclint.catalogue`` prints docs/rules.md."""
 
 import sys
 

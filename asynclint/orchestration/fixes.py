@@ -23,9 +23,11 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 
-from .model import Applicability, Edit, Finding
-from .settings import Settings
-from .source import DecodeError, decode
+from ..base.model import Applicability, Edit, Finding
+from ..base.settings import Settings
+from ..base.source import DecodeError, decode
+from ..engine import _max_nesting as engine_max_nesting
+from ..engine import file_finding, lint_source
 
 MAX_ROUNDS = 10
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -194,8 +196,6 @@ def apply_edits(text: str, edits: Sequence[Edit]) -> str:
 
 # -- checking a result ----------------------------------------------------------
 def _max_nesting(text: str) -> int:
-    from .engine import _max_nesting as engine_max_nesting  # noqa: PLC0415 - engine imports are heavy
-
     return engine_max_nesting(text)
 
 
@@ -495,8 +495,6 @@ def _fsync_directory(directory: str) -> None:
 
 def fix_file(path: str, settings: Settings, unsafe: bool, index: object, write: bool) -> FixOutcome:
     """Read, fix and (when ``write``) rewrite one file; problems end up in ``error``, never raised."""
-    from .engine import file_finding, lint_source  # noqa: PLC0415 - engine imports rules; keep this module light
-
     try:
         with open(path, "rb") as handle:
             data = handle.read()

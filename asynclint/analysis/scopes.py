@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Dict, Iterator, List, Optional, Sequence, Union
 
-from .nodes import child_nodes, walk
+from ..base.nodes import child_nodes, walk
 
 TRY_STAR = getattr(ast, "TryStar", None)
 MATCH = getattr(ast, "Match", None)

@@ -13,10 +13,10 @@ import ast
 import bisect
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 
-from .context import FileContext
-from .nodes import NODE_FIELDS
-from .rules.base import Checker, Where
-from .scopes import Scope, ScopeKind
+from ..analysis.context import FileContext
+from ..analysis.scopes import Scope, ScopeKind
+from ..base.nodes import NODE_FIELDS
+from ..rules.base import Checker, Where
 
 Handler = Callable[[ast.AST], None]
 _LEAF_TYPES = (ast.Name, ast.Constant, ast.Load, ast.Store, ast.Del, ast.alias)

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import List, Optional, Sequence, Tuple
 
-from .context import FileContext
-from .model import Finding
-from .rules import checkers_for
-from .settings import Settings
-from .source import DecodeError, decode, is_silenced
+from ..analysis.context import FileContext
+from ..base.model import Finding
+from ..base.settings import Settings
+from ..base.source import DecodeError, decode, is_silenced
+from ..rules import checkers_for
 from .walker import Walker, coroutine_only, sync_statements_only
 
 _ASYNC_WORD = re.compile(rb"async")

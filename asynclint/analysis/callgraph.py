@@ -6,7 +6,7 @@ Two halves make that visible without walking the graph at lint time:
 * **Per module, with the index** (``module_graph``): for every sync function and
   method the summary knows, the blocking calls it makes directly (exactly what
   AL1xx/AL108 would report were its body inside a coroutine, asked of
-  ``BlockingCallChecker``) and the calls that may reach another project function.
+  ``analysis.blocking.BlockingCalls``) and the calls that may reach another project function.
   A callee is resolved by the same ``Resolver`` as AL201, but against a stand-in
   index that answers with the *question* (``function("app.db.load")``,
   ``method(<type>, "fetch")``) instead of the answer: a module's data then depends
@@ -21,8 +21,9 @@ Two halves make that visible without walking the graph at lint time:
   each module's shape (its data less line numbers): after an edit that only moved lines,
   the edited modules' functions are re-lined instead of running the pass again.
 
-A rule then asks ``ProjectIndex.blocking_chain(target)``: "does this callee block,
-and via what?".
+A rule then asks ``blocking_chain(index, target)``: "does this callee block, and
+via what?". The index holds the pass's result (``ProjectIndex.blocking``) but never
+imports this module: the pass is run by whoever loads the index.
 """
 
 from __future__ import annotations
@@ -36,15 +37,20 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Optional, Set, Tuple
 
-from .index import ProjectIndex, Target, _module_statements
-from .knowledge import coroutines as known
-from .nodes import child_nodes, walk
-
-if TYPE_CHECKING:
-    from .context import FileContext
-    from .settings import Settings
+from ..base.cachefile import dump_atomic, ensure_cache_dir, load_marshal_dict
+from ..base.nodes import child_nodes, walk
+from ..base.settings import Settings
+from ..catalogue import RULES
+from ..catalogue.selection import default_settings
+from ..knowledge.blocking import ANY_METHOD, FUNCTIONS, METHODS
+from ..knowledge.types import TYPE_ALIASES, canonical_type
+from .blocking import BlockingCalls
+from .context import FileContext
+from .index import LocalModule, ProjectIndex, Target, _module_statements
+from .resolver import Resolver
+from .scopes import Scope, ScopeKind
 
 GRAPH_VERSION = 3
 DEFAULT_DEPTH = 3
@@ -87,8 +93,6 @@ def _external(name: str) -> bool:
 @functools.lru_cache(maxsize=1)
 def fingerprint() -> str:
     """Changes when the blocking tables or this module's format do: cached graph data is then stale."""
-    from .knowledge.blocking import ANY_METHOD, FUNCTIONS, METHODS  # noqa: PLC0415
-
     rows = sorted((name, call.code, call.guard) for name, call in FUNCTIONS.items())
     rows += sorted((f"{kind}.{name}", call.code, call.guard) for kind, methods in METHODS.items()
                    for name, call in methods.items())
@@ -196,8 +200,6 @@ def consumed(ctx: "FileContext", node: ast.Call) -> bool:
 def _table_words() -> Tuple[FrozenSet[str], Tuple[str, ...]]:
     """Method names the blocking tables know, and the module names a type every method of which blocks
     (a Redis or boto3 client) must be imported from: a method call matching neither is never a seed."""
-    from .knowledge.blocking import ANY_METHOD, METHODS, TYPE_ALIASES  # noqa: PLC0415
-
     names = frozenset(name for methods in METHODS.values() for name in methods)
     types = set(ANY_METHOD) | {alias for alias, canonical in TYPE_ALIASES.items() if canonical in ANY_METHOD}
     return names, tuple(sorted({t.split(".")[0] for t in types} | {"mypy_boto3_"}))
@@ -227,20 +229,13 @@ class _Collector:
     """Walks the bodies of the module's sync defs, recording each one's blocking calls and callees.
 
     The walk keeps what the engine's walker keeps (scopes, the ancestor stack, the class
-    and function stacks), so ``BlockingCallChecker`` and the ``Resolver`` answer exactly
+    and function stacks), so ``BlockingCalls`` and the ``Resolver`` answer exactly
     as they do in a lint run; it only skips what cannot hold a helper's own calls: other
     module-level code, coroutines, nested defs and lambdas, ``if TYPE_CHECKING:`` bodies.
     """
 
     def __init__(self, tree: ast.Module, text: str, module: str, is_package: bool, path: str,
                  summary: Dict[str, Any]) -> None:
-        from .context import FileContext  # noqa: PLC0415 - the rules import this module
-        from .index import LocalModule  # noqa: PLC0415
-        from .rules import RULES  # noqa: PLC0415
-        from .rules.blocking import BlockingCallChecker  # noqa: PLC0415
-        from .rules.unawaited import Resolver  # noqa: PLC0415
-        from .settings import default_settings  # noqa: PLC0415
-
         self.codes = frozenset(code for code in RULES if code.startswith("AL1"))
         settings = default_settings(enabled=self.codes, blocking_stat_calls=True)
         self.index = _DeferringIndex(settings)
@@ -248,7 +243,7 @@ class _Collector:
         self.ctx = ctx = FileContext(path, text, tree, settings, module, is_package, self.index)
         self.resolver = Resolver.of(ctx)
         self.resolver._local = LocalModule(module, path, summary)  # the summary just made: no second pass
-        self.blocking = BlockingCallChecker(ctx)
+        self.blocking = BlockingCalls(ctx)
         self.method_names, roots = _table_words()
         self.any_method = any(root in text for root in roots)
         self.probe_lines = _probe_lines(text)
@@ -261,8 +256,6 @@ class _Collector:
 
     # -- the walk -----------------------------------------------------------------------
     def run(self) -> Optional[Tuple[Tuple[tuple, ...], Dict[str, tuple]]]:
-        from .scopes import Scope, ScopeKind  # noqa: PLC0415
-
         ctx = self.ctx
         stack: List[Tuple[List[ast.stmt], str, Scope, Tuple[ast.ClassDef, ...]]] = \
             [(self.tree.body, "", ctx.module_scope, ())]
@@ -280,8 +273,6 @@ class _Collector:
         return refs, self.funcs
 
     def _function(self, func: ast.FunctionDef, key: str, scope: Any, classes: Tuple[ast.ClassDef, ...]) -> None:
-        from .scopes import Scope, ScopeKind  # noqa: PLC0415
-
         ctx = self.ctx
         ctx.scope = Scope(ScopeKind.FUNCTION, func, scope)
         ctx.class_stack[:] = classes
@@ -328,8 +319,6 @@ class _Collector:
 
     def _comprehension(self, node: ast.AST) -> None:
         """As the engine's walker does: the first iterable in the enclosing scope, the rest inside."""
-        from .scopes import Scope, ScopeKind  # noqa: PLC0415
-
         ctx = self.ctx
         generators: List[ast.comprehension] = node.generators  # type: ignore[attr-defined]
         self._walk(generators[0].iter)
@@ -507,7 +496,7 @@ class BlockingGraph:
                     found = target.return_type
                     if found in _SELF_TYPES:
                         found = self.type_of(inner[1], near, depth + 1) if inner[0] == "m" else None
-        found = known.canonical_type(found)
+        found = canonical_type(found)
         self._types[key] = found
         return found
 
@@ -703,6 +692,14 @@ def chain_for(index: ProjectIndex, result: Result, target: Target,
     return None
 
 
+def blocking_chain(index: ProjectIndex, target: Target) -> Optional[BlockingChain]:
+    """Does calling this project function block the event loop, and via what? None when it does not
+    (or when the run has no call graph)."""
+    if index.blocking is None or not target.path:
+        return None
+    return chain_for(index, index.blocking, target, index.chain_recorder())
+
+
 def compute(index: ProjectIndex, blobs: Dict[str, bytes], settings: "Settings",
             cache_dir: Optional[str]) -> Result:
     """The pass's result for this index and settings, from the cache when nothing changed.
@@ -746,8 +743,6 @@ def compute(index: ProjectIndex, blobs: Dict[str, bytes], settings: "Settings",
 
 def _load(path: str) -> Optional[Dict[str, Any]]:
     """The cached pass: {"result": Result, "contents": {path: content digest}}, or None."""
-    from .cache import load_marshal_dict  # noqa: PLC0415
-
     data = load_marshal_dict(path)
     if data is None or not isinstance(data.get("result"), dict) or not isinstance(data.get("contents"), dict):
         return None
@@ -755,8 +750,6 @@ def _load(path: str) -> Optional[Dict[str, Any]]:
 
 
 def _save(path: str, result: Dict[str, Any]) -> None:
-    from .cache import dump_atomic, ensure_cache_dir  # noqa: PLC0415
-
     directory = os.path.dirname(path)
     if not ensure_cache_dir(directory):
         return

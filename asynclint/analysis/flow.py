@@ -20,7 +20,7 @@ import ast
 from dataclasses import dataclass
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
-from .nodes import child_nodes, walk
+from ..base.nodes import child_nodes, walk
 
 TRY_STAR = getattr(ast, "TryStar", None)
 MATCH = getattr(ast, "Match", None)

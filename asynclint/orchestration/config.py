@@ -12,10 +12,8 @@ import sys
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from .settings import (
-    DEFAULT_EXCLUDE, TARGET_VERSIONS, SelectionError, Settings, expand_selector,
-    parse_per_file_ignores, select_rules,
-)
+from ..base.settings import DEFAULT_EXCLUDE, TARGET_VERSIONS, Settings
+from ..catalogue.selection import SelectionError, expand_selector, parse_per_file_ignores, select_rules
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -1,10 +1,14 @@
-"""AL0xx: problems with the file itself. The engine emits these; no checker walks for them."""
+"""AL0xx: files asynclint cannot read, parse or analyse. The rules' documentation: code, name, rationale, examples, fix safety.
+
+The checkers that emit these codes live in ``asynclint.rules.files``; this module is plain
+data, so the catalogue can be read without importing them.
+"""
 
 from __future__ import annotations
 
-from typing import Tuple, Type
+from typing import Tuple
 
-from .base import Checker, Rule, Where
+from .rule import Rule, Where
 
 CANNOT_PARSE = Rule(
     code="AL001",
@@ -43,4 +47,3 @@ INTERNAL_ERROR = Rule(
 )
 
 RULES: Tuple[Rule, ...] = (CANNOT_PARSE, CANNOT_READ, INTERNAL_ERROR)
-CHECKERS: Tuple[Type[Checker], ...] = ()

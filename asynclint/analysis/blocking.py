@@ -1,0 +1,254 @@
+"""Is this call blocking? The question AL101-AL106, AL108 and AL107's call graph all ask.
+
+``BlockingCalls`` resolves a call once and looks it up in the tables of
+``asynclint.knowledge.blocking`` (by qualified name for functions, by the
+receiver's inferred type for methods), then applies the guards that need the
+file's context (bounded queues, sockets switched to non-blocking mode, futures
+started in this coroutine). Unknown receivers are never guessed from their names.
+The call graph asks it of calls in sync functions: a helper blocks exactly when
+this would fire, were its body inside a coroutine.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import TYPE_CHECKING, Dict, Optional, Tuple
+
+from ..base.nodes import walk
+from ..knowledge.blocking import (
+    GUARD_BLOCKING_SOCKET,
+    GUARD_BOUNDED_QUEUE,
+    GUARD_SHARED_LOCK,
+    GUARD_STARTED_HERE,
+    GUARD_STAT,
+    BlockingCall,
+    lookup_function,
+    lookup_method,
+)
+from ..knowledge.types import canonical_type
+from .scopes import BindingKind
+
+if TYPE_CHECKING:
+    from .context import FileContext
+
+_SOCKET_TYPES = frozenset({"socket.socket", "ssl.SSLSocket"})
+_NONBLOCKING_SWITCHES = frozenset({"setblocking", "settimeout"})
+_LOOP_SOCKET_APIS = frozenset({"add_reader", "add_writer", "sock_recv", "sock_recv_into", "sock_recvfrom",
+                               "sock_sendall", "sock_sendto", "sock_connect", "sock_accept", "sock_sendfile",
+                               "create_connection", "create_server", "create_unix_connection",
+                               "start_server", "open_connection", "wrap_socket",
+                               # trio and anyio wait on non-blocking sockets
+                               "wait_readable", "wait_writable", "wait_socket_readable", "wait_socket_writable",
+                               "from_stdlib_socket"})
+
+
+def used_asynchronously(ctx: "FileContext", node: ast.Call) -> bool:
+    """``await x.get()``, ``async with x.open()``, ``async for r in x.find()``: an async API after all."""
+    parent = ctx.parent(node)
+    if isinstance(parent, ast.Await):
+        return True
+    if isinstance(parent, ast.withitem):
+        return isinstance(ctx.parent(parent), ast.AsyncWith)
+    if isinstance(parent, ast.AsyncFor):
+        return parent.iter is node
+    if isinstance(parent, ast.comprehension):
+        return bool(parent.is_async) and parent.iter is node
+    return False
+
+
+class BlockingCalls:
+    """Which calls of one file block the event loop, with the file's context for the guards."""
+
+    def __init__(self, ctx: "FileContext") -> None:
+        self.ctx = ctx
+        # (region node id, receiver dump) -> "is this socket switched to non-blocking there?"
+        self._nonblocking_cache: Dict[Tuple[int, str], bool] = {}
+
+    def blocking_call(self, node: ast.Call, codes: frozenset[str]) -> Optional[Tuple[str, BlockingCall]]:
+        """What AL1xx reports for this call inside a coroutine (any of ``codes``), wherever it stands.
+
+        Shared with the call graph (AL107), which asks it of calls in sync functions: a helper blocks
+        exactly when this would fire, were its body inside a coroutine.
+        """
+        hit = self._lookup(node)
+        if hit is None:
+            return None
+        qualname, call, receiver = hit
+        if call.code not in codes or not call.applies(node) or used_asynchronously(self.ctx, node):
+            return None
+        if call.guard and not self._guard_allows(call.guard, receiver, node):
+            return None
+        if isinstance(receiver, ast.Call) and self._reported_inner(receiver, call.code):
+            return None  # ``open(p).read()``: one finding, on ``open``
+        return qualname, call
+
+    def _lookup(self, node: ast.Call) -> Optional[Tuple[str, BlockingCall, Optional[ast.expr]]]:
+        ctx = self.ctx
+        func = node.func
+        qualname = ctx.resolve(func)
+        if qualname is not None:
+            call = lookup_function(qualname, ctx.settings)
+            return (qualname, call, None) if call is not None else None
+        if isinstance(func, ast.Attribute):
+            receiver_type = self._receiver_type(func.value)
+            if receiver_type is not None:
+                call = lookup_method(receiver_type, func.attr, ctx.settings)
+                if call is not None:
+                    return f"{receiver_type}.{func.attr}", call, func.value
+        return None
+
+    def _reported_inner(self, inner: ast.Call, code: str) -> bool:
+        hit = self._lookup(inner)
+        return hit is not None and hit[1].code == code and hit[1].applies(inner) and not hit[1].guard
+
+    def _receiver_type(self, expr: ast.expr) -> Optional[str]:
+        found = self.ctx.infer_type(expr)
+        if found is None and isinstance(expr, ast.Name):
+            found = self._accepted_socket(expr)
+        return canonical_type(found) if found is not None else None
+
+    def _accepted_socket(self, name: ast.Name) -> Optional[str]:
+        """``conn, addr = sock.accept()``: ``conn`` is a socket too."""
+        found = self.ctx.lookup(name.id)
+        if found is None or len(found[1]) != 1:
+            return None
+        scope, (binding,) = found
+        value = binding.value
+        if binding.kind is not BindingKind.ASSIGN or not binding.unpacked or not isinstance(value, ast.Call) \
+                or not isinstance(value.func, ast.Attribute) or value.func.attr != "accept":
+            return None
+        sock_type = self.ctx.infer_type(value.func.value)
+        if sock_type is None or canonical_type(sock_type) not in _SOCKET_TYPES:
+            return None
+        for stmt in walk(scope.node):
+            if isinstance(stmt, ast.Assign) and stmt.value is value:
+                target = stmt.targets[0]
+                if isinstance(target, (ast.Tuple, ast.List)) and target.elts and target.elts[0] is binding.node:
+                    return "socket.socket"
+        return None
+
+    def _guard_allows(self, guard: str, receiver: Optional[ast.expr], node: ast.Call) -> bool:
+        if guard == GUARD_STAT:
+            return self.ctx.settings.blocking_stat_calls
+        if receiver is None:
+            return True
+        if guard == GUARD_BOUNDED_QUEUE:
+            return self._bounded_queue(receiver)
+        if guard == GUARD_BLOCKING_SOCKET:
+            return not self._switched_to_nonblocking(receiver)
+        if guard == GUARD_STARTED_HERE:
+            return self._started_here(receiver, node) is True and not self._checked_done(receiver)
+        if guard == GUARD_SHARED_LOCK:
+            return self._started_here(receiver, node) is not True
+        return True
+
+    def _started_here(self, receiver: ast.expr, node: ast.Call) -> Optional[bool]:
+        """Was the receiver made in this coroutine with no ``await`` since? None when it was not made here.
+
+        ``executor.submit(f).result()`` and ``t = Thread(...); t.start(); t.join()`` wait for work that
+        nothing has waited for yet; after an ``await`` the coroutine usually waits on purpose until the
+        work is known to be finished (a done-callback set an event), and a lock built here is still free.
+        """
+        if isinstance(receiver, ast.Call):
+            return True
+        if not isinstance(receiver, ast.Name):
+            return None
+        ctx = self.ctx
+        function = ctx.current_function
+        found = ctx.lookup(receiver.id)
+        if function is None or found is None or found[0].node is not function or len(found[1]) != 1:
+            return None
+        binding = found[1][0]
+        if binding.kind is not BindingKind.ASSIGN or binding.unpacked or not isinstance(binding.value, ast.Call):
+            return None
+        start = binding.value.end_lineno or binding.value.lineno
+        for sub in walk(function):
+            if isinstance(sub, (ast.Await, ast.AsyncFor, ast.AsyncWith)) and start < sub.lineno and \
+                    (sub.lineno, sub.col_offset) < (node.lineno, node.col_offset):
+                return False
+        return True
+
+    def _origin(self, receiver: ast.expr) -> Optional[ast.expr]:
+        """The one expression a receiver was assigned from (``q = queue.Queue(10)``), if known."""
+        ctx = self.ctx
+        if isinstance(receiver, ast.Name):
+            binding = ctx.single_binding(receiver.id)
+            if binding is not None and binding.kind is BindingKind.ASSIGN and not binding.unpacked:
+                return binding.value
+            return None
+        if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name):
+            cls = ctx.enclosing_class_of_self(receiver.value)
+            if cls is not None:
+                values = ctx.class_info(cls).attributes.get(receiver.attr, [])
+                return values[0] if len(values) == 1 else None
+        return None
+
+    def _bounded_queue(self, receiver: ast.expr) -> bool:
+        """``put`` blocks only when the queue has a positive ``maxsize``; unknown origins are not reported."""
+        origin = self._origin(receiver)
+        if not isinstance(origin, ast.Call):
+            return False
+        maxsize: Optional[ast.expr] = None
+        for kw in origin.keywords:
+            if kw.arg == "maxsize":
+                maxsize = kw.value
+        if maxsize is None and origin.args and not isinstance(origin.args[0], ast.Starred):
+            maxsize = origin.args[0]
+        if maxsize is None:
+            return False
+        if isinstance(maxsize, ast.Constant):
+            return isinstance(maxsize.value, int) and maxsize.value > 0
+        if isinstance(maxsize, ast.UnaryOp) and isinstance(maxsize.op, ast.USub):
+            return False
+        return True  # a computed size: meant to bound the queue
+
+    def _region(self, receiver: ast.expr) -> Optional[ast.AST]:
+        """Where evidence about a receiver lives: its class for ``self.x``, else the current function."""
+        if isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name):
+            cls = self.ctx.enclosing_class_of_self(receiver.value)
+            if cls is not None:
+                return cls
+        return self.ctx.current_function
+
+    def _switched_to_nonblocking(self, receiver: ast.expr) -> bool:
+        """``sock.setblocking(False)`` / ``settimeout(0)``, or the socket handed to the loop's ``sock_*`` APIs."""
+        region = self._region(receiver)
+        if region is None:
+            return False
+        wanted = ast.dump(receiver)
+        key = (id(region), wanted)
+        cached = self._nonblocking_cache.get(key)
+        if cached is not None:
+            return cached
+        result = any(self._nonblocking_evidence(node, wanted) for node in walk(region))
+        self._nonblocking_cache[key] = result
+        return result
+
+    @staticmethod
+    def _nonblocking_evidence(node: ast.AST, wanted: str) -> bool:
+        """``x.setblocking(False)``, ``x.settimeout(0)``, ``loop.sock_recv(x, ...)``, ``wait_readable(x)``."""
+        if not isinstance(node, ast.Call):
+            return False
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if name in _NONBLOCKING_SWITCHES:
+            if not isinstance(func, ast.Attribute) or ast.dump(func.value) != wanted or not node.args:
+                return False
+            arg = node.args[0]
+            return isinstance(arg, ast.Constant) and arg.value is not None and arg.value in (False, 0)
+        if name in _LOOP_SOCKET_APIS:
+            return any(ast.dump(v) == wanted for v in [*node.args, *(kw.value for kw in node.keywords)])
+        return False
+
+    def _checked_done(self, receiver: ast.expr) -> bool:
+        """``if fut.done(): fut.result()`` does not wait."""
+        wanted = ast.dump(receiver)
+        for ancestor in self.ctx.ancestors:
+            test = getattr(ancestor, "test", None)
+            if not isinstance(ancestor, (ast.If, ast.IfExp, ast.While)) or test is None:
+                continue
+            for sub in walk(test):
+                if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "done" \
+                        and ast.dump(sub.func.value) == wanted:
+                    return True
+        return False

@@ -1,0 +1,1 @@
+"""What every layer shares: findings, source decoding, node helpers, settings values, cache files."""

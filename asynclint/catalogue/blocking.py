@@ -1,0 +1,214 @@
+"""AL1xx: calls that block the event loop when made inside a coroutine. The rules' documentation: code, name, rationale, examples, fix safety.
+
+The checkers that emit these codes live in ``asynclint.rules.blocking``; this module is plain
+data, so the catalogue can be read without importing them.
+"""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+from .rule import Rule
+
+_NOT_A_FINDING_BY_REFERENCE = (
+    "Passing a blocking function by reference is the cure, not the disease: "
+    "`await asyncio.to_thread(f, ...)` and `loop.run_in_executor(None, f, ...)` are never reported, nor is "
+    "code in a nested sync `def` or `lambda` (it runs wherever it is called from, often a worker thread)."
+)
+_TYPED_RECEIVERS = (
+    "Methods are reported only when the receiver's type is known from source: a constructor or factory "
+    "call (`s = requests.Session()`, `self._sock = socket.create_connection(...)` in any method), a "
+    "`with ... as` target, or an annotation (`f: io.TextIOWrapper`, `sock: socket.socket`). A call that is "
+    "itself awaited (`await client.get(...)`) or entered with `async with` is an async API and never "
+    "reported, whatever the receiver was inferred to be."
+)
+
+SLEEP = Rule(
+    code="AL101",
+    name="blocking-sleep",
+    summary="`time.sleep()` inside a coroutine",
+    what_it_does="Reports calls to `time.sleep` (however it is imported) lexically inside an `async def`.",
+    why_bad="`time.sleep` stops the whole event loop: every other task waits until it returns. "
+    "An async sleep suspends only this coroutine.",
+    example="import time\n\nasync def poll():\n    time.sleep(1)",
+    use_instead="import asyncio\n\nasync def poll():\n    await asyncio.sleep(1)",
+    fix_safety="Unsafe: `await asyncio.sleep(...)` (`trio.sleep` / `anyio.sleep` in trio and anyio "
+    "files) adds a suspension and cancellation point, which changes what can run meanwhile. The "
+    "fix adds `import asyncio` when it is missing and reuses an existing alias. Offered only when "
+    "the call is a statement of its own.",
+    fixable=True,
+)
+HTTP = Rule(
+    code="AL102",
+    name="blocking-http-call",
+    summary="Blocking HTTP client call inside a coroutine",
+    what_it_does="Reports synchronous HTTP requests made directly in an `async def`: `requests.get/post/...`, "
+    "`requests.request`, methods of a `requests.Session`, `httpx.get/post/stream/...` (the module functions) "
+    "and methods of a sync `httpx.Client` (never `httpx.AsyncClient`), `urllib.request.urlopen` / "
+    "`urlretrieve`, `urllib3` pool and pool-manager requests, and `http.client` connections "
+    "(`request`, `getresponse`, reading the response).\n\n" + _TYPED_RECEIVERS + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
+    why_bad="A synchronous request waits for DNS, the connection, the server and the whole body while the "
+    "event loop is stopped: one slow server stalls every other task, timeouts included.",
+    example="import requests\n\nasync def fetch_user(user_id):\n"
+    "    response = requests.get(f\"https://api.example/users/{user_id}\")\n    return response.json()",
+    use_instead="import httpx\n\nasync def fetch_user(client: httpx.AsyncClient, user_id):\n"
+    "    response = await client.get(f\"https://api.example/users/{user_id}\")\n    return response.json()",
+)
+PROCESS = Rule(
+    code="AL103",
+    name="blocking-subprocess",
+    summary="Blocking process call inside a coroutine",
+    what_it_does="Reports `subprocess.run/call/check_call/check_output/getoutput/getstatusoutput`, "
+    "`subprocess.Popen(...)` and the `wait()` / `communicate()` of a `Popen` object, `os.system`, "
+    "`os.popen`, `os.spawn*`, `os.posix_spawn*`, `os.exec*` and `os.wait*` (not with `os.WNOHANG`) "
+    "inside an `async def`. trio and anyio files are pointed at `trio.run_process` / `anyio.run_process`."
+    "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
+    why_bad="These calls wait for the child process (or for `fork`/`exec`) with the event loop stopped; "
+    "`os.exec*` replaces the process without letting the loop shut down.",
+    example="import subprocess\n\nasync def git_head():\n"
+    "    return subprocess.check_output([\"git\", \"rev-parse\", \"HEAD\"])",
+    use_instead="import asyncio\n\nasync def git_head():\n"
+    "    proc = await asyncio.create_subprocess_exec(\n"
+    "        \"git\", \"rev-parse\", \"HEAD\", stdout=asyncio.subprocess.PIPE)\n"
+    "    out, _ = await proc.communicate()\n    return out",
+)
+FILES = Rule(
+    code="AL104",
+    name="blocking-file-io",
+    summary="Blocking file-system I/O inside a coroutine",
+    what_it_does="Reports inside an `async def`: builtin `open()`, `io.open`, `io.open_code`, `os.fdopen`, "
+    "`os.open`, `codecs/gzip/bz2/lzma/tarfile.open` (also in `with` statements and comprehensions; "
+    "`os.fdopen` only wraps a descriptor that is already open, so only reads and writes on its result are "
+    "reported); "
+    "methods of a sync file object (`read`, `readline(s)`, `write`, `writelines`, `flush`, `seek`, "
+    "`truncate`) when it is known to be one (from `open()`, `os.fdopen()`, `with open(...) as f`, "
+    "`Path.open()`, or an annotation of a concrete file class such as `io.TextIOWrapper`; a `typing.IO` / "
+    "`BinaryIO` annotation is not enough, since in-memory `BytesIO` and `sys.stdout` satisfy it); "
+    "`pathlib.Path` methods "
+    "that do I/O (`read_text`, `write_bytes`, `open`, `iterdir`, `glob`, `mkdir`, `unlink`, `touch`...) "
+    "on a value known to be a path (`Path(...)`, `path / \"name\"`, `.parent`, an annotation); `shutil` "
+    "copy/move/rmtree...; `glob.glob`; and the `os` calls that do real I/O (`listdir`, `scandir`, `walk`, "
+    "`makedirs`, `mkdir`, `remove`, `unlink`, `rename`, `replace`, `rmdir`...). `async with "
+    "aiofiles.open(...)`, `anyio.Path` and `trio.Path` are async and never reported.\n\n"
+    "Cheap stat calls (`os.path.exists/isfile/isdir/getsize...`, `os.stat`, `Path.exists/is_file/stat/"
+    "resolve...`, `shutil.which`) are reported only with the `blocking-stat-calls` option: on a local disk "
+    "they take microseconds and most users find them noise.\n\n" + _TYPED_RECEIVERS + "\n\n"
+    + _NOT_A_FINDING_BY_REFERENCE,
+    why_bad="File-system calls can take milliseconds to seconds (network mounts, a busy disk, large files) "
+    "and the event loop is stopped for all of it. The operating system offers no portable async file I/O, "
+    "so async libraries run these calls in a worker thread.",
+    example="import json\n\nasync def load_settings(path):\n    with open(path) as f:\n"
+    "        return json.load(f)",
+    use_instead="import asyncio\nimport json\nfrom pathlib import Path\n\nasync def load_settings(path):\n"
+    "    text = await asyncio.to_thread(Path(path).read_text)\n    return json.loads(text)",
+    options="`blocking-stat-calls` (bool, default false): also report `os.path.exists`-style stat calls "
+    "and the `Path` predicates (`exists`, `is_file`, `is_dir`, `stat`, `resolve`...).",
+)
+SOCKETS = Rule(
+    code="AL105",
+    name="blocking-socket-or-wait",
+    summary="Blocking socket, DNS or synchronous wait inside a coroutine",
+    what_it_does="Reports inside an `async def`: `socket.create_connection`, DNS lookups "
+    "(`socket.getaddrinfo`, `gethostbyname`, `gethostbyaddr`, `getfqdn`...), methods of a socket known "
+    "from `socket.socket(...)`, `create_connection`, `fromfd`, `accept()` or an annotation (`accept`, "
+    "`connect`, `recv*`, `send*`, `sendall`, `makefile`) unless the same code switches it to non-blocking "
+    "mode (`setblocking(False)`, `settimeout(0)`) or hands it to `loop.sock_*`; `select.select`, poll and "
+    "selector objects (not with a zero timeout); waits on `threading` primitives known from their "
+    "constructor (`Lock/RLock/Semaphore.acquire` — not on a lock built in this coroutine with no `await` "
+    "since, which is free —, `Event.wait`, `Condition.wait`, `Barrier.wait`), `queue.Queue.get/join` and "
+    "`put` on a queue built with a `maxsize` (not with `block=False` or a zero timeout); "
+    "`concurrent.futures.Future.result()` and `Thread.join()` / `Process.join()` when the future or thread "
+    "was started in this coroutine with no `await` since (`executor.submit(f).result()`, "
+    "`asyncio.run_coroutine_threadsafe(...).result()`; after an `await` the code usually waits on purpose "
+    "until the work is known to be done, and `if fut.done():` guards it) — never asyncio's own futures "
+    "and tasks; `concurrent.futures.wait`, `executor.shutdown()`; and `input()` / `getpass`.\n\n"
+    + _TYPED_RECEIVERS + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
+    why_bad="Each of these waits for the network, another thread or the user with the event loop stopped. "
+    "`fut.result()` on a future that the loop itself must complete (`run_coroutine_threadsafe` to the "
+    "running loop) never returns: a deadlock.",
+    example="import socket\n\nasync def resolve(host):\n    return socket.gethostbyname(host)",
+    use_instead="import asyncio\n\nasync def resolve(host):\n    loop = asyncio.get_running_loop()\n"
+    "    infos = await loop.getaddrinfo(host, None)\n    return infos[0][4][0]",
+)
+NESTED_LOOP = Rule(
+    code="AL106",
+    name="nested-event-loop",
+    summary="Starting an event loop inside a coroutine",
+    what_it_does="Reports `asyncio.run(...)` (and `trio.run`, `anyio.run`, `uvloop.run`, "
+    "`asyncio.Runner.run`) and `loop.run_until_complete(...)` / `loop.run_forever()` on a loop known from "
+    "`asyncio.get_event_loop()`, `new_event_loop()`, `get_running_loop()` or an `AbstractEventLoop` "
+    "annotation, inside an `async def`. A receiver of unknown type is not reported."
+    "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
+    why_bad="A coroutine runs inside a running event loop, and asyncio refuses to start a second one in the "
+    "same thread: these calls raise `RuntimeError` (\"cannot be called from a running event loop\"). "
+    "Patching that away (nest_asyncio) blocks the outer loop for as long as the inner one runs.",
+    example="import asyncio\n\nasync def handler():\n    data = asyncio.run(fetch())\n    return data",
+    use_instead="async def handler():\n    data = await fetch()\n    return data",
+)
+CLIENT_LIBRARIES = Rule(
+    code="AL108",
+    name="blocking-client-library",
+    summary="Synchronous database or network client library used inside a coroutine",
+    what_it_does="Reports calls into synchronous client libraries inside an `async def`, each with the "
+    "async alternative: `sqlite3` (aiosqlite), `psycopg2` and sync `psycopg` connections and cursors "
+    "(`psycopg.AsyncConnection`, asyncpg), `pymysql` / `MySQLdb` (aiomysql, asyncmy), `pymongo` clients, "
+    "databases and collections (`pymongo.AsyncMongoClient`, motor), sync `redis.Redis` and its pipelines "
+    "and locks (`redis.asyncio`), SQLAlchemy's sync `Engine`, `Connection`, `Session`, `sessionmaker` "
+    "sessions and `Query` results (`sqlalchemy.ext.asyncio`), `smtplib` (aiosmtplib), `ftplib` (aioftp), "
+    "`poplib`, `imaplib` (aioimaplib), `paramiko` (asyncssh), `boto3` / `botocore` clients "
+    "(aioboto3, aiobotocore) and `xmlrpc.client.ServerProxy`. The connect calls themselves "
+    "(`sqlite3.connect`, `psycopg2.connect`, `smtplib.SMTP(host)`...) are reported; building a client "
+    "that connects lazily (`redis.Redis()`, `MongoClient()`, `create_engine()`) is not.\n\n"
+    "`redis.asyncio.Redis`, `AsyncSession`, `AsyncMongoClient`, motor and aiobotocore clients are async "
+    "and never reported. The table is extendable with `extend-blocking-calls` (a qualified function name, "
+    "or `module.Class.method` for a method on a receiver of that type).\n\n"
+    + _TYPED_RECEIVERS + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
+    why_bad="A synchronous driver waits for the database or server with the event loop stopped: every other "
+    "request served by this process waits for this query. Under load this turns one slow query into a "
+    "stall of the whole service.",
+    example="import sqlite3\n\nasync def count_users(path):\n    conn = sqlite3.connect(path)\n"
+    "    return conn.execute(\"select count(*) from users\").fetchone()[0]",
+    use_instead="import aiosqlite\n\nasync def count_users(path):\n    async with aiosqlite.connect(path) as conn:\n"
+    "        cursor = await conn.execute(\"select count(*) from users\")\n"
+    "        return (await cursor.fetchone())[0]",
+    options="`extend-blocking-calls` (table): `{\"mylib.Client.fetch\" = {code = \"AL108\", message = "
+    "\"use mylib.AsyncClient\"}}` adds entries to any AL1xx code.",
+)
+
+BLOCKING_HELPER = Rule(
+    code="AL107",
+    name="blocking-project-helper",
+    summary="A coroutine calls a sync function of the project that blocks",
+    what_it_does="Reports a call, directly in an `async def`, to a sync function or method of the project "
+    "that blocks the event loop: its own body makes a call that AL101-AL106 or AL108 would report inside "
+    "a coroutine, or it calls such a function, up to `blocking-call-depth` sync calls deep (default 3). "
+    "The message shows the chain with locations: `handler()` calls `load_settings()` (app/settings.py:8) "
+    "-> `open()` (app/settings.py:12).\n\n"
+    "The callee is resolved like AL201 resolves coroutine functions: in this module, through imports, "
+    "aliases and package re-exports, `self`/`cls` methods and their bases, and methods of receivers "
+    "whose class is known from a constructor or an annotation. A helper counts only where calling it "
+    "runs its body: not an `async def`, not a property, not under a decorator the index cannot vouch for "
+    "(which might run it in a thread pool); a generator or `@contextmanager` function only where it is "
+    "iterated or entered. A helper decorated with `functools.cache`/`lru_cache` is reported, with the "
+    "note that it blocks on its first call only.\n\n"
+    "Not reported: a helper passed by reference to `asyncio.to_thread`, `loop.run_in_executor`, "
+    "`anyio.to_thread.run_sync` or `trio.to_thread.run_sync` (the cure); a call inside a nested sync "
+    "`def` or `lambda`; a call that is awaited or entered with `async with`; and helpers whose blocking "
+    "call sits only under `if TYPE_CHECKING:` or in a nested `def` of the helper. A blocking call AL1xx "
+    "would not report inside a coroutine (a non-blocking variant, a stat call without "
+    "`blocking-stat-calls`) does not make a helper blocking either.",
+    why_bad="The helper runs on the event loop's thread: while it waits for the disk, the network or a "
+    "database, every other task waits too. ruff and flake8-async see only a blocking call written in the "
+    "coroutine itself; one call away it is just as blocking, and a helper that blocks only on an error "
+    "path or on a cache miss still stalls the loop when that path is taken.",
+    example="# app/settings.py\nimport json\n\ndef load_settings(path):\n    with open(path) as f:\n"
+    "        return json.load(f)\n\n# app/api.py\nfrom app.settings import load_settings\n\n"
+    "async def handler(request):\n    settings = load_settings(\"settings.json\")",
+    use_instead="# app/api.py\nimport asyncio\n\nfrom app.settings import load_settings\n\n"
+    "async def handler(request):\n    settings = await asyncio.to_thread(load_settings, \"settings.json\")",
+    options="`blocking-call-depth` (integer, default 3): how many sync calls deep the blocking call may "
+    "sit; 1 reports only helpers that block in their own body. `blocking-stat-calls` and "
+    "`extend-blocking-calls` apply to helpers' bodies as they do to coroutines.",
+)
+
+RULES: Tuple[Rule, ...] = (SLEEP, HTTP, PROCESS, FILES, SOCKETS, NESTED_LOOP, BLOCKING_HELPER, CLIENT_LIBRARIES)

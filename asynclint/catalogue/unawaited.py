@@ -1,0 +1,94 @@
+"""AL2xx: coroutines that never run and tasks that vanish. The rules' documentation: code, name, rationale, examples, fix safety.
+
+The checkers that emit these codes live in ``asynclint.rules.unawaited``; this module is plain
+data, so the catalogue can be read without importing them.
+"""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+from .rule import Rule, Where
+
+UNAWAITED_CALL = Rule(
+    code="AL201",
+    name="unawaited-coroutine",
+    summary="A coroutine function is called and its coroutine is discarded",
+    what_it_does="Reports an expression statement that calls a coroutine function (an `async def`, "
+    "resolved through imports, re-exports, classes and their bases, the standard library and known "
+    "libraries) without `await`, in a coroutine or in sync code. The message says where the function "
+    "is defined.",
+    why_bad="Calling an `async def` only creates a coroutine object; nothing in its body runs until it is "
+    "awaited. The statement silently does nothing (Python prints \"coroutine ... was never awaited\" "
+    "at garbage collection, if anyone is looking).",
+    example="async def save(user):\n    ...\n\nasync def handler(user):\n    save(user)",
+    use_instead="async def handler(user):\n    await save(user)",
+    fix_safety="Unsafe, in a coroutine only: inserting `await` makes code run that never ran before. "
+    "No fix in sync code (where `await` is not allowed).",
+    fixable=True,
+    where=Where.ANYWHERE,
+    options="`extend-coroutine-functions`: qualified names of more coroutine functions or methods "
+    "(`mylib.fetch`, `mylib.Client.get`). `extend-async-decorators`: decorators that keep an "
+    "`async def` a coroutine function (any other unknown decorator makes it unknown). "
+    "`site-packages` / `python`: where installed third-party source is read from (default: the "
+    "active `VIRTUAL_ENV`).",
+)
+UNAWAITED_NAME = Rule(
+    code="AL202",
+    name="coroutine-bound-never-awaited",
+    summary="A coroutine is bound to a name and never awaited",
+    what_it_does="Reports `x = coroutine_function(...)` inside a coroutine when `x` is never awaited, "
+    "passed to a call, returned, yielded or stored afterwards, whether it is never used again or is "
+    "used as if it held the result (`x[\"key\"]`, `x.attr`, iteration, comparison, truth test).",
+    why_bad="The coroutine never runs, and code that reads the name gets a coroutine object instead of "
+    "the result: usually a missing `await` on the assignment.",
+    example="async def load(url):\n    data = self._get_json(url)\n    return data[\"items\"]",
+    use_instead="async def load(url):\n    data = await self._get_json(url)\n    return data[\"items\"]",
+)
+TRUTHY_COROUTINE = Rule(
+    code="AL203",
+    name="coroutine-used-as-value",
+    summary="A coroutine is tested for truth, subscripted or has an attribute read",
+    what_it_does="Reports a call to a coroutine function used as a truth value (`if`, `while`, `elif`, "
+    "`not`, `and`/`or` operands, `assert`, conditional expressions, `bool()`), or subscripted or "
+    "attribute-accessed before it is awaited: `await x.call()[\"k\"]` means `await (x.call()[\"k\"])`. "
+    "The coroutine's own API (`close()`, `send()`, `throw()`, `cr_*`) is fine.",
+    why_bad="A coroutine object is always true, so the test always passes and the function never runs; "
+    "subscripting or reading an attribute of one raises `TypeError`/`AttributeError` at run time.",
+    example="async def check():\n    if is_ready():\n        ...\n    name = await client.get_user()[\"name\"]",
+    use_instead="async def check():\n    if await is_ready():\n        ...\n"
+    "    name = (await client.get_user())[\"name\"]",
+    fix_safety="Unsafe, in a coroutine only: inserts `await` (parenthesised where needed), which makes the "
+    "call run.",
+    fixable=True,
+)
+DROPPED_TASK = Rule(
+    code="AL204",
+    name="dropped-task",
+    summary="The only reference to a new task is dropped",
+    what_it_does="Reports `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and `loop.create_task(...)` "
+    "(where `loop` is known to be an event loop) used as a statement, in a comprehension used as a "
+    "statement, or bound to a local name that is never used. `TaskGroup.create_task` and nursery "
+    "`start_soon` are fine: the group holds the task.",
+    why_bad="The event loop keeps only a weak reference to tasks: a task nobody references can be "
+    "garbage-collected before it finishes, and its exception is never seen.",
+    example="async def on_message(msg):\n    asyncio.create_task(process(msg))",
+    use_instead="background_tasks = set()\n\nasync def on_message(msg):\n    task = asyncio.create_task(process(msg))\n"
+    "    background_tasks.add(task)\n    task.add_done_callback(background_tasks.discard)",
+    where=Where.ANYWHERE,
+)
+ASYNC_CALLBACK = Rule(
+    code="AL205",
+    name="async-function-as-callback",
+    summary="An async function is passed where a plain callback is expected",
+    what_it_does="Reports an `async def` function (or a `lambda` whose body calls one) passed to an API "
+    "that calls it as a plain function and ignores the result: `loop.call_soon/call_later/call_at/"
+    "call_soon_threadsafe`, `loop.add_signal_handler`, `loop.add_reader/add_writer`, `signal.signal`, "
+    "`atexit.register`, `threading.Thread(target=...)`, `threading.Timer`, `Future.add_done_callback`.",
+    why_bad="The API calls the function, gets a coroutine object back and drops it: the body never runs.",
+    example="loop.call_later(5, self._expire)\n\nasync def _expire(self):\n    ...",
+    use_instead="loop.call_later(5, lambda: asyncio.create_task(self._expire()))  # and keep the task",
+    where=Where.ANYWHERE,
+)
+
+RULES: Tuple[Rule, ...] = (UNAWAITED_CALL, UNAWAITED_NAME, TRUTHY_COROUTINE, DROPPED_TASK, ASYNC_CALLBACK)

@@ -1,0 +1,1 @@
+"""Running many files: discovery, configuration, workers, caches, fixes and report formats."""
