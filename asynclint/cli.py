@@ -54,6 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
     files.add_argument("--exclude", type=_csv, metavar="GLOBS", help="patterns to skip; replaces the default list")
     files.add_argument("--extend-exclude", type=_csv, metavar="GLOBS", help="patterns to skip on top of the defaults")
     files.add_argument("--force-exclude", action="store_true", default=None, help="apply excludes to paths named explicitly too")
+    files.add_argument("--include-generated", action="store_true", default=None,
+                       help="also lint files whose header says they are generated (skipped by default)")
     files.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false", default=None,
                        help="do not skip files listed in .gitignore")
     files.add_argument("--stdin-filename", metavar="PATH", help="the path of the source read from stdin")
@@ -89,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _cli_values(args: argparse.Namespace) -> Dict[str, Any]:
     """Flags the user gave, under their config-file keys (flags win over the file)."""
     values: Dict[str, Any] = {}
-    for key in ("select", "extend_select", "ignore", "exclude", "extend_exclude", "force_exclude",
+    for key in ("select", "extend_select", "ignore", "exclude", "extend_exclude", "force_exclude", "include_generated",
                 "respect_gitignore", "target_version", "output_format", "show_source", "fixable", "unfixable",
                 "extend_safe_fixes", "extend_unsafe_fixes", "cache_dir"):
         value = getattr(args, key)

@@ -35,7 +35,7 @@ from .rules import checkers_for
 Flake8Result = Tuple[int, int, str, type]
 
 # ``[tool.asynclint]`` keys offered as ``--asynclint-<key>`` flake8 options: the rule options.
-RULE_OPTIONS = ("target-version", "extend-blocking-calls", "blocking-stat-calls",
+RULE_OPTIONS = ("target-version", "extend-blocking-calls", "blocking-stat-calls", "include-generated",
                 "extend-coroutine-functions", "extend-ordered-calls")
 # The other keys, and why flake8 users do not need them as flake8 options (they still
 # apply from pyproject.toml where they make sense: selection and per-file-ignores do).
@@ -104,6 +104,9 @@ def cli_values(options: argparse.Namespace) -> Dict[str, Any]:
     stat_calls = getattr(options, "asynclint_blocking_stat_calls", None)
     if stat_calls is not None:
         values["blocking-stat-calls"] = bool(stat_calls)
+    generated = getattr(options, "asynclint_include_generated", None)
+    if generated is not None:
+        values["include-generated"] = bool(generated)
     for key in ("extend-coroutine-functions", "extend-ordered-calls"):
         given = _option_list(getattr(options, "asynclint_" + key.replace("-", "_"), None))
         if given:
@@ -199,6 +202,9 @@ class AsyncLintPlugin:
         manager.add_option(
             "--asynclint-blocking-stat-calls", parse_from_config=True, action="store_true", default=None,
             help="asynclint: AL104 also reports cheap stat-like calls (os.path.exists, Path.is_file...)")
+        manager.add_option(
+            "--asynclint-include-generated", parse_from_config=True, action="store_true", default=None,
+            help="asynclint: also report in files whose header says they are generated")
         manager.add_option(
             "--asynclint-extend-coroutine-functions", parse_from_config=True, comma_separated_list=True,
             metavar="NAMES", help="asynclint: qualified names of functions that return coroutines")

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..base.model import Applicability, Edit, Finding, Fix
+from ..base.nodes import walk
+from ..knowledge.intent import FAILURE_CONTEXTS, FAILURE_FAMILIES, FAILURE_METHODS
 from ..knowledge.types import ATTRIBUTE_RETURNS, ENTER_RETURNS_SELF, METHOD_RETURNS, PATH_TYPES, canonical_type
 from .scopes import Binding, BindingKind, Scope, ScopeKind
 
@@ -72,6 +74,7 @@ class FileContext:
         # The class whose attribute values are being typed (``self.b = self.a[...]``).
         self._typing_class: Optional[ast.ClassDef] = None
         self._library: Optional[str] = None
+        self._failing_blocks: Optional[List[Tuple[int, int]]] = None
 
     @property
     def lines(self) -> List[str]:
@@ -209,6 +212,17 @@ class FileContext:
                 if isinstance(value, (ast.Name, ast.Attribute)):
                     return self._resolve(value, _depth + 1)
         return None
+
+    def resolve_at_module(self, expr: ast.AST) -> Optional[str]:
+        """An import-qualified name as module-level code sees it (``pytest.raises``), wherever the walk is."""
+        if isinstance(expr, ast.Attribute):
+            base = self.resolve_at_module(expr.value)
+            return f"{base}.{expr.attr}" if base else None
+        if not isinstance(expr, ast.Name):
+            return None
+        found = self._lookup(expr.id, self.module_scope)
+        imports = [b.qualname for b in found[1] if b.kind is BindingKind.IMPORT] if found else []
+        return imports[0] if imports else None
 
     def single_binding(self, name: str) -> Optional[Binding]:
         """The one binding of a name in its scope, or None when it is rebound or unknown."""
@@ -402,8 +416,37 @@ class FileContext:
     def report(self, code: str, node: ast.AST, message: str, fix: Optional[Fix] = None) -> None:
         if code not in self.enabled:
             return
+        if code.startswith(FAILURE_FAMILIES) and self.meant_to_fail(node):
+            return  # ``with pytest.raises(...)``: the code is written to fail
         line, col, end_line, end_col = self.span(node)
         self.findings.append(Finding(self.path, line, col, code, message, end_line, end_col, fix))
+
+    def meant_to_fail(self, node: ast.AST) -> bool:
+        """Is the node inside ``with pytest.raises(...)``, ``pytest.warns(...)`` or ``self.assertRaises(...)``?
+
+        Decided by line ranges found once per file (only files with findings pay), so it holds
+        wherever the report is made, during the walk or at the module's end.
+        """
+        if self._failing_blocks is None:
+            self._failing_blocks = self._find_failing_blocks()
+        line = getattr(node, "lineno", 0)
+        return any(start <= line <= end for start, end in self._failing_blocks)
+
+    def _find_failing_blocks(self) -> List[Tuple[int, int]]:
+        blocks = []
+        for node in walk(self.module):
+            if not isinstance(node, (ast.With, ast.AsyncWith)):
+                continue
+            for item in node.items:
+                expr = item.context_expr
+                if not isinstance(expr, ast.Call):
+                    continue
+                func = expr.func
+                if (isinstance(func, ast.Attribute) and func.attr in FAILURE_METHODS) or \
+                        self.resolve_at_module(func) in FAILURE_CONTEXTS:
+                    blocks.append((node.body[0].lineno, node.end_lineno or node.lineno))
+                    break
+        return blocks
 
     # -- fix helpers ------------------------------------------------------------
     def replace(self, node: ast.AST, content: str) -> Edit:

@@ -53,6 +53,8 @@ class Settings:
     max_nesting: int = 150
     # seconds one file may take in a pool worker before it is stopped and reported as AL001
     file_time_budget: float = 60.0
+    # generated files (a "generated ... do not edit" header) are skipped unless this is set
+    include_generated: bool = False
     # False only in tests proving the triage sound: every checker sees every file and all code.
     triage: bool = True
     # True in pool workers: the native parser may run in-process (a crash loses only the worker);

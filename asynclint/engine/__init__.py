@@ -17,12 +17,13 @@ import sys
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from ..analysis.context import FileContext
 from ..base.model import Finding
 from ..base.settings import Settings
-from ..base.source import DecodeError, decode, is_silenced
+from ..base.source import DecodeError, decode, is_silenced, noqa_codes
+from ..knowledge.intent import GENERATED_HEAD_LINES, GENERATED_MARKERS, PEER_CODES, PYLINT_NAMES, TYPE_CHECKER_CODES
 from ..rules import checkers_for
 from .walker import Walker, coroutine_only, sync_statements_only
 
@@ -118,7 +119,7 @@ def lint_source(data: bytes, path: str, settings: Settings, index: object = None
         lines = _lint(data, path, settings, index, force, module_name, result, text, tree)
     except Exception as error:  # noqa: BLE001 - last line of defence: never a traceback
         result.findings.append(file_finding(path, "AL003", f"internal error: {type(error).__name__}: {error}"))
-    _filter(result, settings, lines if noqa else ())
+    _filter(result, settings, lines, own_noqa=noqa)
     return result
 
 
@@ -130,6 +131,8 @@ def _lint(data: bytes, path: str, settings: Settings, index: object, force: bool
     checker_types = [c for c in checkers_for(enabled)
                      if not settings.triage or c.could_fire_with(data, enabled, index)]
     if not checker_types and not force:
+        return ()
+    if not settings.include_generated and is_generated(data):
         return ()
     if len(data) > settings.max_file_bytes:
         result.findings.append(file_finding(
@@ -269,8 +272,52 @@ def _libcst_accepts_in_child(text: str) -> bool:
     return done.returncode == 0
 
 
-def _filter(result: FileResult, settings: Settings, lines: Sequence[str]) -> None:
-    """Apply ``# noqa`` (on the finding's first line) and per-file-ignores; sort."""
+def is_generated(data: bytes) -> bool:
+    """Does the file say it is generated (a marker in a comment, or a docstring's first line, at its top)?"""
+    for number, line in enumerate(data.splitlines()[:GENERATED_HEAD_LINES]):
+        stripped = line.lstrip()
+        if (stripped.startswith(b"#") or (number < 3 and stripped[:3] in (b'"""', b"'''"))) \
+                and GENERATED_MARKERS.search(stripped):
+            return True
+    return False
+
+
+def peer_silenced(lines: Sequence[str], line: int, code: str) -> bool:
+    """Is the finding's line already silenced for another tool's code for the same mistake?
+
+    ``# noqa: ASYNC230`` (flake8-async, ruff), ``# noqa: BLE001``, ``# pylint: disable=broad-except``
+    (or ``disable-next`` on the line above), ``# type: ignore[unused-coroutine]``: the author has
+    seen this line and accepted it.
+    """
+    text = lines[line - 1]
+    if "#" in text:
+        codes = noqa_codes(text)
+        if codes and any(code in PEER_CODES.get(peer, ()) for peer in codes):
+            return True
+        for match in _PYLINT.finditer(text):
+            if match.group(1) == "disable" and _names_silence(match.group(2), PYLINT_NAMES, code):
+                return True
+        for match in _TYPE_IGNORE.finditer(text):
+            if _names_silence(match.group(1), TYPE_CHECKER_CODES, code):
+                return True
+    if line > 1 and "disable-next" in lines[line - 2]:
+        for match in _PYLINT.finditer(lines[line - 2]):
+            if match.group(1) == "disable-next" and _names_silence(match.group(2), PYLINT_NAMES, code):
+                return True
+    return False
+
+
+_PYLINT = re.compile(r"#\s*pylint:\s*(disable|disable-next)\s*=\s*([\w\-, ]+)")
+_TYPE_IGNORE = re.compile(r"#\s*(?:type|pyright):\s*ignore\[([\w\-, ]+)\]")
+
+
+def _names_silence(names: str, table: Dict[str, FrozenSet[str]], code: str) -> bool:
+    return any(code in table.get(name.strip(), ()) for name in names.split(","))
+
+
+def _filter(result: FileResult, settings: Settings, lines: Sequence[str], own_noqa: bool = True) -> None:
+    """Apply ``# noqa`` (on the finding's first line; flake8 applies its own when ``own_noqa`` is False),
+    peer-linter silences and per-file-ignores; sort."""
     findings = result.findings
     if not findings:
         return
@@ -279,8 +326,9 @@ def _filter(result: FileResult, settings: Settings, lines: Sequence[str]) -> Non
     for finding in findings:
         if finding.code in ignored:
             continue
-        if finding.code not in ("AL001", "AL002", "AL003") and 0 < finding.line <= len(lines) \
-                and is_silenced(lines[finding.line - 1], finding.code):
+        if finding.code not in ("AL001", "AL002", "AL003") and 0 < finding.line <= len(lines) and (
+                (own_noqa and is_silenced(lines[finding.line - 1], finding.code))
+                or peer_silenced(lines, finding.line, finding.code)):
             continue
         kept.append(finding)
     kept.sort(key=Finding.sort_key)

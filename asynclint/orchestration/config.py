@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ..base.settings import DEFAULT_EXCLUDE, TARGET_VERSIONS, Settings
+from ..knowledge.intent import TEST_CODES, TEST_PATTERNS
 from ..catalogue.selection import SelectionError, expand_selector, parse_per_file_ignores, select_rules
 
 if sys.version_info >= (3, 11):
@@ -54,6 +55,7 @@ KEYS: Dict[str, Tuple[Callable[[Any], bool], str]] = {
     "target-version": (lambda v: v in TARGET_VERSIONS, "one of " + ", ".join(TARGET_VERSIONS)),
     "extend-blocking-calls": (_blocking_table, 'a table of "qualified.name" = {code = "AL1xx", message = "..."}'),
     "blocking-stat-calls": (lambda v: isinstance(v, bool), "true or false"),
+    "include-generated": (lambda v: isinstance(v, bool), "true or false"),
     "blocking-call-depth": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 10,
                             "an integer from 1 to 10"),
     "extend-coroutine-functions": (_str_list, "a list of qualified names"),
@@ -309,7 +311,9 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         if key in values:
             _selectors(values[key], src(key), key)
     enabled = select_rules(values.get("select"), values.get("extend-select", ()), values.get("ignore", ()))
-    pfi: Dict[str, List[str]] = dict(values.get("per-file-ignores", {}))
+    # without a per-file-ignores of the user's, test code is spared the rules whose shapes it uses on purpose
+    pfi: Dict[str, List[str]] = dict(values["per-file-ignores"]) if "per-file-ignores" in values else {
+        pattern: list(TEST_CODES) for pattern in TEST_PATTERNS}
     for pattern, sels in values.get("extend-per-file-ignores", {}).items():
         pfi[pattern] = list(pfi.get(pattern, [])) + list(sels)
     try:
@@ -334,6 +338,7 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         per_file_ignores=per_file,
         extend_blocking_calls=blocking,
         blocking_stat_calls=values.get("blocking-stat-calls", False),
+        include_generated=values.get("include-generated", False),
         blocking_call_depth=values.get("blocking-call-depth", 3),
         extend_coroutine_functions=tuple(values.get("extend-coroutine-functions", ())),
         extend_ordered_calls=tuple(values.get("extend-ordered-calls", ())),

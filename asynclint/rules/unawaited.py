@@ -27,9 +27,6 @@ if TYPE_CHECKING:
 _TASK_WORDS = (b"create_task", b"ensure_future")
 _CALLBACK_WORDS = (b"call_soon", b"call_later", b"call_at", b"add_signal_handler", b"add_reader", b"add_writer",
                    b"signal", b"register", b"Thread", b"Timer", b"add_done_callback")
-# unittest's context managers that expect the block to raise (a deny-list: it only suppresses)
-_RAISES_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "assertWarns",
-                             "assertWarnsRegex"})
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -80,8 +77,6 @@ class UnawaitedChecker(Checker):
     # -- AL201 and AL204 as statements ------------------------------------------------------
     def visit_Expr(self, node: ast.Expr) -> None:
         value = node.value
-        if self._expects_raise():
-            return
         if isinstance(value, ast.Call):
             if self._is_task_call(value):
                 self._dropped_task(value, "the task is dropped")
@@ -90,22 +85,6 @@ class UnawaitedChecker(Checker):
         elif isinstance(value, (ast.ListComp, ast.SetComp)) and isinstance(value.elt, ast.Call) \
                 and self._is_task_call(value.elt):
             self._dropped_task(value.elt, "the comprehension's tasks are dropped")
-
-    def _expects_raise(self) -> bool:
-        """Inside ``with self.assertRaises(...)`` / ``pytest.raises(...)`` the call is expected to fail."""
-        for node in reversed(self.ctx.ancestors):
-            if isinstance(node, _FUNCTIONS + (ast.Lambda, ast.ClassDef)):
-                return False
-            if isinstance(node, (ast.With, ast.AsyncWith)):
-                for item in node.items:
-                    expr = item.context_expr
-                    if isinstance(expr, ast.Call):
-                        func = expr.func
-                        if isinstance(func, ast.Attribute) and func.attr in _RAISES_METHODS:
-                            return True
-                        if self.ctx.resolve(func) in ("pytest.raises", "pytest.warns"):
-                            return True
-        return False
 
     def _unawaited(self, call: ast.Call) -> None:
         ctx = self.ctx

@@ -1,0 +1,85 @@
+"""What the author meant, as data: code written to fail, generated files, test code, peer silences.
+
+A finding a maintainer would not act on is noise whatever the rule's condition says.
+These tables only ever *remove* findings: a block that expects an exception, a file a
+generator owns, the test tree (for rules whose shapes are deliberate there), and a
+line already silenced for another linter's code for the same mistake.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, FrozenSet, Tuple
+
+# ``with <call>:`` blocks whose body is expected to raise or warn: the code inside is meant to fail.
+FAILURE_CONTEXTS = frozenset({"pytest.raises", "pytest.warns", "pytest.deprecated_call"})
+# unittest's methods of the same kind, matched by name on any receiver (a deny-list: it only suppresses).
+FAILURE_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesRegexp", "assertWarns",
+                             "assertWarnsRegex"})
+# Families whose findings are dropped inside such a block (AL4xx still applies: the handler is real code).
+FAILURE_FAMILIES = ("AL1", "AL2", "AL3")
+
+# A generated file says so in a comment (or the docstring's opening line) among its first lines;
+# nobody edits it by hand, so nobody acts on its findings.
+GENERATED_HEAD_LINES = 12
+GENERATED_MARKERS = re.compile(
+    rb"@generated\b|\bdo not edit\b|\bauto-?generated\b|\bautomatically generated\b"
+    rb"|\bthis (?:file|module|code) (?:is|was|has been) generated\b|^(?:#|\"\"\"|\'\'\')\s*generated (?:by|from|with)\b"
+    rb"|\bchanges .{0,40}will be (?:lost|erased|overwritten)\b",
+    re.IGNORECASE,
+)
+
+# Test code blocks and spawns tasks on purpose (a sleep that provokes a timeout, a task a fixture
+# cancels), and its maintainers do not change it for AL1xx or AL204: default per-file-ignores
+# (visible and replaceable in config; `per-file-ignores` replaces them, `extend-per-file-ignores` adds).
+TEST_CODES: Tuple[str, ...] = ("AL1", "AL204")
+TEST_PATTERNS: Tuple[str, ...] = (
+    "tests/*", "*/tests/*", "test/*", "*/test/*", "_tests/*", "*/_tests/*", "testing/*", "*/testing/*",
+    "test_*.py", "*_test.py", "conftest.py",
+)
+
+# Other tools' codes for the same mistake: a line silenced for them is silenced for asynclint.
+# flake8-async / ruff ASYNC, ruff RUF, flake8-blind-except, pycodestyle, pyflakes.
+PEER_CODES: Dict[str, FrozenSet[str]] = {
+    "ASYNC100": frozenset({"AL501"}),
+    "ASYNC101": frozenset({"AL502"}),
+    "ASYNC103": frozenset({"AL401", "AL402"}),
+    "ASYNC104": frozenset({"AL401", "AL402", "AL403"}),
+    "ASYNC105": frozenset({"AL201"}),
+    "ASYNC110": frozenset({"AL507"}),
+    "ASYNC119": frozenset({"AL508"}),
+    "ASYNC124": frozenset({"AL506"}),
+    "ASYNC210": frozenset({"AL102"}),
+    "ASYNC211": frozenset({"AL102"}),
+    "ASYNC212": frozenset({"AL102"}),
+    "ASYNC220": frozenset({"AL103"}),
+    "ASYNC221": frozenset({"AL103"}),
+    "ASYNC222": frozenset({"AL103"}),
+    "ASYNC230": frozenset({"AL104"}),
+    "ASYNC231": frozenset({"AL104"}),
+    "ASYNC232": frozenset({"AL104"}),
+    "ASYNC240": frozenset({"AL104"}),
+    "ASYNC250": frozenset({"AL105"}),
+    "ASYNC251": frozenset({"AL101"}),
+    "RUF006": frozenset({"AL204"}),
+    "RUF029": frozenset({"AL506"}),
+    "BLE001": frozenset({"AL402"}),
+    "E722": frozenset({"AL402"}),
+    "B001": frozenset({"AL402"}),
+    "F841": frozenset({"AL204"}),
+}
+# pylint's message names (``# pylint: disable=broad-except`` on the line, ``disable-next`` above it).
+PYLINT_NAMES: Dict[str, FrozenSet[str]] = {
+    "broad-except": frozenset({"AL402"}),
+    "broad-exception-caught": frozenset({"AL402"}),
+    "bare-except": frozenset({"AL402"}),
+    "lost-exception": frozenset({"AL403"}),
+    "return-in-finally": frozenset({"AL403"}),
+    "unused-variable": frozenset({"AL204"}),
+}
+# mypy error codes and pyright rules (``# type: ignore[unused-coroutine]``, ``# pyright: ignore[...]``).
+TYPE_CHECKER_CODES: Dict[str, FrozenSet[str]] = {
+    "unused-coroutine": frozenset({"AL201"}),
+    "unused-awaitable": frozenset({"AL201", "AL204"}),
+    "reportUnusedCoroutine": frozenset({"AL201"}),
+}
