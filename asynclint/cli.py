@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--isolated", "--no-config", dest="isolated", action="store_true", help="ignore every config file")
     run.add_argument("--target-version", choices=TARGET_VERSIONS, help="oldest Python the code supports (default: from requires-python)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    run.add_argument("--cache-dir", metavar="DIR", help="cache location (default: .asynclint_cache in the project root)")
+    run.add_argument("--cache-dir", metavar="DIR", help="cache location (default: .asynclint_cache in the project root; outside any repository or config, in the current directory)")
     info = p.add_argument_group("information")
     info.add_argument("--version", action="version", version=f"asynclint {__version__}")
     info.add_argument("--list-rules", action="store_true", help="print the rule catalogue and exit")

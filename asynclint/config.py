@@ -193,7 +193,7 @@ def index_roots(root: str, config_path: Optional[str], paths: Sequence[str], cwd
     top-level package, or else with the modules beside it (a script in a home directory must
     not index the home directory).
     """
-    if (config_path and root == os.path.dirname(os.path.abspath(config_path))) or _git_root(root) == root:
+    if in_project(root, config_path):
         return ()
     cwd = cwd or os.getcwd()
     roots: Set[str] = set()
@@ -214,6 +214,14 @@ def index_roots(root: str, config_path: Optional[str], paths: Sequence[str], cwd
         return ()
     ordered = sorted(roots)
     return tuple(r for r in ordered if not any(r != o and r.startswith(o.rstrip(os.sep) + os.sep) for o in ordered))
+
+
+def in_project(root: str, config_path: Optional[str]) -> bool:
+    """Whether ``root`` is a project of its own (the config file's directory or a repository's root).
+
+    Outside one, nothing marks where the project is, so the cache goes to the current directory.
+    """
+    return bool(config_path and root == os.path.dirname(os.path.abspath(config_path))) or _git_root(root) == root
 
 
 def _top_package(directory: str) -> Optional[str]:
@@ -361,7 +369,8 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
     cache_dir = values.get("cache-dir")
     if cache_dir and not os.path.isabs(cache_dir):
         cache_dir = os.path.join(root, cache_dir)
-    elif not cache_dir and roots:  # paths in unrelated trees: no project directory to hold it (ruff: the cwd)
+    elif not cache_dir and not in_project(root, config_path):
+        # outside any repository or config no directory is the project's to write in: the cwd (as ruff)
         cache_dir = os.path.join(cwd, ".asynclint_cache")
     return RunConfig(
         settings=settings,

@@ -315,3 +315,22 @@ def test_the_index_reuses_the_runs_walk_only_when_it_is_the_same_walk(
     assert run("use.py") and len(walks) == 2
     monkeypatch.setattr(cli, "_index_files", lambda *args: None)
     assert run(".") == reused and len(walks) == 3
+
+
+def test_outside_any_project_the_cache_goes_to_the_current_directory(tmp_path: Path) -> None:
+    """issue 22 #2: no repository or config holds the path, so its directory is not the project's
+    to write in; the cache goes to the current directory, as the README says."""
+    pkg = tmp_path / "src" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "mod.py").write_text(BAD)
+    here = tmp_path / "other"
+    here.mkdir()
+    done = run_cli(["../src/pkg/mod.py"], cwd=here)
+    assert done.returncode == 1 and "AL101" in done.stdout, done.stderr
+    assert (here / ".asynclint_cache").is_dir()
+    assert not (pkg / ".asynclint_cache").exists() and not (tmp_path / "src" / ".asynclint_cache").exists()
+    # inside a project (here: a config file) the cache stays in the project root
+    (tmp_path / "src" / "pyproject.toml").write_text("[tool.asynclint]\n")
+    assert run_cli(["../src/pkg/mod.py"], cwd=here).returncode == 1
+    assert (tmp_path / "src" / ".asynclint_cache").is_dir()
