@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 from . import __version__
 from .config import ConfigError, RunConfig, resolve
@@ -126,6 +126,8 @@ class Outcome:
     files: int = 0
     had_diff: bool = False
     stdout_is_source: bool = False
+    # files whose fixes --fix could not write: their findings are not "fixable" in the summary
+    unwritten: Set[str] = field(default_factory=set)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -258,6 +260,8 @@ def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], ou
         fixed = fix_file(path, config.settings, args.unsafe_fixes, index, write=args.fix)
         if fixed.error:
             print(f"asynclint: {path}: not fixed: {fixed.error}", file=sys.stderr)
+        if fixed.write_refused:
+            outcome.unwritten.add(path)
         if fixed.fixed is not None:
             outcome.had_diff = True
             if args.diff:
@@ -294,10 +298,20 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
         from .fixes import applicability  # noqa: PLC0415
         from .model import Applicability  # noqa: PLC0415
 
-        safety = [applicability(f, config.settings) for f in findings]
+        counts = {Applicability.SAFE: 0, Applicability.UNSAFE: 0}
+        unwritten = 0
+        for finding in findings:
+            kind = applicability(finding, config.settings)
+            if kind is None:
+                continue
+            if finding.path in outcome.unwritten and (kind is Applicability.SAFE or args.unsafe_fixes):
+                unwritten += 1  # this run made the fix and the file refused it: not "fixable" again
+            else:
+                counts[kind] += 1
         files_with = len({f.path for f in findings})
         note = summary(findings, files_with_findings=files_with, statistics=args.statistics,
-                       fixable=safety.count(Applicability.SAFE), unsafe_fixable=safety.count(Applicability.UNSAFE))
+                       fixable=counts[Applicability.SAFE], unsafe_fixable=counts[Applicability.UNSAFE],
+                       unwritten=unwritten, unwritten_files=len(outcome.unwritten))
         if note:
             print(note, file=sys.stderr, end="" if note.endswith("\n") else "\n")
     internal = any(f.code == "AL003" for f in findings)

@@ -57,6 +57,9 @@ class FixOutcome:
     # With ``fixed`` set, the other fixes were applied and the reason names the ones that were not.
     error: Optional[str] = None
     initial: List[Finding] = field(default_factory=list)  # findings of the original text
+    # The fixes were made but the file refused the write (read-only, changed on disk): the summary
+    # must not offer them as fixable again.
+    write_refused: bool = False
 
 
 # -- which fixes may run --------------------------------------------------------
@@ -514,6 +517,7 @@ def fix_file(path: str, settings: Settings, unsafe: bool, index: object, write: 
             write_atomic(path, outcome.fixed, data)
         except FixWriteError as error:
             outcome.error = str(error)
+            outcome.write_refused = True
             outcome.fixed = None
             outcome.applied = []
             outcome.remaining = list(outcome.initial)
