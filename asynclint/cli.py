@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, List, Optional, Sequence, Set
+from typing import AbstractSet, Any, Dict, List, Optional, Sequence, Set
 
 from . import __version__
 from .config import ConfigError, RunConfig, resolve
@@ -222,9 +222,11 @@ def _lint_files(args: argparse.Namespace, config: RunConfig, paths: List[str]) -
         FileResult(path, [file_finding(path, "AL002", f"cannot read: {reason}")]) for path, reason in found.unreadable
     ]
     if args.fix or args.diff:
-        _fix_files(args, config, found.files, outcome)
+        _fix_files(args, config, found.files, outcome, found.explicit)
         return outcome
-    forced = [p for p in found.explicit if not p.endswith((".py", ".pyi"))]
+    # Files named explicitly are few: parse them all (as ruff does), so a syntax error in one is AL001
+    # even where the triage would skip it; files found by walking keep the byte-level triage.
+    forced = sorted(found.explicit)
     cache_dir = None
     if not args.no_cache:
         cache_dir = config.cache_dir or os.path.join(config.settings.project_root, ".asynclint_cache")
@@ -252,12 +254,13 @@ def _index_files(paths: List[str], config: RunConfig, files: List[str]) -> Optio
     return sorted(os.path.normpath(os.path.join(cwd, p)) for p in files if p.endswith(".py"))
 
 
-def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], outcome: Outcome) -> None:
+def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], outcome: Outcome,
+               explicit: AbstractSet[str] = frozenset()) -> None:
     from .fixes import fix_file, unified_diff  # noqa: PLC0415
 
     index = load_index(config.settings)
     for path in files:
-        fixed = fix_file(path, config.settings, args.unsafe_fixes, index, write=args.fix)
+        fixed = fix_file(path, config.settings, args.unsafe_fixes, index, write=args.fix, force=path in explicit)
         if fixed.error:
             print(f"asynclint: {path}: not fixed: {fixed.error}", file=sys.stderr)
         if fixed.write_refused:

@@ -496,8 +496,12 @@ def _fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
-def fix_file(path: str, settings: Settings, unsafe: bool, index: object, write: bool) -> FixOutcome:
-    """Read, fix and (when ``write``) rewrite one file; problems end up in ``error``, never raised."""
+def fix_file(path: str, settings: Settings, unsafe: bool, index: object, write: bool,
+             force: bool = False) -> FixOutcome:
+    """Read, fix and (when ``write``) rewrite one file; problems end up in ``error``, never raised.
+
+    ``force``: the file was named on the command line, so it is parsed even where the triage would skip it.
+    """
     from .engine import file_finding, lint_source  # noqa: PLC0415 - engine imports rules; keep this module light
 
     try:
@@ -509,7 +513,7 @@ def fix_file(path: str, settings: Settings, unsafe: bool, index: object, write: 
                           f"cannot read: {reason}")
 
     def lint(source: bytes) -> List[Finding]:
-        return lint_source(source, path, settings, index=index).findings
+        return lint_source(source, path, settings, index=index, force=force).findings
 
     outcome = fix_source(data, path, settings, unsafe, lint)
     if write and outcome.fixed is not None:

@@ -334,3 +334,19 @@ def test_outside_any_project_the_cache_goes_to_the_current_directory(tmp_path: P
     (tmp_path / "src" / "pyproject.toml").write_text("[tool.asynclint]\n")
     assert run_cli(["../src/pkg/mod.py"], cwd=here).returncode == 1
     assert (tmp_path / "src" / ".asynclint_cache").is_dir()
+
+
+def test_a_named_py_file_with_a_syntax_error_is_parsed_even_without_async(tmp_path: Path) -> None:
+    """issue 22 #4: a file named on the command line is parsed (as ruff does), so its syntax error is
+    AL001; found by walking a directory, the byte-level triage still skips it (no `async`). The result
+    cache keeps the two apart: a walk's unparsed result must not answer for the named file."""
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n")  # one project root, so one result cache
+    (tmp_path / "broken.py").write_text("def f(:\n    pass\n")
+    walked = run_cli(["."], cwd=tmp_path)  # fills the cache with the unparsed result
+    assert walked.returncode == 0 and walked.stdout == "", walked.stdout + walked.stderr
+    for _ in range(2):  # cold, then from the cache
+        named = run_cli(["broken.py"], cwd=tmp_path)
+        assert named.returncode == 1 and named.stdout.startswith("broken.py:1:7: AL001 cannot parse"), named.stderr
+    assert run_cli(["."], cwd=tmp_path).returncode == 0
+    fixed = run_cli(["--fix", "broken.py"], cwd=tmp_path)
+    assert fixed.returncode == 1 and "broken.py:1:7: AL001" in fixed.stdout, fixed.stderr
