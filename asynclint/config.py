@@ -6,6 +6,7 @@ the CLI can print one line and exit 2 — never a traceback.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
@@ -35,11 +36,44 @@ def _table_of_str_lists(value: Any) -> bool:
     return isinstance(value, dict) and all(_str_list(v) for v in value.values())
 
 
+BLOCKING_ENTRY_KEYS = ("code", "message")
+
+
 def _blocking_table(value: Any) -> bool:
     return isinstance(value, dict) and all(
-        isinstance(v, dict) and set(v) <= {"code", "message"} and all(isinstance(x, str) for x in v.values())
+        isinstance(v, dict) and set(v) <= set(BLOCKING_ENTRY_KEYS) and all(isinstance(x, str) for x in v.values())
         for v in value.values()
     )
+
+
+def _did_you_mean(key: str, known: Sequence[str]) -> str:
+    """`` (did you mean `x`?)`` for the closest known key (``_`` for ``-`` first, then difflib), or ''."""
+    close = [k for k in known if k.replace("-", "_") == key or k == key.replace("_", "-")]
+    close = close or difflib.get_close_matches(key.replace("_", "-"), known, n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _check_blocking_entries(value: Any, source: str, name: str) -> None:
+    """Name the bad part of an ``extend-blocking-calls`` table, not the whole table: a typo such as
+    ``mesage =`` in one entry of many must be findable."""
+    if not isinstance(value, dict):
+        return  # the generic message (the expected type, the value) says it best
+    for qualname, entry in value.items():
+        where = f"{name}.{_toml_key(qualname)}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f'{source}: `{where}` must be a table such as {{code = "AL104", message = "..."}}, '
+                              f"got {entry!r}")
+        for key, item in entry.items():
+            if key not in BLOCKING_ENTRY_KEYS:
+                hint = _did_you_mean(key, BLOCKING_ENTRY_KEYS) or " (the keys are `code` and `message`)"
+                raise ConfigError(f"{source}: unknown key `{where}.{key}`{hint}")
+            if not isinstance(item, str):
+                raise ConfigError(f"{source}: `{where}.{key}` must be a string, got {item!r}")
+
+
+def _toml_key(key: str) -> str:
+    """A key as TOML spells it: quoted when it is not a bare key (qualified names have dots)."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 # key -> (validator, description of the expected type)
@@ -144,9 +178,9 @@ def load_config_file(path: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
 def validate(table: Mapping[str, Any], source: str, prefix: str = "") -> None:
     for key, value in table.items():
         if key not in KEYS:
-            close = [k for k in KEYS if k.replace("-", "_") == key or k == key.replace("_", "-")]
-            hint = f" (did you mean `{close[0]}`?)" if close else ""
-            raise ConfigError(f"{source}: unknown key `{prefix}{key}`{hint}")
+            raise ConfigError(f"{source}: unknown key `{prefix}{key}`{_did_you_mean(key, list(KEYS))}")
+        if key == "extend-blocking-calls":
+            _check_blocking_entries(value, source, f"{prefix}{key}")
         check, expected = KEYS[key]
         if not check(value):
             raise ConfigError(f"{source}: `{prefix}{key}` must be {expected}, got {value!r}")

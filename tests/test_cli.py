@@ -350,3 +350,28 @@ def test_a_named_py_file_with_a_syntax_error_is_parsed_even_without_async(tmp_pa
     assert run_cli(["."], cwd=tmp_path).returncode == 0
     fixed = run_cli(["--fix", "broken.py"], cwd=tmp_path)
     assert fixed.returncode == 1 and "broken.py:1:7: AL001" in fixed.stdout, fixed.stderr
+
+
+@pytest.mark.parametrize("table, message", [
+    # issue 22 #5: a typo inside one entry names the key (and the close match), not the whole table
+    ('"mylib.slow" = { code = "AL104", mesage = "use mylib.aslow" }',
+     'unknown key `tool.asynclint.extend-blocking-calls."mylib.slow".mesage` (did you mean `message`?)'),
+    ('"mylib.slow" = { cod = "AL104" }', 'unknown key `tool.asynclint.extend-blocking-calls."mylib.slow".cod` '
+     '(did you mean `code`?)'),
+    ('"mylib.slow" = { colour = "red" }', 'unknown key `tool.asynclint.extend-blocking-calls."mylib.slow".colour` '
+     '(the keys are `code` and `message`)'),
+    ('"mylib.slow" = { code = 104 }', '`tool.asynclint.extend-blocking-calls."mylib.slow".code` must be a string, got 104'),
+])
+def test_a_bad_key_inside_extend_blocking_calls_is_named(tmp_path: Path, table: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.asynclint.extend-blocking-calls]\n{table}\n")
+    (tmp_path / "a.py").write_text(CLEAN)
+    done = run_cli(["--no-cache", "a.py"], cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == f"asynclint: error: {tmp_path / 'pyproject.toml'}: {message}\n", done.stderr
+
+
+def test_a_misspelt_top_level_key_gets_the_close_match(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nextend-selct = ["AL405"]\n')
+    done = run_cli(["--no-cache", "."], cwd=tmp_path)
+    assert done.returncode == 2 and "unknown key `tool.asynclint.extend-selct` (did you mean `extend-select`?)" \
+        in done.stderr, done.stderr
