@@ -384,6 +384,7 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         target_version=target,
         project_root=root,
         index_roots=roots,
+        display_base=cwd,
         fixable=fixable,
         unfixable=_codes(values.get("unfixable"), src("unfixable"), "unfixable"),
         extend_safe_fixes=_codes(values.get("extend-safe-fixes"), src("extend-safe-fixes"), "extend-safe-fixes"),

@@ -41,6 +41,9 @@ class Settings:
     # where the index reads the project from when that is not project_root: the paths' own
     # directories when they share no config file or repository (their common parent may be `/`)
     index_roots: Tuple[str, ...] = ()
+    # the directory paths inside messages ("defined at a.py:1") are relative to: the front ends set the
+    # current directory, the base of the findings' own paths ("" for the project root)
+    display_base: str = ""
     # the project index (AL2xx): the exclude patterns of the run (empty: the defaults), its cache, decorators that keep a
     # function async, and where third-party source is read from (never asynclint's own env)
     index_exclude: Tuple[str, ...] = ()

@@ -375,3 +375,24 @@ def test_a_misspelt_top_level_key_gets_the_close_match(tmp_path: Path) -> None:
     done = run_cli(["--no-cache", "."], cwd=tmp_path)
     assert done.returncode == 2 and "unknown key `tool.asynclint.extend-selct` (did you mean `extend-select`?)" \
         in done.stderr, done.stderr
+
+
+def test_paths_in_messages_have_the_findings_base(tmp_path: Path) -> None:
+    """issue 22 #6: "defined at" and AL107's call chain name files relative to the current directory,
+    like the finding's own path, not to the project root; a cached message from a run in another
+    directory must not leak its base."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "pyproject.toml").write_text("[tool.asynclint]\n")
+    (sub / "a.py").write_text("import time\n\n\nasync def f():\n    pass\n\n\ndef nap():\n    time.sleep(1)\n")
+    (sub / "b.py").write_text("from a import f, nap\n\n\nasync def g():\n    f()\n    nap()\n")
+    for cwd, prefix in ((tmp_path, "sub/"), (sub, ""), (tmp_path, "sub/")):  # the third run: warm cache
+        done = run_cli(["sub" if prefix else "."], cwd=cwd)
+        lines = done.stdout.splitlines()
+        assert len(lines) == 2, done.stdout + done.stderr
+        assert lines[0].startswith(f"{prefix}b.py:5:5: AL201 ") and f"(defined at {prefix}a.py:4)" in lines[0]
+        assert lines[1].startswith(f"{prefix}b.py:6:5: AL107 ") and f"`nap()` ({prefix}a.py:8)" in lines[1]
+    deep = sub / "deep"
+    deep.mkdir()
+    done = run_cli(["../b.py"], cwd=deep)  # above the current directory, inside the project: relative still
+    assert done.stdout.startswith("../b.py:5:5: AL201 ") and "(defined at ../a.py:4)" in done.stdout, done.stdout

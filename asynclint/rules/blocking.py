@@ -10,7 +10,7 @@ a constructor, a factory or an annotation.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Dict, Optional, Tuple, Type
+from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple, Type
 
 from ..knowledge.blocking import (
     GUARD_BLOCKING_SOCKET, GUARD_BOUNDED_QUEUE, GUARD_SHARED_LOCK, GUARD_STARTED_HERE, GUARD_STAT, BlockingCall,
@@ -536,8 +536,9 @@ class HelperBlockingChecker(Checker):
         func = ctx.current_function
         caller = getattr(func, "name", "<coroutine>")
         first, *rest = chain.steps
-        parts = [f"`{node_text(node.func)}()` ({_where(first.path, first.line, root)})"]
-        parts += [f"`{step.name}()` ({_where(step.path, step.line, root)})" for step in rest]
+        base, projects = ctx.settings.display_base or root, ctx.settings.index_roots or (root,)
+        parts = [f"`{node_text(node.func)}()` ({_where(first.path, first.line, base, projects)})"]
+        parts += [f"`{step.name}()` ({_where(step.path, step.line, base, projects)})" for step in rest]
         text = f"`{caller}()` calls " + " -> ".join(parts) + f", which blocks the event loop ({chain.code})"
         if chain.cached:
             names = ", ".join(f"`{name}`" for name in chain.cached)
@@ -547,8 +548,8 @@ class HelperBlockingChecker(Checker):
         return text + f"; run it with {advice} or make it async"
 
 
-def _where(path: str, line: int, root: str) -> str:
-    return Target("", path, line, False).where(root)
+def _where(path: str, line: int, base: str, projects: Sequence[str]) -> str:
+    return Target("", path, line, False).where(base, projects)
 
 
 def _used_asynchronously(ctx: "FileContext", node: ast.Call) -> bool:
