@@ -396,3 +396,25 @@ def test_paths_in_messages_have_the_findings_base(tmp_path: Path) -> None:
     deep.mkdir()
     done = run_cli(["../b.py"], cwd=deep)  # above the current directory, inside the project: relative still
     assert done.stdout.startswith("../b.py:5:5: AL201 ") and "(defined at ../a.py:4)" in done.stdout, done.stdout
+
+
+def _console_block(readme: str, heading: str) -> str:
+    """The first ```console block after a README heading."""
+    after = readme.split(heading, 1)[1]
+    return after.split("```console\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_setup_commands_use_a_venv_and_ci_runs_the_test_command() -> None:
+    """issue 22 #1: the two set-up commands work where the system Python refuses `pip install`
+    (PEP 668), one line each, and .ci/run runs exactly the README's test command."""
+    readme = (REPO / "README.md").read_text()
+    venv = "python3 -m venv .venv && . .venv/bin/activate && "
+    try_it = _console_block(readme, "## Try it")
+    develop = _console_block(readme, "## Develop")
+    for block in (try_it, develop):
+        assert block.count("\n") == 1 and block.startswith(venv), block
+    assert try_it.rstrip("\n").endswith("pip install . && asynclint examples/")
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
+    commands = [line for line in ci if line and not line.startswith("#")
+                and not line.startswith(("set ", "cd "))]
+    assert commands == [develop.rstrip("\n")], ci
