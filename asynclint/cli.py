@@ -10,7 +10,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, List, Optional, Sequence
+from typing import AbstractSet, Any, Dict, List, Optional, Sequence, Set
 
 from . import __version__
 from .base.model import Applicability, Finding
@@ -80,7 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--isolated", "--no-config", dest="isolated", action="store_true", help="ignore every config file")
     run.add_argument("--target-version", choices=TARGET_VERSIONS, help="oldest Python the code supports (default: from requires-python)")
     run.add_argument("--no-cache", action="store_true", help="do not read or write the cache")
-    run.add_argument("--cache-dir", metavar="DIR", help="cache location (default: .asynclint_cache in the project root)")
+    run.add_argument("--cache-dir", metavar="DIR", help="cache location (default: .asynclint_cache in the project root; outside any repository or config, in the current directory)")
     info = p.add_argument_group("information")
     info.add_argument("--version", action="version", version=f"asynclint {__version__}")
     info.add_argument("--list-rules", action="store_true", help="print the rule catalogue and exit")
@@ -130,6 +130,8 @@ class Outcome:
     files: int = 0
     had_diff: bool = False
     stdout_is_source: bool = False
+    # files whose fixes --fix could not write: their findings are not "fixable" in the summary
+    unwritten: Set[str] = field(default_factory=set)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -223,9 +225,11 @@ def _lint_files(args: argparse.Namespace, config: RunConfig, paths: List[str]) -
         FileResult(path, [file_finding(path, "AL002", f"cannot read: {reason}")]) for path, reason in found.unreadable
     ]
     if args.fix or args.diff:
-        _fix_files(args, config, found.files, outcome)
+        _fix_files(args, config, found.files, outcome, found.explicit)
         return outcome
-    forced = [p for p in found.explicit if not p.endswith((".py", ".pyi"))]
+    # Files named explicitly are few: parse them all (as ruff does), so a syntax error in one is AL001
+    # even where the triage would skip it; files found by walking keep the byte-level triage.
+    forced = sorted(found.explicit)
     cache_dir = None
     if not args.no_cache:
         cache_dir = config.cache_dir or os.path.join(config.settings.project_root, ".asynclint_cache")
@@ -253,13 +257,16 @@ def _index_files(paths: List[str], config: RunConfig, files: List[str]) -> Optio
     return sorted(os.path.normpath(os.path.join(cwd, p)) for p in files if p.endswith(".py"))
 
 
-def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], outcome: Outcome) -> None:
+def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], outcome: Outcome,
+               explicit: AbstractSet[str] = frozenset()) -> None:
 
     index = load_index(config.settings)
     for path in files:
-        fixed = fix_file(path, config.settings, args.unsafe_fixes, index, write=args.fix)
+        fixed = fix_file(path, config.settings, args.unsafe_fixes, index, write=args.fix, force=path in explicit)
         if fixed.error:
             print(f"asynclint: {path}: not fixed: {fixed.error}", file=sys.stderr)
+        if fixed.write_refused:
+            outcome.unwritten.add(path)
         if fixed.fixed is not None:
             outcome.had_diff = True
             if args.diff:
@@ -294,10 +301,20 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
         stream.flush()
     if not args.quiet:
 
-        safety = [applicability(f, config.settings) for f in findings]
+        counts = {Applicability.SAFE: 0, Applicability.UNSAFE: 0}
+        unwritten = 0
+        for finding in findings:
+            kind = applicability(finding, config.settings)
+            if kind is None:
+                continue
+            if finding.path in outcome.unwritten and (kind is Applicability.SAFE or args.unsafe_fixes):
+                unwritten += 1  # this run made the fix and the file refused it: not "fixable" again
+            else:
+                counts[kind] += 1
         files_with = len({f.path for f in findings})
         note = summary(findings, files_with_findings=files_with, statistics=args.statistics,
-                       fixable=safety.count(Applicability.SAFE), unsafe_fixable=safety.count(Applicability.UNSAFE))
+                       fixable=counts[Applicability.SAFE], unsafe_fixable=counts[Applicability.UNSAFE],
+                       unwritten=unwritten, unwritten_files=len(outcome.unwritten))
         if note:
             print(note, file=sys.stderr, end="" if note.endswith("\n") else "\n")
     internal = any(f.code == "AL003" for f in findings)

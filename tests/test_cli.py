@@ -315,3 +315,106 @@ def test_the_index_reuses_the_runs_walk_only_when_it_is_the_same_walk(
     assert run("use.py") and len(walks) == 2
     monkeypatch.setattr(cli, "_index_files", lambda *args: None)
     assert run(".") == reused and len(walks) == 3
+
+
+def test_outside_any_project_the_cache_goes_to_the_current_directory(tmp_path: Path) -> None:
+    """issue 22 #2: no repository or config holds the path, so its directory is not the project's
+    to write in; the cache goes to the current directory, as the README says."""
+    pkg = tmp_path / "src" / "pkg"
+    pkg.mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "mod.py").write_text(BAD)
+    here = tmp_path / "other"
+    here.mkdir()
+    done = run_cli(["../src/pkg/mod.py"], cwd=here)
+    assert done.returncode == 1 and "AL101" in done.stdout, done.stderr
+    assert (here / ".asynclint_cache").is_dir()
+    assert not (pkg / ".asynclint_cache").exists() and not (tmp_path / "src" / ".asynclint_cache").exists()
+    # inside a project (here: a config file) the cache stays in the project root
+    (tmp_path / "src" / "pyproject.toml").write_text("[tool.asynclint]\n")
+    assert run_cli(["../src/pkg/mod.py"], cwd=here).returncode == 1
+    assert (tmp_path / "src" / ".asynclint_cache").is_dir()
+
+
+def test_a_named_py_file_with_a_syntax_error_is_parsed_even_without_async(tmp_path: Path) -> None:
+    """issue 22 #4: a file named on the command line is parsed (as ruff does), so its syntax error is
+    AL001; found by walking a directory, the byte-level triage still skips it (no `async`). The result
+    cache keeps the two apart: a walk's unparsed result must not answer for the named file."""
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n")  # one project root, so one result cache
+    (tmp_path / "broken.py").write_text("def f(:\n    pass\n")
+    walked = run_cli(["."], cwd=tmp_path)  # fills the cache with the unparsed result
+    assert walked.returncode == 0 and walked.stdout == "", walked.stdout + walked.stderr
+    for _ in range(2):  # cold, then from the cache
+        named = run_cli(["broken.py"], cwd=tmp_path)
+        assert named.returncode == 1 and named.stdout.startswith("broken.py:1:7: AL001 cannot parse"), named.stderr
+    assert run_cli(["."], cwd=tmp_path).returncode == 0
+    fixed = run_cli(["--fix", "broken.py"], cwd=tmp_path)
+    assert fixed.returncode == 1 and "broken.py:1:7: AL001" in fixed.stdout, fixed.stderr
+
+
+@pytest.mark.parametrize("table, message", [
+    # issue 22 #5: a typo inside one entry names the key (and the close match), not the whole table
+    ('"mylib.slow" = { code = "AL104", mesage = "use mylib.aslow" }',
+     'unknown key `tool.asynclint.extend-blocking-calls."mylib.slow".mesage` (did you mean `message`?)'),
+    ('"mylib.slow" = { cod = "AL104" }', 'unknown key `tool.asynclint.extend-blocking-calls."mylib.slow".cod` '
+     '(did you mean `code`?)'),
+    ('"mylib.slow" = { colour = "red" }', 'unknown key `tool.asynclint.extend-blocking-calls."mylib.slow".colour` '
+     '(the keys are `code` and `message`)'),
+    ('"mylib.slow" = { code = 104 }', '`tool.asynclint.extend-blocking-calls."mylib.slow".code` must be a string, got 104'),
+])
+def test_a_bad_key_inside_extend_blocking_calls_is_named(tmp_path: Path, table: str, message: str) -> None:
+    (tmp_path / "pyproject.toml").write_text(f"[tool.asynclint.extend-blocking-calls]\n{table}\n")
+    (tmp_path / "a.py").write_text(CLEAN)
+    done = run_cli(["--no-cache", "a.py"], cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == f"asynclint: error: {tmp_path / 'pyproject.toml'}: {message}\n", done.stderr
+
+
+def test_a_misspelt_top_level_key_gets_the_close_match(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nextend-selct = ["AL405"]\n')
+    done = run_cli(["--no-cache", "."], cwd=tmp_path)
+    assert done.returncode == 2 and "unknown key `tool.asynclint.extend-selct` (did you mean `extend-select`?)" \
+        in done.stderr, done.stderr
+
+
+def test_paths_in_messages_have_the_findings_base(tmp_path: Path) -> None:
+    """issue 22 #6: "defined at" and AL107's call chain name files relative to the current directory,
+    like the finding's own path, not to the project root; a cached message from a run in another
+    directory must not leak its base."""
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "pyproject.toml").write_text("[tool.asynclint]\n")
+    (sub / "a.py").write_text("import time\n\n\nasync def f():\n    pass\n\n\ndef nap():\n    time.sleep(1)\n")
+    (sub / "b.py").write_text("from a import f, nap\n\n\nasync def g():\n    f()\n    nap()\n")
+    for cwd, prefix in ((tmp_path, "sub/"), (sub, ""), (tmp_path, "sub/")):  # the third run: warm cache
+        done = run_cli(["sub" if prefix else "."], cwd=cwd)
+        lines = done.stdout.splitlines()
+        assert len(lines) == 2, done.stdout + done.stderr
+        assert lines[0].startswith(f"{prefix}b.py:5:5: AL201 ") and f"(defined at {prefix}a.py:4)" in lines[0]
+        assert lines[1].startswith(f"{prefix}b.py:6:5: AL107 ") and f"`nap()` ({prefix}a.py:8)" in lines[1]
+    deep = sub / "deep"
+    deep.mkdir()
+    done = run_cli(["../b.py"], cwd=deep)  # above the current directory, inside the project: relative still
+    assert done.stdout.startswith("../b.py:5:5: AL201 ") and "(defined at ../a.py:4)" in done.stdout, done.stdout
+
+
+def _console_block(readme: str, heading: str) -> str:
+    """The first ```console block after a README heading."""
+    after = readme.split(heading, 1)[1]
+    return after.split("```console\n", 1)[1].split("```", 1)[0]
+
+
+def test_readme_setup_commands_use_a_venv_and_ci_runs_the_test_command() -> None:
+    """issue 22 #1: the two set-up commands work where the system Python refuses `pip install`
+    (PEP 668), one line each, and .ci/run runs exactly the README's test command."""
+    readme = (REPO / "README.md").read_text()
+    venv = "python3 -m venv .venv && . .venv/bin/activate && "
+    try_it = _console_block(readme, "## Try it")
+    develop = _console_block(readme, "## Develop")
+    for block in (try_it, develop):
+        assert block.count("\n") == 1 and block.startswith(venv), block
+    assert try_it.rstrip("\n").endswith("pip install . && asynclint examples/")
+    ci = (REPO / ".ci" / "run").read_text().splitlines()
+    commands = [line for line in ci if line and not line.startswith("#")
+                and not line.startswith(("set ", "cd "))]
+    assert commands == [develop.rstrip("\n")], ci

@@ -121,6 +121,25 @@ def test_read_only_file_is_an_error_for_that_file_and_the_run_goes_on(tmp_path: 
     assert "locked.py: not fixed: the file is read-only" in done.stderr
     assert locked.read_bytes() == BAD and (tmp_path / "open.py").read_bytes() == FIXED
     assert done.returncode == 1 and "locked.py:5:5: AL101" in done.stdout
+    # issue 22 #3: the refused fix is not offered as fixable again; the summary says it was not written
+    assert "fixable" not in done.stderr, done.stderr
+    assert "1 fix could not be written: 1 file refused the write" in done.stderr, done.stderr
+
+
+def test_summary_says_exactly_which_fixes_apply(tmp_path: Path) -> None:
+    """issue 22 #3: no "more" when nothing is fixable without --unsafe-fixes; both counts when both apply."""
+    (tmp_path / "api.py").write_bytes(b"async def fetch():\n    pass\n")
+    (tmp_path / "main.py").write_bytes(BAD + b"    time.sleep(2)\n\n\nasync def run():\n"
+                                       b"    from api import fetch\n    fetch()\n")
+    unsafe_only = run_cli(["--isolated", "--no-cache", "main.py"], cwd=tmp_path)
+    assert unsafe_only.stderr.splitlines()[-1] == \
+        "[*] 3 fixable with --fix --unsafe-fixes (they may change behaviour).", unsafe_only.stderr
+    both = run_cli(["--isolated", "--no-cache", "--extend-safe-fixes", "AL101", "main.py"], cwd=tmp_path)
+    assert both.stderr.splitlines()[-1] == \
+        "[*] 2 fixable with --fix (1 more with --unsafe-fixes, which may change behaviour).", both.stderr
+    safe_only = run_cli(["--isolated", "--no-cache", "--extend-safe-fixes", "AL101", "--ignore", "AL201", "main.py"],
+                        cwd=tmp_path)
+    assert safe_only.stderr.splitlines()[-1] == "[*] 2 fixable with --fix.", safe_only.stderr
 
 
 def test_read_only_directory_is_an_error_not_a_traceback(tmp_path: Path) -> None:

@@ -340,7 +340,13 @@ def test_summary_counts() -> None:
     assert summary(sample(), files_with_findings=3, statistics=False, fixable=1) == (
         "Found 5 problems in 3 files.\n[*] 1 fixable with --fix.\n")
     assert summary(sample(), files_with_findings=3, statistics=False, fixable=0, unsafe_fixable=2) == (
-        "Found 5 problems in 3 files.\n[*] 2 more fixable with --fix --unsafe-fixes (they may change behaviour).\n")
+        "Found 5 problems in 3 files.\n[*] 2 fixable with --fix --unsafe-fixes (they may change behaviour).\n")
+    # "more" only when some are fixable without --unsafe-fixes (issue 22 #3)
+    assert summary(sample(), files_with_findings=3, statistics=False, fixable=2, unsafe_fixable=1) == (
+        "Found 5 problems in 3 files.\n"
+        "[*] 2 fixable with --fix (1 more with --unsafe-fixes, which may change behaviour).\n")
+    assert summary(sample(), files_with_findings=3, statistics=False, fixable=0, unwritten=3, unwritten_files=1) == (
+        "Found 5 problems in 3 files.\n3 fixes could not be written: 1 file refused the write (see the errors above).\n")
 
 
 def test_summary_statistics_table() -> None:

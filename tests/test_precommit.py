@@ -41,6 +41,15 @@ FIXED = textwrap.dedent("""\
     async def poll() -> None:
         await asyncio.sleep(1)
 """)
+# what --fix --unsafe-fixes makes of BAD (AL101's fix adds the import and keeps `time`)
+UNSAFE_FIXED = textwrap.dedent("""\
+    import asyncio
+    import time
+
+
+    async def poll() -> None:
+        await asyncio.sleep(1)
+""")
 GOOD = textwrap.dedent("""\
     import time
 
@@ -91,9 +100,10 @@ def _try_repo(hook_repo: Path, project: Path, env: Dict[str, str]) -> subprocess
     )
 
 
-def _status(output: str) -> str:
+def _status(output: str, name: str = "asynclint") -> str:
     """The hook's status line's verdict: ``asynclint.....Failed`` -> ``Failed``."""
-    found = re.findall(r"^asynclint\.+\s*(Passed|Failed|Skipped|\(no files to check\)Skipped)\s*$", output, re.M)
+    found = re.findall(rf"^{re.escape(name)}\.+\s*(Passed|Failed|Skipped|\(no files to check\)Skipped)\s*$",
+                       output, re.M)
     assert len(found) == 1, output
     return found[0]
 
@@ -123,4 +133,59 @@ def test_pre_commit_hook(tmp_path: Path) -> None:
     done = _try_repo(hook_repo, project, env)
     output = done.stdout + done.stderr
     assert _status(output) == "Passed", output
+    assert done.returncode == 0, output
+
+
+def _run_config(project: Path, env: Dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "pre_commit", "run", "--all-files", "--color", "never"],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=900)
+
+
+def test_fix_hook_applies_only_safe_fixes_unless_the_project_opts_in(tmp_path: Path) -> None:
+    """issue 22 #7: ``asynclint-fix`` as the README documents it. By default it applies safe fixes only,
+    and none is safe today, so it changes nothing and fails on the findings; with
+    ``args: [--fix, --unsafe-fixes]`` it fixes the file (pre-commit fails the run that modified it),
+    and the next run passes."""
+    pytest.importorskip("pre_commit", reason="pre-commit is not installed (python -m pip install -e '.[dev]')")
+    if shutil.which("git") is None:
+        pytest.skip("git is not installed, and pre-commit needs it")
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    documented = re.search(r"^ *- id: asynclint-fix\n *args: (\[[^\]\n]*\])", readme, re.M)
+    assert documented and documented.group(1) == "[--fix, --unsafe-fixes]", "the README shows how to opt in"
+    env = _git_env(tmp_path)
+    hook_repo = _hook_repo(tmp_path, env)
+    rev = subprocess.run(["git", "rev-parse", "HEAD"], cwd=hook_repo, env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    project = tmp_path / "project"
+    project.mkdir()
+    _git(["init", "-q"], project, env)
+    (project / ".pre-commit-config.yaml").write_text(textwrap.dedent(f"""\
+        repos:
+          - repo: {hook_repo}
+            rev: {rev}
+            hooks:
+              - id: asynclint-fix
+                name: fix-default
+              - id: asynclint-fix
+                name: fix-unsafe
+                args: {documented.group(1)}
+    """), encoding="utf-8")
+    (project / "bad.py").write_text(BAD, encoding="utf-8")
+    _git(["add", ".pre-commit-config.yaml", "bad.py"], project, env)
+
+    done = _run_config(project, env)
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert _status(output, "fix-default") == "Failed", output
+    default_part = output.split("fix-default", 1)[1].split("fix-unsafe", 1)[0]
+    assert re.search(r"bad\.py:5:5: AL101 ", default_part), output  # found, not fixed: no fix is safe
+    assert "files were modified by this hook" not in default_part, output
+    assert _status(output, "fix-unsafe") == "Failed", output
+    assert "files were modified by this hook" in output.split("fix-unsafe", 1)[1], output
+    assert (project / "bad.py").read_text(encoding="utf-8") == UNSAFE_FIXED
+
+    _git(["add", "bad.py"], project, env)
+    done = _run_config(project, env)
+    output = done.stdout + done.stderr
+    assert _status(output, "fix-default") == "Passed" and _status(output, "fix-unsafe") == "Passed", output
     assert done.returncode == 0, output

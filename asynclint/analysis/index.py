@@ -76,18 +76,29 @@ class Target:
     is_coroutine: bool
     return_type: str = ""
 
-    def where(self, root: str = "") -> str:
+    def where(self, base: str = "", projects: Sequence[str] = ()) -> str:
+        """``path:line`` relative to ``base`` (the directory the findings' own paths are relative to).
+
+        A path that climbs out of ``base`` stays relative when it is in one of ``projects`` (the
+        finding's file usually is too: ``../src/b.py`` beside ``../src/a.py:1``), else absolute
+        (site-packages, say).
+        """
         if not self.path:
             return ""
         path = self.path
-        if root:
+        if base:
             try:
-                rel = os.path.relpath(path, root)
-                if not rel.startswith(".."):
+                rel = os.path.relpath(path, base)
+                if not rel.startswith("..") or any(_inside(path, p) for p in projects):
                     path = rel
             except ValueError:
                 pass
         return f"{path.replace(os.sep, '/')}:{self.line}"
+
+
+def _inside(path: str, directory: str) -> bool:
+    directory = os.path.abspath(directory)
+    return path == directory or path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
 # -- summaries ---------------------------------------------------------------------------

@@ -6,6 +6,7 @@ the CLI can print one line and exit 2 — never a traceback.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import sys
@@ -13,8 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ..base.settings import DEFAULT_EXCLUDE, TARGET_VERSIONS, Settings
-from ..knowledge.intent import TEST_CODES, TEST_PATTERNS
 from ..catalogue.selection import SelectionError, expand_selector, parse_per_file_ignores, select_rules
+from ..knowledge.intent import TEST_CODES, TEST_PATTERNS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -34,11 +35,44 @@ def _table_of_str_lists(value: Any) -> bool:
     return isinstance(value, dict) and all(_str_list(v) for v in value.values())
 
 
+BLOCKING_ENTRY_KEYS = ("code", "message")
+
+
 def _blocking_table(value: Any) -> bool:
     return isinstance(value, dict) and all(
-        isinstance(v, dict) and set(v) <= {"code", "message"} and all(isinstance(x, str) for x in v.values())
+        isinstance(v, dict) and set(v) <= set(BLOCKING_ENTRY_KEYS) and all(isinstance(x, str) for x in v.values())
         for v in value.values()
     )
+
+
+def _did_you_mean(key: str, known: Sequence[str]) -> str:
+    """`` (did you mean `x`?)`` for the closest known key (``_`` for ``-`` first, then difflib), or ''."""
+    close = [k for k in known if k.replace("-", "_") == key or k == key.replace("_", "-")]
+    close = close or difflib.get_close_matches(key.replace("_", "-"), known, n=1)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _check_blocking_entries(value: Any, source: str, name: str) -> None:
+    """Name the bad part of an ``extend-blocking-calls`` table, not the whole table: a typo such as
+    ``mesage =`` in one entry of many must be findable."""
+    if not isinstance(value, dict):
+        return  # the generic message (the expected type, the value) says it best
+    for qualname, entry in value.items():
+        where = f"{name}.{_toml_key(qualname)}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f'{source}: `{where}` must be a table such as {{code = "AL104", message = "..."}}, '
+                              f"got {entry!r}")
+        for key, item in entry.items():
+            if key not in BLOCKING_ENTRY_KEYS:
+                hint = _did_you_mean(key, BLOCKING_ENTRY_KEYS) or " (the keys are `code` and `message`)"
+                raise ConfigError(f"{source}: unknown key `{where}.{key}`{hint}")
+            if not isinstance(item, str):
+                raise ConfigError(f"{source}: `{where}.{key}` must be a string, got {item!r}")
+
+
+def _toml_key(key: str) -> str:
+    """A key as TOML spells it: quoted when it is not a bare key (qualified names have dots)."""
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else '"' + key.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 # key -> (validator, description of the expected type)
@@ -144,9 +178,9 @@ def load_config_file(path: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
 def validate(table: Mapping[str, Any], source: str, prefix: str = "") -> None:
     for key, value in table.items():
         if key not in KEYS:
-            close = [k for k in KEYS if k.replace("-", "_") == key or k == key.replace("_", "-")]
-            hint = f" (did you mean `{close[0]}`?)" if close else ""
-            raise ConfigError(f"{source}: unknown key `{prefix}{key}`{hint}")
+            raise ConfigError(f"{source}: unknown key `{prefix}{key}`{_did_you_mean(key, list(KEYS))}")
+        if key == "extend-blocking-calls":
+            _check_blocking_entries(value, source, f"{prefix}{key}")
         check, expected = KEYS[key]
         if not check(value):
             raise ConfigError(f"{source}: `{prefix}{key}` must be {expected}, got {value!r}")
@@ -193,7 +227,7 @@ def index_roots(root: str, config_path: Optional[str], paths: Sequence[str], cwd
     top-level package, or else with the modules beside it (a script in a home directory must
     not index the home directory).
     """
-    if (config_path and root == os.path.dirname(os.path.abspath(config_path))) or _git_root(root) == root:
+    if in_project(root, config_path):
         return ()
     cwd = cwd or os.getcwd()
     roots: Set[str] = set()
@@ -214,6 +248,14 @@ def index_roots(root: str, config_path: Optional[str], paths: Sequence[str], cwd
         return ()
     ordered = sorted(roots)
     return tuple(r for r in ordered if not any(r != o and r.startswith(o.rstrip(os.sep) + os.sep) for o in ordered))
+
+
+def in_project(root: str, config_path: Optional[str]) -> bool:
+    """Whether ``root`` is a project of its own (the config file's directory or a repository's root).
+
+    Outside one, nothing marks where the project is, so the cache goes to the current directory.
+    """
+    return bool(config_path and root == os.path.dirname(os.path.abspath(config_path))) or _git_root(root) == root
 
 
 def _top_package(directory: str) -> Optional[str]:
@@ -345,6 +387,7 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         target_version=target,
         project_root=root,
         index_roots=roots,
+        display_base=cwd,
         fixable=fixable,
         unfixable=_codes(values.get("unfixable"), src("unfixable"), "unfixable"),
         extend_safe_fixes=_codes(values.get("extend-safe-fixes"), src("extend-safe-fixes"), "extend-safe-fixes"),
@@ -364,7 +407,8 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
     cache_dir = values.get("cache-dir")
     if cache_dir and not os.path.isabs(cache_dir):
         cache_dir = os.path.join(root, cache_dir)
-    elif not cache_dir and roots:  # paths in unrelated trees: no project directory to hold it (ruff: the cwd)
+    elif not cache_dir and not in_project(root, config_path):
+        # outside any repository or config no directory is the project's to write in: the cwd (as ruff)
         cache_dir = os.path.join(cwd, ".asynclint_cache")
     return RunConfig(
         settings=settings,

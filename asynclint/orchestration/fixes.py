@@ -59,6 +59,9 @@ class FixOutcome:
     # With ``fixed`` set, the other fixes were applied and the reason names the ones that were not.
     error: Optional[str] = None
     initial: List[Finding] = field(default_factory=list)  # findings of the original text
+    # The fixes were made but the file refused the write (read-only, changed on disk): the summary
+    # must not offer them as fixable again.
+    write_refused: bool = False
 
 
 # -- which fixes may run --------------------------------------------------------
@@ -493,8 +496,12 @@ def _fsync_directory(directory: str) -> None:
         os.close(fd)
 
 
-def fix_file(path: str, settings: Settings, unsafe: bool, index: object, write: bool) -> FixOutcome:
-    """Read, fix and (when ``write``) rewrite one file; problems end up in ``error``, never raised."""
+def fix_file(path: str, settings: Settings, unsafe: bool, index: object, write: bool,
+             force: bool = False) -> FixOutcome:
+    """Read, fix and (when ``write``) rewrite one file; problems end up in ``error``, never raised.
+
+    ``force``: the file was named on the command line, so it is parsed even where the triage would skip it.
+    """
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -504,7 +511,7 @@ def fix_file(path: str, settings: Settings, unsafe: bool, index: object, write: 
                           f"cannot read: {reason}")
 
     def lint(source: bytes) -> List[Finding]:
-        return lint_source(source, path, settings, index=index).findings
+        return lint_source(source, path, settings, index=index, force=force).findings
 
     outcome = fix_source(data, path, settings, unsafe, lint)
     if write and outcome.fixed is not None:
@@ -512,6 +519,7 @@ def fix_file(path: str, settings: Settings, unsafe: bool, index: object, write: 
             write_atomic(path, outcome.fixed, data)
         except FixWriteError as error:
             outcome.error = str(error)
+            outcome.write_refused = True
             outcome.fixed = None
             outcome.applied = []
             outcome.remaining = list(outcome.initial)

@@ -328,18 +328,26 @@ def statistics_table(findings: Sequence[Finding]) -> str:
 
 
 def summary(findings: Sequence[Finding], *, files_with_findings: int, statistics: bool, fixable: int,
-            unsafe_fixable: int = 0) -> str:
+            unsafe_fixable: int = 0, unwritten: int = 0, unwritten_files: int = 0) -> str:
     """The stderr text after a run: optional statistics table, the count line, the fixable hints.
 
-    ``fixable`` counts fixes ``--fix`` applies; ``unsafe_fixable`` those that also need ``--unsafe-fixes``.
+    ``fixable`` counts fixes ``--fix`` applies; ``unsafe_fixable`` those that also need ``--unsafe-fixes``;
+    ``unwritten`` those ``--fix`` made but could not write (``unwritten_files`` files refused). Each line
+    says only what applies: "more" only when some are fixable without ``--unsafe-fixes``, and a fix
+    that could not be written is not offered again as fixable.
     """
     out = statistics_table(findings) if statistics else ""
     if not findings:
         out += "No problems found.\n"
     else:
         out += f"Found {_plural(len(findings), 'problem')} in {_plural(files_with_findings, 'file')}.\n"
-    if fixable:
+    if fixable and unsafe_fixable:
+        out += f"[*] {fixable} fixable with --fix ({unsafe_fixable} more with --unsafe-fixes, which may change behaviour).\n"
+    elif fixable:
         out += f"[*] {fixable} fixable with --fix.\n"
-    if unsafe_fixable:
-        out += f"[*] {unsafe_fixable} more fixable with --fix --unsafe-fixes (they may change behaviour).\n"
+    elif unsafe_fixable:
+        out += f"[*] {unsafe_fixable} fixable with --fix --unsafe-fixes (they may change behaviour).\n"
+    if unwritten:
+        out += (f"{unwritten} {'fix' if unwritten == 1 else 'fixes'} could not be written: "
+                f"{_plural(unwritten_files, 'file')} refused the write (see the errors above).\n")
     return out

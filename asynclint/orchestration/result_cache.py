@@ -74,8 +74,10 @@ class ResultCache:
             self._broken = broken(self.rows) if broken is not None else set(range(len(self.rows)))
         return self._broken
 
-    def get(self, file_path: str) -> Optional[FileResult]:
-        key = os.path.normpath(os.path.join(self.cwd, file_path))  # abspath() without a getcwd() per file
+    def get(self, file_path: str, parsed: bool = False) -> Optional[FileResult]:
+        """The cached result, if still valid. ``parsed``: the file is named on the command line, so it
+        must have been parsed even where the triage would skip it (see ``_key``)."""
+        key = _key(os.path.normpath(os.path.join(self.cwd, file_path)), parsed)  # abspath() without a getcwd()
         entry = self.entries.get(key)
         if entry is None:
             return None
@@ -111,7 +113,7 @@ class ResultCache:
                                                    fix=finding.fix)
         return result
 
-    def put(self, file_path: str, result: FileResult) -> None:
+    def put(self, file_path: str, result: FileResult, parsed: bool = False) -> None:
         if self.path is None:
             return
         if result.read_as is not None:
@@ -132,7 +134,7 @@ class ResultCache:
                 number = self.row_numbers[row] = len(self.rows)
                 self.rows.append(row)
             numbers.append(number)
-        self.entries[os.path.abspath(file_path)] = (size, mtime, digest, result.as_tuple(), tuple(numbers))
+        self.entries[_key(os.path.abspath(file_path), parsed)] = (size, mtime, digest, result.as_tuple(), tuple(numbers))
         self.dirty = True
 
     def save(self) -> None:
@@ -146,6 +148,13 @@ class ResultCache:
             entries = {path: (*entry[:4], tuple(renumber[n] for n in entry[4])) for path, entry in entries.items()}
             rows = [rows[n] for n in used]
         dump_atomic(self.path, {"format": FORMAT, "rows": rows, "files": entries})
+
+
+def _key(path: str, parsed: bool) -> str:
+    """An entry's key. A file named on the command line is always parsed (a syntax error is AL001),
+    while the same file found by a walk is skipped unparsed when the triage clears it: the two
+    results differ, so a named file's result has a key of its own."""
+    return path + "\0parsed" if parsed else path
 
 
 def _hash(path: str) -> Optional[str]:

@@ -68,7 +68,8 @@ class _Worker:
 def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: Sequence[str] = (),
                cache_dir: Optional[str] = None, stats: Optional[RunStats] = None,
                auto_jobs: bool = False, index_files: Optional[Sequence[str]] = None) -> List[FileResult]:
-    """Lint files, in order; ``forced`` ones are parsed even when triage finds nothing to check.
+    """Lint files, in order; ``forced`` ones (named on the command line) are parsed even when triage
+    finds nothing to check.
 
     With ``auto_jobs`` (no ``--jobs`` given) a run with little source to lint uses no workers;
     ``index_files``, when given, are the project index's files (the caller's walk found them).
@@ -82,7 +83,7 @@ def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: 
     results: List[Optional[FileResult]] = [None] * len(paths)
     todo: List[int] = []
     for i, path in enumerate(paths):
-        hit = cache.get(path) if cache else None
+        hit = cache.get(path, path in force) if cache else None
         if hit is not None:
             results[i] = hit
             stats.cached += 1
@@ -103,7 +104,7 @@ def lint_paths(paths: Sequence[str], settings: Settings, jobs: int = 1, forced: 
         for i in todo:
             result = results[i]
             if result is not None and not result.internal_error:
-                cache.put(paths[i], result)
+                cache.put(paths[i], result, paths[i] in force)
         cache.save()
     return [r if r is not None else FileResult(p) for r, p in zip(results, paths)]
 

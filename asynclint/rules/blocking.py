@@ -10,7 +10,7 @@ sync helper of the project blocks.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Optional, Tuple, Type
+from typing import TYPE_CHECKING, Optional, Sequence, Tuple, Type
 
 from ..analysis.blocking import BlockingCalls, used_asynchronously
 from ..analysis.callgraph import blocking_chain, consumed
@@ -115,8 +115,9 @@ class HelperBlockingChecker(Checker):
         func = ctx.current_function
         caller = getattr(func, "name", "<coroutine>")
         first, *rest = chain.steps
-        parts = [f"`{node_text(node.func)}()` ({_where(first.path, first.line, root)})"]
-        parts += [f"`{step.name}()` ({_where(step.path, step.line, root)})" for step in rest]
+        base, projects = ctx.settings.display_base or root, ctx.settings.index_roots or (root,)
+        parts = [f"`{node_text(node.func)}()` ({_where(first.path, first.line, base, projects)})"]
+        parts += [f"`{step.name}()` ({_where(step.path, step.line, base, projects)})" for step in rest]
         text = f"`{caller}()` calls " + " -> ".join(parts) + f", which blocks the event loop ({chain.code})"
         if chain.cached:
             names = ", ".join(f"`{name}`" for name in chain.cached)
@@ -126,8 +127,8 @@ class HelperBlockingChecker(Checker):
         return text + f"; run it with {advice} or make it async"
 
 
-def _where(path: str, line: int, root: str) -> str:
-    return Target("", path, line, False).where(root)
+def _where(path: str, line: int, base: str, projects: Sequence[str]) -> str:
+    return Target("", path, line, False).where(base, projects)
 
 
 

@@ -104,8 +104,9 @@ class UnawaitedChecker(Checker):
 
     def _defined(self, target: Target) -> str:
         """`` (defined at app/api.py:12)``, or `` (`asyncio.sleep`)`` for known libraries."""
-        root = self.resolver.index.root or self.ctx.settings.project_root
-        where = target.where(root)
+        settings = self.ctx.settings
+        root = self.resolver.index.root or settings.project_root
+        where = target.where(settings.display_base or root, settings.index_roots or (root,))
         return f" (defined at {where})" if where else f" (`{target.qualname}`)"
 
     def _is_task_call(self, call: ast.Call) -> bool:
