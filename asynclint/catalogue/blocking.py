@@ -1,5 +1,6 @@
-"""AL1xx: calls that block the event loop when made inside a coroutine. The rules' documentation: code, name, rationale, examples, fix safety.
+"""AL1xx: calls that block the event loop when made inside a coroutine.
 
+Each rule's documentation: code, name, rationale, examples, fix safety.
 The checkers that emit these codes live in ``asynclint.rules.blocking``; this module is plain
 data, so the catalogue can be read without importing them.
 """

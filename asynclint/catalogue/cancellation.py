@@ -1,5 +1,6 @@
-"""AL4xx: swallowed cancellation. The rules' documentation: code, name, rationale, examples, fix safety.
+"""AL4xx: swallowed cancellation.
 
+Each rule's documentation: code, name, rationale, examples, fix safety.
 The checkers that emit these codes live in ``asynclint.rules.cancellation``; this module is plain
 data, so the catalogue can be read without importing them.
 """

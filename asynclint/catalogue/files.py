@@ -1,7 +1,8 @@
-"""AL0xx: files asynclint cannot read, parse or analyse. The rules' documentation: code, name, rationale, examples, fix safety.
+"""AL0xx: files asynclint cannot read, parse or analyse.
 
-The checkers that emit these codes live in ``asynclint.rules.files``; this module is plain
-data, so the catalogue can be read without importing them.
+Each rule's documentation: code, name, rationale, examples, fix safety.
+The engine emits these codes itself (no checker walks for them); this module is plain
+data, so the catalogue can be read without importing the engine.
 """
 
 from __future__ import annotations

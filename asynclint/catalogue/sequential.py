@@ -1,5 +1,6 @@
-"""AL3xx: independent awaits run one after another. The rules' documentation: code, name, rationale, examples, fix safety.
+"""AL3xx: independent awaits run one after another.
 
+Each rule's documentation: code, name, rationale, examples, fix safety.
 The checkers that emit these codes live in ``asynclint.rules.sequential``; this module is plain
 data, so the catalogue can be read without importing them.
 """

@@ -1,5 +1,6 @@
-"""AL2xx: coroutines that never run and tasks that vanish. The rules' documentation: code, name, rationale, examples, fix safety.
+"""AL2xx: coroutines that never run and tasks that vanish.
 
+Each rule's documentation: code, name, rationale, examples, fix safety.
 The checkers that emit these codes live in ``asynclint.rules.unawaited``; this module is plain
 data, so the catalogue can be read without importing them.
 """

@@ -3,8 +3,8 @@
 The rules are deliberately narrow: order matters in most async code (protocols,
 transactions, locks, rate limits, tests that assert what happened first), and a
 finding a reviewer rejects is worse than none. A run or loop is reported only
-when every sign that its order matters is absent; see ``asynclint.catalogue.sequential._HEURISTIC`` for the
-rules of thumb, which ``--explain`` prints.
+when every sign that its order matters is absent; the rules of thumb are
+``asynclint.catalogue.sequential._HEURISTIC``, which ``--explain`` prints.
 """
 
 from __future__ import annotations
