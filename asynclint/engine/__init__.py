@@ -20,6 +20,7 @@ from functools import lru_cache
 from typing import List, Optional, Sequence, Tuple
 
 from ..analysis.context import FileContext
+from ..base.isolation import child_sys_path, safe_directory
 from ..base.model import Finding
 from ..base.settings import Settings
 from ..base.source import DecodeError, decode, is_silenced
@@ -256,14 +257,16 @@ def libcst_accepts(text: str) -> bool:
 
 def _libcst_accepts_in_child(text: str) -> bool:
     """Outside a worker, ask libcst in a child process: a native crash must not end the run."""
-    code = "import sys; from asynclint.engine import libcst_accepts; " \
+    # Isolated (-I: no current directory, no PYTHON* variables, no user site) in a directory of
+    # our choosing, with this process's absolute sys.path set before the first import: code in
+    # the linted tree (a libcst.py, an asynclint.py) is never imported.
+    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    search = [package_parent] + [p for p in child_sys_path() if p != package_parent]
+    code = f"import sys; sys.path[:] = {search!r}; from asynclint.engine import libcst_accepts; " \
            "sys.exit(0 if libcst_accepts(sys.stdin.buffer.read().decode(\"utf-8\", \"surrogatepass\")) else 1)"
-    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = package_parent + os.pathsep + env.get("PYTHONPATH", "")
     try:
-        done = subprocess.run([sys.executable, "-c", code], input=text.encode("utf-8", "surrogatepass"),
-                              capture_output=True, timeout=60, env=env)
+        done = subprocess.run([sys.executable, "-I", "-c", code], input=text.encode("utf-8", "surrogatepass"),
+                              capture_output=True, timeout=60, cwd=safe_directory())
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0

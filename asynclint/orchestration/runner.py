@@ -25,7 +25,7 @@ from ..engine import FileResult, file_finding, lint_path
 from ..rules import checkers_for
 from .project_index import load_project_index
 from .result_cache import ResultCache
-from .spawning import quiet_children
+from .spawning import enter_directory, isolated_children
 
 SMALL_RUN = 16  # fewer files than this: no pool (pre-commit passes a handful)
 # Less source than this: no pool either. Starting workers costs ~0.35 s of wall time, so two of them
@@ -148,8 +148,9 @@ def _maybe_crash(path: str, marker: str) -> None:
 
 # -- the pool ---------------------------------------------------------------------
 
-def _worker_main(conn: Connection, settings: Settings, index: Optional[object]) -> None:
+def _worker_main(conn: Connection, settings: Settings, index: Optional[object], cwd: Optional[str] = None) -> None:
     """Worker loop: say it is ready, then receive a batch, send one result tuple per file, in order."""
+    enter_directory(cwd)
     freeze_long_lived()
     try:
         conn.send(_READY)
@@ -168,8 +169,8 @@ def _start_worker(ctx: Any, settings: Settings, index: Optional[object]) -> _Wor
     """A worker may run libcst in-process: if it crashes, only that worker dies."""
     parent, child = ctx.Pipe()
     worker_settings = replace(settings, native_in_process=True, crash_marker=os.environ.get(CRASH_ENV))
-    process = ctx.Process(target=_worker_main, args=(child, worker_settings, index), daemon=True)
-    with quiet_children():
+    with isolated_children() as cwd:
+        process = ctx.Process(target=_worker_main, args=(child, worker_settings, index, cwd), daemon=True)
         process.start()
     child.close()
     return _Worker(process, parent)

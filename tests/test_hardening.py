@@ -1,0 +1,89 @@
+"""Issue 17: never run the project's code, never crash on a name or a pattern, never write a
+fix that fails at run time. One test (or a few) per item; each failed on the code before it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Sequence
+
+import pytest
+
+from tests.conftest import REPO, run_cli
+
+BAD = "import time\n\n\nasync def handler():\n    time.sleep(1)\n"
+
+
+def run_script(args: Sequence[str], cwd: Path, stdin: str | None = None,
+               timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run asynclint the way its console script does (``sys.path[0]`` is the script's directory)."""
+    script = Path(cwd).parent / "bin" / "asynclint-script.py"
+    script.parent.mkdir(exist_ok=True)
+    script.write_text("import sys\nfrom asynclint.cli import main\nsys.exit(main())\n")
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env.pop("ASYNCLINT_CRASH_MARKER", None)
+    return subprocess.run([sys.executable, str(script), *args], cwd=cwd, input=stdin, capture_output=True,
+                          text=True, env=env, timeout=timeout)
+
+
+# -- 1. code from the linted tree never runs ---------------------------------------------
+
+TRAPS = ("libcst", "asynclint", "multiprocessing", "encodings_helper")
+
+
+def _trapped_repo(root: Path) -> tuple[Path, Path]:
+    repo = root / "repo"
+    repo.mkdir()
+    markers = root / "markers"
+    markers.mkdir()
+    for name in TRAPS:
+        (repo / f"{name}.py").write_text(f"open({str(markers / name)!r}, 'w').write('imported')\n")
+    (repo / "broken.py").write_text("async def f(:\n    pass\n")
+    return repo, markers
+
+
+def test_libcst_check_never_imports_the_linted_tree(tmp_path: Path) -> None:
+    repo, markers = _trapped_repo(tmp_path)
+    done = run_script(["--isolated", "--no-cache", "broken.py"], cwd=repo)
+    assert "AL001" in done.stdout, done.stderr
+    done = run_script(["--isolated", "--no-cache", "-", "--stdin-filename", "broken.py"], cwd=repo,
+                      stdin="async def f(:\n    pass\n")
+    assert "AL001" in done.stdout, done.stderr
+    assert sorted(os.listdir(markers)) == []
+
+
+def test_spawned_workers_never_import_the_linted_tree(tmp_path: Path) -> None:
+    repo, markers = _trapped_repo(tmp_path)
+    for i in range(40):
+        (repo / f"m{i:02d}.py").write_text(BAD)
+    done = run_script(["--isolated", "--no-cache", "-j2", "."], cwd=repo)
+    assert done.stdout.count("AL101") == 40, done.stderr
+    assert sorted(os.listdir(markers)) == []
+    # python -m asynclint from another directory: the same
+    done = run_cli(["--isolated", "--no-cache", "-j2", str(repo)], cwd=tmp_path)
+    assert done.stdout.count("AL101") == 40, done.stderr
+    assert sorted(os.listdir(markers)) == []
+
+
+def test_index_pool_never_imports_the_linted_tree(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import concurrent.futures.process  # noqa: F401 - the parent's own imports are not what is tested
+    import multiprocessing  # noqa: F401
+
+    from asynclint.orchestration import project_index
+
+    repo, markers = _trapped_repo(tmp_path)
+    paths = []
+    for i in range(4):
+        path = repo / f"m{i}.py"
+        path.write_text("async def f():\n    pass\n")
+        paths.append(str(path))
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(sys, "path", [""] + [p for p in sys.path if p])
+    entries = project_index._summarise_parallel(paths, {}, jobs=2)
+    assert entries is not None and len(entries) == 4 and all(entries)
+    assert sorted(os.listdir(markers)) == []
+    assert os.getcwd() == str(repo) and sys.path[0] == ""
