@@ -87,3 +87,63 @@ def test_index_pool_never_imports_the_linted_tree(tmp_path: Path, monkeypatch: p
     assert entries is not None and len(entries) == 4 and all(entries)
     assert sorted(os.listdir(markers)) == []
     assert os.getcwd() == str(repo) and sys.path[0] == ""
+
+
+# -- 2. the cache stays in the project and never writes through a symlink ----------------
+
+def _project(root: Path, config: str = "") -> Path:
+    project = root / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text("[tool.asynclint]\n" + config)
+    (project / "bad.py").write_text(BAD)
+    return project
+
+
+def test_config_cache_dir_outside_the_project_is_a_config_error(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    project = _project(tmp_path, 'cache-dir = "../victim"\n')
+    done = run_cli(["bad.py"], cwd=project)
+    assert done.returncode == 2 and "`cache-dir`" in done.stderr and "Traceback" not in done.stderr
+    assert os.listdir(victim) == []
+    # through a committed symlink on the way: the same
+    (project / "link").symlink_to(victim)
+    (project / "pyproject.toml").write_text('[tool.asynclint]\ncache-dir = "link/cache"\n')
+    done = run_cli(["bad.py"], cwd=project)
+    assert done.returncode == 2 and "`cache-dir`" in done.stderr
+    assert os.listdir(victim) == []
+    # inside: fine; and the command line may point anywhere
+    (project / "pyproject.toml").write_text('[tool.asynclint]\ncache-dir = "sub/cache"\n')
+    assert run_cli(["bad.py"], cwd=project).returncode == 1
+    assert (project / "sub" / "cache" / ".gitignore").is_file()
+    assert run_cli(["--cache-dir", "../victim/cache", "bad.py"], cwd=project).returncode == 1
+    assert (victim / "cache" / ".gitignore").is_file()
+
+
+def test_cache_symlinks_are_never_followed_for_writing(tmp_path: Path) -> None:
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    project = _project(tmp_path)
+    (project / ".asynclint_cache").symlink_to(victim)
+    done = run_cli(["bad.py"], cwd=project)
+    assert done.returncode == 1, done.stderr
+    assert os.listdir(victim) == []
+    # a dangling .gitignore link inside a real cache directory: its target is not created
+    (project / ".asynclint_cache").unlink()
+    (project / ".asynclint_cache").mkdir()
+    (project / ".asynclint_cache" / ".gitignore").symlink_to(victim / "gitignore")
+    assert run_cli(["bad.py"], cwd=project).returncode == 1
+    assert os.listdir(victim) == []
+    # cache files that are links: replaced, their targets untouched
+    (project / ".asynclint_cache" / ".gitignore").unlink()
+    assert run_cli(["bad.py"], cwd=project).returncode == 1
+    cache_files = [p for p in (project / ".asynclint_cache").iterdir() if p.name != ".gitignore"]
+    assert cache_files
+    for i, path in enumerate(cache_files):
+        target = victim / f"t{i}"
+        target.write_bytes(b"original")
+        path.unlink()
+        path.symlink_to(target)
+    (project / "bad.py").write_text(BAD + "\n")
+    assert run_cli(["bad.py"], cwd=project).returncode == 1
+    assert all((victim / f"t{i}").read_bytes() == b"original" for i in range(len(cache_files)))

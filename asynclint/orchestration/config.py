@@ -251,6 +251,21 @@ def project_root(config_path: Optional[str], paths: Sequence[str], cwd: Optional
     return _git_root(base) or base
 
 
+def _cache_dir_inside(value: str, root: str, source: str) -> str:
+    """A config file's ``cache-dir``: it must stay inside the project root once symlinks are resolved.
+
+    A repository's config is not the user's word: ``cache-dir = "../victim"`` (or a committed
+    symlink on the way) would write a ``.gitignore`` of ``*`` and cache files into another tree.
+    """
+    path = os.path.normpath(os.path.join(root, value))
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise ConfigError(f"{source}: `cache-dir` must be a directory inside the project root ({root}), "
+                          f"got {value!r}; use --cache-dir on the command line for a cache elsewhere")
+    return path
+
+
 def _relative_to(path: str, root: str) -> str:
     return path if os.path.isabs(path) else os.path.join(root, path)
 
@@ -357,8 +372,10 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
     if "file-time-budget" in values:
         settings = replace(settings, file_time_budget=float(values["file-time-budget"]))
     cache_dir = values.get("cache-dir")
-    if cache_dir and not os.path.isabs(cache_dir):
-        cache_dir = os.path.join(root, cache_dir)
+    if cache_dir and "cache-dir" in cli:  # the user's own flag may point anywhere (their symlinks included)
+        cache_dir = os.path.realpath(os.path.join(cwd, cache_dir))
+    elif cache_dir:
+        cache_dir = _cache_dir_inside(cache_dir, root, source)
     elif not cache_dir and roots:  # paths in unrelated trees: no project directory to hold it (ruff: the cwd)
         cache_dir = os.path.join(cwd, ".asynclint_cache")
     return RunConfig(
