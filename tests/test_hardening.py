@@ -147,3 +147,50 @@ def test_cache_symlinks_are_never_followed_for_writing(tmp_path: Path) -> None:
     (project / "bad.py").write_text(BAD + "\n")
     assert run_cli(["bad.py"], cwd=project).returncode == 1
     assert all((victim / f"t{i}").read_bytes() == b"original" for i in range(len(cache_files)))
+
+
+# -- 3. bracket ranges git tolerates and re rejects ---------------------------------------
+
+GITIGNORE_RANGES = "[9-0]*.py\n[z-a]\n[z-ab]x.py\n[!9-0]y.py\n[a-c-e]w.py\n"
+RANGE_NAMES = ["5a.py", "9a.py", "z", "a", "zx.py", "bx.py", "ax.py", "ay.py", "-w.py", "dw.py", "bw.py", "keep.py"]
+
+
+def test_gitignore_inverted_ranges_match_like_git(tmp_path: Path) -> None:
+    from asynclint.orchestration.discovery import DiscoveryOptions, discover
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text(GITIGNORE_RANGES)
+    for name in RANGE_NAMES:
+        (tmp_path / name).write_text(BAD)
+    git = subprocess.run(["git", "check-ignore", "--no-index", "--", *RANGE_NAMES], cwd=tmp_path,
+                         capture_output=True, text=True)
+    ignored_by_git = set(git.stdout.split())
+    found = discover([str(tmp_path)], DiscoveryOptions(root=str(tmp_path)))
+    linted = {os.path.basename(p) for p in found.files}
+    python_names = {n for n in RANGE_NAMES if n.endswith(".py")}
+    assert linted == python_names - ignored_by_git
+    # the oracle, for the record: an inverted range matches its first character only
+    assert ignored_by_git == {"9a.py", "z", "zx.py", "bx.py", "ay.py", "bw.py", "-w.py"}
+    done = run_cli(["--no-cache", "."], cwd=tmp_path)
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "internal error" not in done.stderr
+    assert done.stdout.count("AL101") == len(python_names - ignored_by_git)
+
+
+def test_inverted_range_in_exclude_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nextend-exclude = ["[9-0]*.tmp"]\n')
+    (tmp_path / "a.py").write_text(BAD)
+    done = run_cli(["a.py"], cwd=tmp_path)
+    assert done.returncode == 2 and "`extend-exclude`" in done.stderr and "9-0" in done.stderr
+    done = run_cli(["--isolated", "--exclude", "[z-a]", "a.py"], cwd=tmp_path)
+    assert done.returncode == 2 and "`exclude`" in done.stderr
+
+
+def test_inverted_range_in_gitignore_under_flake8(tmp_path: Path) -> None:
+    pytest.importorskip("flake8")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text(GITIGNORE_RANGES)
+    (tmp_path / "a.py").write_text(BAD)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, "-m", "flake8", "--select", "AL", "a.py"], cwd=tmp_path,
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert "Traceback" not in done.stderr and "AL101" in done.stdout, done.stderr

@@ -14,6 +14,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, 
 
 from ..base.settings import DEFAULT_EXCLUDE, TARGET_VERSIONS, Settings
 from ..catalogue.selection import SelectionError, expand_selector, parse_per_file_ignores, select_rules
+from .discovery import inverted_range
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -360,6 +361,12 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         extend_safe_fixes=_codes(values.get("extend-safe-fixes"), src("extend-safe-fixes"), "extend-safe-fixes"),
         extend_unsafe_fixes=_codes(values.get("extend-unsafe-fixes"), src("extend-unsafe-fixes"), "extend-unsafe-fixes"),
     )
+    for key in ("exclude", "extend-exclude"):
+        for pattern in values.get(key, ()):
+            bad = inverted_range(pattern)
+            if bad:
+                raise ConfigError(f"{src(key)}: `{key}`: pattern {pattern!r} has the inverted range `{bad}`, "
+                                  "which matches nothing")
     exclude = tuple(values["exclude"]) if "exclude" in values else DEFAULT_EXCLUDE
     extend_exclude = tuple(values.get("extend-exclude", ()))
     settings = replace(
