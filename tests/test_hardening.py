@@ -194,3 +194,34 @@ def test_inverted_range_in_gitignore_under_flake8(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "flake8", "--select", "AL", "a.py"], cwd=tmp_path,
                           capture_output=True, text=True, env=env, timeout=120)
     assert "Traceback" not in done.stderr and "AL101" in done.stdout, done.stderr
+
+
+# -- 4. file names that are not UTF-8 --------------------------------------------------------
+
+HELPER = "import time\n\n\ndef helper():\n    time.sleep(1)\n\n\nasync def g():\n    helper()\n"
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="the file system must accept any bytes")
+def test_non_utf8_file_names(tmp_path: Path) -> None:
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    with open(os.path.join(os.fsencode(tmp_path), b"\xff\xfe.py"), "wb") as handle:
+        handle.write(BAD.encode())
+    (tmp_path / "ok.py").write_text(HELPER)
+    for i in range(20):  # enough for the worker pool
+        (tmp_path / f"m{i:02d}.py").write_text(HELPER)
+    strict = {"PYTHONIOENCODING": "utf-8:strict", "LC_ALL": "C.UTF-8"}
+    for fmt in ("text", "json", "sarif", "github"):
+        for extra in (["--no-cache", "-j1"], ["-j2"], ["-j2"]):  # cold, then a warm cache
+            done = run_cli(["--output-format", fmt, *extra, "."], cwd=tmp_path, env=strict)
+            assert done.returncode == 1, done.stderr
+            assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+            assert "AL101" in done.stdout and (fmt != "text" or done.stdout.count("AL107") == 21)
+    done = run_cli(["--fix", "--unsafe-fixes", "."], cwd=tmp_path, env=strict)
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+    with open(os.path.join(os.fsencode(tmp_path), b"\xff\xfe.py"), "rb") as handle:
+        assert b"await asyncio.sleep(1)" in handle.read()
+    pytest.importorskip("flake8")
+    env = dict(os.environ, PYTHONPATH=str(REPO), **strict)
+    done = subprocess.run([sys.executable, "-m", "flake8", "--select", "AL", "ok.py"], cwd=tmp_path,
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert "Traceback" not in done.stderr and "AL107" in done.stdout, done.stderr

@@ -89,7 +89,7 @@ def project_files(root: str, settings: Any) -> List[str]:
 
 def _cache_path(directory: str, root: str) -> str:
     """The index cache's path prefix: its entries are spread over ``CACHE_SHARDS`` files."""
-    key = hashlib.sha256(f"{INDEX_VERSION}\0{fingerprint()}\0{sys.version_info[:2]}\0{root}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{INDEX_VERSION}\0{fingerprint()}\0{sys.version_info[:2]}\0{root}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return os.path.join(directory, f"index-{key}")
 
 
