@@ -176,6 +176,8 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         raise UsageError("--diff and --fix cannot be combined (--diff changes nothing)")
     config = resolve(_cli_values(args), [args.stdin_filename] if use_stdin and args.stdin_filename else paths,
                      config_file=args.config, isolated=args.isolated)
+    for warning in config.warnings:
+        print(f"asynclint: warning: {warning}", file=sys.stderr)
     config.settings = replace(config.settings, use_cache=not args.no_cache, cache_dir=config.cache_dir)
     outcome = _lint_stdin(args, config) if use_stdin else _lint_files(args, config, paths)
     if outcome is None:

@@ -225,3 +225,43 @@ def test_non_utf8_file_names(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-m", "flake8", "--select", "AL", "ok.py"], cwd=tmp_path,
                           capture_output=True, text=True, env=env, timeout=120)
     assert "Traceback" not in done.stderr and "AL107" in done.stdout, done.stderr
+
+
+# -- 5. config files: deep nesting, broken unrelated parents, other names, directories ----------
+
+@pytest.mark.parametrize("nested", ["a = " + "[" * 5000 + "]" * 5000,
+                                    "a = " + "{b = " * 5000 + "1" + "}" * 5000], ids=["array", "inline-table"])
+def test_deeply_nested_toml_is_a_config_error(tmp_path: Path, nested: str) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n" + nested + "\n")
+    (tmp_path / "a.py").write_text(BAD)
+    done = run_cli(["a.py"], cwd=tmp_path)
+    assert done.returncode == 2 and "pyproject.toml" in done.stderr and "Traceback" not in done.stderr
+    assert "internal error" not in done.stderr, done.stderr
+
+
+def test_broken_unrelated_parent_pyproject_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project\nname = 'other'\n")
+    child = tmp_path / "child"
+    child.mkdir()
+    (child / "a.py").write_text(BAD)
+    done = run_cli(["a.py"], cwd=child)
+    assert done.returncode == 1 and "AL101" in done.stdout
+    assert "warning" in done.stderr and "pyproject.toml" in done.stderr
+    # one that is about asynclint stays an error
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint\nselect = ['AL']\n")
+    assert run_cli(["a.py"], cwd=child).returncode == 2
+
+
+def test_config_file_with_only_a_project_table(tmp_path: Path) -> None:
+    (tmp_path / "other.toml").write_text('[project]\nname = "x"\nrequires-python = ">=3.11"\n')
+    (tmp_path / "a.py").write_text(BAD)
+    done = run_cli(["--config", "other.toml", "a.py"], cwd=tmp_path)
+    assert done.returncode == 1 and "AL101" in done.stdout, done.stderr
+    (tmp_path / "other.toml").write_text('[project]\nname = "x"\n[tool.asynclint]\nignore = ["AL101"]\n')
+    assert run_cli(["--config", "other.toml", "a.py"], cwd=tmp_path).returncode == 0
+
+
+def test_config_naming_a_directory(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(BAD)
+    done = run_cli(["--config", ".", "a.py"], cwd=tmp_path)
+    assert done.returncode == 2 and "is a directory" in done.stderr and "not found" not in done.stderr

@@ -89,12 +89,15 @@ class RunConfig:
     show_source: bool = False
     cache_dir: Optional[str] = None
     values: Dict[str, Any] = field(default_factory=dict)
+    warnings: List[str] = field(default_factory=list)  # for stderr: config files skipped
 
 
-def find_config(start: str) -> Optional[str]:
+def find_config(start: str, warnings: Optional[List[str]] = None) -> Optional[str]:
     """The nearest ``pyproject.toml`` with a ``[tool.asynclint]`` table at or above ``start``.
 
-    A ``pyproject.toml`` without the table is skipped, as ruff does.
+    A ``pyproject.toml`` without the table is skipped, as ruff does; so is a broken one
+    that never mentions asynclint (an unrelated parent project's file must not stop every
+    run), with a warning in ``warnings``. A broken one that mentions asynclint is an error.
     """
     current = os.path.abspath(start)
     while True:
@@ -102,8 +105,12 @@ def find_config(start: str) -> Optional[str]:
         if os.path.isfile(candidate):
             try:
                 data = _read_toml(candidate)
-            except ConfigError:
-                raise
+            except ConfigError as error:
+                if _mentions_asynclint(candidate):
+                    raise
+                if warnings is not None:
+                    warnings.append(f"skipped {error} (it has no [tool.asynclint] table)")
+                data = {}
             if isinstance(data.get("tool"), dict) and "asynclint" in data["tool"]:
                 return candidate
         parent = os.path.dirname(current)
@@ -112,22 +119,39 @@ def find_config(start: str) -> Optional[str]:
         current = parent
 
 
+def _mentions_asynclint(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return b"asynclint" in handle.read()
+    except OSError:
+        return True  # unreadable: say so rather than guess
+
+
 def _read_toml(path: str) -> Dict[str, Any]:
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply to read") from None
+
+
+_PYPROJECT_TABLES = ("tool", "project", "build-system", "dependency-groups")
 
 
 def load_config_file(path: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """The validated ``[tool.asynclint]`` table (or a bare asynclint TOML file) and the whole document."""
     data = _read_toml(path)
-    if os.path.basename(path) == "pyproject.toml" or "tool" in data:
+    # a pyproject-style file under another name (``--config other.toml`` holding only
+    # ``[project]``): its asynclint settings, if any, are in ``[tool.asynclint]``
+    if os.path.basename(path) == "pyproject.toml" or any(key in data for key in _PYPROJECT_TABLES):
         tool = data.get("tool", {})
         table = tool.get("asynclint", {}) if isinstance(tool, dict) else {}
         prefix = "tool.asynclint."
@@ -295,16 +319,20 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
     """Merge the config file (found or given) with flags; flags win. ``cli`` uses the config keys."""
     cwd = cwd or os.getcwd()
     validate(cli, "command line")
+    found_warnings: List[str] = []
     file_values: Dict[str, Any] = {}
     document: Dict[str, Any] = {}
     config_path: Optional[str] = None
     if config_file:
         config_path = os.path.abspath(config_file)
+        if os.path.isdir(config_path):
+            raise ConfigError(f"--config {config_file}: is a directory; name the file "
+                              f"(e.g. {os.path.join(config_file, 'pyproject.toml')})")
         if not os.path.isfile(config_path):
             raise ConfigError(f"{config_file}: config file not found")
         file_values, document = load_config_file(config_path)
     elif not isolated:
-        config_path = find_config(paths_base(paths, cwd))
+        config_path = find_config(paths_base(paths, cwd), found_warnings)
         if config_path:
             file_values, document = load_config_file(config_path)
     source = config_path or "command line"
@@ -397,4 +425,5 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         show_source=bool(values.get("show-source", False)),
         cache_dir=cache_dir,
         values=values,
+        warnings=found_warnings,
     )
