@@ -265,3 +265,111 @@ def test_config_naming_a_directory(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(BAD)
     done = run_cli(["--config", ".", "a.py"], cwd=tmp_path)
     assert done.returncode == 2 and "is a directory" in done.stderr and "not found" not in done.stderr
+
+
+# -- 6. a conditional import of asyncio is not "asyncio is imported" ---------------------------
+
+def _fixed(source: str, *select: str) -> str:
+    from asynclint.engine import lint_source
+    from asynclint.orchestration.config import resolve
+    from asynclint.orchestration.fixes import fix_source
+
+    settings = resolve({"select": list(select) or ["AL"]}, ["m.py"], isolated=True).settings
+    outcome = fix_source(source.encode(), "m.py", settings, True,
+                         lambda data: lint_source(data, "m.py", settings).findings)
+    assert outcome.error is None, outcome.error
+    return (outcome.fixed or source.encode()).decode()
+
+
+def _runs(source: str) -> None:
+    """The fixed module runs: every coroutine it defines can be awaited without NameError."""
+    import asyncio
+    namespace: dict = {"__name__": "fixed"}
+    exec(compile(source, "m.py", "exec"), namespace)
+    for value in list(namespace.values()):
+        if asyncio.iscoroutinefunction(value) and getattr(value, "__module__", None) == "fixed" \
+                and not value.__code__.co_argcount:
+            asyncio.run(value())
+
+
+CONDITIONAL_IMPORTS = {
+    "type-checking": "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import asyncio\n",
+    "version": "import sys\n\nif sys.version_info >= (3, 8):\n    import asyncio as aio\n",
+    "try": "try:\n    import asyncio\nexcept ImportError:\n    pass\n",
+}
+
+
+@pytest.mark.parametrize("head", list(CONDITIONAL_IMPORTS.values()), ids=list(CONDITIONAL_IMPORTS))
+def test_fixes_add_an_import_when_asyncio_is_only_imported_conditionally(head: str) -> None:
+    sleep = _fixed("import time\n" + head + "\n\nasync def handler():\n    time.sleep(0)\n", "AL101")
+    assert "await asyncio.sleep(0)" in sleep and sleep.startswith("import asyncio\n"), sleep
+    _runs(sleep)
+    gather = _fixed(head + GATHER, "AL301")
+    assert "asyncio.gather(" in gather and gather.startswith("import asyncio\n"), gather
+    _runs(gather + "\n\nasync def main():\n    class Client:\n        async def get(self, url):\n"
+                   "            return url\n    assert await page(Client(), 1) == ('/users/1', '/users/1/posts')\n")
+
+
+GATHER = ("\n\nasync def fetch_user(client, user_id):\n    return await client.get(f'/users/{user_id}')\n\n\n"
+          "async def fetch_posts(client, user_id):\n    return await client.get(f'/users/{user_id}/posts')\n\n\n"
+          "async def page(client, user_id):\n    user = await fetch_user(client, user_id)\n"
+          "    posts = await fetch_posts(client, user_id)\n    return user, posts\n")
+
+
+def test_an_unconditional_import_is_still_used() -> None:
+    fixed = _fixed("import asyncio as aio\nimport time\n\n\nasync def handler():\n    time.sleep(0)\n", "AL101")
+    assert "await aio.sleep(0)" in fixed and fixed.count("import asyncio") == 1
+    _runs(fixed)
+
+
+# -- 7. a module name rebound at module level ---------------------------------------------------
+
+FAKE_TIME = ("import time\n\n\nclass FakeTime:\n    def sleep(self, seconds):\n        pass\n\n\n"
+             "time = FakeTime()\n\n\nasync def handler():\n    time.sleep(1)\n")
+
+
+def test_a_rebound_module_name_is_not_the_module() -> None:
+    from asynclint.engine import lint_source
+    from asynclint.orchestration.config import resolve
+
+    settings = resolve({}, ["m.py"], isolated=True).settings
+    assert lint_source(FAKE_TIME.encode(), "m.py", settings).findings == []
+    assert _fixed(FAKE_TIME, "AL101") == FAKE_TIME
+    # the normal cases stay: rebound *before* the import, re-imported conditionally, or a
+    # fake only on some path (the coroutine may well see the module)
+    for source in ("time = None\nimport time\n\n\nasync def handler():\n    time.sleep(1)\n",
+                   "import time\n\nif True:\n    import time\n\n\nasync def handler():\n    time.sleep(1)\n",
+                   "import time\n\nif False:\n    time = None\n\n\nasync def handler():\n    time.sleep(1)\n",
+                   "try:\n    import time\nexcept ImportError:\n    time = None\n\n\nasync def h():\n    time.sleep(1)\n"):
+        codes = [f.code for f in lint_source(source.encode(), "m.py", settings).findings]
+        assert codes == ["AL101"], source
+
+
+# -- 9. linear in the number of fixes ----------------------------------------------------------
+
+def _operations(functions: int) -> int:
+    """Python-level calls made linting a file with ``2 * functions`` fixable findings (a counter, not a timer)."""
+    from asynclint.engine import lint_source
+    from asynclint.orchestration.config import resolve
+
+    settings = resolve({"select": ["AL101"]}, ["m.py"], isolated=True).settings
+    source = "import time\n\n" + "".join(
+        f"async def handler_{i}():\n    time.sleep(1)\n    time.sleep(2)\n\n" for i in range(functions))
+    count = 0
+
+    def profile(frame: object, event: str, arg: object) -> None:
+        nonlocal count
+        count += 1
+
+    sys.setprofile(profile)
+    try:
+        findings = lint_source(source.encode(), "m.py", settings).findings
+    finally:
+        sys.setprofile(None)
+    assert len(findings) == 2 * functions and all(f.fix for f in findings)
+    return count
+
+
+def test_fixable_findings_cost_linear_time() -> None:
+    small, large = _operations(400), _operations(1600)
+    assert large < 4.6 * small, (small, large)  # quadratic would be ~16x
