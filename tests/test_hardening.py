@@ -4,6 +4,7 @@ fix that fails at run time. One test (or a few) per item; each failed on the cod
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -373,3 +374,20 @@ def _operations(functions: int) -> int:
 def test_fixable_findings_cost_linear_time() -> None:
     small, large = _operations(400), _operations(1600)
     assert large < 4.6 * small, (small, large)  # quadratic would be ~16x
+
+
+def test_the_time_budget_applies_to_every_run(tmp_path: Path) -> None:
+    slow = "import time\n\n" + "".join(f"async def h{i}():\n    time.sleep(1)\n\n" for i in range(6000))
+    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\nfile-time-budget = 0.001\n")
+    (tmp_path / "slow.py").write_text(slow)
+    (tmp_path / "other.py").write_text("x = 1\n")
+    for args in (["slow.py"], ["."], ["--fix", "--unsafe-fixes", "slow.py"]):
+        done = run_cli(["--no-cache", "--output-format", "json", *args], cwd=tmp_path)
+        findings = json.loads(done.stdout)
+        assert [f["code"] for f in findings] == ["AL003"], args
+        message = findings[0]["message"]
+        assert "budget" in message and "cannot parse" not in message and "too complex" not in message
+        assert done.returncode == 2
+    assert (tmp_path / "slow.py").read_text() == slow  # --fix changed nothing it had not checked
+    done = run_cli(["--no-cache", "-", "--stdin-filename", "slow.py"], cwd=tmp_path, stdin=slow)
+    assert "AL003" in done.stdout and "budget" in done.stdout

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -25,7 +26,7 @@ from ..base.model import Finding
 from ..base.settings import Settings
 from ..base.source import DecodeError, decode, is_silenced
 from ..rules import checkers_for
-from .walker import Walker, coroutine_only, sync_statements_only
+from .walker import BudgetExceeded, Walker, coroutine_only, sync_statements_only
 
 _ASYNC_WORD = re.compile(rb"async")
 _BRACKETS = re.compile(r"[()\[\]{}]")
@@ -53,6 +54,12 @@ class FileResult:
     def from_tuple(cls, data: tuple) -> "FileResult":
         path, findings, warnings = data
         return cls(path, [Finding.from_tuple(f) for f in findings], list(warnings))
+
+
+def budget_message(budget: float) -> str:
+    """AL003's message for a file whose analysis outlasted ``file-time-budget`` (it parsed: not AL001)."""
+    return (f"analysis stopped: it took longer than the {budget:g} s per-file budget (file-time-budget); "
+            "this file was not checked")
 
 
 def file_finding(path: str, code: str, message: str, line: int = 1, column: int = 1) -> Finding:
@@ -127,6 +134,7 @@ def _lint(data: bytes, path: str, settings: Settings, index: object, force: bool
           module_name: Optional[str], result: FileResult, text: Optional[str] = None,
           tree: Optional[ast.Module] = None) -> Sequence[str]:
     """Fill ``result``; return the file's lines when findings need ``noqa`` checks."""
+    started = time.monotonic()
     enabled = settings.enabled
     checker_types = [c for c in checkers_for(enabled)
                      if not settings.triage or c.could_fire_with(data, enabled, index)]
@@ -155,13 +163,18 @@ def _lint(data: bytes, path: str, settings: Settings, index: object, force: bool
     only_coroutines = settings.triage and coroutine_only(checker_types, enabled)
     async_lines = _async_lines(data) if only_coroutines else None
     statements_only = settings.triage and sync_statements_only(checker_types, data, enabled)
-    walker = Walker(ctx, checkers, only_coroutines, async_lines, statements_only)
+    budget = settings.file_time_budget
+    walker = Walker(ctx, checkers, only_coroutines, async_lines, statements_only,
+                    deadline=started + budget if budget and budget > 0 else None)
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
     try:
         walker.run()
     except RecursionError:
         result.findings.append(file_finding(path, "AL001", "cannot parse: nesting too deep to analyse"))
+        return ()
+    except BudgetExceeded:
+        result.findings.append(file_finding(path, "AL003", budget_message(budget)))
         return ()
     finally:
         sys.setrecursionlimit(old_limit)

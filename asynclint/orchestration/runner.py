@@ -21,7 +21,7 @@ from typing import Any, Deque, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ..base.memory import freeze_long_lived, one_file
 from ..base.settings import Settings
-from ..engine import FileResult, file_finding, lint_path
+from ..engine import FileResult, budget_message, file_finding, lint_path
 from ..rules import checkers_for
 from .project_index import load_project_index
 from .result_cache import ResultCache
@@ -180,6 +180,7 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
               jobs: int) -> Tuple[List[Tuple[int, FileResult]], List[Tuple[int, str, bool]]]:
     """Results from the workers, and the work left undone when a worker could not even start."""
     ctx = multiprocessing.get_context("spawn")
+    kill_after = settings.file_time_budget + max(2.0, settings.file_time_budget / 10)
     queue: Deque[Tuple[int, str, bool]] = deque(work)
     out: List[Tuple[int, FileResult]] = []
     workers = [_start_worker(ctx, settings, index) for _ in range(jobs)]
@@ -246,13 +247,14 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
                 feed(worker)
             now = time.monotonic()
             for worker in list(workers):
-                if worker.batch and now - worker.started > settings.file_time_budget:
+                # the engine stops its own walk at the budget (AL003); this is for what it cannot
+                # interrupt (the parser, a native hang), with a grace period so the engine speaks first
+                if worker.batch and now - worker.started > kill_after:
                     worker.process.kill()
                     worker.process.join(timeout=5)
                     path = worker.batch[0][1]
                     replace_worker(worker, FileResult(path, [file_finding(
-                        path, "AL001", f"cannot parse: too complex (analysis exceeded the "
-                        f"{settings.file_time_budget:g} s per-file budget)")]))
+                        path, "AL003", budget_message(settings.file_time_budget) + " (its worker was stopped)")]))
             for worker in workers:
                 feed(worker)
     finally:
