@@ -391,3 +391,43 @@ def test_the_time_budget_applies_to_every_run(tmp_path: Path) -> None:
     assert (tmp_path / "slow.py").read_text() == slow  # --fix changed nothing it had not checked
     done = run_cli(["--no-cache", "-", "--stdin-filename", "slow.py"], cwd=tmp_path, stdin=slow)
     assert "AL003" in done.stdout and "budget" in done.stdout
+
+
+# -- 10. --fix keeps mode bits and extended attributes, and never breaks a hard link -----------------
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX modes and links")
+def test_fix_keeps_mode_bits_exactly(tmp_path: Path) -> None:
+    path = tmp_path / "a.py"
+    path.write_text(BAD)
+    os.chmod(path, 0o6755)
+    done = run_cli(["--isolated", "--no-cache", "--fix", "--unsafe-fixes", "a.py"], cwd=tmp_path)
+    kept = os.stat(path).st_mode & 0o7777
+    if "await asyncio.sleep" in path.read_text():
+        assert kept == 0o6755, oct(kept)
+    else:  # refusing is allowed, with a reason
+        assert kept == 0o6755 and "setuid" in done.stderr, done.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "setxattr"), reason="no extended attributes here")
+def test_fix_keeps_extended_attributes(tmp_path: Path) -> None:
+    path = tmp_path / "a.py"
+    path.write_text(BAD)
+    try:
+        os.setxattr(path, "user.asynclint-test", b"keep me")
+    except OSError:
+        pytest.skip("the file system keeps no user extended attributes")
+    done = run_cli(["--isolated", "--no-cache", "--fix", "--unsafe-fixes", "a.py"], cwd=tmp_path)
+    assert "await asyncio.sleep" in path.read_text(), done.stderr
+    assert os.getxattr(path, "user.asynclint-test") == b"keep me"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX links")
+def test_fix_never_breaks_a_hard_link(tmp_path: Path) -> None:
+    path = tmp_path / "a.py"
+    path.write_text(BAD)
+    os.link(path, tmp_path / "b.py")
+    done = run_cli(["--isolated", "--no-cache", "--fix", "--unsafe-fixes", "a.py"], cwd=tmp_path)
+    both = {(tmp_path / "a.py").read_text(), (tmp_path / "b.py").read_text()}
+    assert len(both) == 1 and os.stat(path).st_nlink == 2  # still one file under two names
+    if both == {BAD}:
+        assert "hard link" in done.stderr and "not fixed" in done.stderr

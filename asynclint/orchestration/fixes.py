@@ -435,6 +435,10 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
         raise FixWriteError("the file changed on disk since it was read; not overwritten")
     if _is_read_only(st) or not os.access(target, os.W_OK):
         raise FixWriteError("the file is read-only")
+    if st.st_nlink > 1:
+        # a rename gives this name a new file and leaves the other names with the old content
+        raise FixWriteError(f"the file has {st.st_nlink} hard links and replacing it would break them; "
+                            "not rewritten (fix a copy, or use --diff)")
     try:
         dir_st = os.stat(directory)
     except OSError as error:
@@ -452,13 +456,8 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
+                _copy_metadata(handle.fileno(), temp, target, st)
                 os.fsync(handle.fileno())
-            os.chmod(temp, stat.S_IMODE(st.st_mode))
-            if hasattr(os, "chown"):
-                try:
-                    os.chown(temp, st.st_uid, st.st_gid)
-                except OSError:
-                    pass  # only root may give a file away; the mode is what matters
             with open(target, "rb") as handle:
                 if handle.read() != expected:
                     raise FixWriteError("the file changed on disk while it was being fixed; not overwritten")
@@ -474,6 +473,60 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
             pass
         raise
     _fsync_directory(directory)
+
+
+_SPECIAL_BITS = stat.S_ISUID | stat.S_ISGID
+
+
+def _copy_metadata(fd: int, temp: str, target: str, st: os.stat_result) -> None:
+    """Give the new file the old one's owner, mode bits (all of them) and extended attributes,
+    or raise ``FixWriteError``: a fix must not quietly drop any of them.
+
+    The owner goes first: changing it clears setuid/setgid. A setuid/setgid file whose
+    owner cannot be kept (only root may give a file away) is refused, as the same bits on
+    a file of ours would grant our rights instead.
+    """
+    if hasattr(os, "fchown"):
+        try:
+            os.fchown(fd, st.st_uid, st.st_gid)
+        except OSError:
+            pass  # only root may give a file away
+    mode = stat.S_IMODE(st.st_mode)
+    new = os.fstat(fd)
+    if mode & _SPECIAL_BITS and (new.st_uid, new.st_gid) != (st.st_uid, st.st_gid):
+        raise FixWriteError("the file is setuid/setgid and its owner cannot be kept; not rewritten")
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # pragma: no cover - Windows
+        os.chmod(temp, mode)
+    if hasattr(os, "fchmod") and stat.S_IMODE(os.fstat(fd).st_mode) != mode:
+        raise FixWriteError(f"cannot keep the file's mode {mode:o}; not rewritten")
+    _copy_xattrs(fd, target)
+
+
+def _copy_xattrs(fd: int, target: str) -> None:
+    """Extended attributes, where the platform has them; one that cannot be copied stops the write."""
+    if not hasattr(os, "listxattr"):
+        return
+    try:
+        names = os.listxattr(target)
+    except OSError:
+        return  # the file system keeps none
+    for name in names:
+        try:
+            value = os.getxattr(target, name)
+        except OSError:
+            continue  # vanished, or not ours to read (then not ours to lose either)
+        try:
+            if os.getxattr(fd, name) == value:
+                continue  # already there (a label the file system gives every new file)
+        except OSError:
+            pass
+        try:
+            os.setxattr(fd, name, value)
+        except OSError as error:
+            raise FixWriteError(f"cannot keep its extended attribute {name!r} ({_reason(error)}); "
+                                "not rewritten") from None
 
 
 def _fsync_directory(directory: str) -> None:
