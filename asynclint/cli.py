@@ -6,11 +6,14 @@ Exit codes: 0 nothing found, 1 findings, 2 usage, config or internal error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
+import signal
 import sys
+import threading
 from dataclasses import dataclass, field, replace
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Optional, Sequence
 
 from . import __version__
 from .base.model import Applicability, Finding
@@ -20,7 +23,7 @@ from .catalogue import RULES
 from .engine import FileResult, file_finding, lint_source
 from .orchestration.config import ConfigError, RunConfig, resolve
 from .orchestration.discovery import DiscoveryOptions, discover, is_excluded
-from .orchestration.fixes import applicability, fix_file, fix_source, unified_diff
+from .orchestration.fixes import applicability, fix_file, fix_source, remove_stale_temps, unified_diff
 from .orchestration.formats import FORMATS, render, summary
 from .orchestration.runner import RunStats, default_jobs, lint_paths, load_index
 
@@ -131,6 +134,36 @@ class Outcome:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    with _terminate_as_exit():
+        return _run(argv)
+
+
+@contextlib.contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM/SIGHUP end the run like Ctrl-C does, through ``finally`` blocks: an interrupted
+    ``--fix`` removes its temporary file instead of leaving ``*.asynclint-tmp`` behind.
+    Only where nobody else handles those signals (an embedding program may)."""
+    installed: Dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+                try:
+                    installed[number] = signal.signal(number, _exit_on_signal)
+                except (OSError, ValueError):
+                    pass
+    try:
+        yield
+    finally:
+        for number, previous in installed.items():
+            signal.signal(number, previous)
+
+
+def _exit_on_signal(number: int, frame: Any) -> None:
+    raise SystemExit(128 + number)
+
+
+def _run(argv: Optional[Sequence[str]]) -> int:
     try:
         return _main(argv)
     except UsageError as error:
@@ -256,6 +289,9 @@ def _index_files(paths: List[str], config: RunConfig, files: List[str]) -> Optio
 def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], outcome: Outcome) -> None:
 
     index = load_index(config.settings)
+    if args.fix:  # what a killed --fix left behind (a SIGKILL cannot be cleaned up after)
+        for directory in sorted({os.path.dirname(os.path.realpath(path)) for path in files}):
+            remove_stale_temps(directory)
     for path in files:
         fixed = fix_file(path, config.settings, args.unsafe_fixes, index, write=args.fix)
         if fixed.error:

@@ -431,3 +431,69 @@ def test_fix_never_breaks_a_hard_link(tmp_path: Path) -> None:
     assert len(both) == 1 and os.stat(path).st_nlink == 2  # still one file under two names
     if both == {BAD}:
         assert "hard link" in done.stderr and "not fixed" in done.stderr
+
+
+# -- 11. no temporary files left by an interrupted --fix -------------------------------------------
+
+SLOW_FIX = """
+import os, sys, time
+marker = sys.argv.pop(1)
+real_fsync = os.fsync
+def slow_fsync(fd):
+    open(marker, "w").close()
+    time.sleep(60)
+    real_fsync(fd)
+os.fsync = slow_fsync
+from asynclint.cli import main
+sys.exit(main())
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_sigterm_during_fix_leaves_no_temporary_file(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "a.py").write_text(BAD)
+    script = tmp_path / "slow_fix.py"
+    script.write_text(SLOW_FIX)
+    marker = tmp_path / "writing"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    process = subprocess.Popen([sys.executable, str(script), str(marker), "--isolated", "--no-cache", "--fix",
+                                "--unsafe-fixes", "a.py"], cwd=project, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        assert marker.exists(), process.communicate()
+        assert [p.name for p in project.iterdir() if p.name.endswith(".asynclint-tmp")]  # mid-write
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode != 0
+    assert sorted(p.name for p in project.iterdir()) == ["a.py"]
+    assert (project / "a.py").read_text() == BAD
+
+
+def test_stale_temporary_files_are_removed_by_the_next_fix(tmp_path: Path) -> None:
+    import time
+
+    (tmp_path / "a.py").write_text(BAD)
+    stale = tmp_path / ".a.py.k3j_x9qa.asynclint-tmp"
+    fresh = tmp_path / ".a.py.p0p0p0p0.asynclint-tmp"  # a concurrent run's, still being written
+    other = tmp_path / "notes.asynclint-tmp"  # not our naming
+    for path in (stale, fresh, other):
+        path.write_text("half a file")
+    hour_ago = time.time() - 3600
+    for path in (stale, other):
+        os.utime(path, (hour_ago, hour_ago))
+    assert run_cli(["--isolated", "--no-cache", "--diff", "a.py"], cwd=tmp_path).returncode == 0
+    assert stale.exists()  # --diff writes nothing, removes nothing
+    run_cli(["--isolated", "--no-cache", "--fix", "a.py"], cwd=tmp_path)
+    assert not stale.exists() and fresh.exists() and other.exists()

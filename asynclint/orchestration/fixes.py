@@ -18,6 +18,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -416,6 +417,36 @@ def _reason(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
+TEMP_SUFFIX = ".asynclint-tmp"
+# ``mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX)``: a dot, the name, a dot, eight random characters
+_OUR_TEMP = re.compile(r"\..+\.[A-Za-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
+STALE_AFTER = 120.0  # seconds: older temporary files of ours belong to no run still writing
+
+
+def remove_stale_temps(directory: str, now: Optional[float] = None) -> List[str]:
+    """Delete the temporary files a killed ``--fix`` left in ``directory`` (our naming only, regular
+    files of ours, not touched for ``STALE_AFTER`` seconds, so a concurrent run keeps its own)."""
+    removed: List[str] = []
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.endswith(TEMP_SUFFIX) or not _OUR_TEMP.fullmatch(entry.name):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < STALE_AFTER or \
+                    (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+                continue
+            os.unlink(entry.path)
+            removed.append(entry.path)
+        except OSError:
+            continue
+    return removed
+
+
 def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     """Replace the file's content with ``data`` unless it no longer holds ``expected``.
 
@@ -448,7 +479,7 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
 
     name = os.path.basename(target)
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".asynclint-tmp", dir=directory)
+        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=directory)
     except OSError as error:
         raise FixWriteError(f"cannot write to its directory: {_reason(error)}") from None
     try:
