@@ -497,3 +497,45 @@ def test_stale_temporary_files_are_removed_by_the_next_fix(tmp_path: Path) -> No
     assert stale.exists()  # --diff writes nothing, removes nothing
     run_cli(["--isolated", "--no-cache", "--fix", "a.py"], cwd=tmp_path)
     assert not stale.exists() and fresh.exists() and other.exists()
+
+
+# -- 12. a worker that dies unpickling its start-up data never blocks the parent ---------------------
+
+POISONED_POOL = """
+import importlib, os, sys
+from dataclasses import replace
+
+from asynclint.orchestration import runner
+from asynclint.orchestration.config import resolve
+
+
+class Poison(str):
+    \"\"\"A name that pickles fine here and cannot be unpickled in a worker.\"\"\"
+
+    def __reduce__(self):
+        return (importlib.import_module, ("asynclint_no_such_module",))
+
+
+root = sys.argv[1]
+paths = sorted(os.path.join(root, name) for name in os.listdir(root))
+settings = resolve({}, paths, isolated=True).settings
+# megabytes after the poison: more than a pipe holds
+settings = replace(settings, extend_coroutine_functions=(Poison("app.fetch"),),
+                   extend_ordered_calls=tuple(f"ordered_call_{i}" for i in range(200_000)))
+results = runner.lint_paths(paths, settings, jobs=2)
+print(sum(1 for r in results for f in r.findings if f.code == "AL101"))
+"""
+
+
+def test_a_worker_that_cannot_unpickle_its_start_up_data(tmp_path: Path) -> None:
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for i in range(40):
+        (tree / f"m{i:02d}.py").write_text(BAD)
+    script = tmp_path / "poisoned_pool.py"
+    script.write_text(POISONED_POOL)
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    done = subprocess.run([sys.executable, str(script), str(tree)], capture_output=True, text=True, env=env,
+                          timeout=60)  # the old code blocks in process.start() forever
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["40"]  # the parent linted them itself

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
+import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -148,9 +150,12 @@ def _maybe_crash(path: str, marker: str) -> None:
 
 # -- the pool ---------------------------------------------------------------------
 
-def _worker_main(conn: Connection, settings: Settings, index: Optional[object], cwd: Optional[str] = None) -> None:
-    """Worker loop: say it is ready, then receive a batch, send one result tuple per file, in order."""
+def _worker_main(conn: Connection, start_up: str, cwd: Optional[str] = None) -> None:
+    """Worker loop: read the settings and index, say it is ready, then receive a batch and send
+    one result tuple per file, in order."""
     enter_directory(cwd)
+    with open(start_up, "rb") as handle:
+        settings, index = pickle.load(handle)
     freeze_long_lived()
     try:
         conn.send(_READY)
@@ -165,12 +170,37 @@ def _worker_main(conn: Connection, settings: Settings, index: Optional[object], 
         return
 
 
-def _start_worker(ctx: Any, settings: Settings, index: Optional[object]) -> _Worker:
+def _start_up_file(settings: Settings, index: Optional[object]) -> str:
+    """The workers' settings and index, pickled once into a private file each worker reads.
+
+    Not process arguments: ``spawn`` writes those into a pipe whose read end the parent holds
+    until ``start()`` returns, so a worker dying while unpickling megabytes of index left the
+    parent blocked in ``start()`` forever. A file is read at the worker's pace; a worker that
+    dies meanwhile is seen by the supervisor like any other.
+    """
+    worker_settings = replace(settings, native_in_process=True, crash_marker=os.environ.get(CRASH_ENV))
+    fd, path = tempfile.mkstemp(prefix="asynclint-worker-", suffix=".pickle")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump((worker_settings, index), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        _remove(path)
+        raise
+    return path
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _start_worker(ctx: Any, start_up: str) -> _Worker:
     """A worker may run libcst in-process: if it crashes, only that worker dies."""
     parent, child = ctx.Pipe()
-    worker_settings = replace(settings, native_in_process=True, crash_marker=os.environ.get(CRASH_ENV))
     with isolated_children() as cwd:
-        process = ctx.Process(target=_worker_main, args=(child, worker_settings, index, cwd), daemon=True)
+        process = ctx.Process(target=_worker_main, args=(child, start_up, cwd), daemon=True)
         process.start()
     child.close()
     return _Worker(process, parent)
@@ -183,7 +213,20 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
     kill_after = settings.file_time_budget + max(2.0, settings.file_time_budget / 10)
     queue: Deque[Tuple[int, str, bool]] = deque(work)
     out: List[Tuple[int, FileResult]] = []
-    workers = [_start_worker(ctx, settings, index) for _ in range(jobs)]
+    try:
+        start_up = _start_up_file(settings, index)
+    except (OSError, pickle.PicklingError):
+        return out, list(work)  # no private file here: this process lints everything
+    try:
+        return _supervise(ctx, start_up, queue, out, settings, jobs, kill_after)
+    finally:
+        _remove(start_up)
+
+
+def _supervise(ctx: Any, start_up: str, queue: Deque[Tuple[int, str, bool]], out: List[Tuple[int, FileResult]],
+               settings: Settings, jobs: int, kill_after: float
+               ) -> Tuple[List[Tuple[int, FileResult]], List[Tuple[int, str, bool]]]:
+    workers = [_start_worker(ctx, start_up) for _ in range(jobs)]
     # After a crash the batch's remaining files run one at a time, so only the culprit is blamed.
     solo: Deque[Tuple[int, str, bool]] = deque()
 
@@ -198,14 +241,17 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
         if batch:
             worker.batch.extend(batch)
             worker.started = time.monotonic()
-            worker.conn.send(batch)
+            try:
+                worker.conn.send(batch)
+            except OSError:
+                pass  # it died: its sentinel says so, and the batch is handled there
 
     def replace_worker(worker: _Worker, result: FileResult) -> None:
         culprit = worker.batch.popleft()
         out.append((culprit[0], result))
         solo.extend(worker.batch)
         worker.batch.clear()
-        workers[workers.index(worker)] = replacement = _start_worker(ctx, settings, index)
+        workers[workers.index(worker)] = replacement = _start_worker(ctx, start_up)
         feed(replacement)
 
     try:
