@@ -24,7 +24,7 @@ from .engine import FileResult, file_finding, lint_source
 from .orchestration.config import ConfigError, RunConfig, resolve
 from .orchestration.discovery import DiscoveryOptions, discover, is_excluded
 from .orchestration.fixes import applicability, fix_file, fix_source, remove_stale_temps, unified_diff
-from .orchestration.formats import FORMATS, render, summary
+from .orchestration.formats import FORMATS, escape_text, render, summary
 from .orchestration.runner import RunStats, default_jobs, lint_paths, load_index
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -167,10 +167,10 @@ def _run(argv: Optional[Sequence[str]]) -> int:
     try:
         return _main(argv)
     except UsageError as error:
-        print(f"asynclint: error: {error}", file=sys.stderr)
+        print(f"asynclint: error: {escape_text(str(error))}", file=sys.stderr)
         return EXIT_ERROR
     except ConfigError as error:
-        print(f"asynclint: error: {error}", file=sys.stderr)
+        print(f"asynclint: error: {escape_text(str(error))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("asynclint: interrupted", file=sys.stderr)
@@ -182,7 +182,7 @@ def _run(argv: Optional[Sequence[str]]) -> int:
             pass
         return EXIT_ERROR
     except Exception as error:  # noqa: BLE001 - never a traceback
-        print(f"asynclint: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"asynclint: internal error: {type(error).__name__}: {escape_text(str(error))}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -210,7 +210,7 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     config = resolve(_cli_values(args), [args.stdin_filename] if use_stdin and args.stdin_filename else paths,
                      config_file=args.config, isolated=args.isolated)
     for warning in config.warnings:
-        print(f"asynclint: warning: {warning}", file=sys.stderr)
+        print(f"asynclint: warning: {escape_text(warning)}", file=sys.stderr)
     config.settings = replace(config.settings, use_cache=not args.no_cache, cache_dir=config.cache_dir)
     outcome = _lint_stdin(args, config) if use_stdin else _lint_files(args, config, paths)
     if outcome is None:
@@ -249,7 +249,7 @@ def _lint_files(args: argparse.Namespace, config: RunConfig, paths: List[str]) -
     found = discover(paths, _discovery_options(config))
     if found.missing:
         for path in found.missing:
-            print(f"asynclint: error: {path}: no such file or directory", file=sys.stderr)
+            print(f"asynclint: error: {escape_text(path)}: no such file or directory", file=sys.stderr)
         return None
     outcome = Outcome(files=len(found.files) + len(found.unreadable))
     outcome.results = [
@@ -295,7 +295,7 @@ def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], ou
     for path in files:
         fixed = fix_file(path, config.settings, args.unsafe_fixes, index, write=args.fix)
         if fixed.error:
-            print(f"asynclint: {path}: not fixed: {fixed.error}", file=sys.stderr)
+            print(f"asynclint: {escape_text(path)}: not fixed: {escape_text(fixed.error)}", file=sys.stderr)
         if fixed.fixed is not None:
             outcome.had_diff = True
             if args.diff:
@@ -308,7 +308,7 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
     findings: List[Finding] = sorted((f for r in results for f in r.findings), key=Finding.sort_key)
     for result in results:
         for warning in result.warnings:
-            print(f"asynclint: warning: {warning}", file=sys.stderr)
+            print(f"asynclint: warning: {escape_text(warning)}", file=sys.stderr)
     had_diff = outcome.had_diff
     fmt = config.output_format
     if args.diff:
@@ -321,7 +321,7 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
             with open(args.output_file, "w", encoding="utf-8") as handle:
                 handle.write(text)
         except OSError as error:
-            print(f"asynclint: error: {args.output_file}: {error.strerror or error}", file=sys.stderr)
+            print(f"asynclint: error: {escape_text(args.output_file)}: {error.strerror or error}", file=sys.stderr)
             return EXIT_ERROR
     elif text:
         # `--fix` on stdin writes the fixed source to stdout: the report goes to stderr then.

@@ -539,3 +539,27 @@ def test_a_worker_that_cannot_unpickle_its_start_up_data(tmp_path: Path) -> None
                           timeout=60)  # the old code blocks in process.start() forever
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["40"]  # the parent linted them itself
+
+
+# -- 13. text output escapes file names ----------------------------------------------------------
+
+@pytest.mark.skipif(sys.platform == "win32", reason="such names are POSIX-only")
+def test_text_output_escapes_file_names(tmp_path: Path) -> None:
+    names = {"new\nline.py": "new\\nline.py", "esc\x1b[31mred.py": "esc\\x1b[31mred.py",
+             "bell\x07.py": "bell\\x07.py", "rtl\u202eyp.py": "rtl\\u202eyp.py"}
+    for name in names:
+        (tmp_path / name).write_text(BAD)
+    with open(os.path.join(os.fsencode(tmp_path), b"\xff.py"), "wb") as handle:
+        handle.write(BAD.encode())
+    done = run_cli(["--isolated", "--no-cache", "."], cwd=tmp_path)
+    lines = done.stdout.splitlines()
+    assert len(lines) == 5 and all(": AL101 " in line for line in lines), done.stdout
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout and "\u202e" not in done.stdout
+    shown = {line.split(":")[0] for line in lines}
+    assert shown == set(names.values()) | {"\\xff.py"}
+    # the same names in the unified diff and in the reasons on stderr
+    done = run_cli(["--isolated", "--no-cache", "--diff", "--unsafe-fixes", "."], cwd=tmp_path)
+    assert "\x1b" not in done.stdout and "a/esc\\x1b[31mred.py" in done.stdout
+    # JSON keeps the real name
+    done = run_cli(["--isolated", "--no-cache", "--output-format", "json", "."], cwd=tmp_path)
+    assert {os.path.basename(f["path"]) for f in json.loads(done.stdout)} >= set(names)

@@ -29,6 +29,7 @@ from ..base.settings import Settings
 from ..base.source import DecodeError, decode
 from ..engine import _max_nesting as engine_max_nesting
 from ..engine import file_finding, lint_source
+from .formats import escape_text
 
 MAX_ROUNDS = 10
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -617,7 +618,7 @@ def unified_diff(path: str, before: bytes, after: bytes) -> str:
     shown = path.replace(os.sep, "/")
     while shown.startswith("./"):
         shown = shown[2:]
-    shown = shown.lstrip("/")
+    shown = escape_text(shown.lstrip("/"))
     out: List[str] = []
     for line in difflib.unified_diff(_lines(old), _lines(new), f"a/{shown}", f"b/{shown}"):
         if line.endswith(("\n", "\r")):
