@@ -186,8 +186,15 @@ def _summarise_parallel(paths: List[str], old: Dict[str, tuple], jobs: Optional[
     try:
         # the pool's queues start multiprocessing's resource tracker (a ``python -c`` child too)
         # and map() submits every batch, which starts the processes: all of it isolated
-        with isolated_children(), ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(pool.map(_summarise_batch, batches))
+        with isolated_children():
+            pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+            try:
+                results = list(pool.map(_summarise_batch, batches))
+            except BaseException:
+                # Ctrl-C, SIGTERM: do not wait for the batches still queued
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
     except Exception:  # noqa: BLE001 - no processes here (sandbox, limits): build serially
         return None
     return [entry for batch in results for entry in batch]
