@@ -6,11 +6,14 @@ Exit codes: 0 nothing found, 1 findings, 2 usage, config or internal error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
+import signal
 import sys
+import threading
 from dataclasses import dataclass, field, replace
-from typing import AbstractSet, Any, Dict, List, Optional, Sequence, Set
+from typing import AbstractSet, Any, Dict, Iterator, List, Optional, Sequence, Set
 
 from . import __version__
 from .base.model import Applicability, Finding
@@ -20,8 +23,8 @@ from .catalogue import RULES
 from .engine import FileResult, file_finding, lint_source
 from .orchestration.config import ConfigError, RunConfig, resolve
 from .orchestration.discovery import DiscoveryOptions, discover, is_excluded
-from .orchestration.fixes import applicability, fix_file, fix_source, unified_diff
-from .orchestration.formats import FORMATS, render, summary
+from .orchestration.fixes import applicability, fix_file, fix_source, remove_stale_temps, unified_diff
+from .orchestration.formats import FORMATS, escape_text, render, summary
 from .orchestration.runner import RunStats, default_jobs, lint_paths, load_index
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -135,13 +138,43 @@ class Outcome:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    with _terminate_as_exit():
+        return _run(argv)
+
+
+@contextlib.contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM/SIGHUP end the run like Ctrl-C does, through ``finally`` blocks: an interrupted
+    ``--fix`` removes its temporary file instead of leaving ``*.asynclint-tmp`` behind.
+    Only where nobody else handles those signals (an embedding program may)."""
+    installed: Dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is not None and signal.getsignal(number) is signal.SIG_DFL:
+                try:
+                    installed[number] = signal.signal(number, _exit_on_signal)
+                except (OSError, ValueError):
+                    pass
+    try:
+        yield
+    finally:
+        for number, previous in installed.items():
+            signal.signal(number, previous)
+
+
+def _exit_on_signal(number: int, frame: Any) -> None:
+    raise SystemExit(128 + number)
+
+
+def _run(argv: Optional[Sequence[str]]) -> int:
     try:
         return _main(argv)
     except UsageError as error:
-        print(f"asynclint: error: {error}", file=sys.stderr)
+        print(f"asynclint: error: {escape_text(str(error))}", file=sys.stderr)
         return EXIT_ERROR
     except ConfigError as error:
-        print(f"asynclint: error: {error}", file=sys.stderr)
+        print(f"asynclint: error: {escape_text(str(error))}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("asynclint: interrupted", file=sys.stderr)
@@ -153,7 +186,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             pass
         return EXIT_ERROR
     except Exception as error:  # noqa: BLE001 - never a traceback
-        print(f"asynclint: internal error: {type(error).__name__}: {error}", file=sys.stderr)
+        print(f"asynclint: internal error: {type(error).__name__}: {escape_text(str(error))}", file=sys.stderr)
         return EXIT_ERROR
 
 
@@ -180,6 +213,8 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         raise UsageError("--diff and --fix cannot be combined (--diff changes nothing)")
     config = resolve(_cli_values(args), [args.stdin_filename] if use_stdin and args.stdin_filename else paths,
                      config_file=args.config, isolated=args.isolated)
+    for warning in config.warnings:
+        print(f"asynclint: warning: {escape_text(warning)}", file=sys.stderr)
     config.settings = replace(config.settings, use_cache=not args.no_cache, cache_dir=config.cache_dir)
     outcome = _lint_stdin(args, config) if use_stdin else _lint_files(args, config, paths)
     if outcome is None:
@@ -218,7 +253,7 @@ def _lint_files(args: argparse.Namespace, config: RunConfig, paths: List[str]) -
     found = discover(paths, _discovery_options(config))
     if found.missing:
         for path in found.missing:
-            print(f"asynclint: error: {path}: no such file or directory", file=sys.stderr)
+            print(f"asynclint: error: {escape_text(path)}: no such file or directory", file=sys.stderr)
         return None
     outcome = Outcome(files=len(found.files) + len(found.unreadable))
     outcome.results = [
@@ -261,10 +296,13 @@ def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], ou
                explicit: AbstractSet[str] = frozenset()) -> None:
 
     index = load_index(config.settings)
+    if args.fix:  # what a killed --fix left behind (a SIGKILL cannot be cleaned up after)
+        for directory in sorted({os.path.dirname(os.path.realpath(path)) for path in files}):
+            remove_stale_temps(directory)
     for path in files:
         fixed = fix_file(path, config.settings, args.unsafe_fixes, index, write=args.fix, force=path in explicit)
         if fixed.error:
-            print(f"asynclint: {path}: not fixed: {fixed.error}", file=sys.stderr)
+            print(f"asynclint: {escape_text(path)}: not fixed: {escape_text(fixed.error)}", file=sys.stderr)
         if fixed.write_refused:
             outcome.unwritten.add(path)
         if fixed.fixed is not None:
@@ -279,7 +317,7 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
     findings: List[Finding] = sorted((f for r in results for f in r.findings), key=Finding.sort_key)
     for result in results:
         for warning in result.warnings:
-            print(f"asynclint: warning: {warning}", file=sys.stderr)
+            print(f"asynclint: warning: {escape_text(warning)}", file=sys.stderr)
     had_diff = outcome.had_diff
     fmt = config.output_format
     if args.diff:
@@ -292,7 +330,7 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
             with open(args.output_file, "w", encoding="utf-8") as handle:
                 handle.write(text)
         except OSError as error:
-            print(f"asynclint: error: {args.output_file}: {error.strerror or error}", file=sys.stderr)
+            print(f"asynclint: error: {escape_text(args.output_file)}: {error.strerror or error}", file=sys.stderr)
             return EXIT_ERROR
     elif text:
         # `--fix` on stdin writes the fixed source to stdout: the report goes to stderr then.

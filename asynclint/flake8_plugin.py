@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import ast
 import os
+import sys
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Dict, FrozenSet, Iterator, List, Optional, Sequence, Tuple
 
@@ -150,6 +151,8 @@ def build_state(options: argparse.Namespace, paths: Sequence[str] = ()) -> Plugi
     validate(values, "flake8 options", prefix="asynclint-")  # name the option as the user spelled it
     run = resolve(values, list(paths) or ["."], config_file=config_file,
                   isolated=bool(getattr(options, "isolated", False)) and not config_file)
+    for warning in run.warnings:
+        print(f"asynclint: warning: {warning}", file=sys.stderr)
     enabled = engine_codes(run.settings.enabled, options)
     # Replace the selection only; every other setting (per-file-ignores, options) stays.
     settings = replace(run.settings, enabled=enabled)

@@ -18,7 +18,7 @@ def run_cli(args: Sequence[str], cwd: os.PathLike[str] | str | None = None, stdi
             env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run ``python -m asynclint`` (the same code as the console script) in a subprocess."""
     full_env = dict(os.environ)
-    full_env["PYTHONPATH"] = str(REPO) + os.pathsep + full_env.get("PYTHONPATH", "")
+    full_env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), full_env.get("PYTHONPATH", "")) if p)  # "" would be the cwd
     full_env.pop("ASYNCLINT_CRASH_MARKER", None)
     if env:
         full_env.update(env)

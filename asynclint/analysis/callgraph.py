@@ -720,7 +720,7 @@ def compute(index: ProjectIndex, blobs: Dict[str, bytes], settings: "Settings",
         shape = index.shapes.get(path)
         if shape is None:  # an index built without shapes (tests): key on the exact data instead
             shape = hashlib.blake2b(index.modules[path][2] + b"\0" + blobs.get(path, b""), digest_size=16).hexdigest()
-        h.update(f"{path}\0{module}\0{is_package}\0{shape}\0".encode())
+        h.update(f"{path}\0{module}\0{is_package}\0{shape}\0".encode("utf-8", "surrogatepass"))
         contents[path] = index.contents.get(path) or shape
     key = h.hexdigest()[:20]
     cache_path = os.path.join(cache_dir, f"callgraph-{key}.marshal") if cache_dir else None

@@ -9,6 +9,7 @@ never match names as text; they ask this module.
 from __future__ import annotations
 
 import ast
+import bisect
 import builtins
 import re
 from dataclasses import dataclass, field
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 BUILTIN_NAMES = frozenset(dir(builtins))
 ASYNC_LIBRARIES = ("trio", "anyio")
 _MAX_ALIAS_DEPTH = 8
+# module-level statements whose bodies may not run (or run more than once)
+_CONDITIONAL = (ast.If, ast.Try, ast.For, ast.AsyncFor, ast.While, ast.Match) + \
+    ((ast.TryStar,) if hasattr(ast, "TryStar") else ())
 
 
 @dataclass
@@ -75,6 +79,8 @@ class FileContext:
         self._typing_class: Optional[ast.ClassDef] = None
         self._library: Optional[str] = None
         self._failing_blocks: Optional[List[Tuple[int, int]]] = None
+        self._module_aliases: Optional[Dict[str, str]] = None  # module -> the name importing it unconditionally
+        self._top_level: Optional[List[Tuple[int, int, bool]]] = None  # module body: (first, last line, conditional)
 
     @property
     def lines(self) -> List[str]:
@@ -199,6 +205,10 @@ class FileContext:
                 return f"builtins.{expr.id}"
             return None
         scope, bindings = found
+        if scope.kind is ScopeKind.MODULE and len(bindings) > 1:
+            bindings = self._bindings_in_effect(bindings, expr)
+            if not bindings:
+                return None
         imports = [b.qualname for b in bindings if b.kind is BindingKind.IMPORT]
         if imports:
             return imports[0]
@@ -223,6 +233,39 @@ class FileContext:
         found = self._lookup(expr.id, self.module_scope)
         imports = [b.qualname for b in found[1] if b.kind is BindingKind.IMPORT] if found else []
         return imports[0] if imports else None
+    def _bindings_in_effect(self, bindings: List[Binding], reference: ast.AST) -> List[Binding]:
+        """The module-level bindings of a name that can be what ``reference`` sees, as Python decides
+        at run time: code in functions runs after the module has loaded and sees the last binding;
+        module-level code sees the last one before it. An unconditional binding (a statement
+        directly in the module body) hides every earlier one: after ``import time`` and
+        ``time = FakeTime()``, ``time`` in a coroutine is not the module.
+        """
+        if self._runs_at_load():
+            line = getattr(reference, "lineno", 0)
+            bindings = [b for b in bindings if _line(b.node) < line]
+        for i in range(len(bindings) - 1, -1, -1):
+            if self._unconditional(bindings[i].node):
+                return bindings[i:]
+        return bindings
+
+    def _runs_at_load(self) -> bool:
+        """Is the current code executed while the module loads (module or class bodies only)?"""
+        scope: Optional[Scope] = self.scope
+        while scope is not None:
+            if scope.is_function:
+                return False
+            scope = scope.parent
+        return True
+
+    def _unconditional(self, node: ast.AST) -> bool:
+        """Is this binding made by a statement directly in the module body (not under if/try/for...)?"""
+        spans = self._top_level
+        if spans is None:
+            spans = self._top_level = [(stmt.lineno, stmt.end_lineno or stmt.lineno, isinstance(stmt, _CONDITIONAL))
+                                       for stmt in self.module.body]
+        line = _line(node)
+        i = bisect.bisect_right(spans, (line, float("inf"), True)) - 1
+        return i >= 0 and spans[i][0] <= line <= spans[i][1] and not spans[i][2]
 
     def single_binding(self, name: str) -> Optional[Binding]:
         """The one binding of a name in its scope, or None when it is rebound or unknown."""
@@ -458,25 +501,43 @@ class FileContext:
         return Edit(line, col, line, col, content)
 
     def module_alias(self, module: str) -> Optional[str]:
-        """The name under which ``module`` is imported at module level (``import asyncio as aio`` -> aio)."""
-        for name, bindings in self.module_scope.bindings.items():
-            if any(b.kind is BindingKind.IMPORT and b.qualname == module and isinstance(b.node, ast.Import)
-                   for b in bindings):
-                return name
-        return None
+        """The name under which ``module`` is imported unconditionally at module level
+        (``import asyncio as aio`` -> aio), as code in functions sees it.
+
+        ``if TYPE_CHECKING: import asyncio`` or an import under ``if sys.version_info ...``
+        does not count: ``asyncio.sleep`` written by a fix would raise NameError. Nor does a
+        name rebound after the import. Computed once per file: fixes ask once per finding.
+        """
+        aliases = self._module_aliases
+        if aliases is None:
+            aliases = self._module_aliases = {}
+            for name, bindings in self.module_scope.bindings.items():
+                in_effect = self._bindings_in_effect(bindings, self.module) if len(bindings) > 1 else bindings
+                first = in_effect[0] if in_effect else None
+                if first is None or first.kind is not BindingKind.IMPORT or not isinstance(first.node, ast.Import) \
+                        or not self._unconditional(first.node) or not first.qualname:
+                    continue
+                if all(b.kind is BindingKind.IMPORT and b.qualname == first.qualname for b in in_effect):
+                    aliases.setdefault(first.qualname, name)
+        return aliases.get(module)
 
     def import_edit(self, module: str) -> Optional[Tuple[str, Optional[Edit]]]:
         """How to spell ``module`` here, and the edit adding ``import module`` if it is missing.
 
         None when the name cannot mean the module here: something else binds it in this
-        scope or at module level (a fix would then call that instead).
+        scope or at module level (a fix would then call that instead). A conditional
+        ``import module`` (under ``if TYPE_CHECKING:``) is no obstacle: the edit adds an
+        unconditional one.
         """
         alias = self.module_alias(module)
         if alias is not None:
             found = self.lookup(alias)
             if found is not None and found[0] is self.module_scope:
                 return alias, None
-        if self.lookup(module) is not None:
+        found = self.lookup(module)
+        if found is not None and not (found[0] is self.module_scope and all(
+                b.kind is BindingKind.IMPORT and b.qualname == module and isinstance(b.node, ast.Import)
+                for b in found[1])):
             return None
         line = _import_insertion_line(self.module)
         return module, Edit(line, 1, line, 1, f"import {module}\n")
@@ -484,6 +545,10 @@ class FileContext:
     def fix(self, message: str, edits: Sequence[Edit], safe: bool = False) -> Fix:
         applicability = Applicability.SAFE if safe else Applicability.UNSAFE
         return Fix(message, applicability, tuple(e for e in edits if e is not None))
+
+
+def _line(node: ast.AST) -> int:
+    return getattr(node, "lineno", 0)
 
 
 def _declaration(bindings: List[Binding]) -> Optional[BindingKind]:

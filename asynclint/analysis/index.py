@@ -610,7 +610,7 @@ class ProjectIndex:
             h = hashlib.sha256()
             for path in sorted(self.modules):
                 module, is_package, blob, _ = self.modules[path]
-                h.update(f"{path}\0{module}\0{is_package}\0".encode())
+                h.update(f"{path}\0{module}\0{is_package}\0".encode("utf-8", "surrogatepass"))
                 h.update(blob)
             h.update(repr((sorted(self.keep_decorators), sorted(self.extra_coroutines), self.site_dirs)).encode())
             if self.blocking is not None:

@@ -12,15 +12,29 @@ import tempfile
 from typing import Any, Dict, Optional
 
 CACHE_DIR_NAME = ".asynclint_cache"
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 
 def ensure_cache_dir(path: str) -> bool:
-    """Create the cache directory with a ``.gitignore`` inside; False if it cannot be written."""
+    """Create the cache directory with a ``.gitignore`` inside; False if it cannot be written.
+
+    A symlink is never followed for writing: a committed ``.asynclint_cache`` link, or a
+    (dangling) ``.gitignore`` link inside it, would make a run write into another tree.
+    Such a cache is not used (the run goes uncached).
+    """
     try:
         os.makedirs(path, exist_ok=True)
+        if os.path.islink(path) or not os.path.isdir(path):
+            return False
         ignore = os.path.join(path, ".gitignore")
-        if not os.path.exists(ignore):
-            with open(ignore, "w", encoding="utf-8") as handle:
+        if os.path.islink(ignore):
+            return False
+        if not os.path.lexists(ignore):
+            try:
+                fd = os.open(ignore, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o644)
+            except FileExistsError:
+                return not os.path.islink(ignore)  # another run made it meanwhile
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write("# created by asynclint\n*\n")
         return True
     except OSError:
@@ -33,12 +47,15 @@ def dump_atomic(path: str, data: Any) -> None:
     Two runs writing at once: the last rename wins, both files are whole. A read-only
     tree just runs uncached.
     """
+    directory = os.path.dirname(path)
+    if os.path.islink(directory):
+        return  # never write through a symlinked cache directory
     try:
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=os.path.dirname(path))
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=directory)
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(marshal.dumps(data))
-            os.replace(tmp, path)
+            os.replace(tmp, path)  # replaces a symlink at ``path`` itself, never its target
         except BaseException:
             try:
                 os.unlink(tmp)
@@ -52,7 +69,7 @@ def dump_atomic(path: str, data: Any) -> None:
 def load_marshal_dict(path: str) -> Optional[Dict[Any, Any]]:
     """A cache file's dict, or None when it is missing, truncated, garbled or not a dict."""
     try:
-        with open(path, "rb") as handle:
+        with os.fdopen(os.open(path, os.O_RDONLY | _NOFOLLOW), "rb") as handle:
             data = marshal.loads(handle.read())  # marshal.load(handle) reads piecemeal: ~8x slower
     except Exception:  # noqa: BLE001 - any damage means: start afresh
         return None

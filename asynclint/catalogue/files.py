@@ -17,7 +17,7 @@ CANNOT_PARSE = Rule(
     summary="The file cannot be parsed",
     what_it_does="Reports a file that is not valid Python for the running interpreter: a syntax "
     "error, bytes that do not decode in the declared encoding (PEP 263 cookie or BOM), NUL bytes, "
-    "or nesting and size beyond the parser's budget.",
+    "or nesting and size beyond the parser's limits.",
     why_bad="asynclint cannot check a file it cannot read as Python, so none of its rules ran there.",
     example="async def f(:\n    pass",
     use_instead="async def f():\n    pass",
@@ -39,8 +39,9 @@ INTERNAL_ERROR = Rule(
     name="internal-error",
     summary="asynclint failed while analysing the file",
     what_it_does="Reports a bug in asynclint met while analysing this file, naming the rule "
-    "(or 'worker died' when the process analysing it crashed). The other rules and files are "
-    "still reported and the run exits with code 2.",
+    "(or 'worker died' when the process analysing it crashed), or an analysis that took longer "
+    "than `file-time-budget` seconds and was stopped ('analysis stopped'). The other rules and "
+    "files are still reported and the run exits with code 2.",
     why_bad="Some findings for this file may be missing. Please report the file and message.",
     example="# any file that triggers a bug",
     use_instead="# upgrade asynclint, or exclude the file meanwhile",

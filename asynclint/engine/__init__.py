@@ -14,18 +14,20 @@ import os
 import re
 import subprocess
 import sys
+import time
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from ..analysis.context import FileContext
+from ..base.isolation import child_sys_path, safe_directory
 from ..base.model import Finding
 from ..base.settings import Settings
 from ..base.source import DecodeError, decode, is_silenced, noqa_codes
 from ..knowledge.intent import GENERATED_HEAD_LINES, GENERATED_MARKERS, PEER_CODES, PYLINT_NAMES, TYPE_CHECKER_CODES
 from ..rules import checkers_for
-from .walker import Walker, coroutine_only, sync_statements_only
+from .walker import BudgetExceeded, Walker, coroutine_only, sync_statements_only
 
 _ASYNC_WORD = re.compile(rb"async")
 _BRACKETS = re.compile(r"[()\[\]{}]")
@@ -53,6 +55,12 @@ class FileResult:
     def from_tuple(cls, data: tuple) -> "FileResult":
         path, findings, warnings = data
         return cls(path, [Finding.from_tuple(f) for f in findings], list(warnings))
+
+
+def budget_message(budget: float) -> str:
+    """AL003's message for a file whose analysis outlasted ``file-time-budget`` (it parsed: not AL001)."""
+    return (f"analysis stopped: it took longer than the {budget:g} s per-file budget (file-time-budget); "
+            "this file was not checked")
 
 
 def file_finding(path: str, code: str, message: str, line: int = 1, column: int = 1) -> Finding:
@@ -127,6 +135,7 @@ def _lint(data: bytes, path: str, settings: Settings, index: object, force: bool
           module_name: Optional[str], result: FileResult, text: Optional[str] = None,
           tree: Optional[ast.Module] = None) -> Sequence[str]:
     """Fill ``result``; return the file's lines when findings need ``noqa`` checks."""
+    started = time.monotonic()
     enabled = settings.enabled
     checker_types = [c for c in checkers_for(enabled)
                      if not settings.triage or c.could_fire_with(data, enabled, index)]
@@ -157,13 +166,18 @@ def _lint(data: bytes, path: str, settings: Settings, index: object, force: bool
     only_coroutines = settings.triage and coroutine_only(checker_types, enabled)
     async_lines = _async_lines(data) if only_coroutines else None
     statements_only = settings.triage and sync_statements_only(checker_types, data, enabled)
-    walker = Walker(ctx, checkers, only_coroutines, async_lines, statements_only)
+    budget = settings.file_time_budget
+    walker = Walker(ctx, checkers, only_coroutines, async_lines, statements_only,
+                    deadline=started + budget if budget and budget > 0 else None)
     old_limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(old_limit, _RECURSION_LIMIT))
     try:
         walker.run()
     except RecursionError:
         result.findings.append(file_finding(path, "AL001", "cannot parse: nesting too deep to analyse"))
+        return ()
+    except BudgetExceeded:
+        result.findings.append(file_finding(path, "AL003", budget_message(budget)))
         return ()
     finally:
         sys.setrecursionlimit(old_limit)
@@ -259,14 +273,16 @@ def libcst_accepts(text: str) -> bool:
 
 def _libcst_accepts_in_child(text: str) -> bool:
     """Outside a worker, ask libcst in a child process: a native crash must not end the run."""
-    code = "import sys; from asynclint.engine import libcst_accepts; " \
+    # Isolated (-I: no current directory, no PYTHON* variables, no user site) in a directory of
+    # our choosing, with this process's absolute sys.path set before the first import: code in
+    # the linted tree (a libcst.py, an asynclint.py) is never imported.
+    package_parent = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    search = [package_parent] + [p for p in child_sys_path() if p != package_parent]
+    code = f"import sys; sys.path[:] = {search!r}; from asynclint.engine import libcst_accepts; " \
            "sys.exit(0 if libcst_accepts(sys.stdin.buffer.read().decode(\"utf-8\", \"surrogatepass\")) else 1)"
-    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ)
-    env["PYTHONPATH"] = package_parent + os.pathsep + env.get("PYTHONPATH", "")
     try:
-        done = subprocess.run([sys.executable, "-c", code], input=text.encode("utf-8", "surrogatepass"),
-                              capture_output=True, timeout=60, env=env)
+        done = subprocess.run([sys.executable, "-I", "-c", code], input=text.encode("utf-8", "surrogatepass"),
+                              capture_output=True, timeout=60, cwd=safe_directory())
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0

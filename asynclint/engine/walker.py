@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, Type
 
 from ..analysis.context import FileContext
@@ -40,10 +41,21 @@ class CheckerError(Exception):
         self.error = error
 
 
+class BudgetExceeded(Exception):
+    """The file's analysis ran past ``settings.file_time_budget``: the engine reports AL003."""
+
+
+_CLOCK_EVERY = 512  # nodes between two looks at the clock
+
+
 class Walker:
     def __init__(self, ctx: FileContext, checkers: Sequence[Checker], coroutine_only: bool,
-                 async_lines: Optional[List[int]] = None, sync_statements_only: bool = False) -> None:
+                 async_lines: Optional[List[int]] = None, sync_statements_only: bool = False,
+                 deadline: Optional[float] = None) -> None:
         self.ctx = ctx
+        # a monotonic time after which the walk stops (every run, not only in workers)
+        self.deadline = deadline
+        self._until_clock = _CLOCK_EVERY
         self.checkers = list(checkers)
         self.coroutine_only = coroutine_only
         self.sync_statements_only = sync_statements_only or coroutine_only
@@ -63,6 +75,7 @@ class Walker:
         self._walk_body(module.body, sync_region=True)
         self._dispatch(self._leave, module)
         for checker in self.checkers:
+            self._look_at_clock()
             if not any(f.checker is checker for f in self.failed):
                 try:
                     checker.end_module(module)
@@ -141,7 +154,15 @@ class Walker:
         finally:
             ancestors.pop()
 
+    def _look_at_clock(self) -> None:
+        self._until_clock = _CLOCK_EVERY
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise BudgetExceeded
+
     def walk(self, node: ast.AST) -> None:
+        self._until_clock -= 1
+        if not self._until_clock:
+            self._look_at_clock()
         ctx = self.ctx
         ctx.ancestors.append(node)
         node_type = type(node)

@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, 
 from ..base.settings import DEFAULT_EXCLUDE, TARGET_VERSIONS, Settings
 from ..catalogue.selection import SelectionError, expand_selector, parse_per_file_ignores, select_rules
 from ..knowledge.intent import TEST_CODES, TEST_PATTERNS
+from .discovery import inverted_range
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -124,12 +125,15 @@ class RunConfig:
     show_source: bool = False
     cache_dir: Optional[str] = None
     values: Dict[str, Any] = field(default_factory=dict)
+    warnings: List[str] = field(default_factory=list)  # for stderr: config files skipped
 
 
-def find_config(start: str) -> Optional[str]:
+def find_config(start: str, warnings: Optional[List[str]] = None) -> Optional[str]:
     """The nearest ``pyproject.toml`` with a ``[tool.asynclint]`` table at or above ``start``.
 
-    A ``pyproject.toml`` without the table is skipped, as ruff does.
+    A ``pyproject.toml`` without the table is skipped, as ruff does; so is a broken one
+    that never mentions asynclint (an unrelated parent project's file must not stop every
+    run), with a warning in ``warnings``. A broken one that mentions asynclint is an error.
     """
     current = os.path.abspath(start)
     while True:
@@ -137,8 +141,12 @@ def find_config(start: str) -> Optional[str]:
         if os.path.isfile(candidate):
             try:
                 data = _read_toml(candidate)
-            except ConfigError:
-                raise
+            except ConfigError as error:
+                if _mentions_asynclint(candidate):
+                    raise
+                if warnings is not None:
+                    warnings.append(f"skipped {error} (it has no [tool.asynclint] table)")
+                data = {}
             if isinstance(data.get("tool"), dict) and "asynclint" in data["tool"]:
                 return candidate
         parent = os.path.dirname(current)
@@ -147,22 +155,39 @@ def find_config(start: str) -> Optional[str]:
         current = parent
 
 
+def _mentions_asynclint(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return b"asynclint" in handle.read()
+    except OSError:
+        return True  # unreadable: say so rather than guess
+
+
 def _read_toml(path: str) -> Dict[str, Any]:
     try:
         with open(path, "rb") as handle:
             return tomllib.load(handle)
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid TOML: nested too deeply to read") from None
+
+
+_PYPROJECT_TABLES = ("tool", "project", "build-system", "dependency-groups")
 
 
 def load_config_file(path: str) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     """The validated ``[tool.asynclint]`` table (or a bare asynclint TOML file) and the whole document."""
     data = _read_toml(path)
-    if os.path.basename(path) == "pyproject.toml" or "tool" in data:
+    # a pyproject-style file under another name (``--config other.toml`` holding only
+    # ``[project]``): its asynclint settings, if any, are in ``[tool.asynclint]``
+    if os.path.basename(path) == "pyproject.toml" or any(key in data for key in _PYPROJECT_TABLES):
         tool = data.get("tool", {})
         table = tool.get("asynclint", {}) if isinstance(tool, dict) else {}
         prefix = "tool.asynclint."
@@ -295,6 +320,21 @@ def project_root(config_path: Optional[str], paths: Sequence[str], cwd: Optional
     return _git_root(base) or base
 
 
+def _cache_dir_inside(value: str, root: str, source: str) -> str:
+    """A config file's ``cache-dir``: it must stay inside the project root once symlinks are resolved.
+
+    A repository's config is not the user's word: ``cache-dir = "../victim"`` (or a committed
+    symlink on the way) would write a ``.gitignore`` of ``*`` and cache files into another tree.
+    """
+    path = os.path.normpath(os.path.join(root, value))
+    real_root = os.path.realpath(root)
+    real = os.path.realpath(path)
+    if real != real_root and not real.startswith(real_root.rstrip(os.sep) + os.sep):
+        raise ConfigError(f"{source}: `cache-dir` must be a directory inside the project root ({root}), "
+                          f"got {value!r}; use --cache-dir on the command line for a cache elsewhere")
+    return path
+
+
 def _relative_to(path: str, root: str) -> str:
     return path if os.path.isabs(path) else os.path.join(root, path)
 
@@ -323,16 +363,20 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
     """Merge the config file (found or given) with flags; flags win. ``cli`` uses the config keys."""
     cwd = cwd or os.getcwd()
     validate(cli, "command line")
+    found_warnings: List[str] = []
     file_values: Dict[str, Any] = {}
     document: Dict[str, Any] = {}
     config_path: Optional[str] = None
     if config_file:
         config_path = os.path.abspath(config_file)
+        if os.path.isdir(config_path):
+            raise ConfigError(f"--config {config_file}: is a directory; name the file "
+                              f"(e.g. {os.path.join(config_file, 'pyproject.toml')})")
         if not os.path.isfile(config_path):
             raise ConfigError(f"{config_file}: config file not found")
         file_values, document = load_config_file(config_path)
     elif not isolated:
-        config_path = find_config(paths_base(paths, cwd))
+        config_path = find_config(paths_base(paths, cwd), found_warnings)
         if config_path:
             file_values, document = load_config_file(config_path)
     source = config_path or "command line"
@@ -393,6 +437,12 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         extend_safe_fixes=_codes(values.get("extend-safe-fixes"), src("extend-safe-fixes"), "extend-safe-fixes"),
         extend_unsafe_fixes=_codes(values.get("extend-unsafe-fixes"), src("extend-unsafe-fixes"), "extend-unsafe-fixes"),
     )
+    for key in ("exclude", "extend-exclude"):
+        for pattern in values.get(key, ()):
+            bad = inverted_range(pattern)
+            if bad:
+                raise ConfigError(f"{src(key)}: `{key}`: pattern {pattern!r} has the inverted range `{bad}`, "
+                                  "which matches nothing")
     exclude = tuple(values["exclude"]) if "exclude" in values else DEFAULT_EXCLUDE
     extend_exclude = tuple(values.get("extend-exclude", ()))
     settings = replace(
@@ -405,9 +455,11 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
     if "file-time-budget" in values:
         settings = replace(settings, file_time_budget=float(values["file-time-budget"]))
     cache_dir = values.get("cache-dir")
-    if cache_dir and not os.path.isabs(cache_dir):
-        cache_dir = os.path.join(root, cache_dir)
-    elif not cache_dir and not in_project(root, config_path):
+    if cache_dir and "cache-dir" in cli:  # the user's own flag may point anywhere (their symlinks included)
+        cache_dir = os.path.realpath(os.path.join(cwd, cache_dir))
+    elif cache_dir:
+        cache_dir = _cache_dir_inside(cache_dir, root, source)
+    elif not in_project(root, config_path):
         # outside any repository or config no directory is the project's to write in: the cwd (as ruff)
         cache_dir = os.path.join(cwd, ".asynclint_cache")
     return RunConfig(
@@ -422,4 +474,5 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         show_source=bool(values.get("show-source", False)),
         cache_dir=cache_dir,
         values=values,
+        warnings=found_warnings,
     )

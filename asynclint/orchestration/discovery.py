@@ -103,12 +103,22 @@ def _class_end(pattern: str, start: int) -> int:
     return j if j < n else -1
 
 
+def _class_char(c: str) -> str:
+    return "\\" + c if c in "\\]^-[" else c
+
+
 def _class_regex(body: str) -> str:
-    """Translate the inside of ``[...]``; a bracket expression never matches ``/``."""
+    """Translate the inside of ``[...]``; a bracket expression never matches ``/``.
+
+    Ranges follow git's wildmatch: a range's end may be escaped, a ``-`` right after a
+    range or a ``[:class:]`` is literal, and an inverted range (``[9-0]``, ``[z-a]``,
+    which ``re`` rejects) matches only its first character.
+    """
     negate = bool(body) and body[0] in "!^"
     if negate:
         body = body[1:]
     items: List[str] = []
+    prev: Optional[str] = None  # the last single character: it may start a range
     i = 0
     while i < len(body):
         c = body[i]
@@ -116,21 +126,56 @@ def _class_regex(body: str) -> str:
             k = body.find(":]", i + 2)
             if k != -1:
                 items.append(_POSIX_CLASSES.get(body[i + 2:k], ""))
+                prev = None
                 i = k + 2
                 continue
+        if c == "-" and prev is not None and i + 1 < len(body):
+            high = body[i + 1]
+            i += 2
+            if high == "\\" and i < len(body):
+                high = body[i]
+                i += 1
+            if prev <= high:
+                items[-1] = f"{_class_char(prev)}-{_class_char(high)}"
+            # inverted: git has already compared the range's first character on its own, so
+            # ``[z-a]`` matches ``z`` and nothing else
+            prev = None
+            continue
         if c == "\\" and i + 1 < len(body):
             c = body[i + 1]
             i += 1
-        elif c == "-" and items and i + 1 < len(body):
-            items.append("-")
-            i += 1
-            continue
-        items.append("\\" + c if c in "\\]^-[" else c)
+        items.append(_class_char(c))
+        prev = c
         i += 1
     inner = "".join(items)
     if negate:
         return f"[^/{inner}]"
     return f"(?!/)[{inner}]" if inner else "(?!)"
+
+
+def inverted_range(pattern: str) -> Optional[str]:
+    """The first inverted range (``9-0``) in a glob's bracket expressions, or None.
+
+    git quietly matches only the first character there; in ``exclude`` it is a typo worth an error.
+    """
+    i = 0
+    while i < len(pattern):
+        if pattern[i] == "\\":
+            i += 2
+            continue
+        if pattern[i] == "[":
+            end = _class_end(pattern, i)
+            if end != -1:
+                body = pattern[i + 1:end]
+                body = body[1:] if body[:1] in ("!", "^") else body
+                for match in re.finditer(r"(?<![\\-])(\\?.)-(\\?[^\]])", body):
+                    low, high = match.group(1)[-1], match.group(2)[-1]
+                    if low > high:
+                        return f"{low}-{high}"
+                i = end + 1
+                continue
+        i += 1
+    return None
 
 
 def glob_to_regex(pattern: str) -> str:

@@ -18,6 +18,7 @@ import os
 import re
 import stat
 import tempfile
+import time
 import tokenize
 import warnings
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from ..base.settings import Settings
 from ..base.source import DecodeError, decode
 from ..engine import _max_nesting as engine_max_nesting
 from ..engine import file_finding, lint_source
+from .formats import escape_text
 
 MAX_ROUNDS = 10
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -419,6 +421,36 @@ def _reason(error: OSError) -> str:
     return error.strerror or type(error).__name__
 
 
+TEMP_SUFFIX = ".asynclint-tmp"
+# ``mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX)``: a dot, the name, a dot, eight random characters
+_OUR_TEMP = re.compile(r"\..+\.[A-Za-z0-9_]{8}" + re.escape(TEMP_SUFFIX))
+STALE_AFTER = 120.0  # seconds: older temporary files of ours belong to no run still writing
+
+
+def remove_stale_temps(directory: str, now: Optional[float] = None) -> List[str]:
+    """Delete the temporary files a killed ``--fix`` left in ``directory`` (our naming only, regular
+    files of ours, not touched for ``STALE_AFTER`` seconds, so a concurrent run keeps its own)."""
+    removed: List[str] = []
+    now = time.time() if now is None else now
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.endswith(TEMP_SUFFIX) or not _OUR_TEMP.fullmatch(entry.name):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < STALE_AFTER or \
+                    (hasattr(os, "getuid") and st.st_uid != os.getuid()):
+                continue
+            os.unlink(entry.path)
+            removed.append(entry.path)
+        except OSError:
+            continue
+    return removed
+
+
 def write_atomic(path: str, data: bytes, expected: bytes) -> None:
     """Replace the file's content with ``data`` unless it no longer holds ``expected``.
 
@@ -438,6 +470,10 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
         raise FixWriteError("the file changed on disk since it was read; not overwritten")
     if _is_read_only(st) or not os.access(target, os.W_OK):
         raise FixWriteError("the file is read-only")
+    if st.st_nlink > 1:
+        # a rename gives this name a new file and leaves the other names with the old content
+        raise FixWriteError(f"the file has {st.st_nlink} hard links and replacing it would break them; "
+                            "not rewritten (fix a copy, or use --diff)")
     try:
         dir_st = os.stat(directory)
     except OSError as error:
@@ -447,7 +483,7 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
 
     name = os.path.basename(target)
     try:
-        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".asynclint-tmp", dir=directory)
+        fd, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=directory)
     except OSError as error:
         raise FixWriteError(f"cannot write to its directory: {_reason(error)}") from None
     try:
@@ -455,13 +491,8 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
                 handle.flush()
+                _copy_metadata(handle.fileno(), temp, target, st)
                 os.fsync(handle.fileno())
-            os.chmod(temp, stat.S_IMODE(st.st_mode))
-            if hasattr(os, "chown"):
-                try:
-                    os.chown(temp, st.st_uid, st.st_gid)
-                except OSError:
-                    pass  # only root may give a file away; the mode is what matters
             with open(target, "rb") as handle:
                 if handle.read() != expected:
                     raise FixWriteError("the file changed on disk while it was being fixed; not overwritten")
@@ -477,6 +508,60 @@ def write_atomic(path: str, data: bytes, expected: bytes) -> None:
             pass
         raise
     _fsync_directory(directory)
+
+
+_SPECIAL_BITS = stat.S_ISUID | stat.S_ISGID
+
+
+def _copy_metadata(fd: int, temp: str, target: str, st: os.stat_result) -> None:
+    """Give the new file the old one's owner, mode bits (all of them) and extended attributes,
+    or raise ``FixWriteError``: a fix must not quietly drop any of them.
+
+    The owner goes first: changing it clears setuid/setgid. A setuid/setgid file whose
+    owner cannot be kept (only root may give a file away) is refused, as the same bits on
+    a file of ours would grant our rights instead.
+    """
+    if hasattr(os, "fchown"):
+        try:
+            os.fchown(fd, st.st_uid, st.st_gid)
+        except OSError:
+            pass  # only root may give a file away
+    mode = stat.S_IMODE(st.st_mode)
+    new = os.fstat(fd)
+    if mode & _SPECIAL_BITS and (new.st_uid, new.st_gid) != (st.st_uid, st.st_gid):
+        raise FixWriteError("the file is setuid/setgid and its owner cannot be kept; not rewritten")
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # pragma: no cover - Windows
+        os.chmod(temp, mode)
+    if hasattr(os, "fchmod") and stat.S_IMODE(os.fstat(fd).st_mode) != mode:
+        raise FixWriteError(f"cannot keep the file's mode {mode:o}; not rewritten")
+    _copy_xattrs(fd, target)
+
+
+def _copy_xattrs(fd: int, target: str) -> None:
+    """Extended attributes, where the platform has them; one that cannot be copied stops the write."""
+    if not hasattr(os, "listxattr"):
+        return
+    try:
+        names = os.listxattr(target)
+    except OSError:
+        return  # the file system keeps none
+    for name in names:
+        try:
+            value = os.getxattr(target, name)
+        except OSError:
+            continue  # vanished, or not ours to read (then not ours to lose either)
+        try:
+            if os.getxattr(fd, name) == value:
+                continue  # already there (a label the file system gives every new file)
+        except OSError:
+            pass
+        try:
+            os.setxattr(fd, name, value)
+        except OSError as error:
+            raise FixWriteError(f"cannot keep its extended attribute {name!r} ({_reason(error)}); "
+                                "not rewritten") from None
 
 
 def _fsync_directory(directory: str) -> None:
@@ -541,7 +626,7 @@ def unified_diff(path: str, before: bytes, after: bytes) -> str:
     shown = path.replace(os.sep, "/")
     while shown.startswith("./"):
         shown = shown[2:]
-    shown = shown.lstrip("/")
+    shown = escape_text(shown.lstrip("/"))
     out: List[str] = []
     for line in difflib.unified_diff(_lines(old), _lines(new), f"a/{shown}", f"b/{shown}"):
         if line.endswith(("\n", "\r")):

@@ -67,6 +67,36 @@ def _clean(text: str) -> str:
             return text.encode("utf-8", "replace").decode("utf-8")
 
 
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def escape_text(text: str) -> str:
+    """Text for a terminal line: control and other unprintable characters escaped (``\\n``,
+    ``\\x1b``, ``\\u202e``), bytes that were not UTF-8 as ``\\xff``.
+
+    A file name with a newline would split a finding over two lines and an ESC byte would
+    run terminal escapes; Python's ``repr`` spelling keeps each finding on one honest line.
+    """
+    if text.isprintable():
+        return text
+    out: List[str] = []
+    for char in text:
+        code = ord(char)
+        if char.isprintable():
+            out.append(char)
+        elif char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif 0xDC80 <= code <= 0xDCFF:  # a byte os.fsdecode could not decode
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x100:
+            out.append(f"\\x{code:02x}")
+        elif code < 0x10000:
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(f"\\U{code:08x}")
+    return "".join(out)
+
+
 def _rule_name(code: str) -> str:
     rule = RULES.get(code)
     return rule.name if rule is not None else code
@@ -106,8 +136,8 @@ def render_text(findings: Sequence[Finding], options: RenderOptions) -> str:
     cache: Dict[str, Sequence[str]] = {}
     for finding in sorted_findings(findings):
         marker = "[*] " if options.marks_fix(finding) else ""
-        where = f"{_clean(finding.path)}:{finding.line}:{finding.column}"
-        out.append(f"{where}: {finding.code} {marker}{_clean(finding.message)}")
+        where = f"{escape_text(finding.path)}:{finding.line}:{finding.column}"
+        out.append(f"{where}: {finding.code} {marker}{escape_text(finding.message)}")
         if options.show_source and options.source_lines is not None:
             if finding.path not in cache:
                 try:

@@ -39,7 +39,7 @@ from ..base.settings import DEFAULT_EXCLUDE
 from ..base.source import DecodeError, decode
 from ..engine import module_name_for
 from .discovery import DiscoveryOptions, discover
-from .spawning import quiet_children
+from .spawning import isolated_children
 
 CACHE_SHARDS = 16
 PARALLEL_MIN = 400  # stale files before the cold build is spread over processes
@@ -89,7 +89,7 @@ def project_files(root: str, settings: Any) -> List[str]:
 
 def _cache_path(directory: str, root: str) -> str:
     """The index cache's path prefix: its entries are spread over ``CACHE_SHARDS`` files."""
-    key = hashlib.sha256(f"{INDEX_VERSION}\0{fingerprint()}\0{sys.version_info[:2]}\0{root}".encode()).hexdigest()[:16]
+    key = hashlib.sha256(f"{INDEX_VERSION}\0{fingerprint()}\0{sys.version_info[:2]}\0{root}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
     return os.path.join(directory, f"index-{key}")
 
 
@@ -184,10 +184,17 @@ def _summarise_parallel(paths: List[str], old: Dict[str, tuple], jobs: Optional[
         chunk = paths[i:i + _BATCH]
         batches.append([(p, _without_blobs(old[p]) if p in old else None, with_graph) for p in chunk])
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            with quiet_children():  # map() submits every batch, which starts the processes
-                pending = pool.map(_summarise_batch, batches)
-            results = list(pending)
+        # the pool's queues start multiprocessing's resource tracker (a ``python -c`` child too)
+        # and map() submits every batch, which starts the processes: all of it isolated
+        with isolated_children():
+            pool = ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+            try:
+                results = list(pool.map(_summarise_batch, batches))
+            except BaseException:
+                # Ctrl-C, SIGTERM: do not wait for the batches still queued
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+            pool.shutdown()
     except Exception:  # noqa: BLE001 - no processes here (sandbox, limits): build serially
         return None
     return [entry for batch in results for entry in batch]

@@ -43,7 +43,7 @@ def settings_key(settings: Settings, index_options: str) -> str:
     for transient in ("native_in_process", "crash_marker", "use_cache", "cache_dir"):
         values.pop(transient, None)
     text = _canonical(values)
-    return hashlib.sha256(f"{__version__}\0{FORMAT}\0{text}\0{index_options}".encode()).hexdigest()[:20]
+    return hashlib.sha256(f"{__version__}\0{FORMAT}\0{text}\0{index_options}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 class ResultCache:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
+import tempfile
 import time
 from collections import deque
 from dataclasses import dataclass, field, replace
@@ -21,11 +23,11 @@ from typing import Any, Deque, Iterable, List, Optional, Sequence, Set, Tuple
 
 from ..base.memory import freeze_long_lived, one_file
 from ..base.settings import Settings
-from ..engine import FileResult, file_finding, lint_path
+from ..engine import FileResult, budget_message, file_finding, lint_path
 from ..rules import checkers_for
 from .project_index import load_project_index
 from .result_cache import ResultCache
-from .spawning import quiet_children
+from .spawning import enter_directory, isolated_children
 
 SMALL_RUN = 16  # fewer files than this: no pool (pre-commit passes a handful)
 # Less source than this: no pool either. Starting workers costs ~0.35 s of wall time, so two of them
@@ -149,8 +151,12 @@ def _maybe_crash(path: str, marker: str) -> None:
 
 # -- the pool ---------------------------------------------------------------------
 
-def _worker_main(conn: Connection, settings: Settings, index: Optional[object]) -> None:
-    """Worker loop: say it is ready, then receive a batch, send one result tuple per file, in order."""
+def _worker_main(conn: Connection, start_up: str, cwd: Optional[str] = None) -> None:
+    """Worker loop: read the settings and index, say it is ready, then receive a batch and send
+    one result tuple per file, in order."""
+    enter_directory(cwd)
+    with open(start_up, "rb") as handle:
+        settings, index = pickle.load(handle)
     freeze_long_lived()
     try:
         conn.send(_READY)
@@ -165,12 +171,37 @@ def _worker_main(conn: Connection, settings: Settings, index: Optional[object]) 
         return
 
 
-def _start_worker(ctx: Any, settings: Settings, index: Optional[object]) -> _Worker:
+def _start_up_file(settings: Settings, index: Optional[object]) -> str:
+    """The workers' settings and index, pickled once into a private file each worker reads.
+
+    Not process arguments: ``spawn`` writes those into a pipe whose read end the parent holds
+    until ``start()`` returns, so a worker dying while unpickling megabytes of index left the
+    parent blocked in ``start()`` forever. A file is read at the worker's pace; a worker that
+    dies meanwhile is seen by the supervisor like any other.
+    """
+    worker_settings = replace(settings, native_in_process=True, crash_marker=os.environ.get(CRASH_ENV))
+    fd, path = tempfile.mkstemp(prefix="asynclint-worker-", suffix=".pickle")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump((worker_settings, index), handle, protocol=pickle.HIGHEST_PROTOCOL)
+    except BaseException:
+        _remove(path)
+        raise
+    return path
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _start_worker(ctx: Any, start_up: str) -> _Worker:
     """A worker may run libcst in-process: if it crashes, only that worker dies."""
     parent, child = ctx.Pipe()
-    worker_settings = replace(settings, native_in_process=True, crash_marker=os.environ.get(CRASH_ENV))
-    process = ctx.Process(target=_worker_main, args=(child, worker_settings, index), daemon=True)
-    with quiet_children():
+    with isolated_children() as cwd:
+        process = ctx.Process(target=_worker_main, args=(child, start_up, cwd), daemon=True)
         process.start()
     child.close()
     return _Worker(process, parent)
@@ -180,9 +211,23 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
               jobs: int) -> Tuple[List[Tuple[int, FileResult]], List[Tuple[int, str, bool]]]:
     """Results from the workers, and the work left undone when a worker could not even start."""
     ctx = multiprocessing.get_context("spawn")
+    kill_after = settings.file_time_budget + max(2.0, settings.file_time_budget / 10)
     queue: Deque[Tuple[int, str, bool]] = deque(work)
     out: List[Tuple[int, FileResult]] = []
-    workers = [_start_worker(ctx, settings, index) for _ in range(jobs)]
+    try:
+        start_up = _start_up_file(settings, index)
+    except (OSError, pickle.PicklingError):
+        return out, list(work)  # no private file here: this process lints everything
+    try:
+        return _supervise(ctx, start_up, queue, out, settings, jobs, kill_after)
+    finally:
+        _remove(start_up)
+
+
+def _supervise(ctx: Any, start_up: str, queue: Deque[Tuple[int, str, bool]], out: List[Tuple[int, FileResult]],
+               settings: Settings, jobs: int, kill_after: float
+               ) -> Tuple[List[Tuple[int, FileResult]], List[Tuple[int, str, bool]]]:
+    workers = [_start_worker(ctx, start_up) for _ in range(jobs)]
     # After a crash the batch's remaining files run one at a time, so only the culprit is blamed.
     solo: Deque[Tuple[int, str, bool]] = deque()
 
@@ -197,14 +242,17 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
         if batch:
             worker.batch.extend(batch)
             worker.started = time.monotonic()
-            worker.conn.send(batch)
+            try:
+                worker.conn.send(batch)
+            except OSError:
+                pass  # it died: its sentinel says so, and the batch is handled there
 
     def replace_worker(worker: _Worker, result: FileResult) -> None:
         culprit = worker.batch.popleft()
         out.append((culprit[0], result))
         solo.extend(worker.batch)
         worker.batch.clear()
-        workers[workers.index(worker)] = replacement = _start_worker(ctx, settings, index)
+        workers[workers.index(worker)] = replacement = _start_worker(ctx, start_up)
         feed(replacement)
 
     try:
@@ -246,13 +294,14 @@ def _run_pool(work: List[Tuple[int, str, bool]], settings: Settings, index: Opti
                 feed(worker)
             now = time.monotonic()
             for worker in list(workers):
-                if worker.batch and now - worker.started > settings.file_time_budget:
+                # the engine stops its own walk at the budget (AL003); this is for what it cannot
+                # interrupt (the parser, a native hang), with a grace period so the engine speaks first
+                if worker.batch and now - worker.started > kill_after:
                     worker.process.kill()
                     worker.process.join(timeout=5)
                     path = worker.batch[0][1]
                     replace_worker(worker, FileResult(path, [file_finding(
-                        path, "AL001", f"cannot parse: too complex (analysis exceeded the "
-                        f"{settings.file_time_budget:g} s per-file budget)")]))
+                        path, "AL003", budget_message(settings.file_time_budget) + " (its worker was stopped)")]))
             for worker in workers:
                 feed(worker)
     finally:

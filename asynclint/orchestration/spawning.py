@@ -5,6 +5,12 @@ memory under ``ulimit -v``, a broken environment), multiprocessing prints the ch
 traceback on the inherited stderr. Workers never write there on purpose (results go back
 over pipes, failures become findings), so they start with stderr on the null device;
 ``ASYNCLINT_WORKER_STDERR=1`` keeps it, for debugging.
+
+A ``spawn``ed child is ``python -c 'from multiprocessing.spawn import ...'``: it imports
+``multiprocessing`` from its working directory before the parent's ``sys.path`` reaches
+it. Children are therefore started from a safe directory with a ``sys.path`` free of
+current-directory entries (``asynclint.base.isolation``), so nothing in the linted tree
+is ever imported; they return to the real working directory themselves.
 """
 
 from __future__ import annotations
@@ -12,7 +18,9 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from typing import Iterator
+from typing import Iterator, Optional
+
+from ..base.isolation import child_sys_path, safe_directory
 
 DEBUG_ENV = "ASYNCLINT_WORKER_STDERR"
 
@@ -39,3 +47,39 @@ def quiet_children() -> Iterator[None]:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+@contextlib.contextmanager
+def isolated_children() -> Iterator[Optional[str]]:
+    """Processes started inside this block neither see the current directory nor print to stderr.
+
+    Yields the real working directory (None if it is gone), for the children to return to.
+    ``spawn`` records ``sys.path`` and the working directory when a process starts, so both
+    are swapped for the duration of the block and restored after.
+    """
+    try:
+        cwd: Optional[str] = os.getcwd()
+    except OSError:
+        cwd = None
+    saved_path = list(sys.path)
+    sys.path[:] = child_sys_path(saved_path)
+    try:
+        os.chdir(safe_directory())
+        with quiet_children():
+            yield cwd
+    finally:
+        sys.path[:] = saved_path
+        if cwd is not None:
+            try:
+                os.chdir(cwd)
+            except OSError:
+                pass
+
+
+def enter_directory(cwd: Optional[str]) -> None:
+    """In a child: go back to the parent's working directory (relative paths are relative to it)."""
+    if cwd is not None:
+        try:
+            os.chdir(cwd)
+        except OSError:
+            pass
