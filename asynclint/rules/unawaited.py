@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple, Type
 from ..analysis.index import ProjectIndex, Target
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind, ScopeKind
+from ..analysis import tasks
 from ..base.model import Fix
 from ..base.nodes import child_nodes
 from ..catalogue.unawaited import RULES
@@ -82,9 +83,12 @@ class UnawaitedChecker(Checker):
                 self._dropped_task(value, "the task is dropped")
                 return
             self._unawaited(value)
-        elif isinstance(value, (ast.ListComp, ast.SetComp)) and isinstance(value.elt, ast.Call) \
-                and self._is_task_call(value.elt):
-            self._dropped_task(value.elt, "the comprehension's tasks are dropped")
+            return
+        for call, in_comprehension in _discarded_calls(value, False):
+            if self._is_task_call(call):
+                self._dropped_task(call, "the comprehension's tasks are dropped" if in_comprehension
+                                   else "the task is dropped")
+                return  # one finding per statement
 
     def _unawaited(self, call: ast.Call) -> None:
         ctx = self.ctx
@@ -118,9 +122,23 @@ class UnawaitedChecker(Checker):
         return isinstance(func, ast.Attribute) and func.attr == "create_task" and self.resolver.is_loop(func.value)
 
     def _dropped_task(self, call: ast.Call, what: str) -> None:
+        if self._task_excused(call):
+            return
         name = node_text(call.func)
         self.ctx.report("AL204", call, f"`{name}()`: {what}; keep a reference until it finishes (the loop holds "
                         "tasks only weakly), e.g. in a set with `task.add_done_callback(tasks.discard)`")
+
+    def _task_excused(self, call: ast.Call) -> bool:
+        """A dropped task nobody could hold or that cannot be lost (see ``analysis.tasks``)."""
+        ctx = self.ctx
+        if tasks.in_finaliser(ctx) or tasks.loop_run_later(ctx, call) or tasks.in_signal_handler(ctx):
+            return True
+        if call.args:
+            target = self.resolver.coroutine_call(call.args[0])
+            body = tasks.local_body(ctx, target) if target is not None else None
+            if body is not None and tasks.delayed_best_effort(ctx, body):
+                return True
+        return False
 
     # -- AL202 and AL204 bound to a name -------------------------------------------------------
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -253,6 +271,23 @@ class UnawaitedChecker(Checker):
             if target is not None and target.is_coroutine:
                 return target, f"`{node_text(expr)}` is a coroutine function"
         return None, ""
+
+
+def _discarded_calls(expr: ast.expr, in_comprehension: bool, depth: int = 0) -> Iterator[Tuple[ast.Call, bool]]:
+    """Calls whose value an expression statement throws away: the element of a list/set comprehension,
+    both arms of a conditional expression, the operands of ``and``/``or``."""
+    if depth > 8:
+        return
+    if isinstance(expr, ast.Call):
+        yield expr, in_comprehension
+    elif isinstance(expr, (ast.ListComp, ast.SetComp)):
+        yield from _discarded_calls(expr.elt, True, depth + 1)
+    elif isinstance(expr, ast.IfExp):
+        yield from _discarded_calls(expr.body, in_comprehension, depth + 1)
+        yield from _discarded_calls(expr.orelse, in_comprehension, depth + 1)
+    elif isinstance(expr, ast.BoolOp):
+        for operand in expr.values:
+            yield from _discarded_calls(operand, in_comprehension, depth + 1)
 
 
 # -- how a value is used ----------------------------------------------------------------------
