@@ -33,7 +33,7 @@ from ..knowledge import coroutines as known
 from ..knowledge.types import canonical_type
 from .scopes import absolute_module
 
-INDEX_VERSION = 9
+INDEX_VERSION = 10
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -45,6 +45,9 @@ _MAX_DEPTH = 24
 #   "v": {name: qualified type}          module-level instances (``app = FastAPI()``)
 #   "s": (module, ...)                   star imports
 #   "x": (name, ...)                     names bound in conflicting ways: unknown
+#   "h": (name or "Cls.method", ...)     coroutine functions that keep the task doing their work on
+#                                        ``self`` and await it (``self.main_task = create_task(...)``;
+#                                        ``await self.main_task``): a task wrapping one is reachable
 # Func = (is_async, line, decorators, wrapper_kind, return_type)
 #   is_async: 0 def, 1 async def, 2 async def that yields (an async generator function)
 #   decorators: qualified names, "()" appended when called, "?" when unresolvable
@@ -63,7 +66,7 @@ Dependency = Tuple[Any, ...]
 
 
 def empty_summary() -> Summary:
-    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": ()}
+    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "h": ()}
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,7 @@ class _Summarizer:
         self.imports: Dict[str, str] = {}
         self.defined: Set[str] = set()
         self.bindings: Dict[str, List[Tuple[str, Any]]] = {}
+        self.held: List[str] = []
 
     def run(self, tree: ast.Module) -> Summary:
         statements = list(_module_statements(tree.body))
@@ -184,6 +188,8 @@ class _Summarizer:
         for stmt in statements:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._bind(stmt.name, "f", self.function(stmt, False))
+                if isinstance(stmt, ast.AsyncFunctionDef) and awaits_held_task(stmt):
+                    self.held.append(stmt.name)
             elif isinstance(stmt, ast.ClassDef):
                 self._bind(stmt.name, "c", stmt.lineno)
                 self._class(stmt, stmt.name, out["c"])
@@ -226,6 +232,7 @@ class _Summarizer:
             out["c"].pop(name, None)
         out["s"] = tuple(stars)
         out["x"] = tuple(sorted(conflicts))
+        out["h"] = tuple(sorted(set(self.held)))
         return out
 
     def _bind(self, name: str, kind: str, payload: Any) -> None:
@@ -276,6 +283,8 @@ class _Summarizer:
         for stmt in _module_statements(cls.body):
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 seen.setdefault(stmt.name, []).append(self.function(stmt, True))
+                if isinstance(stmt, ast.AsyncFunctionDef) and awaits_held_task(stmt):
+                    self.held.append(f"{key}.{stmt.name}")
             elif isinstance(stmt, ast.ClassDef):
                 self._class(stmt, f"{key}.{stmt.name}", classes)
                 seen.setdefault(stmt.name, []).append(None)
@@ -387,6 +396,32 @@ class _Summarizer:
             text = self.qualify(node)
             return "" if text == "?" else text
         return ""
+
+
+_TASK_MAKERS = frozenset({"create_task", "ensure_future"})
+
+
+def awaits_held_task(func: ast.AsyncFunctionDef) -> bool:
+    """``self.main_task = <...>.create_task(...)`` then ``await self.main_task`` among the body's own
+    statements: the task doing the work is kept on the instance, and while this coroutine waits for it
+    it is reachable through that task (the shape of a ``run()`` wrapper)."""
+    args = [*func.args.posonlyargs, *func.args.args]
+    if not args:
+        return False
+    me = args[0].arg
+    held: Set[str] = set()
+    for stmt in func.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _is_attribute_of(stmt.targets[0], me) \
+                and isinstance(stmt.value, ast.Call):
+            callee = stmt.value.func
+            name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
+            if name in _TASK_MAKERS:
+                held.add(stmt.targets[0].attr)  # type: ignore[attr-defined]
+        value = stmt.value if isinstance(stmt, (ast.Expr, ast.Return)) else None
+        if isinstance(value, ast.Await) and _is_attribute_of(value.value, me) \
+                and value.value.attr in held:  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def _is_attribute_of(target: ast.AST, name: str) -> bool:
@@ -955,6 +990,22 @@ class ProjectIndex:
                 if found is not None and found.kind == "class":
                     stack.append(found)
         return None
+
+    def awaits_held_task(self, target: Target, local: Optional[LocalModule] = None) -> bool:
+        """Does the coroutine function ``target`` (found through this index, so its module's lookup is
+        already recorded) keep its work in a task on ``self`` and await it? (See "h" above.)"""
+        if not target.path:
+            return False
+        if local is not None and os.path.abspath(target.path) == os.path.abspath(local.path):
+            module, summary = local.module, local.summary
+        elif target.path in self.modules:
+            module, summary = self.modules[target.path][0], self.summary(target.path)
+        else:
+            return False
+        prefix = f"{module}." if module else ""
+        if not target.qualname.startswith(prefix):
+            return False
+        return target.qualname[len(prefix):] in summary.get("h", ())
 
     def is_class(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> bool:
         ref = self._resolve(qualname, near, local)

@@ -140,6 +140,7 @@ def delayed_best_effort(ctx: "FileContext", func: ast.AsyncFunctionDef) -> bool:
     if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) \
             and isinstance(body[0].value.value, str):
         body = body[1:]
+    body = [s for s in body if not (isinstance(s, ast.AnnAssign) and s.value is None)]  # `x: T` declares only
     if len(body) == 1 and isinstance(body[0], ast.Try) and body[0].handlers and _sleeps(ctx, body[0].body[0]):
         return True  # ``try: await sleep(math.inf) except CancelledError: cleanup``: a shutdown sentinel
     if len(body) < 2 or not _sleeps(ctx, body[0]):

@@ -138,6 +138,8 @@ class UnawaitedChecker(Checker):
             body = tasks.local_body(ctx, target) if target is not None else None
             if body is not None and tasks.delayed_best_effort(ctx, body):
                 return True
+            if target is not None and self.resolver.index.awaits_held_task(target, self.resolver.local):
+                return True  # the wrapper is reachable through the task it awaits, which its owner keeps
         return False
 
     # -- AL202 and AL204 bound to a name -------------------------------------------------------
