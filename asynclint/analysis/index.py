@@ -62,6 +62,7 @@ Summary = Dict[str, Any]
 #   ("s", module, path in site-packages, size:mtime)                  a third-party module read as source
 #   ("t", digest of the trigger names)                                the triage's coroutine-function names
 #   ("b", path, qualified name, repr of its entry)                    a node of AL107's blocking chains
+#   ("o", class, method, ((subclass, path, line), ...))               project subclasses overriding a method with a def
 Dependency = Tuple[Any, ...]
 
 
@@ -588,6 +589,9 @@ class ProjectIndex:
         self._consulted: Optional[Dict[Dependency, None]] = None
         self._module_digests: Dict[str, str] = {}
         self._trigger_digest: Optional[str] = None
+        # method name -> [(path, class key)] of every project class defining it as a plain def
+        self._sync_methods: Optional[Dict[str, List[Tuple[str, str]]]] = None
+        self._overrides: Dict[Tuple[str, str], Tuple[Tuple[str, str, int], ...]] = {}
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
@@ -720,6 +724,9 @@ class ProjectIndex:
         if kind == "b":
             _, path, qualname, seen = dependency
             return self._blocking_entry(path, qualname) == seen
+        if kind == "o":
+            _, cls, method, seen = dependency
+            return self._find_sync_overrides(cls, method, None) == seen
         return False
 
     def broken(self, rows: Sequence[Dependency]) -> Set[int]:
@@ -1006,6 +1013,61 @@ class ProjectIndex:
         if not target.qualname.startswith(prefix):
             return False
         return target.qualname[len(prefix):] in summary.get("h", ())
+
+    def sync_overrides(self, class_qualname: str, method: str,
+                       local: Optional[LocalModule] = None) -> Tuple[Tuple[str, str, int], ...]:
+        """Project subclasses of ``class_qualname`` that override ``method`` with a plain ``def``, as
+        (qualified name, path, line): ``self.method()`` in the class may then return no coroutine.
+        Any module may add such a subclass, so the answer is recorded as one dependency row."""
+        key = (class_qualname, method)
+        found = self._overrides.get(key)
+        if found is None:
+            saved, self._consulted = self._consulted, None
+            try:
+                found = self._overrides[key] = self._find_sync_overrides(class_qualname, method, local)
+            finally:
+                self._consulted = saved
+        if self._consulted is not None:
+            self._consulted[("o", class_qualname, method, found)] = None
+        return found
+
+    def _find_sync_overrides(self, class_qualname: str, method: str,
+                             local: Optional[LocalModule]) -> Tuple[Tuple[str, str, int], ...]:
+        if self._sync_methods is None:
+            table: Dict[str, List[Tuple[str, str]]] = {}
+            for path in sorted(self.modules):
+                for cls_key, entry in self.summary(path)["c"].items():
+                    for name, func in entry[2].items():
+                        if func[0] == 0 and func[1]:
+                            table.setdefault(name, []).append((path, cls_key))
+            self._sync_methods = table
+        out: List[Tuple[str, str, int]] = []
+        for path, cls_key in self._sync_methods.get(method, ()):
+            module = self.modules[path][0]
+            summary = self.summary(path)
+            if local is not None and os.path.abspath(path) == os.path.abspath(local.path):
+                summary = local.summary
+            entry = summary["c"].get(cls_key)
+            if entry is None or method not in entry[2] or entry[2][method][0] != 0:
+                continue
+            ref = _Ref("class", f"{module}.{cls_key}" if module else cls_key, path, entry[0], summary=summary,
+                       key=cls_key, module=module)
+            if ref.qualname != class_qualname and self._derives(ref, class_qualname, local, 0, set()):
+                out.append((ref.qualname, path, entry[2][method][1]))
+        return tuple(sorted(out))
+
+    def _derives(self, cls: _Ref, ancestor: str, local: Optional[LocalModule], depth: int, seen: Set[str]) -> bool:
+        """Does project class ``cls`` derive from ``ancestor`` (a qualified class name), through its bases?"""
+        if depth > _MAX_DEPTH or cls.qualname in seen or cls.summary is None or cls.key not in cls.summary["c"]:
+            return False
+        seen.add(cls.qualname)
+        for base in cls.summary["c"][cls.key][1]:
+            ref = self._resolve(base, cls.path, local, depth + 1)
+            if ref is None or ref.kind != "class":
+                continue
+            if ref.qualname == ancestor or self._derives(ref, ancestor, local, depth + 1, seen):
+                return True
+        return False
 
     def is_class(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> bool:
         ref = self._resolve(qualname, near, local)

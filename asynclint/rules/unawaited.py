@@ -100,11 +100,25 @@ class UnawaitedChecker(Checker):
         name = node_text(call.func)
         defined = self._defined(target)
         if ctx.in_coroutine:
-            fix = ctx.fix("Add `await`", [ctx.insert_before(call, "await ")])
-            ctx.report("AL201", call, f"`{name}()` is a coroutine function{defined}; add `await`", fix)
+            why_not = self._overridden(call)
+            fix = None if why_not else ctx.fix("Add `await`", [ctx.insert_before(call, "await ")])
+            ctx.report("AL201", call, f"`{name}()` is a coroutine function{defined}; add `await`{why_not}", fix)
         else:
             ctx.report("AL201", call, f"`{name}()` is a coroutine function{defined}; its coroutine never runs "
                        "here (call it from a coroutine with `await`, or run it with `asyncio.run()`)")
+
+    def _overridden(self, call: ast.Call) -> str:
+        """"" or why ``self.hook()`` gets no fix: a subclass overrides ``hook`` with a plain ``def``."""
+        overrides = self.resolver.sync_overrides(call)
+        if not overrides:
+            return ""
+        root = self.resolver.index.root or self.ctx.settings.project_root
+        qualname, path, line = overrides[0]
+        where = Target(qualname, path, line, False).where(root)
+        more = f" and {len(overrides) - 1} more" if len(overrides) > 1 else ""
+        method = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        return (f" (not fixed: `{qualname.rsplit('.', 1)[-1]}.{method}` at {where}{more} overrides "
+                "it with a plain `def`, so the call does not always make a coroutine; make the overrides agree)")
 
     def _defined(self, target: Target) -> str:
         """`` (defined at app/api.py:12)``, or `` (`asyncio.sleep`)`` for known libraries."""
@@ -201,17 +215,44 @@ class UnawaitedChecker(Checker):
         if target is None:
             return
         name = node_text(node.func)
-        if how == "truth":
+        if how == _TRUTH:
             message = f"`{name}()` is a coroutine, which is always true; add `await`"
+        elif how == _DROPPED:
+            message = (f"`{name}()` is a coroutine: whenever the `{_bool_word(parent)}` reaches it, it is created and "
+                       "dropped without running; add `await`")
+        elif how == _BOUND:
+            message = self._bound_or_message(node, parent, name)
+            if not message:
+                return
         else:
-            message = f"`{name}()` is a coroutine: it is {how} before being awaited; parenthesise `(await {name}(...))`"
-        ctx.report("AL203", node, message, self._value_fix(node, parent, how))
+            message = f"`{name}()` is a coroutine: {how}; parenthesise `(await {name}(...))`"
+        why_not = self._overridden(node)
+        fix = None if why_not else self._value_fix(node, parent, how)
+        ctx.report("AL203", node, message + why_not, fix)
+
+    def _bound_or_message(self, node: ast.Call, boolop: ast.AST, name: str) -> str:
+        """``x = y or coro()``: reported only when ``x`` is never awaited or handed on afterwards."""
+        ctx = self.ctx
+        assign = ctx.parent(boolop)
+        target = assign.targets[0] if isinstance(assign, ast.Assign) else assign.target  # type: ignore[union-attr]
+        func = ctx.current_function
+        if not isinstance(target, ast.Name) or not isinstance(func, _FUNCTIONS):
+            return ""
+        verdict = _coroutine_uses(func, target.id, target)
+        if verdict is None:
+            return ""
+        word = _bool_word(boolop)
+        if verdict == 0:
+            return (f"`{name}()` is a coroutine: whenever the `{word}` reaches it, it is bound to `{target.id}`, "
+                    "which is never awaited; add `await`")
+        return (f"`{name}()` is a coroutine: whenever the `{word}` reaches it, `{target.id}` holds it and line "
+                f"{verdict} uses it as if it held the result; add `await`")
 
     def _value_fix(self, node: ast.Call, parent: ast.AST, how: str) -> Optional[Fix]:
         ctx = self.ctx
         if any(isinstance(a, ast.GeneratorExp) for a in ctx.ancestors):
             return None  # `await` would turn the generator expression into an async one
-        if how == "truth":
+        if how in (_TRUTH, _DROPPED, _BOUND):
             return ctx.fix("Add `await`", [ctx.insert_before(node, "await ")])
         grand = ctx.parent(parent)
         call_text = ctx.segment(node)
@@ -294,13 +335,47 @@ def _discarded_calls(expr: ast.expr, in_comprehension: bool, depth: int = 0) -> 
 
 # -- how a value is used ----------------------------------------------------------------------
 
+_TRUTH = "truth"
+_DROPPED = "dropped"
+_BOUND = "bound"
+_SAME_OUTCOME = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)
+
+
 def _value_use(node: ast.expr, parent: ast.AST, ctx: "FileContext") -> Optional[str]:
-    """"truth" when ``node``'s value is only tested for truth; "subscripted" / "attribute-accessed"; else None."""
+    """How a coroutine-making call's value is used, when that is a mistake: a truth test (``_TRUTH``), the
+    last operand of ``and``/``or`` as a statement (``_DROPPED``) or bound to a name (``_BOUND``), or a
+    phrase saying what happens (subscripted, compared, an operand, called); else None."""
     if isinstance(parent, ast.Subscript) and parent.value is node:
-        return "subscripted"
+        return "subscripting it raises `TypeError`"
     if isinstance(parent, ast.Attribute) and parent.value is node:
-        return None if parent.attr in known.COROUTINE_API else "attribute-accessed"
-    return "truth" if _is_truth_context(node, parent, ctx) else None
+        return None if parent.attr in known.COROUTINE_API else f"it has no attribute `{parent.attr}`"
+    if isinstance(parent, ast.Compare):
+        if parent.left is node:
+            op = parent.ops[0]
+        elif node in parent.comparators:
+            op = parent.ops[parent.comparators.index(node)]
+        else:
+            return None
+        if isinstance(op, _SAME_OUTCOME):
+            return ("the comparison sees the coroutine object, not its result, so it always comes out the same "
+                    "and the call never runs")
+        return "comparing it raises `TypeError`"
+    if isinstance(parent, ast.BinOp) and node in (parent.left, parent.right):
+        return "using it as an operand raises `TypeError`"
+    if isinstance(parent, ast.Call) and parent.func is node:
+        return "calling the coroutine object raises `TypeError`"
+    if isinstance(parent, ast.BoolOp) and parent.values[-1] is node:
+        grand = ctx.parent(parent)
+        if isinstance(grand, ast.Expr):
+            return _DROPPED
+        if isinstance(grand, (ast.Assign, ast.AnnAssign)) and grand.value is parent and (
+                not isinstance(grand, ast.Assign) or len(grand.targets) == 1):
+            return _BOUND
+    return _TRUTH if _is_truth_context(node, parent, ctx) else None
+
+
+def _bool_word(boolop: ast.AST) -> str:
+    return "and" if isinstance(boolop, ast.BoolOp) and isinstance(boolop.op, ast.And) else "or"
 
 
 def _is_truth_context(node: ast.AST, parent: ast.AST, ctx: "FileContext", depth: int = 0) -> bool:
