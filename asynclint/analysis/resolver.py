@@ -448,5 +448,15 @@ class Resolver:
     def is_loop(self, expr: ast.expr) -> bool:
         return self.receiver_type(expr) == known.LOOP_TYPE
 
+    def is_plainly(self, expr: ast.expr, word: str, types: "frozenset[str]") -> bool:
+        """Typed as one of ``types``, or untyped and plainly named so: a parameter, variable or attribute
+        called ``word`` or ``*_word`` (``loop``, ``self.server.loop``, ``self._event_loop``). For AL205's
+        callback sinks only, where the method name already says what the receiver is."""
+        kind = self.receiver_type(expr)
+        if kind is not None:
+            return kind in types
+        name = expr.id if isinstance(expr, ast.Name) else expr.attr if isinstance(expr, ast.Attribute) else ""
+        return name == word or name.endswith("_" + word)
+
     def is_future(self, expr: ast.expr) -> bool:
         return self.receiver_type(expr) in known.FUTURE_TYPES

@@ -27,7 +27,9 @@ if TYPE_CHECKING:
 
 _TASK_WORDS = (b"create_task", b"ensure_future")
 _CALLBACK_WORDS = (b"call_soon", b"call_later", b"call_at", b"add_signal_handler", b"add_reader", b"add_writer",
-                   b"signal", b"register", b"Thread", b"Timer", b"add_done_callback")
+                   b"signal", b"register", b"Thread", b"Timer", b"add_done_callback", b"run_in_executor",
+                   b"submit")
+_LOOP_TYPES = frozenset({known.LOOP_TYPE})
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -272,10 +274,15 @@ class UnawaitedChecker(Checker):
         api = ""
         if isinstance(func, ast.Attribute) and func.attr in known.LOOP_CALLBACK_METHODS:
             position = known.LOOP_CALLBACK_METHODS[func.attr]
-            if len(node.args) > position and self.resolver.is_loop(func.value):
+            if len(node.args) > position and self.resolver.is_plainly(func.value, "loop", _LOOP_TYPES):
                 callback, api = node.args[position], f"loop.{func.attr}"
+        elif isinstance(func, ast.Attribute) and func.attr in known.EXECUTOR_CALLBACK_METHODS:
+            position = known.EXECUTOR_CALLBACK_METHODS[func.attr]
+            if len(node.args) > position and self.resolver.is_plainly(func.value, "executor", known.EXECUTOR_TYPES):
+                callback, api = node.args[position], f"executor.{func.attr}"
         elif isinstance(func, ast.Attribute) and func.attr == "add_done_callback":
-            if node.args and self.resolver.is_future(func.value):
+            kind = self.resolver.receiver_type(func.value)
+            if node.args and (kind is None or kind in known.FUTURE_TYPES):
                 callback, api = node.args[0], "add_done_callback"
         else:
             qualname = ctx.resolve(func)
@@ -295,8 +302,8 @@ class UnawaitedChecker(Checker):
             return
         defined = self._defined(target)
         ctx.report("AL205", callback, f"{via}{defined}: `{api}` calls it as a plain "
-                   "function and drops the coroutine, so its body never runs; schedule it with "
-                   "`asyncio.create_task()` / `asyncio.run_coroutine_threadsafe()` instead")
+                   "function, which only makes a coroutine that nothing awaits, so its body never runs; schedule "
+                   "it with `asyncio.create_task()` / `asyncio.run_coroutine_threadsafe()` instead")
 
     def _async_callable(self, expr: ast.expr) -> Tuple[Optional[Target], str]:
         resolver = self.resolver
