@@ -266,3 +266,31 @@ def test_a_file_changed_while_it_was_linted_is_linted_again(project: Path, monke
     monkeypatch.setattr(engine, "lint_source", real)
     found, _ = run(project)
     assert found == run(project, cached=False)[0] and ("other.py", 5, "AL101") not in found
+
+
+def test_a_subclass_overriding_a_hook_with_a_def_is_a_dependency(tmp_path: Path) -> None:
+    """base.py's ``self.setup()`` gets no fix while plugin.py overrides ``setup`` with a plain def;
+    base.py never imports plugin.py, so only the recorded override row can make it re-lint."""
+    files = {
+        "pyproject.toml": "[tool.asynclint]\n",
+        "app/__init__.py": "",
+        "app/base.py": "class Plugin:\n    async def setup(self):\n        pass\n\n"
+                       "    async def start(self):\n        self.setup()\n",
+        "app/plugin.py": "from .base import Plugin\n\n\nclass Sync(Plugin):\n    def setup(self):\n        pass\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+
+    def fixes(cached: bool = True) -> List[Tuple[int, str, bool]]:
+        settings = Settings(enabled=select_rules(), project_root=str(tmp_path), use_cache=cached)
+        paths = sorted(str(p) for p in (tmp_path / "app").glob("*.py"))
+        results = lint_paths(paths, settings, jobs=1, cache_dir=str(tmp_path / ".c") if cached else None)
+        return sorted((f.line, f.code, f.fix is not None) for r in results for f in r.findings)
+
+    assert fixes() == [(6, "AL201", False)]
+    assert fixes() == [(6, "AL201", False)]  # from the cache
+    edit(tmp_path, "plugin.py", "def setup", "async def setup")
+    assert fixes() == fixes(cached=False) == [(6, "AL201", True)]
+    edit(tmp_path, "plugin.py", "async def setup", "def setup")
+    assert fixes() == fixes(cached=False) == [(6, "AL201", False)]

@@ -33,7 +33,7 @@ from ..knowledge import coroutines as known
 from ..knowledge.types import canonical_type
 from .scopes import absolute_module
 
-INDEX_VERSION = 9
+INDEX_VERSION = 10
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -45,6 +45,9 @@ _MAX_DEPTH = 24
 #   "v": {name: qualified type}          module-level instances (``app = FastAPI()``)
 #   "s": (module, ...)                   star imports
 #   "x": (name, ...)                     names bound in conflicting ways: unknown
+#   "h": (name or "Cls.method", ...)     coroutine functions that keep the task doing their work on
+#                                        ``self`` and await it (``self.main_task = create_task(...)``;
+#                                        ``await self.main_task``): a task wrapping one is reachable
 # Func = (is_async, line, decorators, wrapper_kind, return_type)
 #   is_async: 0 def, 1 async def, 2 async def that yields (an async generator function)
 #   decorators: qualified names, "()" appended when called, "?" when unresolvable
@@ -59,11 +62,12 @@ Summary = Dict[str, Any]
 #   ("s", module, path in site-packages, size:mtime)                  a third-party module read as source
 #   ("t", digest of the trigger names)                                the triage's coroutine-function names
 #   ("b", path, qualified name, repr of its entry)                    a node of AL107's blocking chains
+#   ("o", class, method, ((subclass, path, line), ...))               project subclasses overriding a method with a def
 Dependency = Tuple[Any, ...]
 
 
 def empty_summary() -> Summary:
-    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": ()}
+    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "h": ()}
 
 
 @dataclass(frozen=True)
@@ -185,6 +189,7 @@ class _Summarizer:
         self.imports: Dict[str, str] = {}
         self.defined: Set[str] = set()
         self.bindings: Dict[str, List[Tuple[str, Any]]] = {}
+        self.held: List[str] = []
 
     def run(self, tree: ast.Module) -> Summary:
         statements = list(_module_statements(tree.body))
@@ -195,6 +200,8 @@ class _Summarizer:
         for stmt in statements:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self._bind(stmt.name, "f", self.function(stmt, False))
+                if isinstance(stmt, ast.AsyncFunctionDef) and awaits_held_task(stmt):
+                    self.held.append(stmt.name)
             elif isinstance(stmt, ast.ClassDef):
                 self._bind(stmt.name, "c", stmt.lineno)
                 self._class(stmt, stmt.name, out["c"])
@@ -237,6 +244,7 @@ class _Summarizer:
             out["c"].pop(name, None)
         out["s"] = tuple(stars)
         out["x"] = tuple(sorted(conflicts))
+        out["h"] = tuple(sorted(set(self.held)))
         return out
 
     def _bind(self, name: str, kind: str, payload: Any) -> None:
@@ -287,6 +295,8 @@ class _Summarizer:
         for stmt in _module_statements(cls.body):
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 seen.setdefault(stmt.name, []).append(self.function(stmt, True))
+                if isinstance(stmt, ast.AsyncFunctionDef) and awaits_held_task(stmt):
+                    self.held.append(f"{key}.{stmt.name}")
             elif isinstance(stmt, ast.ClassDef):
                 self._class(stmt, f"{key}.{stmt.name}", classes)
                 seen.setdefault(stmt.name, []).append(None)
@@ -398,6 +408,32 @@ class _Summarizer:
             text = self.qualify(node)
             return "" if text == "?" else text
         return ""
+
+
+_TASK_MAKERS = frozenset({"create_task", "ensure_future"})
+
+
+def awaits_held_task(func: ast.AsyncFunctionDef) -> bool:
+    """``self.main_task = <...>.create_task(...)`` then ``await self.main_task`` among the body's own
+    statements: the task doing the work is kept on the instance, and while this coroutine waits for it
+    it is reachable through that task (the shape of a ``run()`` wrapper)."""
+    args = [*func.args.posonlyargs, *func.args.args]
+    if not args:
+        return False
+    me = args[0].arg
+    held: Set[str] = set()
+    for stmt in func.body:
+        if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1 and _is_attribute_of(stmt.targets[0], me) \
+                and isinstance(stmt.value, ast.Call):
+            callee = stmt.value.func
+            name = callee.attr if isinstance(callee, ast.Attribute) else getattr(callee, "id", "")
+            if name in _TASK_MAKERS:
+                held.add(stmt.targets[0].attr)  # type: ignore[attr-defined]
+        value = stmt.value if isinstance(stmt, (ast.Expr, ast.Return)) else None
+        if isinstance(value, ast.Await) and _is_attribute_of(value.value, me) \
+                and value.value.attr in held:  # type: ignore[attr-defined]
+            return True
+    return False
 
 
 def _is_attribute_of(target: ast.AST, name: str) -> bool:
@@ -564,6 +600,9 @@ class ProjectIndex:
         self._consulted: Optional[Dict[Dependency, None]] = None
         self._module_digests: Dict[str, str] = {}
         self._trigger_digest: Optional[str] = None
+        # method name -> [(path, class key)] of every project class defining it as a plain def
+        self._sync_methods: Optional[Dict[str, List[Tuple[str, str]]]] = None
+        self._overrides: Dict[Tuple[str, str], Tuple[Tuple[str, str, int], ...]] = {}
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
@@ -696,6 +735,9 @@ class ProjectIndex:
         if kind == "b":
             _, path, qualname, seen = dependency
             return self._blocking_entry(path, qualname) == seen
+        if kind == "o":
+            _, cls, method, seen = dependency
+            return self._find_sync_overrides(cls, method, None) == seen
         return False
 
     def broken(self, rows: Sequence[Dependency]) -> Set[int]:
@@ -966,6 +1008,77 @@ class ProjectIndex:
                 if found is not None and found.kind == "class":
                     stack.append(found)
         return None
+
+    def awaits_held_task(self, target: Target, local: Optional[LocalModule] = None) -> bool:
+        """Does the coroutine function ``target`` (found through this index, so its module's lookup is
+        already recorded) keep its work in a task on ``self`` and await it? (See "h" above.)"""
+        if not target.path:
+            return False
+        if local is not None and os.path.abspath(target.path) == os.path.abspath(local.path):
+            module, summary = local.module, local.summary
+        elif target.path in self.modules:
+            module, summary = self.modules[target.path][0], self.summary(target.path)
+        else:
+            return False
+        prefix = f"{module}." if module else ""
+        if not target.qualname.startswith(prefix):
+            return False
+        return target.qualname[len(prefix):] in summary.get("h", ())
+
+    def sync_overrides(self, class_qualname: str, method: str,
+                       local: Optional[LocalModule] = None) -> Tuple[Tuple[str, str, int], ...]:
+        """Project subclasses of ``class_qualname`` that override ``method`` with a plain ``def``, as
+        (qualified name, path, line): ``self.method()`` in the class may then return no coroutine.
+        Any module may add such a subclass, so the answer is recorded as one dependency row."""
+        key = (class_qualname, method)
+        found = self._overrides.get(key)
+        if found is None:
+            saved, self._consulted = self._consulted, None
+            try:
+                found = self._overrides[key] = self._find_sync_overrides(class_qualname, method, local)
+            finally:
+                self._consulted = saved
+        if self._consulted is not None:
+            self._consulted[("o", class_qualname, method, found)] = None
+        return found
+
+    def _find_sync_overrides(self, class_qualname: str, method: str,
+                             local: Optional[LocalModule]) -> Tuple[Tuple[str, str, int], ...]:
+        if self._sync_methods is None:
+            table: Dict[str, List[Tuple[str, str]]] = {}
+            for path in sorted(self.modules):
+                for cls_key, entry in self.summary(path)["c"].items():
+                    for name, func in entry[2].items():
+                        if func[0] == 0 and func[1]:
+                            table.setdefault(name, []).append((path, cls_key))
+            self._sync_methods = table
+        out: List[Tuple[str, str, int]] = []
+        for path, cls_key in self._sync_methods.get(method, ()):
+            module = self.modules[path][0]
+            summary = self.summary(path)
+            if local is not None and os.path.abspath(path) == os.path.abspath(local.path):
+                summary = local.summary
+            entry = summary["c"].get(cls_key)
+            if entry is None or method not in entry[2] or entry[2][method][0] != 0:
+                continue
+            ref = _Ref("class", f"{module}.{cls_key}" if module else cls_key, path, entry[0], summary=summary,
+                       key=cls_key, module=module)
+            if ref.qualname != class_qualname and self._derives(ref, class_qualname, local, 0, set()):
+                out.append((ref.qualname, path, entry[2][method][1]))
+        return tuple(sorted(out))
+
+    def _derives(self, cls: _Ref, ancestor: str, local: Optional[LocalModule], depth: int, seen: Set[str]) -> bool:
+        """Does project class ``cls`` derive from ``ancestor`` (a qualified class name), through its bases?"""
+        if depth > _MAX_DEPTH or cls.qualname in seen or cls.summary is None or cls.key not in cls.summary["c"]:
+            return False
+        seen.add(cls.qualname)
+        for base in cls.summary["c"][cls.key][1]:
+            ref = self._resolve(base, cls.path, local, depth + 1)
+            if ref is None or ref.kind != "class":
+                continue
+            if ref.qualname == ancestor or self._derives(ref, ancestor, local, depth + 1, seen):
+                return True
+        return False
 
     def is_class(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> bool:
         ref = self._resolve(qualname, near, local)

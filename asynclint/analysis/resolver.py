@@ -264,6 +264,22 @@ class Resolver:
                     return found
         return None
 
+    def sync_overrides(self, call: ast.Call) -> Tuple[Tuple[str, str, int], ...]:
+        """For ``self.hook()`` / ``cls.hook()`` in a class's method: the project subclasses that override
+        ``hook`` with a plain ``def`` (so the call does not always make a coroutine), from the index."""
+        func = call.func
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)):
+            return ()
+        binding = self.ctx.single_binding(func.value.id)
+        if binding is None or binding.kind is not BindingKind.PARAM:
+            return ()  # ``Base.hook(self)`` names its class: overrides do not matter
+        cls = self.class_of_receiver(func.value)
+        key = self._class_key(cls) if cls is not None else None
+        if key is None:
+            return ()
+        qualname = f"{self.ctx.module_name}.{key}" if self.ctx.module_name else key
+        return self.index.sync_overrides(qualname, func.attr, self.local)
+
     # -- receiver types ---------------------------------------------------------------------
     def receiver_type(self, expr: ast.expr, depth: int = 0) -> Optional[str]:
         """The class of a value, from constructors, factories, annotations, ``await`` and ``async with``."""
@@ -431,6 +447,16 @@ class Resolver:
 
     def is_loop(self, expr: ast.expr) -> bool:
         return self.receiver_type(expr) == known.LOOP_TYPE
+
+    def is_plainly(self, expr: ast.expr, word: str, types: "frozenset[str]") -> bool:
+        """Typed as one of ``types``, or untyped and plainly named so: a parameter, variable or attribute
+        called ``word`` or ``*_word`` (``loop``, ``self.server.loop``, ``self._event_loop``). For AL205's
+        callback sinks only, where the method name already says what the receiver is."""
+        kind = self.receiver_type(expr)
+        if kind is not None:
+            return kind in types
+        name = expr.id if isinstance(expr, ast.Name) else expr.attr if isinstance(expr, ast.Attribute) else ""
+        return name == word or name.endswith("_" + word)
 
     def is_future(self, expr: ast.expr) -> bool:
         return self.receiver_type(expr) in known.FUTURE_TYPES

@@ -18,14 +18,16 @@ UNAWAITED_CALL = Rule(
     what_it_does="Reports an expression statement that calls a coroutine function (an `async def`, "
     "resolved through imports, re-exports, classes and their bases, the standard library and known "
     "libraries) without `await`, in a coroutine or in sync code. The message says where the function "
-    "is defined.",
+    "is defined. A line marked `# type: ignore[unused-coroutine]` is left alone (silenced for mypy).",
     why_bad="Calling an `async def` only creates a coroutine object; nothing in its body runs until it is "
     "awaited. The statement silently does nothing (Python prints \"coroutine ... was never awaited\" "
     "at garbage collection, if anyone is looking).",
     example="async def save(user):\n    ...\n\nasync def handler(user):\n    save(user)",
     use_instead="async def handler(user):\n    await save(user)",
     fix_safety="Unsafe, in a coroutine only: inserting `await` makes code run that never ran before. "
-    "No fix in sync code (where `await` is not allowed).",
+    "No fix in sync code (where `await` is not allowed), and none for `self.hook()` when a subclass in the "
+    "project overrides `hook` with a plain `def` (the message names it): there the call does not always "
+    "make a coroutine, and `await` would fail for that subclass; make the overrides agree first.",
     fixable=True,
     where=Where.ANYWHERE,
     options="`extend-coroutine-functions`: qualified names of more coroutine functions or methods "
@@ -49,18 +51,26 @@ UNAWAITED_NAME = Rule(
 TRUTHY_COROUTINE = Rule(
     code="AL203",
     name="coroutine-used-as-value",
-    summary="A coroutine is tested for truth, subscripted or has an attribute read",
-    what_it_does="Reports a call to a coroutine function used as a truth value (`if`, `while`, `elif`, "
-    "`not`, `and`/`or` operands, `assert`, conditional expressions, `bool()`), or subscripted or "
-    "attribute-accessed before it is awaited: `await x.call()[\"k\"]` means `await (x.call()[\"k\"])`. "
-    "The coroutine's own API (`close()`, `send()`, `throw()`, `cr_*`) is fine.",
-    why_bad="A coroutine object is always true, so the test always passes and the function never runs; "
-    "subscripting or reading an attribute of one raises `TypeError`/`AttributeError` at run time.",
+    summary="A coroutine is tested for truth, compared, subscripted, called or used as an operand",
+    what_it_does="Reports a call to a coroutine function, inside a coroutine, whose coroutine is used as if "
+    "it were the result: as a truth value (`if`, `while`, `elif`, `not`, `and`/`or` operands, `assert`, "
+    "conditional expressions, `bool()`); compared (`coro() == 1`, `if coro() is None:`); as an operand "
+    "(`coro() ** 2`); called (`coro()()`); subscripted or attribute-accessed before it is awaited "
+    "(`await x.call()[\"k\"]` means `await (x.call()[\"k\"])`); or as the last operand of `and`/`or` "
+    "when the expression is a statement (`flag or coro()`) or is bound to a name that is then never "
+    "awaited or handed on (`x = y or coro()` followed by `x[\"k\"]`). Not reported: the coroutine's own "
+    "API (`close()`, `send()`, `throw()`, `cr_*`); `x = cached or coro()` when `x` is later awaited, "
+    "passed on, returned or stored (a common way to pick an awaitable).",
+    why_bad="A coroutine object is always true and never equal to a result, so the test always comes out "
+    "the same and the function never runs; using it as an operand, calling it, subscripting it or "
+    "reading an attribute raises `TypeError`/`AttributeError` at run time; as the last `and`/`or` "
+    "operand of a statement it is created and dropped without running.",
     example="async def check():\n    if is_ready():\n        ...\n    name = await client.get_user()[\"name\"]",
     use_instead="async def check():\n    if await is_ready():\n        ...\n"
     "    name = (await client.get_user())[\"name\"]",
     fix_safety="Unsafe, in a coroutine only: inserts `await` (parenthesised where needed), which makes the "
-    "call run.",
+    "call run. No fix inside a generator expression, nor for `self.hook()` when a project subclass "
+    "overrides `hook` with a plain `def` (the message names it).",
     fixable=True,
 )
 DROPPED_TASK = Rule(
@@ -68,9 +78,24 @@ DROPPED_TASK = Rule(
     name="dropped-task",
     summary="The only reference to a new task is dropped",
     what_it_does="Reports `asyncio.create_task(...)`, `asyncio.ensure_future(...)` and `loop.create_task(...)` "
-    "(where `loop` is known to be an event loop) used as a statement, in a comprehension used as a "
-    "statement, or bound to a local name that is never used. `TaskGroup.create_task` and nursery "
-    "`start_soon` are fine: the group holds the task.",
+    "(where `loop` is known to be an event loop) used as a statement, as the element of a list/set "
+    "comprehension, an arm of a conditional expression or an `and`/`or` operand used as a statement, "
+    "or bound to a local name that is never used. `TaskGroup.create_task` and nursery `start_soon` are "
+    "fine: the group holds the task.\n\n"
+    "Not reported, because nobody could hold the task or it cannot be lost: inside `__del__` (the owner "
+    "is being destroyed); in sync code that runs the task's own loop afterwards "
+    "(`loop.create_task(x)` ... `loop.run_until_complete(...)` / `run_forever()`: the task runs inside "
+    "that call); inside a function this file registers as a signal handler (`add_signal_handler`, "
+    "`signal.signal`, or a call given a `signal.SIG*`: a one-off shutdown step); a task whose coroutine "
+    "(defined in the same file) begins with `await asyncio.sleep(...)` and does the rest inside "
+    "`try`/`except` or `contextlib.suppress` (a best-effort delayed action such as `delete_after=`: "
+    "the loop's timer holds it while it waits and its failure is handled), or sleeps inside a `try` "
+    "until it is cancelled (a shutdown sentinel); a task wrapping a project coroutine that keeps its "
+    "work in a task on `self` and awaits it (`self.main_task = create_task(...)`; `await "
+    "self.main_task`: the wrapper is reachable through that task). Test code (by default), lines "
+    "marked `# noqa: RUF006` and tasks bound with `# noqa: F841` are left alone too. A task doing real "
+    "work started from a handler or callback is reported, even where a project has chosen not to keep "
+    "references: the loop still holds it only weakly.",
     why_bad="The event loop keeps only a weak reference to tasks: a task nobody references can be "
     "garbage-collected before it finishes, and its exception is never seen.",
     example="async def on_message(msg):\n    asyncio.create_task(process(msg))",
@@ -82,11 +107,17 @@ ASYNC_CALLBACK = Rule(
     code="AL205",
     name="async-function-as-callback",
     summary="An async function is passed where a plain callback is expected",
-    what_it_does="Reports an `async def` function (or a `lambda` whose body calls one) passed to an API "
-    "that calls it as a plain function and ignores the result: `loop.call_soon/call_later/call_at/"
-    "call_soon_threadsafe`, `loop.add_signal_handler`, `loop.add_reader/add_writer`, `signal.signal`, "
-    "`atexit.register`, `threading.Thread(target=...)`, `threading.Timer`, `Future.add_done_callback`.",
-    why_bad="The API calls the function, gets a coroutine object back and drops it: the body never runs.",
+    what_it_does="Reports an `async def` function (or a `lambda` whose body calls one, or a "
+    "`functools.partial` of one) passed to an API that calls it as a plain function: "
+    "`loop.call_soon/call_later/call_at/call_soon_threadsafe`, `loop.add_signal_handler`, "
+    "`loop.add_reader/add_writer`, `loop.run_in_executor`, `executor.submit`, `signal.signal`, "
+    "`atexit.register`, `threading.Thread(target=...)`, `threading.Timer`, `add_done_callback`. The "
+    "loop is one known by type or, untyped, plainly named so (`loop`, `self.server.loop`, "
+    "`self._event_loop`); likewise an executor (`executor`, `self._executor`); a receiver typed as "
+    "something else is not reported. `add_done_callback` is reported on futures and on receivers of "
+    "unknown type.",
+    why_bad="The API calls the function, gets a coroutine object back and drops it (or, for "
+    "`run_in_executor`/`submit`, returns it unawaited): the body never runs.",
     example="loop.call_later(5, self._expire)\n\nasync def _expire(self):\n    ...",
     use_instead="loop.call_later(5, lambda: asyncio.create_task(self._expire()))  # and keep the task",
     where=Where.ANYWHERE,

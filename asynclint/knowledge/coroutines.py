@@ -129,8 +129,15 @@ LOOP_TYPE = "asyncio.AbstractEventLoop"
 FUTURE_TYPES = frozenset({"asyncio.Future", "concurrent.futures.Future"})
 LOOP_CALLBACK_METHODS: Mapping[str, int] = {
     "call_soon": 0, "call_soon_threadsafe": 0, "call_later": 1, "call_at": 1,
-    "add_signal_handler": 1, "add_reader": 1, "add_writer": 1,
+    "add_signal_handler": 1, "add_reader": 1, "add_writer": 1, "run_in_executor": 1,
 }
+# ``executor.submit(fn, ...)`` calls ``fn`` in a worker as a plain function.
+EXECUTOR_TYPES = frozenset({
+    "concurrent.futures.Executor", "concurrent.futures.ThreadPoolExecutor",
+    "concurrent.futures.ProcessPoolExecutor", "concurrent.futures.thread.ThreadPoolExecutor",
+    "concurrent.futures.process.ProcessPoolExecutor", "concurrent.futures._base.Executor",
+})
+EXECUTOR_CALLBACK_METHODS: Mapping[str, int] = {"submit": 0}
 # module functions and classes taking a plain callback: qualified name -> (position, keyword)
 CALLBACK_FUNCTIONS: Mapping[str, Tuple[int, Optional[str]]] = {
     "signal.signal": (1, "handler"),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterator, List, Optional, Tuple, Type
 from ..analysis.index import ProjectIndex, Target
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind, ScopeKind
+from ..analysis import tasks
 from ..base.model import Fix
 from ..base.nodes import child_nodes
 from ..catalogue.unawaited import RULES
@@ -26,7 +27,9 @@ if TYPE_CHECKING:
 
 _TASK_WORDS = (b"create_task", b"ensure_future")
 _CALLBACK_WORDS = (b"call_soon", b"call_later", b"call_at", b"add_signal_handler", b"add_reader", b"add_writer",
-                   b"signal", b"register", b"Thread", b"Timer", b"add_done_callback")
+                   b"signal", b"register", b"Thread", b"Timer", b"add_done_callback", b"run_in_executor",
+                   b"submit")
+_LOOP_TYPES = frozenset({known.LOOP_TYPE})
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -82,9 +85,12 @@ class UnawaitedChecker(Checker):
                 self._dropped_task(value, "the task is dropped")
                 return
             self._unawaited(value)
-        elif isinstance(value, (ast.ListComp, ast.SetComp)) and isinstance(value.elt, ast.Call) \
-                and self._is_task_call(value.elt):
-            self._dropped_task(value.elt, "the comprehension's tasks are dropped")
+            return
+        for call, in_comprehension in _discarded_calls(value, False):
+            if self._is_task_call(call):
+                self._dropped_task(call, "the comprehension's tasks are dropped" if in_comprehension
+                                   else "the task is dropped")
+                return  # one finding per statement
 
     def _unawaited(self, call: ast.Call) -> None:
         ctx = self.ctx
@@ -96,11 +102,25 @@ class UnawaitedChecker(Checker):
         name = node_text(call.func)
         defined = self._defined(target)
         if ctx.in_coroutine:
-            fix = ctx.fix("Add `await`", [ctx.insert_before(call, "await ")])
-            ctx.report("AL201", call, f"`{name}()` is a coroutine function{defined}; add `await`", fix)
+            why_not = self._overridden(call)
+            fix = None if why_not else ctx.fix("Add `await`", [ctx.insert_before(call, "await ")])
+            ctx.report("AL201", call, f"`{name}()` is a coroutine function{defined}; add `await`{why_not}", fix)
         else:
             ctx.report("AL201", call, f"`{name}()` is a coroutine function{defined}; its coroutine never runs "
                        "here (call it from a coroutine with `await`, or run it with `asyncio.run()`)")
+
+    def _overridden(self, call: ast.Call) -> str:
+        """"" or why ``self.hook()`` gets no fix: a subclass overrides ``hook`` with a plain ``def``."""
+        overrides = self.resolver.sync_overrides(call)
+        if not overrides:
+            return ""
+        root = self.resolver.index.root or self.ctx.settings.project_root
+        qualname, path, line = overrides[0]
+        where = Target(qualname, path, line, False).where(root)
+        more = f" and {len(overrides) - 1} more" if len(overrides) > 1 else ""
+        method = call.func.attr if isinstance(call.func, ast.Attribute) else ""
+        return (f" (not fixed: `{qualname.rsplit('.', 1)[-1]}.{method}` at {where}{more} overrides "
+                "it with a plain `def`, so the call does not always make a coroutine; make the overrides agree)")
 
     def _defined(self, target: Target) -> str:
         """`` (defined at app/api.py:12)``, or `` (`asyncio.sleep`)`` for known libraries."""
@@ -119,9 +139,25 @@ class UnawaitedChecker(Checker):
         return isinstance(func, ast.Attribute) and func.attr == "create_task" and self.resolver.is_loop(func.value)
 
     def _dropped_task(self, call: ast.Call, what: str) -> None:
+        if self._task_excused(call):
+            return
         name = node_text(call.func)
         self.ctx.report("AL204", call, f"`{name}()`: {what}; keep a reference until it finishes (the loop holds "
                         "tasks only weakly), e.g. in a set with `task.add_done_callback(tasks.discard)`")
+
+    def _task_excused(self, call: ast.Call) -> bool:
+        """A dropped task nobody could hold or that cannot be lost (see ``analysis.tasks``)."""
+        ctx = self.ctx
+        if tasks.in_finaliser(ctx) or tasks.loop_run_later(ctx, call) or tasks.in_signal_handler(ctx):
+            return True
+        if call.args:
+            target = self.resolver.coroutine_call(call.args[0])
+            body = tasks.local_body(ctx, target) if target is not None else None
+            if body is not None and tasks.delayed_best_effort(ctx, body):
+                return True
+            if target is not None and self.resolver.index.awaits_held_task(target, self.resolver.local):
+                return True  # the wrapper is reachable through the task it awaits, which its owner keeps
+        return False
 
     # -- AL202 and AL204 bound to a name -------------------------------------------------------
     def visit_Assign(self, node: ast.Assign) -> None:
@@ -182,17 +218,44 @@ class UnawaitedChecker(Checker):
         if target is None:
             return
         name = node_text(node.func)
-        if how == "truth":
+        if how == _TRUTH:
             message = f"`{name}()` is a coroutine, which is always true; add `await`"
+        elif how == _DROPPED:
+            message = (f"`{name}()` is a coroutine: whenever the `{_bool_word(parent)}` reaches it, it is created and "
+                       "dropped without running; add `await`")
+        elif how == _BOUND:
+            message = self._bound_or_message(node, parent, name)
+            if not message:
+                return
         else:
-            message = f"`{name}()` is a coroutine: it is {how} before being awaited; parenthesise `(await {name}(...))`"
-        ctx.report("AL203", node, message, self._value_fix(node, parent, how))
+            message = f"`{name}()` is a coroutine: {how}; parenthesise `(await {name}(...))`"
+        why_not = self._overridden(node)
+        fix = None if why_not else self._value_fix(node, parent, how)
+        ctx.report("AL203", node, message + why_not, fix)
+
+    def _bound_or_message(self, node: ast.Call, boolop: ast.AST, name: str) -> str:
+        """``x = y or coro()``: reported only when ``x`` is never awaited or handed on afterwards."""
+        ctx = self.ctx
+        assign = ctx.parent(boolop)
+        target = assign.targets[0] if isinstance(assign, ast.Assign) else assign.target  # type: ignore[union-attr]
+        func = ctx.current_function
+        if not isinstance(target, ast.Name) or not isinstance(func, _FUNCTIONS):
+            return ""
+        verdict = _coroutine_uses(func, target.id, target)
+        if verdict is None:
+            return ""
+        word = _bool_word(boolop)
+        if verdict == 0:
+            return (f"`{name}()` is a coroutine: whenever the `{word}` reaches it, it is bound to `{target.id}`, "
+                    "which is never awaited; add `await`")
+        return (f"`{name}()` is a coroutine: whenever the `{word}` reaches it, `{target.id}` holds it and line "
+                f"{verdict} uses it as if it held the result; add `await`")
 
     def _value_fix(self, node: ast.Call, parent: ast.AST, how: str) -> Optional[Fix]:
         ctx = self.ctx
         if any(isinstance(a, ast.GeneratorExp) for a in ctx.ancestors):
             return None  # `await` would turn the generator expression into an async one
-        if how == "truth":
+        if how in (_TRUTH, _DROPPED, _BOUND):
             return ctx.fix("Add `await`", [ctx.insert_before(node, "await ")])
         grand = ctx.parent(parent)
         call_text = ctx.segment(node)
@@ -212,10 +275,15 @@ class UnawaitedChecker(Checker):
         api = ""
         if isinstance(func, ast.Attribute) and func.attr in known.LOOP_CALLBACK_METHODS:
             position = known.LOOP_CALLBACK_METHODS[func.attr]
-            if len(node.args) > position and self.resolver.is_loop(func.value):
+            if len(node.args) > position and self.resolver.is_plainly(func.value, "loop", _LOOP_TYPES):
                 callback, api = node.args[position], f"loop.{func.attr}"
+        elif isinstance(func, ast.Attribute) and func.attr in known.EXECUTOR_CALLBACK_METHODS:
+            position = known.EXECUTOR_CALLBACK_METHODS[func.attr]
+            if len(node.args) > position and self.resolver.is_plainly(func.value, "executor", known.EXECUTOR_TYPES):
+                callback, api = node.args[position], f"executor.{func.attr}"
         elif isinstance(func, ast.Attribute) and func.attr == "add_done_callback":
-            if node.args and self.resolver.is_future(func.value):
+            kind = self.resolver.receiver_type(func.value)
+            if node.args and (kind is None or kind in known.FUTURE_TYPES):
                 callback, api = node.args[0], "add_done_callback"
         else:
             qualname = ctx.resolve(func)
@@ -235,8 +303,8 @@ class UnawaitedChecker(Checker):
             return
         defined = self._defined(target)
         ctx.report("AL205", callback, f"{via}{defined}: `{api}` calls it as a plain "
-                   "function and drops the coroutine, so its body never runs; schedule it with "
-                   "`asyncio.create_task()` / `asyncio.run_coroutine_threadsafe()` instead")
+                   "function, which only makes a coroutine that nothing awaits, so its body never runs; schedule "
+                   "it with `asyncio.create_task()` / `asyncio.run_coroutine_threadsafe()` instead")
 
     def _async_callable(self, expr: ast.expr) -> Tuple[Optional[Target], str]:
         resolver = self.resolver
@@ -256,15 +324,66 @@ class UnawaitedChecker(Checker):
         return None, ""
 
 
+def _discarded_calls(expr: ast.expr, in_comprehension: bool, depth: int = 0) -> Iterator[Tuple[ast.Call, bool]]:
+    """Calls whose value an expression statement throws away: the element of a list/set comprehension,
+    both arms of a conditional expression, the operands of ``and``/``or``."""
+    if depth > 8:
+        return
+    if isinstance(expr, ast.Call):
+        yield expr, in_comprehension
+    elif isinstance(expr, (ast.ListComp, ast.SetComp)):
+        yield from _discarded_calls(expr.elt, True, depth + 1)
+    elif isinstance(expr, ast.IfExp):
+        yield from _discarded_calls(expr.body, in_comprehension, depth + 1)
+        yield from _discarded_calls(expr.orelse, in_comprehension, depth + 1)
+    elif isinstance(expr, ast.BoolOp):
+        for operand in expr.values:
+            yield from _discarded_calls(operand, in_comprehension, depth + 1)
+
+
 # -- how a value is used ----------------------------------------------------------------------
 
+_TRUTH = "truth"
+_DROPPED = "dropped"
+_BOUND = "bound"
+_SAME_OUTCOME = (ast.Eq, ast.NotEq, ast.Is, ast.IsNot)
+
+
 def _value_use(node: ast.expr, parent: ast.AST, ctx: "FileContext") -> Optional[str]:
-    """"truth" when ``node``'s value is only tested for truth; "subscripted" / "attribute-accessed"; else None."""
+    """How a coroutine-making call's value is used, when that is a mistake: a truth test (``_TRUTH``), the
+    last operand of ``and``/``or`` as a statement (``_DROPPED``) or bound to a name (``_BOUND``), or a
+    phrase saying what happens (subscripted, compared, an operand, called); else None."""
     if isinstance(parent, ast.Subscript) and parent.value is node:
-        return "subscripted"
+        return "subscripting it raises `TypeError`"
     if isinstance(parent, ast.Attribute) and parent.value is node:
-        return None if parent.attr in known.COROUTINE_API else "attribute-accessed"
-    return "truth" if _is_truth_context(node, parent, ctx) else None
+        return None if parent.attr in known.COROUTINE_API else f"it has no attribute `{parent.attr}`"
+    if isinstance(parent, ast.Compare):
+        if parent.left is node:
+            op = parent.ops[0]
+        elif node in parent.comparators:
+            op = parent.ops[parent.comparators.index(node)]
+        else:
+            return None
+        if isinstance(op, _SAME_OUTCOME):
+            return ("the comparison sees the coroutine object, not its result, so it always comes out the same "
+                    "and the call never runs")
+        return "comparing it raises `TypeError`"
+    if isinstance(parent, ast.BinOp) and node in (parent.left, parent.right):
+        return "using it as an operand raises `TypeError`"
+    if isinstance(parent, ast.Call) and parent.func is node:
+        return "calling the coroutine object raises `TypeError`"
+    if isinstance(parent, ast.BoolOp) and parent.values[-1] is node:
+        grand = ctx.parent(parent)
+        if isinstance(grand, ast.Expr):
+            return _DROPPED
+        if isinstance(grand, (ast.Assign, ast.AnnAssign)) and grand.value is parent and (
+                not isinstance(grand, ast.Assign) or len(grand.targets) == 1):
+            return _BOUND
+    return _TRUTH if _is_truth_context(node, parent, ctx) else None
+
+
+def _bool_word(boolop: ast.AST) -> str:
+    return "and" if isinstance(boolop, ast.BoolOp) and isinstance(boolop.op, ast.And) else "or"
 
 
 def _is_truth_context(node: ast.AST, parent: ast.AST, ctx: "FileContext", depth: int = 0) -> bool:
