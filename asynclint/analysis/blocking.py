@@ -12,12 +12,14 @@ this would fire, were its body inside a coroutine.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
 from ..base.nodes import walk
 from ..knowledge.blocking import (
     GUARD_BLOCKING_SOCKET,
     GUARD_BOUNDED_QUEUE,
+    GUARD_LAZY_WALK,
     GUARD_SHARED_LOCK,
     GUARD_STARTED_HERE,
     GUARD_STAT,
@@ -74,12 +76,17 @@ class BlockingCalls:
         if hit is None:
             return None
         qualname, call, receiver = hit
-        if call.code not in codes or not call.applies(node) or used_asynchronously(self.ctx, node):
+        code = call.code_for(node)
+        if code not in codes or not call.applies(node) or used_asynchronously(self.ctx, node):
             return None
         if call.guard and not self._guard_allows(call.guard, receiver, node):
             return None
-        if isinstance(receiver, ast.Call) and self._reported_inner(receiver, call.code):
+        if isinstance(receiver, ast.Call) and self._reported_inner(receiver, code):
             return None  # ``open(p).read()``: one finding, on ``open``
+        if isinstance(receiver, ast.Name) and self._opened_by_with(receiver, code):
+            return None  # ``with open(p) as f: f.read()``: one finding, on ``open``
+        if code != call.code:
+            call = dataclasses.replace(call, code=code, code_if=None)
         return qualname, call
 
     def _lookup(self, node: ast.Call) -> Optional[Tuple[str, BlockingCall, Optional[ast.expr]]]:
@@ -99,7 +106,20 @@ class BlockingCalls:
 
     def _reported_inner(self, inner: ast.Call, code: str) -> bool:
         hit = self._lookup(inner)
-        return hit is not None and hit[1].code == code and hit[1].applies(inner) and not hit[1].guard
+        return hit is not None and hit[1].code_for(inner) == code and hit[1].applies(inner) and not hit[1].guard
+
+    def _opened_by_with(self, receiver: ast.Name, code: str) -> bool:
+        """``f`` was bound in this function by ``with open(...) as f`` or ``f = open(...)``, and that ``open``
+        is reported: one finding per file opened."""
+        ctx = self.ctx
+        found = ctx.lookup(receiver.id)
+        if found is None or len(found[1]) != 1 or found[0].node is not ctx.current_function:
+            return False
+        binding = found[1][0]
+        return binding.kind in (BindingKind.WITH, BindingKind.ASSIGN) and not binding.unpacked \
+            and isinstance(binding.value, ast.Call) \
+            and not isinstance(ctx.parent(binding.value), ast.AsyncWith) \
+            and self._reported_inner(binding.value, code)
 
     def _receiver_type(self, expr: ast.expr) -> Optional[str]:
         found = self.ctx.infer_type(expr)
@@ -130,6 +150,8 @@ class BlockingCalls:
     def _guard_allows(self, guard: str, receiver: Optional[ast.expr], node: ast.Call) -> bool:
         if guard == GUARD_STAT:
             return self.ctx.settings.blocking_stat_calls
+        if guard == GUARD_LAZY_WALK:
+            return not self._walked_with_awaits(node)
         if receiver is None:
             return True
         if guard == GUARD_BOUNDED_QUEUE:
@@ -141,6 +163,14 @@ class BlockingCalls:
         if guard == GUARD_SHARED_LOCK:
             return self._started_here(receiver, node) is not True
         return True
+
+    def _walked_with_awaits(self, node: ast.Call) -> bool:
+        """``for p in root.rglob("*"): await ...``: the walk yields to the loop between directories."""
+        parent = self.ctx.parent(node)
+        if not isinstance(parent, ast.For) or parent.iter is not node:
+            return False
+        return any(isinstance(sub, (ast.Await, ast.AsyncFor, ast.AsyncWith))
+                   for stmt in parent.body for sub in walk(stmt))
 
     def _started_here(self, receiver: ast.expr, node: ast.Call) -> Optional[bool]:
         """Was the receiver made in this coroutine with no ``await`` since? None when it was not made here.

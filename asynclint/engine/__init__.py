@@ -23,7 +23,17 @@ from ..analysis.context import FileContext
 from ..base.model import Finding
 from ..base.settings import Settings
 from ..base.source import DecodeError, decode, is_silenced, noqa_codes
-from ..knowledge.intent import GENERATED_HEAD_LINES, GENERATED_MARKERS, PEER_CODES, PYLINT_NAMES, TYPE_CHECKER_CODES
+from ..knowledge.intent import (
+    EXPLAINED_FAMILIES,
+    EXPLAINED_LOOKBACK,
+    EXPLAINED_UNLESS,
+    EXPLAINED_WORDS,
+    GENERATED_HEAD_LINES,
+    GENERATED_MARKERS,
+    PEER_CODES,
+    PYLINT_NAMES,
+    TYPE_CHECKER_CODES,
+)
 from ..rules import checkers_for
 from .walker import Walker, coroutine_only, sync_statements_only
 
@@ -307,6 +317,22 @@ def peer_silenced(lines: Sequence[str], line: int, code: str) -> bool:
     return False
 
 
+def explained(lines: Sequence[str], line: int, code: str) -> bool:
+    """Does a comment on the line, or in the comment lines right above it, say it blocks on purpose?"""
+    if not code.startswith(EXPLAINED_FAMILIES):
+        return False
+    comments: List[str] = []
+    text = lines[line - 1]
+    if "#" in text:
+        comments.append(text[text.index("#"):])
+    number = line - 1
+    while number >= 1 and line - number <= EXPLAINED_LOOKBACK and lines[number - 1].lstrip().startswith("#"):
+        comments.append(lines[number - 1])
+        number -= 1
+    said = " ".join(comments)
+    return bool(said) and EXPLAINED_WORDS.search(said) is not None and EXPLAINED_UNLESS.search(said) is None
+
+
 _PYLINT = re.compile(r"#\s*pylint:\s*(disable|disable-next)\s*=\s*([\w\-, ]+)")
 _TYPE_IGNORE = re.compile(r"#\s*(?:type|pyright):\s*ignore\[([\w\-, ]+)\]")
 
@@ -328,7 +354,7 @@ def _filter(result: FileResult, settings: Settings, lines: Sequence[str], own_no
             continue
         if finding.code not in ("AL001", "AL002", "AL003") and 0 < finding.line <= len(lines) and (
                 (own_noqa and is_silenced(lines[finding.line - 1], finding.code))
-                or peer_silenced(lines, finding.line, finding.code)):
+                or peer_silenced(lines, finding.line, finding.code) or explained(lines, finding.line, finding.code)):
             continue
         kept.append(finding)
     kept.sort(key=Finding.sort_key)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ..base.settings import DEFAULT_EXCLUDE, TARGET_VERSIONS, Settings
-from ..knowledge.intent import TEST_CODES, TEST_PATTERNS
+from ..knowledge.intent import default_per_file_ignores
 from ..catalogue.selection import SelectionError, expand_selector, parse_per_file_ignores, select_rules
 
 if sys.version_info >= (3, 11):
@@ -311,9 +311,10 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         if key in values:
             _selectors(values[key], src(key), key)
     enabled = select_rules(values.get("select"), values.get("extend-select", ()), values.get("ignore", ()))
-    # without a per-file-ignores of the user's, test code is spared the rules whose shapes it uses on purpose
+    # without a per-file-ignores of the user's, test and command-line code are spared the rules whose
+    # shapes they use on purpose
     pfi: Dict[str, List[str]] = dict(values["per-file-ignores"]) if "per-file-ignores" in values else {
-        pattern: list(TEST_CODES) for pattern in TEST_PATTERNS}
+        pattern: list(codes) for pattern, codes in default_per_file_ignores().items()}
     for pattern, sels in values.get("extend-per-file-ignores", {}).items():
         pfi[pattern] = list(pfi.get(pattern, [])) + list(sels)
     try:
