@@ -33,6 +33,7 @@ from .scopes import BindingKind
 if TYPE_CHECKING:
     from .context import FileContext
 
+FILE_CODE = "AL109"  # single-file I/O: a file opened here is reported once, on the ``open()``
 _SOCKET_TYPES = frozenset({"socket.socket", "ssl.SSLSocket"})
 _NONBLOCKING_SWITCHES = frozenset({"setblocking", "settimeout"})
 _LOOP_SOCKET_APIS = frozenset({"add_reader", "add_writer", "sock_recv", "sock_recv_into", "sock_recvfrom",
@@ -83,7 +84,7 @@ class BlockingCalls:
             return None
         if isinstance(receiver, ast.Call) and self._reported_inner(receiver, code):
             return None  # ``open(p).read()``: one finding, on ``open``
-        if isinstance(receiver, ast.Name) and self._opened_by_with(receiver, code):
+        if code == FILE_CODE and isinstance(receiver, ast.Name) and self._opened_by_with(receiver, code):
             return None  # ``with open(p) as f: f.read()``: one finding, on ``open``
         if code != call.code:
             call = dataclasses.replace(call, code=code, code_if=None)

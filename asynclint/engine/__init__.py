@@ -24,15 +24,12 @@ from ..base.model import Finding
 from ..base.settings import Settings
 from ..base.source import DecodeError, decode, is_silenced, noqa_codes
 from ..knowledge.intent import (
-    EXPLAINED_FAMILIES,
-    EXPLAINED_LOOKBACK,
-    EXPLAINED_UNLESS,
-    EXPLAINED_WORDS,
     GENERATED_HEAD_LINES,
     GENERATED_MARKERS,
     PEER_CODES,
     PYLINT_NAMES,
     TYPE_CHECKER_CODES,
+    explained,
 )
 from ..rules import checkers_for
 from .walker import Walker, coroutine_only, sync_statements_only
@@ -315,22 +312,6 @@ def peer_silenced(lines: Sequence[str], line: int, code: str) -> bool:
             if match.group(1) == "disable-next" and _names_silence(match.group(2), PYLINT_NAMES, code):
                 return True
     return False
-
-
-def explained(lines: Sequence[str], line: int, code: str) -> bool:
-    """Does a comment on the line, or in the comment lines right above it, say it blocks on purpose?"""
-    if not code.startswith(EXPLAINED_FAMILIES):
-        return False
-    comments: List[str] = []
-    text = lines[line - 1]
-    if "#" in text:
-        comments.append(text[text.index("#"):])
-    number = line - 1
-    while number >= 1 and line - number <= EXPLAINED_LOOKBACK and lines[number - 1].lstrip().startswith("#"):
-        comments.append(lines[number - 1])
-        number -= 1
-    said = " ".join(comments)
-    return bool(said) and EXPLAINED_WORDS.search(said) is not None and EXPLAINED_UNLESS.search(said) is None
 
 
 _PYLINT = re.compile(r"#\s*pylint:\s*(disable|disable-next)\s*=\s*([\w\-, ]+)")

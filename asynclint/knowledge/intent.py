@@ -9,7 +9,7 @@ line already silenced for another linter's code for the same mistake.
 from __future__ import annotations
 
 import re
-from typing import Dict, FrozenSet, Tuple
+from typing import Dict, FrozenSet, List, Sequence, Tuple
 
 # ``with <call>:`` blocks whose body is expected to raise or warn: the code inside is meant to fail.
 FAILURE_CONTEXTS = frozenset({"pytest.raises", "pytest.warns", "pytest.deprecated_call"})
@@ -61,6 +61,22 @@ EXPLAINED_WORDS = re.compile(r"\bblock(?:s|ing|ed)?\b|\bsynchronous(?:ly)?\b|\bo
                              r"|\bintentional(?:ly)?\b", re.IGNORECASE)
 EXPLAINED_UNLESS = re.compile(r"\b(?:TODO|FIXME|XXX|HACK|BUG)\b|\bfix\b|\bshould\b|\bnoqa\b", re.IGNORECASE)
 EXPLAINED_LOOKBACK = 8
+
+
+def explained(lines: Sequence[str], line: int, code: str) -> bool:
+    """Does a comment on the line, or in the comment lines right above it, say it blocks on purpose?"""
+    if not code.startswith(EXPLAINED_FAMILIES) or not 0 < line <= len(lines):
+        return False
+    comments: List[str] = []
+    text = lines[line - 1]
+    if "#" in text:
+        comments.append(text[text.index("#"):])
+    number = line - 1
+    while number >= 1 and line - number <= EXPLAINED_LOOKBACK and lines[number - 1].lstrip().startswith("#"):
+        comments.append(lines[number - 1])
+        number -= 1
+    said = " ".join(comments)
+    return bool(said) and EXPLAINED_WORDS.search(said) is not None and EXPLAINED_UNLESS.search(said) is None
 
 
 # Other tools' codes for the same mistake: a line silenced for them is silenced for asynclint.
