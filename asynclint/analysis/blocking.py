@@ -20,6 +20,7 @@ from ..knowledge.blocking import (
     GUARD_BLOCKING_SOCKET,
     GUARD_BOUNDED_QUEUE,
     GUARD_LAZY_WALK,
+    GUARD_NOT_EMPTY,
     GUARD_SHARED_LOCK,
     GUARD_STARTED_HERE,
     GUARD_STAT,
@@ -153,6 +154,8 @@ class BlockingCalls:
             return self.ctx.settings.blocking_stat_calls
         if guard == GUARD_LAZY_WALK:
             return not self._walked_with_awaits(node)
+        if guard == GUARD_NOT_EMPTY:
+            return not self._known_not_empty(receiver, node)
         if receiver is None:
             return True
         if guard == GUARD_BOUNDED_QUEUE:
@@ -164,6 +167,34 @@ class BlockingCalls:
         if guard == GUARD_SHARED_LOCK:
             return self._started_here(receiver, node) is not True
         return True
+
+    def _known_not_empty(self, receiver: ast.expr, node: ast.Call) -> bool:
+        """``if not q.empty(): q.get()``, ``if q.qsize(): q.get()``, or ``while q.empty(): await ...``
+        just before: the queue holds an item, so ``get()`` returns at once."""
+        wanted = ast.dump(receiver)
+
+        def asks(test: ast.expr, method: str) -> bool:
+            return isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and \
+                test.func.attr == method and ast.dump(test.func.value) == wanted
+
+        stack = self.ctx.ancestors
+        for i in range(len(stack) - 1, 0, -1):
+            parent, child = stack[i - 1], stack[i]
+            if isinstance(parent, ast.If) and child in parent.body:
+                test = parent.test
+                if (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and asks(test.operand, "empty")) \
+                        or asks(test, "qsize"):
+                    return True
+            block = getattr(parent, "body", None)
+            if isinstance(block, list) and child in block:
+                index = block.index(child)
+                previous = block[index - 1] if index else None
+                if isinstance(previous, ast.While) and asks(previous.test, "empty") and \
+                        any(isinstance(sub, ast.Await) for stmt in previous.body for sub in walk(stmt)):
+                    return True
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                break
+        return False
 
     def _walked_with_awaits(self, node: ast.Call) -> bool:
         """``for p in root.rglob("*"): await ...``: the walk yields to the loop between directories."""

@@ -82,7 +82,7 @@ _FILE_SCOPE = (
 )
 FILES = Rule(
     code="AL104",
-    name="blocking-tree-io",
+    name="blocking-file-io",
     summary="Copying, moving or walking a whole file tree inside a coroutine",
     what_it_does="Reports inside an `async def` the file-system calls whose cost grows with what is on "
     "the disk rather than with what the code asked for: `shutil.copytree`, `shutil.rmtree`, `shutil.move`, "
@@ -105,8 +105,8 @@ FILES = Rule(
 )
 FILE_ENTRIES = Rule(
     code="AL109",
-    name="blocking-file-io",
-    summary="Blocking single-file I/O inside a coroutine (opt-in)",
+    name="blocking-single-file-io",
+    summary="Blocking single-file I/O inside a coroutine",
     what_it_does="Reports inside an `async def`: builtin `open()`, `io.open`, `io.open_code`, `os.open`, "
     "`codecs/gzip/bz2/lzma/tarfile.open` (also in `with` statements and comprehensions; `os.fdopen` only "
     "wraps a descriptor that is already open, so only reads and writes on its result are reported); "
@@ -242,7 +242,9 @@ BLOCKING_HELPER = Rule(
     use_instead="# app/api.py\nimport asyncio\n\nfrom app.settings import load_settings\n\n"
     "async def handler(request):\n    settings = await asyncio.to_thread(load_settings, \"settings.json\")",
     default_enabled=False,
-    options="`blocking-call-depth` (integer, default 3): how many sync calls deep the blocking call may "
+    options="`allowed-blocking-helpers` (list of qualified names, e.g. `[\"app.settings.load_settings\", "
+    "\"app.db.Store.dump\"]`; flake8: `--asynclint-allowed-blocking-helpers`): helpers accepted as blocking. "
+    "`blocking-call-depth` (integer, default 3): how many sync calls deep the blocking call may "
     "sit; 1 reports only helpers that block in their own body. `blocking-stat-calls` and "
     "`extend-blocking-calls` apply to helpers' bodies as they do to coroutines.",
 )

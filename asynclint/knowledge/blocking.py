@@ -30,6 +30,8 @@ GUARD_BLOCKING_SOCKET = "blocking-socket"  # not on a socket switched to non-blo
 GUARD_STARTED_HERE = "started-here"
 # Not on a lock created in this coroutine with no await since (a fresh lock is free).
 GUARD_SHARED_LOCK = "shared-lock"
+# ``q.get()`` after ``while q.empty(): await asyncio.sleep(0)`` or under ``if not q.empty():`` returns at once.
+GUARD_NOT_EMPTY = "not-empty"
 # A lazy tree walk (``Path.rglob``, ``os.walk``) iterated by a ``for`` whose body awaits yields to the
 # loop between directories: only one directory listing blocks at a time.
 GUARD_LAZY_WALK = "lazy-walk"
@@ -343,11 +345,11 @@ METHODS: Dict[str, Dict[str, BlockingCall]] = {
     "threading.Barrier": _entries("AL105", THREAD_WAIT_ADVICE, ("wait",), unless=_zero_timeout(0)),
     **{t: _entries("AL105", THREAD_WAIT_ADVICE, ("join",), unless=_zero_timeout(0), guard=GUARD_STARTED_HERE)
        for t in ("threading.Thread", "multiprocessing.Process")},
-    **{t: {**_entries("AL105", QUEUE_ADVICE, ("get",), unless=_NONBLOCKING_GET),
+    **{t: {**_entries("AL105", QUEUE_ADVICE, ("get",), unless=_NONBLOCKING_GET, guard=GUARD_NOT_EMPTY),
            **_entries("AL105", QUEUE_ADVICE, ("put",), unless=_NONBLOCKING_PUT, guard=GUARD_BOUNDED_QUEUE),
            **_entries("AL105", QUEUE_ADVICE, ("join",))}
        for t in ("queue.Queue", "queue.LifoQueue", "queue.PriorityQueue")},
-    **{t: _entries("AL105", QUEUE_ADVICE, ("get",), unless=_NONBLOCKING_GET)
+    **{t: _entries("AL105", QUEUE_ADVICE, ("get",), unless=_NONBLOCKING_GET, guard=GUARD_NOT_EMPTY)
        for t in ("queue.SimpleQueue", "multiprocessing.Queue", "multiprocessing.JoinableQueue",
                  "multiprocessing.SimpleQueue")},
     **{t: _entries("AL105", FUTURE_ADVICE, ("result", "exception"), unless=_zero_timeout(0),
