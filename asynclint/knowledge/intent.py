@@ -53,12 +53,15 @@ def default_per_file_ignores() -> Dict[str, Tuple[str, ...]]:
     return table
 
 
-# A comment next to a blocking call that says it blocks (or is synchronous) on purpose: the author has
-# weighed it (trio: "this .wait() may actually block for a tiny fraction of a second"). The comment is on
+# A comment next to a blocking call that says it blocks on purpose, or only briefly: the author has
+# weighed it (trio: "this .wait() may actually block for a tiny fraction of a second"). A comment that
+# only describes the harm ("blocks every task") is not an explanation. The comment is on
 # the line or in the run of comment lines right above it; a comment that asks for a change does not count.
 EXPLAINED_FAMILIES = ("AL1",)
-EXPLAINED_WORDS = re.compile(r"\bblock(?:s|ing|ed)?\b|\bsynchronous(?:ly)?\b|\bon purpose\b|\bdeliberate(?:ly)?\b"
-                             r"|\bintentional(?:ly)?\b", re.IGNORECASE)
+EXPLAINED_WORDS = re.compile(
+    r"\bon purpose\b|\bdeliberate(?:ly)?\b|\bintentional(?:ly)?\b|\b(?:is|are) (?:ok|okay|fine|acceptable)\b"
+    r"|\bmay (?:\w+ )?block\b|\bblock(?:s|ing)? (?:only )?(?:for )?(?:a )?(?:tiny|brief|short|moment)",
+    re.IGNORECASE)
 EXPLAINED_UNLESS = re.compile(r"\b(?:TODO|FIXME|XXX|HACK|BUG)\b|\bfix\b|\bshould\b|\bnoqa\b", re.IGNORECASE)
 EXPLAINED_LOOKBACK = 8
 
