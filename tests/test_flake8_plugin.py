@@ -334,13 +334,13 @@ def test_boolean_asynclint_option(flake8_ready: None, tmp_path: Path, how: str) 
         async def present(path: str) -> bool:
             return os.path.exists(path)
     """})
-    args = ["--select", "AL", FORMAT, "stat.py"]
-    assert not rows(run_flake8(args, tmp_path))  # AL104's stat calls are off by default
+    args = ["--select", "AL", "--extend-select", "AL109", FORMAT, "stat.py"]
+    assert not rows(run_flake8(args, tmp_path))  # AL109's stat calls are off by default
     if how == "flag":
         args.insert(0, "--asynclint-blocking-stat-calls")
     else:
         write(tmp_path, {"setup.cfg": "[flake8]\nasynclint-blocking-stat-calls = true\n"})
-    assert [r[:3] for r in rows(run_flake8(args, tmp_path))["stat.py"]] == [(5, 12, "AL104")]
+    assert [r[:3] for r in rows(run_flake8(args, tmp_path))["stat.py"]] == [(5, 12, "AL109")]
 
 
 def test_flake8_option_wins_over_pyproject(flake8_ready: None, tmp_path: Path) -> None:
