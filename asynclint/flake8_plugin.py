@@ -37,7 +37,7 @@ Flake8Result = Tuple[int, int, str, type]
 
 # ``[tool.asynclint]`` keys offered as ``--asynclint-<key>`` flake8 options: the rule options.
 RULE_OPTIONS = ("target-version", "extend-blocking-calls", "blocking-stat-calls", "include-generated",
-                "extend-coroutine-functions", "extend-ordered-calls")
+                "extend-coroutine-functions", "extend-ordered-calls", "allowed-blocking-helpers")
 # The other keys, and why flake8 users do not need them as flake8 options (they still
 # apply from pyproject.toml where they make sense: selection and per-file-ignores do).
 NOT_FLAKE8_OPTIONS = {
@@ -108,7 +108,7 @@ def cli_values(options: argparse.Namespace) -> Dict[str, Any]:
     generated = getattr(options, "asynclint_include_generated", None)
     if generated is not None:
         values["include-generated"] = bool(generated)
-    for key in ("extend-coroutine-functions", "extend-ordered-calls"):
+    for key in ("extend-coroutine-functions", "extend-ordered-calls", "allowed-blocking-helpers"):
         given = _option_list(getattr(options, "asynclint_" + key.replace("-", "_"), None))
         if given:
             values[key] = given
@@ -204,7 +204,7 @@ class AsyncLintPlugin:
             "AL104 or the AL1xx code after a colon (e.g. mylib.fetch_sync,mylib.db.query:AL105)")
         manager.add_option(
             "--asynclint-blocking-stat-calls", parse_from_config=True, action="store_true", default=None,
-            help="asynclint: AL104 also reports cheap stat-like calls (os.path.exists, Path.is_file...)")
+            help="asynclint: AL109 also reports cheap stat-like calls (os.path.exists, Path.is_file...)")
         manager.add_option(
             "--asynclint-include-generated", parse_from_config=True, action="store_true", default=None,
             help="asynclint: also report in files whose header says they are generated")
@@ -214,6 +214,10 @@ class AsyncLintPlugin:
         manager.add_option(
             "--asynclint-extend-ordered-calls", parse_from_config=True, comma_separated_list=True,
             metavar="NAMES", help="asynclint: method or qualified names whose awaits must stay in order")
+        manager.add_option(
+            "--asynclint-allowed-blocking-helpers", parse_from_config=True, comma_separated_list=True,
+            metavar="NAMES", help="asynclint: qualified names of sync helpers accepted as blocking (AL107 "
+            "follows no chain through them)")
         manager.add_option(
             "--asynclint-config", parse_from_config=True, normalize_paths=True, metavar="FILE",
             help="asynclint: read [tool.asynclint] from this file instead of the nearest pyproject.toml")

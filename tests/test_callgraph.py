@@ -162,7 +162,7 @@ def test_module_data_records_seeds_edges_and_generators() -> None:
 
         shortcut = sleeper
     """)
-    assert funcs["sleeper"][2] == ((9, "AL101", "time.sleep", ""),)
+    assert funcs["sleeper"][2] == ((9, "AL101", "time.sleep", "", ()),)
     assert refs[funcs["sleeper"][3][0][1]] == ("f", "app.helpers.other")
     assert funcs["gen"][1] == "g"
     assert "typing_only" not in funcs and "nested" not in funcs and "nonblocking" not in funcs
@@ -189,6 +189,14 @@ def test_stat_calls_and_extended_blocking_calls_follow_the_settings(project: Pat
     found = lines(project, blocking_stat_calls=True, extend_blocking_calls={"mylib.slow_call": ("AL104", "slow")},
                   use_cache=False)
     assert 12 in found and 13 in found
+
+
+def test_allowed_blocking_helpers_are_not_followed(project: Path) -> None:
+    """``allowed-blocking-helpers``: no chain goes through an accepted helper (the look-alike still reports)."""
+    everything = lines(project, use_cache=False)
+    allowed = lines(project, allowed_blocking_helpers=("app.io.read_config",), use_cache=False)
+    assert allowed and len(allowed) < len(everything)
+    assert lines(project, allowed_blocking_helpers=("app.io.read_configuration",), use_cache=False) == everything
 
 
 def test_pass_is_cached_and_follows_edits(project: Path) -> None:

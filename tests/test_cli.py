@@ -383,7 +383,7 @@ def test_paths_in_messages_have_the_findings_base(tmp_path: Path) -> None:
     directory must not leak its base."""
     sub = tmp_path / "sub"
     sub.mkdir()
-    (sub / "pyproject.toml").write_text("[tool.asynclint]\n")
+    (sub / "pyproject.toml").write_text("[tool.asynclint]\nextend-select = [\"AL107\"]\n")  # AL107 is opt-in
     (sub / "a.py").write_text("import time\n\n\nasync def f():\n    pass\n\n\ndef nap():\n    time.sleep(1)\n")
     (sub / "b.py").write_text("from a import f, nap\n\n\nasync def g():\n    f()\n    nap()\n")
     for cwd, prefix in ((tmp_path, "sub/"), (sub, ""), (tmp_path, "sub/")):  # the third run: warm cache

@@ -32,7 +32,7 @@ from asynclint.engine import lint_source
 from asynclint.flake8_plugin import AsyncLintPlugin, PluginState, build_state, engine_codes, index_for
 from asynclint.orchestration.runner import lint_paths
 from tests.conftest import FIXTURES, REPO
-from tests.fixture_markers import expected_findings, fixture_files, folder_code, project_root, selection
+from tests.fixture_markers import FIXTURES, expected_findings, fixture_files, folder_code, project_root, selection
 
 # flake8 owns unparsable and unreadable files (E999/E902) and never calls a tree plugin for them.
 EXEMPT_FOLDERS = {"AL001", "AL002"}
@@ -189,9 +189,9 @@ def test_opt_in_rule_needs_its_full_code(flake8_ready: None, tmp_path: Path, cod
     positives = [p for p in fixture_files() if folder_code(p) == code and any(c == code for _, _, c in expected_findings(p))]
     if not positives:
         pytest.skip(f"fixtures/{code}/ has no positive file yet")
-    for path in positives:
-        shutil.copy(path, tmp_path / path.name)
-    names = [p.name for p in positives]
+    folder = FIXTURES / code  # whole, so a fixture project keeps its modules (AL107 follows imports)
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    names = [str(p.relative_to(folder)) for p in positives]
     assert code not in default_settings().enabled  # the CLI's default
     for args in (["--select", "AL"], ["--select", code[:3]], []):
         assert not [r for r in al_lines(run_flake8(["--isolated", FORMAT, *args, *names], tmp_path)) if f"\t{code}\t" in r], args
@@ -334,13 +334,13 @@ def test_boolean_asynclint_option(flake8_ready: None, tmp_path: Path, how: str) 
         async def present(path: str) -> bool:
             return os.path.exists(path)
     """})
-    args = ["--select", "AL", FORMAT, "stat.py"]
-    assert not rows(run_flake8(args, tmp_path))  # AL104's stat calls are off by default
+    args = ["--select", "AL", "--extend-select", "AL109", FORMAT, "stat.py"]
+    assert not rows(run_flake8(args, tmp_path))  # AL109's stat calls are off by default
     if how == "flag":
         args.insert(0, "--asynclint-blocking-stat-calls")
     else:
         write(tmp_path, {"setup.cfg": "[flake8]\nasynclint-blocking-stat-calls = true\n"})
-    assert [r[:3] for r in rows(run_flake8(args, tmp_path))["stat.py"]] == [(5, 12, "AL104")]
+    assert [r[:3] for r in rows(run_flake8(args, tmp_path))["stat.py"]] == [(5, 12, "AL109")]
 
 
 def test_flake8_option_wins_over_pyproject(flake8_ready: None, tmp_path: Path) -> None:

@@ -214,7 +214,7 @@ def test_non_utf8_file_names(tmp_path: Path) -> None:
     strict = {"PYTHONIOENCODING": "utf-8:strict", "LC_ALL": "C.UTF-8"}
     for fmt in ("text", "json", "sarif", "github"):
         for extra in (["--no-cache", "-j1"], ["-j2"], ["-j2"]):  # cold, then a warm cache
-            done = run_cli(["--output-format", fmt, *extra, "."], cwd=tmp_path, env=strict)
+            done = run_cli(["--output-format", fmt, "--extend-select", "AL107", *extra, "."], cwd=tmp_path, env=strict)
             assert done.returncode == 1, done.stderr
             assert "internal error" not in done.stderr and "Traceback" not in done.stderr
             assert "AL101" in done.stdout and (fmt != "text" or done.stdout.count("AL107") == 21)
@@ -224,7 +224,7 @@ def test_non_utf8_file_names(tmp_path: Path) -> None:
         assert b"await asyncio.sleep(1)" in handle.read()
     pytest.importorskip("flake8")
     env = dict(os.environ, PYTHONPATH=str(REPO), **strict)
-    done = subprocess.run([sys.executable, "-m", "flake8", "--select", "AL", "ok.py"], cwd=tmp_path,
+    done = subprocess.run([sys.executable, "-m", "flake8", "--select", "AL,AL107", "ok.py"], cwd=tmp_path,
                           capture_output=True, text=True, env=env, timeout=120)
     assert "Traceback" not in done.stderr and "AL107" in done.stdout, done.stderr
 

@@ -13,7 +13,7 @@ from tests.conftest import run_cli
 
 
 def found(source: str, noqa: bool = True, path: str = "m.py") -> List[Tuple[int, str]]:
-    settings = default_settings(enabled=select_rules(["AL1", "AL2", "AL4"]))
+    settings = default_settings(enabled=select_rules(["AL1", "AL2", "AL4", "AL109"]))
     result = lint_source(dedent(source).encode(), path, settings, force=True, noqa=noqa)
     return [(f.line, f.code) for f in result.findings]
 
@@ -33,7 +33,7 @@ def test_code_inside_pytest_raises_or_assert_raises_is_meant_to_fail() -> None:
                     time.sleep(2)
                 with open("x") as handle:
                     time.sleep(3)
-    """) == [(7, "AL101"), (13, "AL104"), (14, "AL101")]
+    """) == [(7, "AL101"), (13, "AL109"), (14, "AL101")]
 
 
 def test_a_raises_block_does_not_hide_cancellation_findings() -> None:
@@ -110,3 +110,14 @@ def test_test_code_is_spared_blocking_and_dropped_task_findings_by_default(tmp_p
     rows = {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines()}
     assert rows == {("app.py", "AL101"), ("tests/test_it.py", "AL101"), ("tests/test_it.py", "AL204"),
                     ("tests/test_it.py", "AL201")}
+
+
+def test_command_line_modules_are_spared_file_io_by_default(tmp_path) -> None:
+    """`cli/`, `cli.py` and `__main__.py` get per-file-ignores of AL104, AL107 and AL109 (a sleep still reports)."""
+    source = "import shutil, time\n\n\nasync def main(p):\n    shutil.rmtree(p)\n    time.sleep(1)\n"
+    (tmp_path / "pkg" / "cli").mkdir(parents=True)
+    (tmp_path / "pkg" / "cli" / "commands.py").write_text(source)
+    (tmp_path / "pkg" / "service.py").write_text(source)
+    done = run_cli(["--no-cache", "."], cwd=tmp_path)
+    assert "service.py:5:5: AL104" in done.stdout and "service.py:6:5: AL101" in done.stdout
+    assert "commands.py:6:5: AL101" in done.stdout and "commands.py:5" not in done.stdout

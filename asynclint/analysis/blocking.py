@@ -12,12 +12,15 @@ this would fire, were its body inside a coroutine.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
 from ..base.nodes import walk
 from ..knowledge.blocking import (
     GUARD_BLOCKING_SOCKET,
     GUARD_BOUNDED_QUEUE,
+    GUARD_LAZY_WALK,
+    GUARD_NOT_EMPTY,
     GUARD_SHARED_LOCK,
     GUARD_STARTED_HERE,
     GUARD_STAT,
@@ -31,6 +34,7 @@ from .scopes import BindingKind
 if TYPE_CHECKING:
     from .context import FileContext
 
+FILE_CODE = "AL109"  # single-file I/O: a file opened here is reported once, on the ``open()``
 _SOCKET_TYPES = frozenset({"socket.socket", "ssl.SSLSocket"})
 _NONBLOCKING_SWITCHES = frozenset({"setblocking", "settimeout"})
 _LOOP_SOCKET_APIS = frozenset({"add_reader", "add_writer", "sock_recv", "sock_recv_into", "sock_recvfrom",
@@ -74,12 +78,17 @@ class BlockingCalls:
         if hit is None:
             return None
         qualname, call, receiver = hit
-        if call.code not in codes or not call.applies(node) or used_asynchronously(self.ctx, node):
+        code = call.code_for(node)
+        if code not in codes or not call.applies(node) or used_asynchronously(self.ctx, node):
             return None
         if call.guard and not self._guard_allows(call.guard, receiver, node):
             return None
-        if isinstance(receiver, ast.Call) and self._reported_inner(receiver, call.code):
+        if isinstance(receiver, ast.Call) and self._reported_inner(receiver, code):
             return None  # ``open(p).read()``: one finding, on ``open``
+        if code == FILE_CODE and isinstance(receiver, ast.Name) and self._opened_by_with(receiver, code):
+            return None  # ``with open(p) as f: f.read()``: one finding, on ``open``
+        if code != call.code:
+            call = dataclasses.replace(call, code=code, code_if=None)
         return qualname, call
 
     def _lookup(self, node: ast.Call) -> Optional[Tuple[str, BlockingCall, Optional[ast.expr]]]:
@@ -99,7 +108,20 @@ class BlockingCalls:
 
     def _reported_inner(self, inner: ast.Call, code: str) -> bool:
         hit = self._lookup(inner)
-        return hit is not None and hit[1].code == code and hit[1].applies(inner) and not hit[1].guard
+        return hit is not None and hit[1].code_for(inner) == code and hit[1].applies(inner) and not hit[1].guard
+
+    def _opened_by_with(self, receiver: ast.Name, code: str) -> bool:
+        """``f`` was bound in this function by ``with open(...) as f`` or ``f = open(...)``, and that ``open``
+        is reported: one finding per file opened."""
+        ctx = self.ctx
+        found = ctx.lookup(receiver.id)
+        if found is None or len(found[1]) != 1 or found[0].node is not ctx.current_function:
+            return False
+        binding = found[1][0]
+        return binding.kind in (BindingKind.WITH, BindingKind.ASSIGN) and not binding.unpacked \
+            and isinstance(binding.value, ast.Call) \
+            and not isinstance(ctx.parent(binding.value), ast.AsyncWith) \
+            and self._reported_inner(binding.value, code)
 
     def _receiver_type(self, expr: ast.expr) -> Optional[str]:
         found = self.ctx.infer_type(expr)
@@ -130,6 +152,10 @@ class BlockingCalls:
     def _guard_allows(self, guard: str, receiver: Optional[ast.expr], node: ast.Call) -> bool:
         if guard == GUARD_STAT:
             return self.ctx.settings.blocking_stat_calls
+        if guard == GUARD_LAZY_WALK:
+            return not self._walked_with_awaits(node)
+        if guard == GUARD_NOT_EMPTY:
+            return not self._known_not_empty(receiver, node)
         if receiver is None:
             return True
         if guard == GUARD_BOUNDED_QUEUE:
@@ -141,6 +167,42 @@ class BlockingCalls:
         if guard == GUARD_SHARED_LOCK:
             return self._started_here(receiver, node) is not True
         return True
+
+    def _known_not_empty(self, receiver: ast.expr, node: ast.Call) -> bool:
+        """``if not q.empty(): q.get()``, ``if q.qsize(): q.get()``, or ``while q.empty(): await ...``
+        just before: the queue holds an item, so ``get()`` returns at once."""
+        wanted = ast.dump(receiver)
+
+        def asks(test: ast.expr, method: str) -> bool:
+            return isinstance(test, ast.Call) and isinstance(test.func, ast.Attribute) and \
+                test.func.attr == method and ast.dump(test.func.value) == wanted
+
+        stack = self.ctx.ancestors
+        for i in range(len(stack) - 1, 0, -1):
+            parent, child = stack[i - 1], stack[i]
+            if isinstance(parent, ast.If) and child in parent.body:
+                test = parent.test
+                if (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and asks(test.operand, "empty")) \
+                        or asks(test, "qsize"):
+                    return True
+            block = getattr(parent, "body", None)
+            if isinstance(block, list) and child in block:
+                index = block.index(child)
+                previous = block[index - 1] if index else None
+                if isinstance(previous, ast.While) and asks(previous.test, "empty") and \
+                        any(isinstance(sub, ast.Await) for stmt in previous.body for sub in walk(stmt)):
+                    return True
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                break
+        return False
+
+    def _walked_with_awaits(self, node: ast.Call) -> bool:
+        """``for p in root.rglob("*"): await ...``: the walk yields to the loop between directories."""
+        parent = self.ctx.parent(node)
+        if not isinstance(parent, ast.For) or parent.iter is not node:
+            return False
+        return any(isinstance(sub, (ast.Await, ast.AsyncFor, ast.AsyncWith))
+                   for stmt in parent.body for sub in walk(stmt))
 
     def _started_here(self, receiver: ast.expr, node: ast.Call) -> Optional[bool]:
         """Was the receiver made in this coroutine with no ``await`` since? None when it was not made here.

@@ -45,14 +45,16 @@ from ..base.settings import Settings
 from ..catalogue import RULES
 from ..catalogue.selection import default_settings
 from ..knowledge.blocking import ANY_METHOD, FUNCTIONS, METHODS
+from ..base.source import noqa_codes
+from ..knowledge.intent import PEER_CODES, explained
 from ..knowledge.types import TYPE_ALIASES, canonical_type
-from .blocking import BlockingCalls
+from .blocking import BlockingCalls, used_asynchronously
 from .context import FileContext
 from .index import LocalModule, ProjectIndex, Target, _module_statements
 from .resolver import Resolver
 from .scopes import Scope, ScopeKind
 
-GRAPH_VERSION = 3
+GRAPH_VERSION = 4
 DEFAULT_DEPTH = 3
 
 # Per-module graph data (plain, marshal-friendly):
@@ -63,9 +65,13 @@ DEFAULT_DEPTH = 3
 #                     type, ("r", ref) what the callee of ``ref`` returns
 #   funcs: {key: (line, flags, seeds, edges)}
 #     key: "load", "Repo.fetch", "Outer.Inner.run" (the summary's names)
-#     flags: "g" when the body yields (calling it runs nothing until it is iterated or entered)
-#     seeds: ((line, code, shown name, "s" for a stat call or ""), ...)  one per (code, kind)
-#     edges: ((line, ref number, consumed), ...)  consumed: 1 when the call is iterated or entered
+#     flags: "g" when the body yields (calling it runs nothing until it is iterated or entered);
+#            "a" an ``async def``: its edges only count coroutines per root (the message's "N coroutines")
+#     seeds: ((line, code, shown name, "s" for a stat call or "", guard), ...)  one per (code, kind, guard)
+#     edges: ((line, ref number, consumed, guard, arguments), ...)  consumed: 1 when the call is iterated or
+#            entered; arguments: ``call_arguments`` of the call (which flags it switches off)
+#     guard: ((parameter, position, default is falsy), ...): the call runs only when those parameters are
+#            truthy (``if use_lock: lock.acquire()``); () when no parameter guards it
 #   aliases: ((name, original), ...)  module-level names bound to another name (``load = _load_settings``,
 #            ``from .x import a as b``): a call through one reaches a function of another name
 GraphData = Tuple[Tuple[tuple, ...], Dict[str, tuple], Tuple[Tuple[str, str], ...]]
@@ -211,7 +217,7 @@ def module_graph(tree: ast.Module, text: str, module: str, is_package: bool, pat
     aliases = tuple(sorted((name, target.rsplit(".", 1)[-1]) for name, target in summary["i"].items()
                            if name != target.rsplit(".", 1)[-1]))
     found = None
-    if any(isinstance(stmt, (ast.FunctionDef, ast.ClassDef)) for stmt in _module_statements(tree.body)):
+    if any(isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for stmt in _module_statements(tree.body)):
         old_limit = sys.getrecursionlimit()
         sys.setrecursionlimit(max(old_limit, 12000))
         try:
@@ -253,6 +259,8 @@ class _Collector:
         self._seeds: Dict[Tuple[str, str], tuple] = {}
         self._edges: Dict[Tuple[int, int], int] = {}
         self._flags: Set[str] = set()
+        self._is_async = False
+        self._params: Dict[str, Tuple[int, int]] = {}
 
     # -- the walk -----------------------------------------------------------------------
     def run(self) -> Optional[Tuple[Tuple[tuple, ...], Dict[str, tuple]]]:
@@ -265,22 +273,26 @@ class _Collector:
                 if isinstance(stmt, ast.ClassDef):
                     inner = Scope(ScopeKind.CLASS, stmt, scope)
                     stack.append((stmt.body, f"{prefix}{stmt.name}.", inner, classes + (stmt,)))
-                elif isinstance(stmt, ast.FunctionDef):
+                elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                     self._function(stmt, prefix + stmt.name, scope, classes)
         if not self.funcs:
             return None
         refs = tuple(self.index.freeze(ref) for ref in self.refs)
         return refs, self.funcs
 
-    def _function(self, func: ast.FunctionDef, key: str, scope: Any, classes: Tuple[ast.ClassDef, ...]) -> None:
+    def _function(self, func: Any, key: str, scope: Any, classes: Tuple[ast.ClassDef, ...]) -> None:
         ctx = self.ctx
         ctx.scope = Scope(ScopeKind.FUNCTION, func, scope)
         ctx.class_stack[:] = classes
         ctx.function_stack[:] = [func]
         ctx.ancestors[:] = [self.tree, *classes, func]
         self._seeds, self._edges, self._flags = {}, {}, set()
-        if self._probes_loop(func):
-            return
+        self._is_async = isinstance(func, ast.AsyncFunctionDef)
+        if self._is_async:
+            self._flags.add("a")
+        elif self._probes_loop(func) or self._accepted(func.lineno, ()):
+            return  # ``def load():  # noqa: AL107``: the helper is accepted for every chain through it
+        self._params = _parameters(func, bool(classes))
         try:
             for stmt in func.body:
                 self._walk(stmt)
@@ -289,7 +301,7 @@ class _Collector:
         if self._seeds or self._edges:
             old = self.funcs.get(key)  # a def repeated under `if`/`else`: either may run
             seeds = tuple(self._seeds.values()) + (old[2] if old else ())
-            edges = tuple((ln, number, used) for (number, used), ln in self._edges.items()) + (old[3] if old else ())
+            edges = tuple((ln, *key) for key, ln in self._edges.items()) + (old[3] if old else ())
             flags = "".join(sorted(self._flags | set(old[1] if old else "")))
             self.funcs[key] = (func.lineno, flags, seeds, edges)
 
@@ -343,22 +355,86 @@ class _Collector:
     # -- one call -----------------------------------------------------------------------
     def _call(self, node: ast.Call) -> None:
         func = node.func
-        if not isinstance(func, ast.Attribute) or func.attr in self.method_names or self.any_method \
+        if self._is_async:
+            if used_asynchronously(self.ctx, node):
+                return  # awaited: an async API, whatever it resolves to
+        elif not isinstance(func, ast.Attribute) or func.attr in self.method_names or self.any_method \
                 or self.ctx.resolve(func) is not None:
             hit = self.blocking.blocking_call(node, self.codes)
             if hit is not None and not (hit[1].code == "AL105" and self._expects_blocking_io_error()):
                 qualname, call = hit
+                if self._accepted(node.lineno, (call.code,)) or self._once_guarded():
+                    return
                 kind = "s" if call.guard == "stat" else ""
                 shown = qualname.removeprefix("builtins.")
-                self._seeds.setdefault((call.code, kind), (node.lineno, call.code, shown, kind))
+                guard = self._guard()
+                self._seeds.setdefault((call.code, kind, guard), (node.lineno, call.code, shown, kind, guard))
                 return
             if hit is not None:
                 return
         target = self.resolver.callable_target(func)
         if target is None or not target.qualname.startswith(_DEFERRED):
             return
+        if not self._is_async and (self._accepted(node.lineno, ()) or self._once_guarded()):
+            return
         number = self.refs.setdefault(target.qualname, len(self.refs))  # type: ignore[arg-type]
-        self._edges.setdefault((number, int(consumed(self.ctx, node))), node.lineno)
+        guard = () if self._is_async else self._guard()
+        key = (number, int(consumed(self.ctx, node)), guard, call_arguments(node))
+        self._edges.setdefault(key, node.lineno)
+
+    # -- what the author said and what the code switches off ---------------------------
+    def _accepted(self, line: int, codes: Tuple[str, ...]) -> bool:
+        """``# noqa: AL107`` (or the blocking call's own code, or a peer linter's code for it) on the line,
+        or a comment above it saying it blocks on purpose: the author has accepted this helper."""
+        lines = self.ctx.lines
+        if not 0 < line <= len(lines):
+            return False
+        text = lines[line - 1]
+        if "#" in text:
+            named = noqa_codes(text)
+            if named:
+                if "AL107" in named or any(c in named for c in codes) or \
+                        (not codes and any(c.startswith("AL1") for c in named)):
+                    return True
+                if any(code in PEER_CODES.get(peer, ()) for peer in named for code in codes):
+                    return True
+        return any(explained(lines, line, code) for code in codes)
+
+    def _guard(self) -> tuple:
+        """The parameters the ``if <param>:`` (or ``if <param> and ...:``) blocks around the call test:
+        ((name, position, default is falsy), ...), all of which must be truthy for the call to run."""
+        stack = self.ctx.ancestors
+        found = []
+        for i in range(len(stack) - 1, 1, -1):
+            node, child = stack[i - 1], stack[i]
+            if isinstance(node, ast.If) and child in node.body:
+                for name in _tested_names(node.test):
+                    if name in self._params:
+                        position, falsy_default = self._params[name]
+                        found.append((name, position, falsy_default))
+        return tuple(sorted(set(found)))
+
+    def _once_guarded(self) -> bool:
+        """Inside ``if not self.started: ... self.started = True`` or after ``if _started: return`` in a
+        function that sets ``_started``: it runs on the first call only (idempotent start-up)."""
+        stack = self.ctx.ancestors
+        function = self.ctx.function_stack[-1] if self.ctx.function_stack else None
+        if function is None:
+            return False
+        for i in range(len(stack) - 1, 1, -1):
+            node, child = stack[i - 1], stack[i]
+            if isinstance(node, ast.If) and child in node.body:
+                flag = _negated_flag(node.test)
+                if flag is not None and _assigns(node.body, flag):
+                    return True
+            for field in ("body", "orelse", "finalbody"):
+                block = getattr(node, field, None)
+                if isinstance(block, list) and child in block:
+                    for stmt in block[:block.index(child)]:
+                        flag = _early_return_flag(stmt)
+                        if flag is not None and _assigns(function.body, flag):
+                            return True
+        return False
 
     def _probes_loop(self, func: ast.FunctionDef) -> bool:
         """Does the def test ``if get_running_loop() is not None:``? Then it serves both worlds and, called
@@ -409,6 +485,110 @@ def _probe_lines(text: str) -> List[int]:
         if not lines or lines[-1] != line:
             lines.append(line)
     return lines
+
+
+def call_arguments(node: ast.Call) -> tuple:
+    """What a call passes, for deciding ``if <param>:`` guards: (positional count, positions given a falsy
+    literal, keywords given, keywords given a falsy literal), or () with ``*args`` / ``**kwargs``."""
+    if any(isinstance(a, ast.Starred) for a in node.args) or any(kw.arg is None for kw in node.keywords):
+        return ()
+    falsy_positions = tuple(i for i, a in enumerate(node.args) if _falsy_literal(a))
+    given = tuple(sorted(kw.arg for kw in node.keywords if kw.arg))
+    falsy_keywords = tuple(sorted(kw.arg for kw in node.keywords if kw.arg and _falsy_literal(kw.value)))
+    return (len(node.args), falsy_positions, given, falsy_keywords)
+
+
+def switched_off(guard: tuple, arguments: tuple) -> bool:
+    """Does a call with these ``arguments`` turn off a parameter the ``guard`` needs truthy (a falsy
+    literal, or the parameter left out when its default is falsy)?"""
+    if not guard or not arguments:
+        return False
+    count, falsy_positions, given, falsy_keywords = arguments
+    for name, position, falsy_default in guard:
+        if name in falsy_keywords or (position >= 0 and position in falsy_positions):
+            return True
+        if falsy_default and name not in given and (position < 0 or position >= count):
+            return True
+    return False
+
+
+def _falsy_literal(expr: ast.expr) -> bool:
+    """``None``, ``False`` or a numeric zero written out."""
+    if not isinstance(expr, ast.Constant):
+        return False
+    value = expr.value
+    return value is None or value is False or (type(value) in (int, float) and value == 0)
+
+
+def _parameters(func: Any, in_class: bool) -> Dict[str, Tuple[int, int]]:
+    """name -> (position in a call, 1 when the default is None/False/0): the parameters a guard may test."""
+    args = func.args
+    positional = [*args.posonlyargs, *args.args]
+    is_static = any(isinstance(d, ast.Name) and d.id == "staticmethod" for d in func.decorator_list)
+    if in_class and not is_static and positional:
+        positional = positional[1:]  # self / cls
+    defaults: Dict[str, ast.expr] = {}
+    for arg, default in zip(reversed(positional), reversed(args.defaults)):
+        defaults[arg.arg] = default
+    for arg, default in zip(args.kwonlyargs, args.kw_defaults):
+        if default is not None:
+            defaults[arg.arg] = default
+    out: Dict[str, Tuple[int, int]] = {}
+    for i, arg in enumerate(positional):
+        default = defaults.get(arg.arg)
+        out[arg.arg] = (i, int(default is not None and _falsy_literal(default)))
+    for arg in args.kwonlyargs:
+        default = defaults.get(arg.arg)
+        out[arg.arg] = (-1, int(default is not None and _falsy_literal(default)))
+    return out
+
+
+def _tested_names(test: ast.expr) -> List[str]:
+    """``if flag:`` and ``if flag and other:``: the names whose truth the body needs."""
+    if isinstance(test, ast.Name):
+        return [test.id]
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return [v.id for v in test.values if isinstance(v, ast.Name)]
+    return []
+
+
+def _flag_text(expr: ast.expr) -> Optional[str]:
+    """``self.running`` or ``_started``: a flag a once-guard tests, as text."""
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name):
+        return f"{expr.value.id}.{expr.attr}"
+    return None
+
+
+def _negated_flag(test: ast.expr) -> Optional[str]:
+    """``not self.running`` / ``self._instance is None``: the flag, else None."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return _flag_text(test.operand)
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is) and \
+            isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
+        return _flag_text(test.left)
+    return None
+
+
+def _early_return_flag(stmt: ast.stmt) -> Optional[str]:
+    """``if self._started: return``: the flag, else None."""
+    if isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Return):
+        return _flag_text(stmt.test)
+    return None
+
+
+def _assigns(body: List[ast.stmt], flag: str) -> bool:
+    """Does the block set the flag (``self.running = True``, ``_started = True``)?"""
+    for stmt in body:
+        for node in walk(stmt):
+            if isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(_flag_text(t) == flag for t in targets):
+                    return True
+    return False
+
+
 _SKIPPED = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda, ast.Name, ast.Constant,
                       ast.Load, ast.Store, ast.Del, ast.alias})
 _COMPREHENSIONS = frozenset({ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp})
@@ -433,22 +613,48 @@ class BlockingChain:
     code: str  # the AL1xx code of the blocking call
     cached: Tuple[str, ...]  # functions on the chain cached with functools.cache/lru_cache
     lazy: bool  # the callee is a generator or context manager: it blocks only when iterated or entered
+    guard: tuple = ()  # the callee's parameter guard: a call that switches it off does not block
+    callers: int = 0  # how many coroutines of the project call into a chain ending at the same root
+    entered: bool = False  # the callee is a ``@contextmanager`` function (entered with ``with``)
 
 
 # node -> (def line, flags, hop); hop: ("s", line, code, shown) or ("c", 0, target node). The line of a
 # call to the next step is not kept: nothing shows it, and the result must depend on lines only where
 # a chain shows them (``compute`` re-lines a cached result when an edit moved lines and nothing else)
-# flags: "g" runs lazily (generator, context manager), "c" cached
+# flags: "g" runs lazily (generator, context manager), "e" a context manager, "c" cached
 Node = Tuple[str, str]  # (path, qualname)
 Result = Dict[Node, Tuple[int, str, tuple]]
+
+
+ROOTS = "\x00roots"  # the path of the pseudo-nodes that count coroutines per root
+
+
+def hop_guard(hop: tuple) -> tuple:
+    """The parameter guard a node's chain needs (``()``: none): a seed's or the step's own."""
+    return hop[4] if hop[0] == "s" and len(hop) > 4 else hop[3] if hop[0] == "c" and len(hop) > 3 else ()
+
+
+def chain_root(result: Result, node: Node) -> Optional[Node]:
+    """The function whose own body makes the blocking call at the end of ``node``'s chain."""
+    seen: Set[Node] = set()
+    entry = result.get(node)
+    while entry is not None and node not in seen:
+        seen.add(node)
+        hop = entry[2]
+        if hop[0] == "s":
+            return node
+        node = hop[2]
+        entry = result.get(node)
+    return None
 
 
 class BlockingGraph:
     """The fixed-point pass: which project functions block, within ``depth`` calls, and how."""
 
     def __init__(self, index: ProjectIndex, blobs: Dict[str, bytes], depth: int, stat_calls: bool,
-                 extra: Dict[str, str]) -> None:
+                 extra: Dict[str, str], allowed: FrozenSet[str] = frozenset()) -> None:
         self.index = index
+        self.allowed = allowed  # allowed-blocking-helpers: qualified names accepted by the user
         self.blobs = blobs
         self.depth = depth
         self.stat_calls = stat_calls
@@ -503,8 +709,10 @@ class BlockingGraph:
     # -- the pass -------------------------------------------------------------------------
     def run(self) -> Result:
         index = self.index
-        funcs: Dict[Node, tuple] = {}  # node -> (line, flags, seeds, edges, refs)
-        by_name: Dict[str, List[Tuple[Node, int, tuple, int]]] = {}  # callee name -> (caller, line, ref, consumed)
+        funcs: Dict[Node, tuple] = {}  # node -> (line, flags)
+        # callee name -> (caller, line, ref, consumed, guard, arguments)
+        by_name: Dict[str, List[Tuple[Node, int, tuple, int, tuple, tuple]]] = {}
+        coroutine_edges: List[Tuple[Node, tuple, int, tuple]] = []  # (coroutine, ref, consumed, arguments)
         result: Result = {}
         frontier: Dict[Node, None] = {}
         codes: Dict[Node, str] = {}  # node -> the code of its chain's blocking call
@@ -519,6 +727,11 @@ class BlockingGraph:
             module = index.modules[path][0] if path in index.modules else ""
             for key, (line, flags, seeds, edges) in module_funcs.items():
                 node = (path, f"{module}.{key}" if module else key)
+                if "a" in flags:
+                    coroutine_edges.extend((node, refs[number], used, args) for _, number, used, _, args in edges)
+                    continue
+                if node[1] in self.allowed:
+                    continue  # `allowed-blocking-helpers`: accepted for every chain through it
                 funcs[node] = (line, flags)
                 hop = self._seed(seeds, edges, refs)
                 if hop is not None:
@@ -528,40 +741,78 @@ class BlockingGraph:
                         codes[node] = hop[2]
                         frontier[node] = None
                         continue
-                for ln, number, used in edges:
+                for ln, number, used, guard, args in edges:
                     ref = refs[number]
-                    by_name.setdefault(ref_name(ref), []).append((node, ln, ref, used))
+                    by_name.setdefault(ref_name(ref), []).append((node, ln, ref, used, guard, args))
         for _ in range(self.depth - 1):
             if not frontier:
                 break
-            names = {q.rsplit(".", 1)[-1] for _, q in frontier}
-            for _ in range(2):
-                names |= {alias for alias, original in aliases if original in names}
-            # caller -> (rank of the blocking call's code, call line, callee): the most telling chain wins
-            best: Dict[Node, Tuple[int, int, Node]] = {}
+            names = self._names(frontier, aliases)
+            # caller -> (conditional, rank of the blocking call's code, call line, callee, guard): the most
+            # telling unconditional chain wins
+            best: Dict[Node, Tuple[bool, int, int, Node, tuple]] = {}
             for name in sorted(names):
-                for caller, ln, ref, used in by_name.get(name, ()):
+                for caller, ln, ref, used, guard, args in by_name.get(name, ()):
                     if caller in result:
                         continue
-                    target = self.resolve(ref, caller[0])
-                    if target is None or not target.path:
+                    callee = self._reached(ref, caller[0], used, args, frontier, result)
+                    if callee is None:
                         continue
-                    callee = (target.path, target.qualname)
-                    if callee not in frontier:
-                        continue
-                    if "g" in result[callee][1] and not used:
-                        continue  # a generator or context manager made, not run
-                    candidate = (_rank(codes[callee]), ln, callee)
+                    candidate = (bool(guard), _rank(codes[callee]), ln, callee, guard)
                     if caller not in best or candidate < best[caller]:
                         best[caller] = candidate
             frontier = {}
-            for caller, (_, _, callee) in sorted(best.items()):
+            for caller, (_, _, _, callee, guard) in sorted(best.items()):
                 flags = self._eligible(caller, funcs[caller][1])
                 if flags is not None:
-                    result[caller] = (funcs[caller][0], flags, ("c", 0, callee))
+                    result[caller] = (funcs[caller][0], flags, ("c", 0, callee, guard))
                     codes[caller] = codes[callee]
                     frontier[caller] = None
+        self._count_roots(result, coroutine_edges, aliases)
         return result
+
+    @staticmethod
+    def _names(nodes: Any, aliases: Set[Tuple[str, str]]) -> Set[str]:
+        names = {q.rsplit(".", 1)[-1] for _, q in nodes}
+        for _ in range(2):
+            names |= {alias for alias, original in aliases if original in names}
+        return names
+
+    def _reached(self, ref: tuple, near: str, used: int, args: tuple, marked: Any, result: Result) -> Optional[Node]:
+        """The marked function a call reaches, unless the call does not run it (a generator made, not
+        iterated) or switches off the parameter its blocking call needs."""
+        target = self.resolve(ref, near)
+        if target is None or not target.path:
+            return None
+        callee = (target.path, target.qualname)
+        if callee not in marked:
+            return None
+        _, flags, hop = result[callee]
+        if "g" in flags and not used:
+            return None  # a generator or context manager made, not run
+        if switched_off(hop_guard(hop), args):
+            return None  # ``helper(use_lock=False)``: the blocking branch does not run
+        return callee
+
+    def _count_roots(self, result: Result, coroutine_edges: List[Tuple[Node, tuple, int, tuple]],
+                     aliases: Set[Tuple[str, str]]) -> None:
+        """How many coroutines call into a chain that ends in each root function (the message's count):
+        stored as pseudo-nodes ``(ROOTS, root path + NUL + root name)`` -> (count, "", ())."""
+        if not result:
+            return
+        names = self._names(result, aliases)
+        callers: Dict[Node, Set[Node]] = {}
+        for coroutine, ref, used, args in coroutine_edges:
+            if ref_name(ref) not in names:
+                continue
+            callee = self._reached(ref, coroutine[0], used, args, result, result)
+            if callee is None:
+                continue
+            root = chain_root(result, callee)
+            if root is not None:
+                callers.setdefault(root, set()).add(coroutine)
+        for root, found in callers.items():
+            result[(ROOTS, root[0] + "\0" + root[1])] = (len(found), "", ())
 
     def relined(self, previous: Result, moved: List[str]) -> Optional[Result]:
         """``previous`` with the lines of the moved modules' functions read again, or None if a
@@ -574,7 +825,7 @@ class BlockingGraph:
         moved_set = set(moved)
         by_path: Dict[str, List[Node]] = {}
         for node in previous:
-            if node[0] in moved_set:
+            if node[0] in moved_set and node[0] != ROOTS:
                 by_path.setdefault(node[0], []).append(node)
         for path, nodes in by_path.items():
             try:
@@ -603,20 +854,21 @@ class BlockingGraph:
     def _seed(self, seeds: tuple, edges: tuple, refs: tuple) -> Optional[tuple]:
         """The function's own first blocking call, if any (stat calls only with `blocking-stat-calls`)."""
         best: Optional[tuple] = None
-        for line, code, shown, kind in seeds:
+        for line, code, shown, kind, guard in seeds:
             if kind == "s" and not self.stat_calls:
                 continue
-            if best is None or (_rank(code), line) < (_rank(best[2]), best[1]):
-                best = ("s", line, code, shown)
+            if best is None or (bool(guard), _rank(code), line) < (bool(best[4]), _rank(best[2]), best[1]):
+                best = ("s", line, code, shown, guard)
         if self.extra:
-            for line, number, _ in edges:
+            for line, number, _, guard, _ in edges:
                 ref = refs[number]
                 if not isinstance(ref[1], str):
                     continue
                 name = ref[1] if ref[0] == "f" else f"{ref[1]}.{ref[2]}"
                 code = self.extra.get(name)
-                if code is not None and (best is None or (_rank(code), line) < (_rank(best[2]), best[1])):
-                    best = ("s", line, code, name)
+                if code is not None and (best is None or (bool(guard), _rank(code), line) <
+                                         (bool(best[4]), _rank(best[2]), best[1])):
+                    best = ("s", line, code, name, guard)
         return best
 
     def _eligible(self, node: Node, flags: str) -> Optional[str]:
@@ -643,7 +895,7 @@ class BlockingGraph:
             if decorator in CACHE_DECORATORS:
                 out.add("c")
             elif decorator in _ENTERED_DECORATORS:
-                out.add("g")
+                out.update("ge")
             elif decorator in _NOT_CALLED_DECORATORS:
                 return None
             elif self.index.decorator_effect(decorator, path) != "keep":
@@ -673,6 +925,8 @@ def chain_for(index: ProjectIndex, result: Result, target: Target,
     steps: List[Step] = []
     cached: List[str] = []
     lazy = "g" in entry[1]
+    entered = "e" in entry[1]
+    guard = hop_guard(entry[2])
     seen: Set[Node] = set()
     while entry is not None and node not in seen:
         seen.add(node)
@@ -684,7 +938,11 @@ def chain_for(index: ProjectIndex, result: Result, target: Target,
             cached.append(name)
         if hop[0] == "s":
             steps.append(Step(hop[3], node[0], hop[1]))
-            return BlockingChain(tuple(steps), hop[2], tuple(cached), lazy)
+            counted: Node = (ROOTS, node[0] + "\0" + node[1])
+            if consulted is not None:
+                consulted(counted)
+            callers = result.get(counted, (0, "", ()))[0]
+            return BlockingChain(tuple(steps), hop[2], tuple(cached), lazy, guard, callers, entered)
         node = hop[2]
         if consulted is not None:
             consulted(node)
@@ -712,7 +970,8 @@ def compute(index: ProjectIndex, blobs: Dict[str, bytes], settings: "Settings",
     depth = max(1, int(getattr(settings, "blocking_call_depth", DEFAULT_DEPTH)))
     stat_calls = bool(getattr(settings, "blocking_stat_calls", False))
     extra = {name: entry[0] for name, entry in (getattr(settings, "extend_blocking_calls", None) or {}).items()}
-    h = hashlib.sha256(f"{GRAPH_VERSION}\0{depth}\0{stat_calls}\0{sorted(extra.items())}\0".encode())
+    allowed = frozenset(getattr(settings, "allowed_blocking_helpers", ()) or ())
+    h = hashlib.sha256(f"{GRAPH_VERSION}\0{depth}\0{stat_calls}\0{sorted(extra.items())}\0{sorted(allowed)}\0".encode())
     h.update(repr((sorted(index.keep_decorators), sorted(index.extra_coroutines), index.site_dirs)).encode())
     contents: Dict[str, str] = {}
     for path in sorted(index.modules):
@@ -724,7 +983,7 @@ def compute(index: ProjectIndex, blobs: Dict[str, bytes], settings: "Settings",
         contents[path] = index.contents.get(path) or shape
     key = h.hexdigest()[:20]
     cache_path = os.path.join(cache_dir, f"callgraph-{key}.marshal") if cache_dir else None
-    graph = BlockingGraph(index, blobs, depth, stat_calls, extra)
+    graph = BlockingGraph(index, blobs, depth, stat_calls, extra, allowed)
     if cache_path:
         cached = _load(cache_path)
         if cached is not None:

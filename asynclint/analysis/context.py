@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tupl
 from ..base.model import Applicability, Edit, Finding, Fix
 from ..base.nodes import walk
 from ..knowledge.intent import FAILURE_CONTEXTS, FAILURE_FAMILIES, FAILURE_METHODS
-from ..knowledge.types import ATTRIBUTE_RETURNS, ENTER_RETURNS_SELF, METHOD_RETURNS, PATH_TYPES, canonical_type
+from ..knowledge.types import (
+    ATTRIBUTE_RETURNS,
+    ENTER_RETURNS_SELF,
+    METHOD_RETURNS,
+    MODE_ARGUMENT,
+    PATH_TYPES,
+    canonical_type,
+    file_type_for_mode,
+)
 from .scopes import Binding, BindingKind, Scope, ScopeKind
 
 if TYPE_CHECKING:
@@ -282,7 +290,12 @@ class FileContext:
         if isinstance(expr, ast.Call):
             callee = self.resolve(expr.func)
             if callee is None:
-                return self._call_result_type(expr.func, _depth)
+                found = self._call_result_type(expr.func, _depth)
+                if found == "io.TextIOWrapper" and isinstance(expr.func, ast.Attribute):
+                    return _with_mode(expr, "pathlib.Path.open") or found
+                return found
+            if callee in MODE_ARGUMENT:
+                return _with_mode(expr, callee) or canonical_type(callee)
             return canonical_type(callee)
         if isinstance(expr, ast.Name):
             found = self.lookup(expr.id)
@@ -662,3 +675,19 @@ def _walrus_lines(source: str) -> List[int]:
 def _split_lines(source: str) -> List[str]:
     """Physical lines as Python's tokenizer sees them (\\r\\n, \\r or \\n; not form feeds)."""
     return _LINE_BREAK.split(source)
+
+
+def _with_mode(call: ast.Call, callee: str) -> Optional[str]:
+    """``open(p, "wb")``: the file class its literal mode gives; None when the mode is not a literal."""
+    mode: Optional[ast.expr] = None
+    for kw in call.keywords:
+        if kw.arg == "mode":
+            mode = kw.value
+    position = MODE_ARGUMENT[callee]
+    if mode is None and len(call.args) > position and not any(isinstance(a, ast.Starred) for a in call.args):
+        mode = call.args[position]
+    if mode is None:
+        return "io.TextIOWrapper"
+    if isinstance(mode, ast.Constant) and isinstance(mode.value, str):
+        return file_type_for_mode(mode.value)
+    return None

@@ -32,6 +32,8 @@ class Settings:
     blocking_stat_calls: bool = False
     # AL107: how many sync calls deep a helper's blocking call may sit (1: only the called helper's own body)
     blocking_call_depth: int = 3
+    # AL107: sync helpers (qualified names) the project accepts as blocking: no chain goes through them
+    allowed_blocking_helpers: Tuple[str, ...] = ()
     target_version: Tuple[int, int] = (3, 10)
     project_root: str = "."
     # where the index reads the project from when that is not project_root: the paths' own

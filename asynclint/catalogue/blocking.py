@@ -61,11 +61,13 @@ PROCESS = Rule(
     summary="Blocking process call inside a coroutine",
     what_it_does="Reports `subprocess.run/call/check_call/check_output/getoutput/getstatusoutput`, "
     "`subprocess.Popen(...)` and the `wait()` / `communicate()` of a `Popen` object, `os.system`, "
-    "`os.popen`, `os.spawn*`, `os.posix_spawn*`, `os.exec*` and `os.wait*` (not with `os.WNOHANG`) "
-    "inside an `async def`. trio and anyio files are pointed at `trio.run_process` / `anyio.run_process`."
-    "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
-    why_bad="These calls wait for the child process (or for `fork`/`exec`) with the event loop stopped; "
-    "`os.exec*` replaces the process without letting the loop shut down.",
+    "`os.popen`, `os.spawn*`, `os.posix_spawn*` and `os.wait*` (not with `os.WNOHANG`) "
+    "inside an `async def`. trio and anyio files are pointed at `trio.run_process` / `anyio.run_process`.\n\n"
+    "Not reported: `os.exec*`. It replaces the process, so nothing is left on the loop to be blocked; "
+    "code that calls it from a coroutine does so on purpose (handing the process to another program) and "
+    "nobody changes it for this rule.\n\n" + _NOT_A_FINDING_BY_REFERENCE,
+    why_bad="These calls wait for the child process (or for `fork`) with the event loop stopped: every other "
+    "task waits until the child exits.",
     example="import subprocess\n\nasync def git_head():\n"
     "    return subprocess.check_output([\"git\", \"rev-parse\", \"HEAD\"])",
     use_instead="import asyncio\n\nasync def git_head():\n"
@@ -73,28 +75,60 @@ PROCESS = Rule(
     "        \"git\", \"rev-parse\", \"HEAD\", stdout=asyncio.subprocess.PIPE)\n"
     "    out, _ = await proc.communicate()\n    return out",
 )
+_FILE_SCOPE = (
+    "Both rules are left alone by default in one-shot command-line code: modules under a `cli/` package, "
+    "`cli.py` and `__main__.py` get `per-file-ignores` of AL104, AL107 and AL109 (like test code gets AL1), "
+    "because a command run by `asyncio.run` has nothing else on its loop. Setting `per-file-ignores` "
+    "replaces these defaults; `extend-per-file-ignores` adds to them."
+)
 FILES = Rule(
     code="AL104",
     name="blocking-file-io",
-    summary="Blocking file-system I/O inside a coroutine",
-    what_it_does="Reports inside an `async def`: builtin `open()`, `io.open`, `io.open_code`, `os.fdopen`, "
-    "`os.open`, `codecs/gzip/bz2/lzma/tarfile.open` (also in `with` statements and comprehensions; "
-    "`os.fdopen` only wraps a descriptor that is already open, so only reads and writes on its result are "
-    "reported); "
+    summary="Copying, moving or walking a whole file tree inside a coroutine",
+    what_it_does="Reports inside an `async def` the file-system calls whose cost grows with what is on "
+    "the disk rather than with what the code asked for: `shutil.copytree`, `shutil.rmtree`, `shutil.move`, "
+    "`shutil.make_archive` / "
+    "`unpack_archive`, `os.walk` / `os.fwalk`, `Path.rglob` / `Path.walk`, and `glob.glob(..., "
+    "recursive=True)` / `Path.glob(\"**/...\")`.\n\n"
+    "Not reported: `shutil.rmtree(..., ignore_errors=True)` (best-effort cleanup of a scratch directory); "
+    "a lazy walk (`Path.rglob`, `os.walk`, `glob.iglob`) iterated by a `for` loop whose body awaits, since "
+    "the loop gets control back between directories and only one listing blocks at a time. Single-file "
+    "calls (`open()`, `read`/`write`, `Path.read_text`, `shutil.copy*`, `os.remove`, `mkdir`...) are AL109, opt-in: on the "
+    "projects read for issue 18, maintainers kept most of them on the loop on purpose (a config file read "
+    "once, a small file the user named, a lock file), while the tree-wide calls above were changed.\n\n"
+    + _FILE_SCOPE + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
+    why_bad="Copying or deleting a tree, or walking it, takes as long as the tree is big: seconds on a large "
+    "checkout or a network mount, with every other task stopped. There is no portable async file I/O, so "
+    "async code runs these calls in a worker thread.",
+    example="import shutil\n\nasync def publish(build_dir, target):\n    shutil.copytree(build_dir, target)",
+    use_instead="import asyncio\nimport shutil\n\nasync def publish(build_dir, target):\n"
+    "    await asyncio.to_thread(shutil.copytree, build_dir, target)",
+)
+FILE_ENTRIES = Rule(
+    code="AL109",
+    name="blocking-single-file-io",
+    summary="Blocking single-file I/O inside a coroutine",
+    what_it_does="Reports inside an `async def`: builtin `open()`, `io.open`, `io.open_code`, `os.open`, "
+    "`codecs/gzip/bz2/lzma/tarfile.open` (also in `with` statements and comprehensions; `os.fdopen` only "
+    "wraps a descriptor that is already open, so only reads and writes on its result are reported); "
     "methods of a sync file object (`read`, `readline(s)`, `write`, `writelines`, `flush`, `seek`, "
-    "`truncate`) when it is known to be one (from `open()`, `os.fdopen()`, `with open(...) as f`, "
-    "`Path.open()`, or an annotation of a concrete file class such as `io.TextIOWrapper`; a `typing.IO` / "
-    "`BinaryIO` annotation is not enough, since in-memory `BytesIO` and `sys.stdout` satisfy it); "
-    "`pathlib.Path` methods "
-    "that do I/O (`read_text`, `write_bytes`, `open`, `iterdir`, `glob`, `mkdir`, `unlink`, `touch`...) "
-    "on a value known to be a path (`Path(...)`, `path / \"name\"`, `.parent`, an annotation); `shutil` "
-    "copy/move/rmtree...; `glob.glob`; and the `os` calls that do real I/O (`listdir`, `scandir`, `walk`, "
-    "`makedirs`, `mkdir`, `remove`, `unlink`, `rename`, `replace`, `rmdir`...). `async with "
-    "aiofiles.open(...)`, `anyio.Path` and `trio.Path` are async and never reported.\n\n"
+    "`truncate`) when it is known to be one (from `open()`, `os.fdopen()`, `Path.open()`, or an annotation "
+    "of a concrete file class such as `io.TextIOWrapper`; a `typing.IO` / `BinaryIO` annotation is not "
+    "enough, since in-memory `BytesIO` and `sys.stdout` satisfy it); `pathlib.Path` methods that do I/O "
+    "(`read_text`, `write_bytes`, `open`, `iterdir`, `glob`, `mkdir`, `unlink`, `touch`...) on a value known "
+    "to be a path; `glob.glob`; `shutil.copy/copy2/copyfile/copyfileobj/copystat/chown`; and the `os` calls for one entry (`listdir`, `scandir`, `makedirs`, `mkdir`, "
+    "`remove`, `unlink`, `rename`, `replace`, `rmdir`, `fsync`...). A file opened in the coroutine is "
+    "reported once, on the `open()`: `with open(p, \"wb\") as f: f.write(data)` and "
+    "`open(p).read()` are one finding. `async with aiofiles.open(...)`, `anyio.Path` and `trio.Path` are "
+    "async and never reported.\n\n"
     "Cheap stat calls (`os.path.exists/isfile/isdir/getsize...`, `os.stat`, `Path.exists/is_file/stat/"
-    "resolve...`, `shutil.which`) are reported only with the `blocking-stat-calls` option: on a local disk "
-    "they take microseconds and most users find them noise.\n\n" + _TYPED_RECEIVERS + "\n\n"
-    + _NOT_A_FINDING_BY_REFERENCE,
+    "resolve...`, `shutil.which`) are reported only with the `blocking-stat-calls` option as well.\n\n"
+    "Why opt-in: on the projects read for issue 18 (27 in the corpus, 10 unseen), most of these calls "
+    "were kept on the loop by design (a config or key file read once at start-up, a file path the caller "
+    "chose, a lock or PID file, asyncssh's and python-telegram-bot's documented sync local I/O), so by "
+    "default they were noise; a project that polices every file access on the loop (as Home Assistant "
+    "does) turns this on with `extend-select = [\"AL109\"]`.\n\n"
+    + _FILE_SCOPE + "\n\n" + _TYPED_RECEIVERS + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
     why_bad="File-system calls can take milliseconds to seconds (network mounts, a busy disk, large files) "
     "and the event loop is stopped for all of it. The operating system offers no portable async file I/O, "
     "so async libraries run these calls in a worker thread.",
@@ -102,6 +136,7 @@ FILES = Rule(
     "        return json.load(f)",
     use_instead="import asyncio\nimport json\nfrom pathlib import Path\n\nasync def load_settings(path):\n"
     "    text = await asyncio.to_thread(Path(path).read_text)\n    return json.loads(text)",
+    default_enabled=False,
     options="`blocking-stat-calls` (bool, default false): also report `os.path.exists`-style stat calls "
     "and the `Path` predicates (`exists`, `is_file`, `is_dir`, `stat`, `resolve`...).",
 )
@@ -207,9 +242,13 @@ BLOCKING_HELPER = Rule(
     "async def handler(request):\n    settings = load_settings(\"settings.json\")",
     use_instead="# app/api.py\nimport asyncio\n\nfrom app.settings import load_settings\n\n"
     "async def handler(request):\n    settings = await asyncio.to_thread(load_settings, \"settings.json\")",
-    options="`blocking-call-depth` (integer, default 3): how many sync calls deep the blocking call may "
+    default_enabled=False,
+    options="`allowed-blocking-helpers` (list of qualified names, e.g. `[\"app.settings.load_settings\", "
+    "\"app.db.Store.dump\"]`; flake8: `--asynclint-allowed-blocking-helpers`): helpers accepted as blocking. "
+    "`blocking-call-depth` (integer, default 3): how many sync calls deep the blocking call may "
     "sit; 1 reports only helpers that block in their own body. `blocking-stat-calls` and "
     "`extend-blocking-calls` apply to helpers' bodies as they do to coroutines.",
 )
 
-RULES: Tuple[Rule, ...] = (SLEEP, HTTP, PROCESS, FILES, SOCKETS, NESTED_LOOP, BLOCKING_HELPER, CLIENT_LIBRARIES)
+RULES: Tuple[Rule, ...] = (SLEEP, HTTP, PROCESS, FILES, SOCKETS, NESTED_LOOP, BLOCKING_HELPER, CLIENT_LIBRARIES,
+                           FILE_ENTRIES)

@@ -25,7 +25,14 @@ from ..base.isolation import child_sys_path, safe_directory
 from ..base.model import Finding
 from ..base.settings import Settings
 from ..base.source import DecodeError, decode, is_silenced, noqa_codes
-from ..knowledge.intent import GENERATED_HEAD_LINES, GENERATED_MARKERS, PEER_CODES, PYLINT_NAMES, TYPE_CHECKER_CODES
+from ..knowledge.intent import (
+    GENERATED_HEAD_LINES,
+    GENERATED_MARKERS,
+    PEER_CODES,
+    PYLINT_NAMES,
+    TYPE_CHECKER_CODES,
+    explained,
+)
 from ..rules import checkers_for
 from .walker import BudgetExceeded, Walker, coroutine_only, sync_statements_only
 
@@ -344,7 +351,7 @@ def _filter(result: FileResult, settings: Settings, lines: Sequence[str], own_no
             continue
         if finding.code not in ("AL001", "AL002", "AL003") and 0 < finding.line <= len(lines) and (
                 (own_noqa and is_silenced(lines[finding.line - 1], finding.code))
-                or peer_silenced(lines, finding.line, finding.code)):
+                or peer_silenced(lines, finding.line, finding.code) or explained(lines, finding.line, finding.code)):
             continue
         kept.append(finding)
     kept.sort(key=Finding.sort_key)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple
 
 if TYPE_CHECKING:
     from ..base.settings import Settings
@@ -30,6 +30,11 @@ GUARD_BLOCKING_SOCKET = "blocking-socket"  # not on a socket switched to non-blo
 GUARD_STARTED_HERE = "started-here"
 # Not on a lock created in this coroutine with no await since (a fresh lock is free).
 GUARD_SHARED_LOCK = "shared-lock"
+# ``q.get()`` after ``while q.empty(): await asyncio.sleep(0)`` or under ``if not q.empty():`` returns at once.
+GUARD_NOT_EMPTY = "not-empty"
+# A lazy tree walk (``Path.rglob``, ``os.walk``) iterated by a ``for`` whose body awaits yields to the
+# loop between directories: only one directory listing blocks at a time.
+GUARD_LAZY_WALK = "lazy-walk"
 
 DEFAULT_WHAT = "blocks the event loop"
 
@@ -43,6 +48,14 @@ class BlockingCall:
     unless: Optional[ArgumentTest] = None
     guard: str = ""
     what: str = DEFAULT_WHAT
+    # (test, code): the code when the arguments match (``glob.glob(p, recursive=True)`` walks a tree)
+    code_if: Optional[Tuple[ArgumentTest, str]] = None
+
+    def code_for(self, node: ast.Call) -> str:
+        """The code this call reports under: ``code``, or ``code_if``'s when its arguments match."""
+        if self.code_if is not None and self.code_if[0](node):
+            return self.code_if[1]
+        return self.code
 
     def message(self, qualname: str, library: str) -> str:
         advice = self.advice.get(library) or self.advice["asyncio"]
@@ -79,8 +92,8 @@ def _offload(first: str) -> Dict[str, str]:
 
 def _entries(code: str, advice: Mapping[str, str], names: Iterable[str], prefix: str = "",
              unless: Optional[ArgumentTest] = None, guard: str = "", what: str = DEFAULT_WHAT,
-             ) -> Dict[str, BlockingCall]:
-    call = BlockingCall(code, advice, unless, guard, what)
+             code_if: Optional[Tuple[ArgumentTest, str]] = None) -> Dict[str, BlockingCall]:
+    call = BlockingCall(code, advice, unless, guard, what, code_if)
     return {f"{prefix}{name}": call for name in names}
 
 
@@ -140,6 +153,27 @@ def _no_host(node: ast.Call) -> bool:
     return not node.args and not any(kw.arg in ("host", None) for kw in node.keywords)
 
 
+def _is_true(expr: Optional[ast.expr]) -> bool:
+    return isinstance(expr, ast.Constant) and expr.value is True
+
+
+def _flag_on(position: int, keyword: str) -> ArgumentTest:
+    return lambda node: _is_true(_argument(node, position, keyword))
+
+
+def _recursive_glob(node: ast.Call) -> bool:
+    """``glob.glob("**/*.py", recursive=True)``: a walk of the whole tree, not one directory."""
+    return _flag_on(99, "recursive")(node)
+
+
+def _double_star(position: int) -> ArgumentTest:
+    """``path.glob("**/*.py")``: a pattern with ``**`` walks the whole tree."""
+    def test(node: ast.Call) -> bool:
+        pattern = _argument(node, position, "pattern")
+        return isinstance(pattern, ast.Constant) and isinstance(pattern.value, str) and "**" in pattern.value
+    return test
+
+
 _NONBLOCKING_ACQUIRE = _either(_flag_off(0, "blocking"), _zero_timeout(1))
 _NONBLOCKING_GET = _either(_flag_off(0, "block"), _zero_timeout(1))
 _NONBLOCKING_PUT = _either(_flag_off(1, "block"), _zero_timeout(2))
@@ -160,13 +194,12 @@ PROCESS_WAIT_ADVICE = _advice(
     "`await proc.communicate()`",
     "use `await trio.run_process(...)`, or `trio.lowlevel.open_process(...)` and `await proc.wait()`",
     "use `await anyio.run_process(...)`, or `anyio.open_process(...)` and `await proc.wait()`")
-EXEC_ADVICE = _advice("shut the event loop down first, or run the program with "
-                      "`await asyncio.create_subprocess_exec(...)`",
-                      "leave `trio.run` first, or use `await trio.run_process(...)`",
-                      "leave `anyio.run` first, or use `await anyio.run_process(...)`")
 FILE_ADVICE = _advice("use `await asyncio.to_thread(...)`, aiofiles or `anyio.Path`",
                       "use `await trio.open_file(...)`, `trio.Path` or `await trio.to_thread.run_sync(...)`",
                       "use `await anyio.open_file(...)`, `anyio.Path` or `await anyio.to_thread.run_sync(...)`")
+TREE_ADVICE = _advice("run it in a worker thread with `await asyncio.to_thread(...)`",
+                      "run it in a worker thread with `await trio.to_thread.run_sync(...)`",
+                      "run it in a worker thread with `await anyio.to_thread.run_sync(...)`")
 DNS_ADVICE = _advice("use `await loop.getaddrinfo(...)` (`asyncio.get_running_loop()`)",
                      "use `await trio.socket.getaddrinfo(...)`", "use `await anyio.getaddrinfo(...)`")
 CONNECT_ADVICE = _advice("use `await asyncio.open_connection(...)`", "use `await trio.open_tcp_stream(...)`",
@@ -194,7 +227,7 @@ FUTURE_ADVICE = _advice("use `await asyncio.wrap_future(fut)`",
                         "use `await anyio.to_thread.run_sync(fut.result)`")
 INPUT_ADVICE = _advice("use `await asyncio.to_thread(input, ...)`", "use `await trio.to_thread.run_sync(input)`",
                        "use `await anyio.to_thread.run_sync(input)`")
-EXEC_WHAT = "replaces the process under the running event loop"
+TREE_WHAT = "blocks the event loop for as long as the whole tree takes"
 NESTED_LOOP_WHAT = "starts an event loop inside a running one (it raises RuntimeError)"
 NESTED_LOOP_ADVICE = _advice("`await` the coroutine directly, or schedule it with `asyncio.create_task(...)`",
                              "`await` the function directly, or start it in a nursery",
@@ -218,26 +251,31 @@ FUNCTIONS: Dict[str, BlockingCall] = {
     **_entries("AL103", PROCESS_ADVICE, ("system", "popen", "posix_spawn", "posix_spawnp",
                                          "spawnl", "spawnle", "spawnlp", "spawnlpe",
                                          "spawnv", "spawnve", "spawnvp", "spawnvpe"), "os."),
-    **_entries("AL103", EXEC_ADVICE, ("execl", "execle", "execlp", "execlpe", "execv", "execve", "execvp",
-                                      "execvpe"), "os.", what=EXEC_WHAT),
     **_entries("AL103", PROCESS_WAIT_ADVICE, ("wait", "wait3", "wait4", "waitpid", "waitid"), "os.",
                unless=_wnohang),
-    # AL104
+    # AL104: calls that walk, copy or delete a whole tree: how long they block grows with what is on the
+    # disk, not with what the code asked for. ``rmtree(..., ignore_errors=True)`` is best-effort cleanup
+    # of a scratch directory and is not reported.
+    **_entries("AL104", TREE_ADVICE, ("copytree", "move", "make_archive", "unpack_archive"), "shutil.",
+               what=TREE_WHAT),
+    "shutil.rmtree": BlockingCall("AL104", TREE_ADVICE, _flag_on(1, "ignore_errors"), what=TREE_WHAT),
+    **_entries("AL104", TREE_ADVICE, ("walk", "fwalk"), "os.", guard=GUARD_LAZY_WALK, what=TREE_WHAT),
+    # AL109 (opt-in): one file or one directory entry at a time: open, read, write, list, make, remove.
     # ``os.fdopen`` only wraps a descriptor that is already open (often a pipe handed to the loop);
     # reads and writes on its result are reported instead.
-    **_entries("AL104", FILE_ADVICE, ("builtins.open", "io.open", "io.open_code", "os.open",
-                                      "codecs.open", "gzip.open", "bz2.open", "lzma.open", "tarfile.open",
-                                      "glob.glob")),
-    **_entries("AL104", FILE_ADVICE, ("listdir", "scandir", "walk", "fwalk", "makedirs", "mkdir", "remove",
+    **_entries("AL109", FILE_ADVICE, ("builtins.open", "io.open", "io.open_code", "os.open",
+                                      "codecs.open", "gzip.open", "bz2.open", "lzma.open", "tarfile.open")),
+    **_entries("AL109", FILE_ADVICE, ("glob.glob", "glob.iglob"), guard=GUARD_LAZY_WALK,
+               code_if=(_recursive_glob, "AL104")),
+    **_entries("AL109", FILE_ADVICE, ("listdir", "scandir", "makedirs", "mkdir", "remove",
                                       "unlink", "rename", "renames", "replace", "rmdir", "removedirs", "link",
                                       "symlink", "truncate", "fsync"), "os."),
-    **_entries("AL104", FILE_ADVICE, ("copy", "copy2", "copyfile", "copyfileobj", "copymode", "copystat",
-                                      "copytree", "move", "rmtree", "make_archive", "unpack_archive", "chown"),
+    **_entries("AL109", FILE_ADVICE, ("copy", "copy2", "copyfile", "copyfileobj", "copymode", "copystat", "chown"),
                "shutil."),
-    **_entries("AL104", FILE_ADVICE, ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize",
+    **_entries("AL109", FILE_ADVICE, ("exists", "lexists", "isfile", "isdir", "islink", "ismount", "getsize",
                                       "getmtime", "getatime", "getctime", "samefile", "realpath"), "os.path.",
                guard=GUARD_STAT),
-    **_entries("AL104", FILE_ADVICE, ("os.stat", "os.lstat", "os.access", "os.statvfs", "shutil.which",
+    **_entries("AL109", FILE_ADVICE, ("os.stat", "os.lstat", "os.access", "os.statvfs", "shutil.which",
                                       "shutil.disk_usage"), guard=GUARD_STAT),
     # AL105
     **_entries("AL105", CONNECT_ADVICE, ("socket.create_connection",)),
@@ -258,8 +296,7 @@ _FILE_METHODS = ("read", "read1", "readinto", "readline", "readlines", "write", 
 # Concrete file classes only: a ``typing.IO`` / ``BinaryIO`` annotation is as often an in-memory
 # ``BytesIO`` or ``sys.stdout`` (aiogram downloads into one), where writes do not block.
 _FILE_TYPES = ("io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter", "io.BufferedRandom", "io.FileIO")
-_PATH_IO = ("read_text", "write_text", "read_bytes", "write_bytes", "open", "iterdir", "glob", "rglob", "walk",
-            "mkdir", "unlink", "rmdir", "touch", "rename", "replace", "symlink_to", "hardlink_to", "chmod",
+_PATH_IO = ("read_text", "write_text", "read_bytes", "write_bytes", "open", "iterdir", "mkdir", "unlink", "rmdir", "touch", "rename", "replace", "symlink_to", "hardlink_to", "chmod",
             "lchmod", "readlink")
 _PATH_STAT = ("exists", "is_file", "is_dir", "is_symlink", "is_mount", "is_socket", "is_fifo", "is_block_device",
               "is_char_device", "stat", "lstat", "owner", "group", "samefile", "resolve")
@@ -285,8 +322,10 @@ METHODS: Dict[str, Dict[str, BlockingCall]] = {
     # AL103
     "subprocess.Popen": _entries("AL103", PROCESS_WAIT_ADVICE, ("wait", "communicate")),
     # AL104
-    **{t: _entries("AL104", FILE_ADVICE, _FILE_METHODS) for t in _FILE_TYPES},
-    **{t: {**_entries("AL104", FILE_ADVICE, _PATH_IO), **_entries("AL104", FILE_ADVICE, _PATH_STAT, guard=GUARD_STAT)}
+    **{t: _entries("AL109", FILE_ADVICE, _FILE_METHODS) for t in _FILE_TYPES},
+    **{t: {**_entries("AL109", FILE_ADVICE, _PATH_IO), **_entries("AL109", FILE_ADVICE, _PATH_STAT, guard=GUARD_STAT),
+           **_entries("AL104", TREE_ADVICE, ("rglob", "walk"), guard=GUARD_LAZY_WALK, what=TREE_WHAT),
+           **_entries("AL109", FILE_ADVICE, ("glob",), guard=GUARD_LAZY_WALK, code_if=(_double_star(0), "AL104"))}
        for t in ("pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath")},
     # AL105
     "socket.socket": _entries("AL105", SOCKET_ADVICE, _SOCKET_METHODS, guard=GUARD_BLOCKING_SOCKET),
@@ -306,11 +345,11 @@ METHODS: Dict[str, Dict[str, BlockingCall]] = {
     "threading.Barrier": _entries("AL105", THREAD_WAIT_ADVICE, ("wait",), unless=_zero_timeout(0)),
     **{t: _entries("AL105", THREAD_WAIT_ADVICE, ("join",), unless=_zero_timeout(0), guard=GUARD_STARTED_HERE)
        for t in ("threading.Thread", "multiprocessing.Process")},
-    **{t: {**_entries("AL105", QUEUE_ADVICE, ("get",), unless=_NONBLOCKING_GET),
+    **{t: {**_entries("AL105", QUEUE_ADVICE, ("get",), unless=_NONBLOCKING_GET, guard=GUARD_NOT_EMPTY),
            **_entries("AL105", QUEUE_ADVICE, ("put",), unless=_NONBLOCKING_PUT, guard=GUARD_BOUNDED_QUEUE),
            **_entries("AL105", QUEUE_ADVICE, ("join",))}
        for t in ("queue.Queue", "queue.LifoQueue", "queue.PriorityQueue")},
-    **{t: _entries("AL105", QUEUE_ADVICE, ("get",), unless=_NONBLOCKING_GET)
+    **{t: _entries("AL105", QUEUE_ADVICE, ("get",), unless=_NONBLOCKING_GET, guard=GUARD_NOT_EMPTY)
        for t in ("queue.SimpleQueue", "multiprocessing.Queue", "multiprocessing.JoinableQueue",
                  "multiprocessing.SimpleQueue")},
     **{t: _entries("AL105", FUTURE_ADVICE, ("result", "exception"), unless=_zero_timeout(0),
@@ -462,7 +501,7 @@ def _extended(qualname: str, settings: "Settings") -> Optional[BlockingCall]:
 
 def table_codes() -> FrozenSet[str]:
     """Codes the tables use (a test checks each is a documented rule)."""
-    codes = {c.code for c in FUNCTIONS.values()}
+    codes = {c.code for c in FUNCTIONS.values()} | {c.code_if[1] for c in FUNCTIONS.values() if c.code_if}
     codes |= {c.code for methods in METHODS.values() for c in methods.values()}
     codes |= {a.call.code for a in ANY_METHOD.values()}
     return frozenset(codes)

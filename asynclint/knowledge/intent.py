@@ -9,7 +9,7 @@ line already silenced for another linter's code for the same mistake.
 from __future__ import annotations
 
 import re
-from typing import Dict, FrozenSet, Tuple
+from typing import Dict, FrozenSet, List, Sequence, Tuple
 
 # ``with <call>:`` blocks whose body is expected to raise or warn: the code inside is meant to fail.
 FAILURE_CONTEXTS = frozenset({"pytest.raises", "pytest.warns", "pytest.deprecated_call"})
@@ -38,6 +38,50 @@ TEST_PATTERNS: Tuple[str, ...] = (
     "test_*.py", "*_test.py", "conftest.py",
 )
 
+# One-shot command-line code: a command run by ``asyncio.run`` has nothing else on its loop, so a config
+# file read or an output file written there blocks nobody (file I/O and helpers; a sleep or a request
+# in a command is still reported). Default per-file-ignores, like the test ones.
+CLI_CODES: Tuple[str, ...] = ("AL104", "AL107", "AL109")
+CLI_PATTERNS: Tuple[str, ...] = ("cli/*", "*/cli/*", "cli.py", "__main__.py")
+
+
+def default_per_file_ignores() -> Dict[str, Tuple[str, ...]]:
+    """The per-file-ignores a run has when the user sets none: test code and command-line code."""
+    table: Dict[str, Tuple[str, ...]] = {pattern: TEST_CODES for pattern in TEST_PATTERNS}
+    for pattern in CLI_PATTERNS:
+        table[pattern] = table.get(pattern, ()) + CLI_CODES
+    return table
+
+
+# A comment next to a blocking call that says it blocks on purpose, or only briefly: the author has
+# weighed it (trio: "this .wait() may actually block for a tiny fraction of a second"). A comment that
+# only describes the harm ("blocks every task") is not an explanation. The comment is on
+# the line or in the run of comment lines right above it; a comment that asks for a change does not count.
+EXPLAINED_FAMILIES = ("AL1",)
+EXPLAINED_WORDS = re.compile(
+    r"\bon purpose\b|\bdeliberate(?:ly)?\b|\bintentional(?:ly)?\b|\b(?:is|are) (?:ok|okay|fine|acceptable)\b"
+    r"|\bmay (?:\w+ )?block\b|\bblock(?:s|ing)? (?:only )?(?:for )?(?:a )?(?:tiny|brief|short|moment)",
+    re.IGNORECASE)
+EXPLAINED_UNLESS = re.compile(r"\b(?:TODO|FIXME|XXX|HACK|BUG)\b|\bfix\b|\bshould\b|\bnoqa\b", re.IGNORECASE)
+EXPLAINED_LOOKBACK = 8
+
+
+def explained(lines: Sequence[str], line: int, code: str) -> bool:
+    """Does a comment on the line, or in the comment lines right above it, say it blocks on purpose?"""
+    if not code.startswith(EXPLAINED_FAMILIES) or not 0 < line <= len(lines):
+        return False
+    comments: List[str] = []
+    text = lines[line - 1]
+    if "#" in text:
+        comments.append(text[text.index("#"):])
+    number = line - 1
+    while number >= 1 and line - number <= EXPLAINED_LOOKBACK and lines[number - 1].lstrip().startswith("#"):
+        comments.append(lines[number - 1])
+        number -= 1
+    said = " ".join(comments)
+    return bool(said) and EXPLAINED_WORDS.search(said) is not None and EXPLAINED_UNLESS.search(said) is None
+
+
 # Other tools' codes for the same mistake: a line silenced for them is silenced for asynclint.
 # flake8-async / ruff ASYNC, ruff RUF, flake8-blind-except, pycodestyle, pyflakes.
 PEER_CODES: Dict[str, FrozenSet[str]] = {
@@ -55,10 +99,10 @@ PEER_CODES: Dict[str, FrozenSet[str]] = {
     "ASYNC220": frozenset({"AL103"}),
     "ASYNC221": frozenset({"AL103"}),
     "ASYNC222": frozenset({"AL103"}),
-    "ASYNC230": frozenset({"AL104"}),
-    "ASYNC231": frozenset({"AL104"}),
-    "ASYNC232": frozenset({"AL104"}),
-    "ASYNC240": frozenset({"AL104"}),
+    "ASYNC230": frozenset({"AL104", "AL109"}),
+    "ASYNC231": frozenset({"AL104", "AL109"}),
+    "ASYNC232": frozenset({"AL104", "AL109"}),
+    "ASYNC240": frozenset({"AL104", "AL109"}),
     "ASYNC250": frozenset({"AL105"}),
     "ASYNC251": frozenset({"AL101"}),
     "RUF006": frozenset({"AL204"}),

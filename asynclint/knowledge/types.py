@@ -165,6 +165,20 @@ TYPE_ALIASES: Dict[str, str] = {
     "paramiko.channel.Channel": "paramiko.Channel",
     "httpx._client.Client": "httpx.Client",
 }
+# Calls whose result's class depends on a ``mode`` argument (``open(p, "rb")`` gives a buffered
+# binary file, not a text wrapper): the argument's position when given positionally.
+MODE_ARGUMENT: Dict[str, int] = {"builtins.open": 1, "io.open": 1, "pathlib.Path.open": 0}
+
+
+def file_type_for_mode(mode: str) -> str:
+    """The class ``open()`` returns for a literal mode: text wrapper, or the buffered binary class."""
+    if "b" not in mode:
+        return "io.TextIOWrapper"
+    if "+" in mode:
+        return "io.BufferedRandom"
+    return "io.BufferedReader" if "r" in mode else "io.BufferedWriter"
+
+
 # ``receiver.method()`` results, keyed by the receiver's type; ``__call__`` is calling
 # an instance (``Session = sessionmaker(...)``; ``Session()``).
 METHOD_RETURNS: Dict[Tuple[str, str], str] = {

@@ -15,7 +15,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, 
 
 from ..base.settings import DEFAULT_EXCLUDE, TARGET_VERSIONS, Settings
 from ..catalogue.selection import SelectionError, expand_selector, parse_per_file_ignores, select_rules
-from ..knowledge.intent import TEST_CODES, TEST_PATTERNS
+from ..knowledge.intent import default_per_file_ignores
 from .discovery import inverted_range
 
 if sys.version_info >= (3, 11):
@@ -94,6 +94,7 @@ KEYS: Dict[str, Tuple[Callable[[Any], bool], str]] = {
     "blocking-call-depth": (lambda v: isinstance(v, int) and not isinstance(v, bool) and 1 <= v <= 10,
                             "an integer from 1 to 10"),
     "extend-coroutine-functions": (_str_list, "a list of qualified names"),
+    "allowed-blocking-helpers": (_str_list, "a list of qualified names"),
     "extend-ordered-calls": (_str_list, "a list of method or qualified names"),
     "fixable": (_str_list, "a list of rule selectors"),
     "unfixable": (_str_list, "a list of rule selectors"),
@@ -397,9 +398,10 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         if key in values:
             _selectors(values[key], src(key), key)
     enabled = select_rules(values.get("select"), values.get("extend-select", ()), values.get("ignore", ()))
-    # without a per-file-ignores of the user's, test code is spared the rules whose shapes it uses on purpose
+    # without a per-file-ignores of the user's, test and command-line code are spared the rules whose
+    # shapes they use on purpose
     pfi: Dict[str, List[str]] = dict(values["per-file-ignores"]) if "per-file-ignores" in values else {
-        pattern: list(TEST_CODES) for pattern in TEST_PATTERNS}
+        pattern: list(codes) for pattern, codes in default_per_file_ignores().items()}
     for pattern, sels in values.get("extend-per-file-ignores", {}).items():
         pfi[pattern] = list(pfi.get(pattern, [])) + list(sels)
     try:
@@ -426,6 +428,7 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         blocking_stat_calls=values.get("blocking-stat-calls", False),
         include_generated=values.get("include-generated", False),
         blocking_call_depth=values.get("blocking-call-depth", 3),
+        allowed_blocking_helpers=tuple(values.get("allowed-blocking-helpers", ())),
         extend_coroutine_functions=tuple(values.get("extend-coroutine-functions", ())),
         extend_ordered_calls=tuple(values.get("extend-ordered-calls", ())),
         target_version=target,

@@ -18,11 +18,12 @@ Text format (the ``[*]`` marker goes before the message, as in ruff)::
 from __future__ import annotations
 
 import json
+import re
 import os
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import quote
 
 from .. import __version__
@@ -354,7 +355,25 @@ def statistics_table(findings: Sequence[Finding]) -> str:
     for code, n in rows:
         marker = ("[*] " if has_fix[code] else "    ") if any_fix else ""
         lines.append(f"{n:>{count_width}}  {code:<{code_width}}  {marker}{_rule_name(code)}")
+        if code == "AL107":
+            lines += _roots(findings, " " * (count_width + 2))
     return "".join(line + "\n" for line in lines)
+
+
+_ROOT = re.compile(r"-> (`[^`]+`) \(([^()]+:\d+)\), which blocks")
+
+
+def _roots(findings: Sequence[Finding], indent: str) -> List[str]:
+    """AL107 by root: one line per blocking call the chains end at (a maintainer fixes each root once)."""
+    counts: Dict[Tuple[str, str], int] = {}
+    for f in findings:
+        match = _ROOT.search(f.message) if f.code == "AL107" else None
+        if match is not None:
+            key = (match.group(2), match.group(1))
+            counts[key] = counts.get(key, 0) + 1
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    width = max((len(str(n)) for _, n in rows), default=1)
+    return [f"{indent}{n:>{width}}  root {where} {call}" for (where, call), n in rows]
 
 
 def summary(findings: Sequence[Finding], *, files_with_findings: int, statistics: bool, fixable: int,

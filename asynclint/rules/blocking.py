@@ -13,7 +13,7 @@ import ast
 from typing import TYPE_CHECKING, Optional, Sequence, Tuple, Type
 
 from ..analysis.blocking import BlockingCalls, used_asynchronously
-from ..analysis.callgraph import blocking_chain, consumed
+from ..analysis.callgraph import blocking_chain, call_arguments, consumed, switched_off
 from ..analysis.index import ProjectIndex, Target
 from ..analysis.resolver import Resolver
 from ..base.model import Fix
@@ -108,6 +108,8 @@ class HelperBlockingChecker(Checker):
         chain = blocking_chain(index, target)
         if chain is None or (chain.lazy and not consumed(ctx, node)):
             return
+        if switched_off(chain.guard, call_arguments(node)):
+            return  # ``helper(use_lock=False)``: the branch that blocks does not run
         ctx.report("AL107", node, self._message(node, chain, index.root or ctx.settings.project_root))
 
     def _message(self, node: ast.Call, chain: "BlockingChain", root: str) -> str:
@@ -123,6 +125,13 @@ class HelperBlockingChecker(Checker):
             names = ", ".join(f"`{name}`" for name in chain.cached)
             text += f"; {names} {'is' if len(chain.cached) == 1 else 'are'} cached (`functools.cache`/" \
                     "`lru_cache`), so it blocks on the first call only"
+        if chain.callers > 1:
+            text += f" ({chain.callers} coroutines reach this blocking call: fixing it once in " \
+                    f"`{chain.steps[-2].name}()` fixes them all)"
+        if chain.lazy:
+            kind = "an async context manager (`contextlib.asynccontextmanager`)" if chain.entered \
+                else "an async generator"
+            return text + f"; make it {kind} that does the blocking part in a worker thread"
         advice = _THREAD_ADVICE.get(ctx.library, _THREAD_ADVICE["asyncio"]).format(name=node_text(node.func))
         return text + f"; run it with {advice} or make it async"
 
