@@ -48,6 +48,7 @@ _MAX_DEPTH = 24
 #   "x": (name, ...)                     names bound in conflicting ways: unknown
 #   "r": {name: (spawned, awaited, other)}  uses of the names this module defines, imports or spawns
 #   "m": "name name ..."                 other names it reads as attributes (see ``analysis.references``)
+#   "p": (package, ...)                  top-level packages it imports
 # Func = (is_async, line, decorators, wrapper_kind, return_type)
 #   is_async: 0 def, 1 async def, 2 async def that yields (an async generator function)
 #   decorators: qualified names, "()" appended when called, "?" when unresolvable
@@ -62,12 +63,12 @@ Summary = Dict[str, Any]
 #   ("s", module, path in site-packages, size:mtime)                  a third-party module read as source
 #   ("t", digest of the trigger names)                                the triage's coroutine-function names
 #   ("b", path, qualified name, repr of its entry)                    a node of AL107's blocking chains
-#   ("k", name, repr of its project-wide use counts)                  is a coroutine only started as a task?
+#   ("k", name, package, repr of its use counts)                      is a coroutine only started as a task?
 Dependency = Tuple[Any, ...]
 
 
 def empty_summary() -> Summary:
-    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "r": {}, "m": ""}
+    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "r": {}, "m": "", "p": ()}
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | by
     out = summarizer.run(tree)
     if references and source:
         text = source if isinstance(source, str) else source.decode("utf-8", "replace")
-        out["r"], out["m"] = module_references(tree, text, summarizer.imports, bool(out["s"]))
+        out["r"], out["m"], out["p"] = module_references(tree, text, summarizer.imports, bool(out["s"]))
     return out
 
 
@@ -547,8 +548,8 @@ class ProjectIndex:
         # call graph's pass is reused, re-lined, when an edit only moved lines)
         self.shapes: Dict[str, str] = {}
         self.blocking: Optional[Dict[Tuple[str, str], tuple]] = None
-        # spawned name -> (spawned, awaited, other) over the whole project (``task_body_uses``), when added up
-        self.references: Optional[Dict[str, Counts]] = None
+        # spawned name -> {top-level package: (spawned, awaited, other)} (``uses``), when added up
+        self.references: Optional[Dict[str, Dict[str, Counts]]] = None
         # path -> content digest of what was summarised (the lint reuses a summary of the same bytes)
         self.contents: Dict[str, str] = {}
         self._init_caches()
@@ -700,7 +701,7 @@ class ProjectIndex:
             _, path, qualname, seen = dependency
             return self._blocking_entry(path, qualname) == seen
         if kind == "k":
-            return repr(self.uses(dependency[1], record=False)) == dependency[2]
+            return repr(self.uses(dependency[1], dependency[2], record=False)) == dependency[3]
         return False
 
     def broken(self, rows: Sequence[Dependency]) -> Set[int]:
@@ -743,19 +744,22 @@ class ProjectIndex:
         return repr((entry, module))
 
     # -- who uses a coroutine function (AL401/AL402/AL406) -------------------------------
-    def add_up_references(self) -> Dict[str, Counts]:
+    def add_up_references(self) -> Dict[str, Dict[str, Counts]]:
         """The project-wide use counts of every spawned name (decodes every summary: once per run, in
         the main process, before the index goes to the workers)."""
         if self.references is None:
-            self.references = add_up((s.get("r", {}), s.get("m", "")) for s in map(self.summary, sorted(self.modules)))
+            self.references = add_up((self.modules[path][0], s.get("r", {}), s.get("m", ""), s.get("p", ()))
+                                     for path, s in ((p, self.summary(p)) for p in sorted(self.modules)))
         return self.references
 
-    def uses(self, name: str, record: bool = True) -> Optional[Counts]:
-        """How the project uses functions called ``name``: (started as a task, awaited, other), or None
-        when nothing starts one as a task. Recorded for the result cache."""
-        found = self.add_up_references().get(name)
+    def uses(self, name: str, module: str, record: bool = True) -> Optional[Counts]:
+        """How the project uses functions called ``name`` seen from ``module``'s top-level package:
+        (started as a task, awaited, other), or None when nothing there starts one as a task.
+        Recorded for the result cache."""
+        package = module.split(".", 1)[0]
+        found = self.add_up_references().get(name, {}).get(package)
         if record and self._consulted is not None:
-            self._consulted[("k", name, repr(found))] = None
+            self._consulted[("k", name, package, repr(found))] = None
         return found
 
     def derives_from(self, qualname: str, bases: FrozenSet[str], near: str = "",
@@ -1082,7 +1086,7 @@ def shape_digest(summary: Summary, graph: Any) -> str:
         "f": {name: func(f) for name, f in summary.get("f", {}).items()},
         "c": {name: (0, cls[1], {m: func(f) for m, f in cls[2].items()}, cls[3])
               for name, cls in summary.get("c", {}).items()},
-        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m")},
+        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p")},
     }
 
     def ordered(rows: tuple) -> tuple:

@@ -18,7 +18,14 @@ and from the statements on lines that start tasks, so the whole tree is never wa
   with ``async def`` (at any depth) or spawns;
 - ``m``: the other names it reads as attributes (``obj.name``) or imports, space
   separated; each counts as an "other" use of a coroutine function of that name
-  elsewhere (a module with a star import lists every word it holds).
+  elsewhere (a module with a star import lists every word it holds);
+- ``p``: the top-level packages it imports (anywhere in the file).
+
+A use counts for a function of another top-level package only when one of the two
+packages imports the other (at module level or in a function): code can call into
+a package it imports, or be called back by a framework it is imported by, but not
+reach a package unrelated to it (a monorepo of several projects, or the benchmark
+corpus, keeps one project's ``_run`` from hiding another's).
 """
 
 from __future__ import annotations
@@ -46,18 +53,20 @@ _SPAWN_WORDS = ("create_task", "ensure_future", "run_coroutine_threadsafe", "run
 # (Patterns start with a literal, which the regex engine searches for fast.)
 _ASYNC_DEF = re.compile(r"async\s+def\s+(" + _WORD + ")")
 _AWAITED = re.compile(r"await\s+([\w.]*?)(\w+)\s*\(")
+_IMPORTED_PACKAGE = re.compile(r"(?m)^[ \t]*(?:from|import)[ \t]+(" + _WORD + ")")  # any depth: imports inside functions count
 _ATTRIBUTE = re.compile(r"\.\s*(" + _WORD + ")")
 _ALL_WORDS = re.compile(r"\b" + _WORD)
-# Comments and docstring-like triple-quoted strings (other strings are kept: ``getattr(x, "name")`` uses it).
+# Comments, triple-quoted strings and strings holding a space (kept: ``getattr(x, "name")`` uses it).
 _NOISE = re.compile(r"(?s)(\"\"\"|''')(?:\\.|(?!\1).)*?\1|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|#[^\n]*")
 
 Counts = Tuple[int, int, int]
+_PARAM = "\x00"  # marks a spawned parameter while the module is read
 SPAWN, AWAIT, OTHER = 0, 1, 2
 
 
 def module_references(tree: ast.Module, source: str, imports: Dict[str, str], star: bool
-                      ) -> Tuple[Dict[str, Counts], str]:
-    """The module's ``r`` and ``m`` (see above). ``imports`` maps local names to qualified ones."""
+                      ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...]]:
+    """The module's ``r``, ``m`` and ``p`` (see above). ``imports`` maps local names to qualified ones."""
     spawned = _spawns(tree, source, imports)
     names: Set[str] = set(_ASYNC_DEF.findall(source)) | set(spawned)
     imported = Counter(_imported_names(tree))
@@ -75,12 +84,13 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
             awaits = awaited[name] + spawn[1]
             table[name] = (spawn[0], awaits, max(0, uses - spawn[0] - awaits))
     words = set(_ALL_WORDS.findall(code)) if star else set(_ATTRIBUTE.findall(code)) | set(imported)
-    return table, " ".join(sorted(words - names))
+    return table, " ".join(sorted(words - names)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source))))
 
 
 def _keep_strings(match: "re.Match[str]") -> str:
+    """Drop comments, docstrings and prose; keep strings that could name a function (``"_read_loop"``)."""
     text = match.group(0)
-    if text.startswith("#") or match.group(1):
+    if text.startswith("#") or match.group(1) or " " in text:
         return " "
     return text
 
@@ -100,19 +110,50 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[str,
     found: Dict[str, List[int]] = {}
     if not lines:
         return {}
+    helpers: Dict[str, int] = {}
     for call, parent, function in _calls_on(tree, lines):
         for name in _spawned_names(call, function, imports):
+            if name.startswith(_PARAM):
+                helpers.update(_helper(function, name[len(_PARAM):]))
+                continue
             entry = found.setdefault(name, [0, 0])
-            if isinstance(parent, ast.Await):
+            if isinstance(parent, ast.Await) and _last_name(call.func) != "start":
+                # (``await nursery.start(fn)`` waits only until ``fn`` reports it has started)
                 entry[1] += 1  # ``await asyncio.create_task(f())`` waits for it like ``await f()``
             else:
                 entry[0] += 1
+    if helpers:
+        # ``def start_pending_task(coro, node_id): ... create_task(coro)`` in this module: its callers
+        # ``start_pending_task(self._fetch(...), node)`` start the coroutine too
+        positions = sorted(p for word in helpers for p in _find_all(source, word))
+        for call, parent, function in _calls_on(tree, _lines_of(source, positions)):
+            index = helpers.get(_last_name(call.func))
+            if index is None:
+                continue
+            if isinstance(call.func, ast.Attribute) and index > 0:
+                index -= 1  # ``self.helper(coro)``: the method's first parameter is ``self``
+            if index < len(call.args) and isinstance(call.args[index], ast.Call):
+                name = _last_name(call.args[index].func)
+                if name:
+                    found.setdefault(name, [0, 0])[0] += 1
     return {name: (a, b) for name, (a, b) in found.items()}
+
+
+def _helper(function: Optional[ast.AST], param: str) -> Dict[str, int]:
+    """``{function name: position of param}`` for a sync def that starts its parameter as a task."""
+    if not isinstance(function, ast.FunctionDef):
+        return {}
+    names = [a.arg for a in [*function.args.posonlyargs, *function.args.args]]
+    return {function.name: names.index(param)} if param in names else {}
 
 
 def _spawn_lines(source: str) -> Set[int]:
     """Lines holding a spawner's name (a plain substring search for each: far faster than one pattern)."""
-    positions = sorted(found for word in _SPAWN_WORDS for found in _find_all(source, word))
+    return _lines_of(source, sorted(found for word in _SPAWN_WORDS for found in _find_all(source, word)))
+
+
+def _lines_of(source: str, positions: List[int]) -> Set[int]:
+    """The line numbers of sorted character offsets."""
     lines: Set[int] = set()
     line, last = 1, 0
     for start in positions:
@@ -176,6 +217,12 @@ def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[st
         elif func.id in FUNC_SPAWNERS:
             kind = "func"
     if kind is None:
+        # ``contextvars.Context().run(loop.create_task, coro)``, ``loop.call_soon_threadsafe(loop.create_task, coro)``
+        for i, given in enumerate(call.args[:-1]):
+            if _last_name(given) in CORO_SPAWNERS or _last_name(given).endswith("create_task"):
+                yield from _spawned_names(ast.Call(func=given, args=call.args[i + 1:], keywords=[]),
+                                          function, imports)
+                return
         return
     arg: Optional[ast.expr] = call.args[0] if call.args else None
     if arg is None:
@@ -189,6 +236,9 @@ def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[st
             bound = _bound_call(function, arg.id)
             if bound is not None:
                 arg = bound
+            elif _is_parameter(function, arg.id):
+                yield _PARAM + arg.id  # a helper that starts what it is given (see ``_spawns``)
+                return
         if isinstance(arg, ast.Call):
             name = _last_name(arg.func)
             if name:
@@ -222,6 +272,11 @@ def _bound_call(function: ast.AST, name: str) -> Optional[ast.Call]:
     return value if binds == 1 and reads == 1 else None
 
 
+def _is_parameter(function: ast.AST, name: str) -> bool:
+    args = getattr(function, "args", None)
+    return args is not None and any(a.arg == name for a in [*args.posonlyargs, *args.args])
+
+
 def _last_name(expr: ast.expr) -> str:
     if isinstance(expr, ast.Name):
         return expr.id
@@ -239,23 +294,42 @@ def _qualify(expr: ast.expr, imports: Dict[str, str]) -> str:
     return ""
 
 
-def add_up(summaries: Iterator[Tuple[Dict[str, Counts], str]]) -> Dict[str, Counts]:
-    """The project's counts for every spawned name: ``{name: (spawned, awaited, other)}``.
+def add_up(modules: Iterator[Tuple[str, Dict[str, Counts], str, Tuple[str, ...]]]) -> Dict[str, Dict[str, Counts]]:
+    """The project's counts for every spawned name, per top-level package that defines or spawns it:
+    ``{name: {package: (spawned, awaited, other)}}``.
 
-    ``summaries`` gives each module's ``r`` and ``m``; names never spawned are left out
-    (they are not task bodies, whatever else holds).
+    ``modules`` gives each module's name, ``r``, ``m`` and ``p``; names never spawned are left out
+    (they are not task bodies, whatever else holds). A module's uses count for its own package,
+    for the packages it imports and for the packages that import it.
     """
-    rows = list(summaries)
-    spawned = {name for table, _ in rows for name, counts in table.items() if counts[SPAWN]}
-    totals: Dict[str, List[int]] = {name: [0, 0, 0] for name in spawned}
-    for table, mentions in rows:
+    rows = list(modules)
+    spawned = {name for _, table, _, _ in rows for name, counts in table.items() if counts[SPAWN]}
+    if not spawned:
+        return {}
+    imports: Dict[str, Set[str]] = {}
+    for module, _, _, packages in rows:
+        top = module.split(".", 1)[0]
+        imports.setdefault(top, set()).update(p for p in packages if p != top)
+    importers: Dict[str, Set[str]] = {}
+    for top, packages in imports.items():
+        for package in packages:
+            importers.setdefault(package, set()).add(top)
+    owners: Dict[str, Set[str]] = {}  # the packages whose modules define or start a function of that name
+    for module, table, _, _ in rows:
         for name in spawned & table.keys():
-            counts = table[name]
-            total = totals[name]
-            total[0] += counts[0]
-            total[1] += counts[1]
-            total[2] += counts[2]
+            owners.setdefault(name, set()).add(module.split(".", 1)[0])
+    totals: Dict[str, Dict[str, List[int]]] = {}
+    for module, table, mentions, packages in rows:
+        top = module.split(".", 1)[0]
+        reach = {top} | set(packages) | importers.get(top, set())
+        used = [(name, table[name]) for name in spawned & table.keys()]
         if mentions:
-            for name in spawned & set(mentions.split()):
-                totals[name][OTHER] += 1
-    return {name: (a, b, c) for name, (a, b, c) in totals.items()}
+            used += [(name, (0, 0, 1)) for name in spawned & set(mentions.split())]
+        for name, counts in used:
+            per = totals.setdefault(name, {})
+            for package in reach & owners[name]:
+                total = per.setdefault(package, [0, 0, 0])
+                total[0] += counts[0]
+                total[1] += counts[1]
+                total[2] += counts[2]
+    return {name: {package: (a, b, c) for package, (a, b, c) in per.items()} for name, per in totals.items()}

@@ -234,7 +234,7 @@ class CancellationChecker(Checker):
             return None  # the loop runs on
         if any(isinstance(j, ast.Break) for j in exits.jumps) and len(loops) > 1:
             return None  # leaves the inner loop only
-        uses = Resolver.of(self.ctx).index.uses(func.name)
+        uses = Resolver.of(self.ctx).index.uses(func.name, self.ctx.module_name)
         if uses is None or not uses[0] or uses[1] or uses[2]:
             return None
         return func.name
