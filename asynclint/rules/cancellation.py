@@ -45,6 +45,8 @@ CANCELLED_FACTORIES = frozenset({
     "anyio.get_cancelled_exc_class", "anyio._core._eventloop.get_cancelled_exc_class",
 })
 SUPPRESS = "contextlib.suppress"
+# Raised for a thread that waits on this task (``run_coroutine_threadsafe``): a relabelled cancellation.
+THREAD_CANCELLATION = frozenset({"concurrent.futures.CancelledError", "concurrent.futures._base.CancelledError"})
 # Method names that mark deliberate handling of a cancellation (deny-lists: they only suppress).
 DELIBERATE_METHODS = frozenset({"cancelling", "uncancel"})
 # ... hand the exception in flight to someone else, whatever the arguments,
@@ -263,8 +265,11 @@ class CancellationChecker(Checker):
                 return True
             if isinstance(exc, ast.Name) and exc.id == handler.name:
                 return True
-            if self.ctx.resolve(exc.func if isinstance(exc, ast.Call) else exc) == "builtins.AssertionError":
+            raised = self.ctx.resolve(exc.func if isinstance(exc, ast.Call) else exc)
+            if raised == "builtins.AssertionError":
                 return True  # "cannot happen", like ``assert False``: not a conversion
+            if raised in THREAD_CANCELLATION:
+                return True  # the same cancellation, labelled for the thread waiting on this task
             # A fresh CancelledError (or a project subclass of it) keeps the cancellation a cancellation.
             cls = exc.func if isinstance(exc, ast.Call) else exc
             return self._classify(cls) == CANCEL or self._project_cancellation(cls)
@@ -334,7 +339,7 @@ class CancellationChecker(Checker):
           that swallowed cancellations before Python 3.12.)
         """
         body = handler.body
-        if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS):
+        if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS) or self._cancels_given_future(body):
             return True
         name = handler.name
         raised = {id(r.exc) for r in walk_local(body) if isinstance(r, ast.Raise) and r.exc is not None}
@@ -347,10 +352,21 @@ class CancellationChecker(Checker):
                     return True
                 if isinstance(node, ast.Call) and _hands_on(node, name):
                     return True
-            if isinstance(node, ast.If) and any(isinstance(r, ast.Raise) for r in walk_local(node.body + node.orelse)) \
-                    and _tests_cancellation_state(node.test, name):
-                return True
+            if isinstance(node, ast.If) and _tests_cancellation_state(node.test, name) and (
+                    any(isinstance(r, ast.Raise) for r in walk_local(node.body + node.orelse))
+                    or (node in body and _ends(node.body))):
+                return True  # ``if self._stopping: break`` then carry on: a stray cancellation told apart
         return self._reraised_later(handler, accepts)
+
+    def _cancels_given_future(self, body: Sequence[ast.stmt]) -> bool:
+        """``future.cancel()`` on a future the coroutine was handed: the cancellation goes to its owner."""
+        func = self.ctx.current_function
+        args = getattr(func, "args", None)
+        if args is None:
+            return False
+        params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "cancel"
+                   and isinstance(n.func.value, ast.Name) and n.func.value.id in params for n in walk_local(body))
 
     def _reraised_later(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> bool:
         """The handler sets a flag, and the function raises the cancellation under ``if flag``."""
@@ -594,6 +610,11 @@ def _tests_cancellation_state(test: ast.expr, name: Optional[str]) -> bool:
             if node.attr in STATE_METHODS or any(word in node.attr.lower() for word in STATE_WORDS):
                 return True
     return False
+
+
+def _ends(body: Sequence[ast.stmt]) -> bool:
+    """The block ends in ``return`` or ``break``."""
+    return bool(body) and isinstance(body[-1], (ast.Return, ast.Break))
 
 
 def _calls_method(body: Sequence[ast.stmt], names: FrozenSet[str]) -> bool:
