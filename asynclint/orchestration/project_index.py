@@ -238,7 +238,7 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
     elif with_graph:
         summary, graph = summarize_with_graph(data, module, is_package, path)
     else:
-        summary, graph = summarize_source(data, module, is_package, references=True), None
+        summary, graph = summarize_source(data, module, is_package, True), None  # with use counts
     # marshal version 2 has no back-references, so equal summaries give equal bytes (the digest relies on it)
     graph_data = (marshal.dumps(graph, 2) if graph else b"") if with_graph else None
     return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),

@@ -70,7 +70,7 @@ SHIELDING_SCOPES = frozenset({
 CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
 # Awaiting another task: the names it is usually held under, its types, and the calls that wait for one.
 TASK_SUFFIXES = ("task", "future", "fut")
-TASK_TYPES = frozenset({"asyncio.Task", "asyncio.tasks.Task", "asyncio.Future", "asyncio.futures.Future"})
+TASK_FACTORIES = frozenset({"create_task", "ensure_future"})
 TASK_WRAPPERS = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for", "asyncio.shield", "asyncio.tasks.shield"})
 
 CANCEL, BASE = "cancel", "base"
@@ -352,10 +352,9 @@ class CancellationChecker(Checker):
                     return True
                 if isinstance(node, ast.Call) and _hands_on(node, name):
                     return True
-            if isinstance(node, ast.If) and _tests_cancellation_state(node.test, name) and (
-                    any(isinstance(r, ast.Raise) for r in walk_local(node.body + node.orelse))
-                    or (node in body and _ends(node.body))):
-                return True  # ``if self._stopping: break`` then carry on: a stray cancellation told apart
+            if isinstance(node, ast.If) and any(isinstance(r, ast.Raise) for r in walk_local(node.body + node.orelse)) \
+                    and _tests_cancellation_state(node.test, name):
+                return True
         return self._reraised_later(handler, accepts)
 
     def _cancels_given_future(self, body: Sequence[ast.stmt]) -> bool:
@@ -511,15 +510,18 @@ class CancellationChecker(Checker):
         return found
 
     def _is_task(self, expr: ast.expr) -> bool:
-        """A name or attribute holding a task or future: bound to ``create_task``/``ensure_future``, typed
-        ``Task``/``Future``, or named so (``self._task``, ``reader_future``)."""
+        """A name or attribute holding another task: named so (``self._task``, ``reader_future``) or bound
+        to ``create_task``/``ensure_future`` here. (Not any ``Future``: awaiting a bare future is the
+        pre-3.12 ``wait_for`` bug, AL401's.)"""
         if not isinstance(expr, (ast.Name, ast.Attribute)):
             return False
         name = (expr.id if isinstance(expr, ast.Name) else expr.attr).lower().rstrip("_")
         if name.endswith(TASK_SUFFIXES):
             return True
-        kind = self.ctx.infer_type(expr)
-        return kind is not None and kind in TASK_TYPES
+        binding = self.ctx.single_binding(expr.id) if isinstance(expr, ast.Name) else None
+        value = binding.value if binding is not None else None
+        return isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute)) and \
+            (value.func.id if isinstance(value.func, ast.Name) else value.func.attr) in TASK_FACTORIES
 
     def _awaits_only_cancelled(self, body: Sequence[ast.stmt]) -> bool:
         """Every suspension point in ``body`` awaits something this code cancelled itself.
@@ -610,11 +612,6 @@ def _tests_cancellation_state(test: ast.expr, name: Optional[str]) -> bool:
             if node.attr in STATE_METHODS or any(word in node.attr.lower() for word in STATE_WORDS):
                 return True
     return False
-
-
-def _ends(body: Sequence[ast.stmt]) -> bool:
-    """The block ends in ``return`` or ``break``."""
-    return bool(body) and isinstance(body[-1], (ast.Return, ast.Break))
 
 
 def _calls_method(body: Sequence[ast.stmt], names: FrozenSet[str]) -> bool:
