@@ -145,7 +145,7 @@ CANCEL_THEN_AWAIT = Rule(
     "asyncio.gather(*tasks)` after `for t in tasks: t.cancel()`). Also the looser form where every "
     "await is of another task or future held in a name or attribute (`await self._task`, `await "
     "asyncio.wait_for(self._reader_future, 5)`; named `*task`/`*future`/`*fut`, bound to "
-    "`create_task`/`ensure_future` or typed `Task`/`Future`), which someone else may cancel: "
+    "`create_task`/`ensure_future`; not any `Future`: that is the `wait_for` bug), which someone else may cancel: "
     "AL401/AL404 leave those to this rule. Not reported when the handler "
     "checks `.cancelling()` or calls `.uncancel()`.",
     why_bad="The handler cannot tell the cancellation it asked for from one aimed at the caller "
