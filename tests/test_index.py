@@ -427,3 +427,61 @@ def test_shape_digest_ignores_moved_lines_but_not_their_order() -> None:
     assert shape(source.replace("return x", "return x or helper()")) == base  # a second call to a known callee
     assert shape(source.replace("return 1", "return time.sleep(2)")) != base  # a new blocking call
     assert shape(source.replace("def helper", "async def helper")) != base
+
+
+def test_use_counts_of_coroutines() -> None:
+    """Spawn / await / other per name, read from the text without walking every function."""
+    import ast as _ast
+    import textwrap as _tw
+
+    from asynclint.analysis.references import add_up, module_references
+
+    source = _tw.dedent('''
+        import asyncio
+        import trio
+
+        class C:
+            def start(self):
+                self._t = asyncio.get_running_loop().create_task(self._loop())  # _other() in a comment
+                wrapped = self._event()
+                self.loop.create_task(wrapped)
+                helper(self._helped())
+                contextvars.Context().run(self.loop.create_task, self._ctx())
+                "_other is mentioned in prose"
+
+            async def use(self, nursery):
+                await self._other()
+                await asyncio.create_task(self._awaited_task())
+                nursery.start_soon(self._soon)
+                await nursery.start(self._started)
+                return self._returned()
+
+            async def _loop(self): ...
+            async def _event(self): ...
+            async def _helped(self): ...
+            async def _ctx(self): ...
+            async def _other(self): ...
+            async def _awaited_task(self): ...
+            async def _soon(self): ...
+            async def _started(self): ...
+            async def _returned(self): ...
+
+        def helper(coro):
+            return asyncio.create_task(coro)
+    ''')
+    table, mentions, packages = module_references(_ast.parse(source), source, {"asyncio": "asyncio"}, False)
+    assert table["_loop"] == (1, 0, 0)
+    assert table["_event"] == (1, 0, 0)  # bound to a name first
+    assert table["_helped"] == (1, 0, 0)  # through a helper that starts its parameter
+    assert table["_ctx"] == (1, 0, 0)  # a spawner passed as a function
+    assert table["_other"] == (0, 1, 0)  # comments and prose do not count
+    assert table["_awaited_task"] == (0, 1, 0)
+    assert table["_soon"] == (1, 0, 0) and table["_started"] == (1, 0, 0)
+    assert table["_returned"] == (0, 0, 1)
+    assert packages == ("asyncio", "trio")
+    # another package's use counts only when one imports the other
+    other = ({"x": (0, 1, 0)}, "", ())
+    totals = add_up(iter([("app.m", {"x": (1, 0, 0)}, "", ()), ("unrelated.m",) + other]))
+    assert totals["x"]["app"] == (1, 0, 0)  # unrelated.m's await counts only for its own package
+    totals = add_up(iter([("app.m", {"x": (1, 0, 0)}, "", ()), ("lib.m", {}, "x", ("app",))]))
+    assert totals["x"] == {"app": (1, 0, 1)}

@@ -294,3 +294,28 @@ def test_a_subclass_overriding_a_hook_with_a_def_is_a_dependency(tmp_path: Path)
     assert fixes() == fixes(cached=False) == [(6, "AL201", True)]
     edit(tmp_path, "plugin.py", "async def setup", "def setup")
     assert fixes() == fixes(cached=False) == [(6, "AL201", False)]
+
+
+def test_a_task_body_awaited_elsewhere_is_noticed(project: Path) -> None:
+    """Whether a coroutine is only started as a task (AL406 instead of AL401) depends on every file:
+    awaiting it in another file re-lints the file with the handler."""
+    (project / "app" / "worker.py").write_text(textwrap.dedent("""
+        import asyncio
+
+
+        class Worker:
+            def start(self):
+                self._task = asyncio.create_task(self._read_loop())
+
+            async def _read_loop(self):
+                try:
+                    await asyncio.sleep(1)
+                except asyncio.CancelledError:
+                    pass
+    """).lstrip())
+    first, _ = run(project)
+    assert not [f for f in first if f[0] == "worker.py"]
+    edit(project, "other.py", "async def tick():", "async def tick(worker):\n    await worker._read_loop()")
+    found, stats = run(project)
+    assert found == run(project, cached=False)[0]
+    assert ("worker.py", 11, "AL401") in found

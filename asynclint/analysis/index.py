@@ -31,9 +31,10 @@ from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Seq
 from ..base.nodes import child_nodes
 from ..knowledge import coroutines as known
 from ..knowledge.types import canonical_type
+from .references import Counts, add_up, module_references
 from .scopes import absolute_module
 
-INDEX_VERSION = 10
+INDEX_VERSION = 11
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -48,6 +49,9 @@ _MAX_DEPTH = 24
 #   "h": (name or "Cls.method", ...)     coroutine functions that keep the task doing their work on
 #                                        ``self`` and await it (``self.main_task = create_task(...)``;
 #                                        ``await self.main_task``): a task wrapping one is reachable
+#   "r": {name: (spawned, awaited, other)}  uses of the names this module defines, imports or spawns
+#   "m": "name name ..."                 other names it reads as attributes (see ``analysis.references``)
+#   "p": (package, ...)                  top-level packages it imports
 # Func = (is_async, line, decorators, wrapper_kind, return_type)
 #   is_async: 0 def, 1 async def, 2 async def that yields (an async generator function)
 #   decorators: qualified names, "()" appended when called, "?" when unresolvable
@@ -63,11 +67,12 @@ Summary = Dict[str, Any]
 #   ("t", digest of the trigger names)                                the triage's coroutine-function names
 #   ("b", path, qualified name, repr of its entry)                    a node of AL107's blocking chains
 #   ("o", class, method, ((subclass, path, line), ...))               project subclasses overriding a method with a def
+#   ("k", name, package, repr of its use counts)                      is a coroutine only started as a task?
 Dependency = Tuple[Any, ...]
 
 
 def empty_summary() -> Summary:
-    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "h": ()}
+    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "h": (), "r": {}, "m": "", "p": ()}
 
 
 @dataclass(frozen=True)
@@ -107,16 +112,23 @@ def _inside(path: str, directory: str) -> bool:
 
 # -- summaries ---------------------------------------------------------------------------
 
-def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | bytes" = b"") -> Summary:
+def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | bytes" = b"",
+              references: bool = False) -> Summary:
     """The summary of one parsed module (see the layout above).
 
     ``source`` lets async generators be told apart cheaply: only a function whose
     lines hold the word ``yield`` has its body walked. Without it, every
-    ``async def`` body is walked.
+    ``async def`` body is walked. ``references`` (the project index's summaries, which
+    need ``source``) also records who uses each name (``analysis.references``).
     """
     newline = "\n" if isinstance(source, str) else b"\n"
     yield_lines = _word_lines(source, "yield") if source and newline in source else None
-    return _Summarizer(module, is_package, yield_lines).run(tree)
+    summarizer = _Summarizer(module, is_package, yield_lines)
+    out = summarizer.run(tree)
+    if references and source:
+        text = source if isinstance(source, str) else source.decode("utf-8", "replace")
+        out["r"], out["m"], out["p"] = module_references(tree, text, summarizer.imports, bool(out["s"]))
+    return out
 
 
 def _word_lines(source: "str | bytes", word: str) -> List[int]:
@@ -155,13 +167,13 @@ def is_async_generator(func: ast.AsyncFunctionDef) -> bool:
 MAX_INDEXED_BYTES = 8 * 1024 * 1024
 
 
-def summarize_source(data: bytes, module: str, is_package: bool) -> Summary:
+def summarize_source(data: bytes, module: str, is_package: bool, references: bool = False) -> Summary:
     """Parse and summarise; a file that does not parse contributes nothing."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(data)
-        return summarize(tree, module, is_package, data)
+        return summarize(tree, module, is_package, data, references)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
         return empty_summary()
 
@@ -583,6 +595,8 @@ class ProjectIndex:
         # call graph's pass is reused, re-lined, when an edit only moved lines)
         self.shapes: Dict[str, str] = {}
         self.blocking: Optional[Dict[Tuple[str, str], tuple]] = None
+        # spawned name -> {top-level package: (spawned, awaited, other)} (``uses``), when added up
+        self.references: Optional[Dict[str, Dict[str, Counts]]] = None
         # path -> content digest of what was summarised (the lint reuses a summary of the same bytes)
         self.contents: Dict[str, str] = {}
         self._init_caches()
@@ -607,7 +621,7 @@ class ProjectIndex:
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
                 "extra": tuple(self.extra_coroutines), "site": self.site_dirs, "blocking": self.blocking,
-                "contents": self.contents}
+                "contents": self.contents, "references": self.references}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.root = state["root"]
@@ -619,6 +633,7 @@ class ProjectIndex:
         self.shapes = {}
         self.blocking = state.get("blocking")
         self.contents = state.get("contents", {})
+        self.references = state.get("references")
         self._init_caches()
 
     # -- building -------------------------------------------------------------------
@@ -738,6 +753,8 @@ class ProjectIndex:
         if kind == "o":
             _, cls, method, seen = dependency
             return self._find_sync_overrides(cls, method, None) == seen
+        if kind == "k":
+            return repr(self.uses(dependency[1], dependency[2], record=False)) == dependency[3]
         return False
 
     def broken(self, rows: Sequence[Dependency]) -> Set[int]:
@@ -778,6 +795,43 @@ class ProjectIndex:
         entry = (self.blocking or {}).get((path, qualname))
         module = self.modules[path][0] if path in self.modules else ""
         return repr((entry, module))
+
+    # -- who uses a coroutine function (AL401/AL402/AL406) -------------------------------
+    def add_up_references(self) -> Dict[str, Dict[str, Counts]]:
+        """The project-wide use counts of every spawned name (decodes every summary: once per run, in
+        the main process, before the index goes to the workers)."""
+        if self.references is None:
+            self.references = add_up((self.modules[path][0], s.get("r", {}), s.get("m", ""), s.get("p", ()))
+                                     for path, s in ((p, self.summary(p)) for p in sorted(self.modules)))
+        return self.references
+
+    def uses(self, name: str, module: str, record: bool = True) -> Optional[Counts]:
+        """How the project uses functions called ``name`` seen from ``module``'s top-level package:
+        (started as a task, awaited, other), or None when nothing there starts one as a task.
+        Recorded for the result cache."""
+        package = module.split(".", 1)[0]
+        found = self.add_up_references().get(name, {}).get(package)
+        if record and self._consulted is not None:
+            self._consulted[("k", name, package, repr(found))] = None
+        return found
+
+    def derives_from(self, qualname: str, bases: FrozenSet[str], near: str = "",
+                     local: Optional[LocalModule] = None) -> bool:
+        """Is the class ``qualname`` (a project class) a subclass of one of ``bases`` (qualified names)?"""
+        seen: Set[str] = set()
+        stack: List[Tuple[str, str]] = [(qualname, near)]
+        while stack and len(seen) < 32:
+            name, where = stack.pop()
+            if name in bases or (canonical_type(name) or name) in bases:
+                return True
+            if name in seen:
+                continue
+            seen.add(name)
+            ref = self._resolve(name, where, local)
+            if ref is None or ref.kind != "class" or ref.summary is None:
+                continue
+            stack.extend((base, ref.path) for base in ref.summary["c"][ref.key][1])
+        return False
 
     def stored_summary(self, path: str, module: str, is_package: bool, text: str) -> Optional[Summary]:
         """The indexed summary of ``path`` if it was made from exactly this text (UTF-8 files without a
@@ -1156,7 +1210,7 @@ def shape_digest(summary: Summary, graph: Any) -> str:
         "f": {name: func(f) for name, f in summary.get("f", {}).items()},
         "c": {name: (0, cls[1], {m: func(f) for m, f in cls[2].items()}, cls[3])
               for name, cls in summary.get("c", {}).items()},
-        **{key: value for key, value in summary.items() if key not in ("f", "c")},
+        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p")},
     }
 
     def ordered(rows: tuple) -> tuple:

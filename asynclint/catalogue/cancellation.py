@@ -27,10 +27,32 @@ SWALLOWED = Rule(
     "hands the exception on (stores it, `fut.set_exception(exc)`, passes it to a helper) or sets a "
     "flag the function later tests to raise `CancelledError`; one that re-raises under a test of "
     "the exception or of a cancelled/closing/stopping state; `raise AssertionError` (\"cannot "
-    "happen\"). Not reported where no cancellation can arrive: a `try` body without "
+    "happen\"); raising a project class derived from `CancelledError` (it is still a cancellation). "
+    "Not reported where no cancellation can arrive: a `try` body without "
     "`await`/`async for`/`async with`, awaits inside `with CancelScope(shield=True)`, awaiting a "
-    "future this coroutine has just resolved. Awaiting a task this code cancels "
-    "(`task.cancel()` then `try: await task`, also across methods for `self._task`) is AL405's, "
+    "future this coroutine has just resolved. Not reported, as harmless:\n\n"
+    "- best-effort cleanup: the `try` sits inside a `finally:` block (that does not jump out) or "
+    "inside an `except` handler that always raises, so the function raises anyway whenever an "
+    "exception is in flight (only a cancellation that arrives during the cleanup itself, after the "
+    "body finished normally, is absorbed);\n"
+    "- `except trio.Cancelled` that does not convert it: trio's cancellation is level-triggered, the "
+    "still-cancelled scope raises it again at the next checkpoint;\n"
+    "- the handler ends a **task body**: a coroutine function that the project only ever starts as a "
+    "task (`asyncio.create_task(self._read_loop())`, `loop.create_task(...)` on any loop, "
+    "`ensure_future`, `TaskGroup.create_task`, trio/anyio `start_soon`/`start`, "
+    "`run_coroutine_threadsafe`, `asyncio.run`, also through a name bound just before: `coro = "
+    "self._run(); loop.create_task(coro)`) and never awaits, gathers, returns or passes anywhere "
+    "else, when every way out of the handler ends the coroutine (`return`, falling off its end, "
+    "`break` out of its loop). Cancelling still stops such a task; that narrower harm is AL406's, "
+    "opt-in. Uses are counted by name over every file of the project (outside comments and "
+    "docstrings), so a function that shares its name with one that is awaited stays reported.\n\n"
+    "Still reported, because a caller loses its own cancellation: a swallow in a coroutine that other "
+    "coroutines await (directly or through `gather`, `wait_for`, `timeout`, `shield`); a handler "
+    "that keeps a loop running (`continue`, or falling through inside the loop); a handler that "
+    "turns the cancellation into another exception; a public coroutine of a library that nothing in "
+    "the project calls (not known to be a task body). Awaiting a task this code cancels "
+    "(`task.cancel()` then `try: await task`, also across methods for `self._task`), or only awaiting "
+    "other tasks (`await self._task`, `await asyncio.wait_for(self._reader_future, 5)`), is AL405's, "
     "opt-in. Test code (`test_*.py`, `*_test.py`, `conftest.py`, `test*` functions), where tasks "
     "swallow cancellation on purpose, is not checked. `concurrent.futures.CancelledError` is not a "
     "task's cancellation since Python 3.8 and is never reported.",
@@ -59,7 +81,12 @@ CATCH_ALL = Rule(
     "AL401 leaves alone: `.cancelling()`/`.uncancel()`, handing the exception on "
     "(`fut.set_exception(exc)`, storing it), or re-raising under a test of it (`if isinstance(exc, "
     "CancelledError): raise`); nor in test code or around the cancel-then-await idiom (AL405). "
-    "`except Exception` is never reported: it does not catch `CancelledError` since Python 3.8.",
+    "As for AL401, not reported: nested best-effort cleanup (`try: await conn.close() except "
+    "BaseException: pass` inside a `finally:` or inside a handler that always re-raises: the function "
+    "raises either way); a handler that ends a task body (AL406, opt-in); a module that uses only "
+    "trio, whose cancellation the still-cancelled scope raises again at the next checkpoint. A "
+    "catch-all that swallows in a coroutine other coroutines await, or that keeps a loop running, is "
+    "reported. `except Exception` is never reported: it does not catch `CancelledError` since Python 3.8.",
     why_bad="A bare `except:` or `except BaseException` also catches `asyncio.CancelledError` "
     "(and trio's `Cancelled`), so a handler that carries on swallows the cancellation: the task "
     "cannot be cancelled, timeouts stop working and shutdowns hang.",
@@ -76,7 +103,9 @@ RETURN_IN_FINALLY = Rule(
     summary="`return`, `break` or `continue` leaving a `finally` block in a coroutine",
     what_it_does="Reports `return` in a `finally` block, and `break`/`continue` in a `finally` "
     "block that leave it (not those of a loop inside the block), for `try` statements inside a "
-    "coroutine. Nested functions are not looked into.",
+    "coroutine. Nested functions are not looked into. Not reported when nothing can be in flight "
+    "as the `finally` runs: the `try` has a bare or `BaseException` handler, no handler raises or "
+    "awaits, and its `else:` does not await (a swallow there is the handler's AL401/AL402).",
     why_bad="Leaving a `finally` block by a jump discards the exception in flight, whatever it "
     "is: a `CancelledError` delivered to the `try` body vanishes and the task carries on as if "
     "it had never been cancelled. Python 3.14 warns about it too (PEP 765).",
@@ -114,7 +143,11 @@ CANCEL_THEN_AWAIT = Rule(
     "`try`/`except CancelledError` (or a bare/`BaseException` handler) that does not re-raise, or "
     "inside `with suppress(CancelledError)`. Every await in the `try` (or `with`) body must involve "
     "something cancelled earlier in the same coroutine (`await task`, `await "
-    "asyncio.gather(*tasks)` after `for t in tasks: t.cancel()`). Not reported when the handler "
+    "asyncio.gather(*tasks)` after `for t in tasks: t.cancel()`). Also the looser form where every "
+    "await is of another task or future held in a name or attribute (`await self._task`, `await "
+    "asyncio.wait_for(self._reader_future, 5)`; named `*task`/`*future`/`*fut`, bound to "
+    "`create_task`/`ensure_future`; not any `Future`: that is the `wait_for` bug), which someone else may cancel: "
+    "AL401/AL404 leave those to this rule. Not reported when the handler "
     "checks `.cancelling()` or calls `.uncancel()`.",
     why_bad="The handler cannot tell the cancellation it asked for from one aimed at the caller "
     "while it waits: if this coroutine is cancelled during `await task`, the `CancelledError` "
@@ -129,4 +162,32 @@ CANCEL_THEN_AWAIT = Rule(
     default_enabled=False,
 )
 
-RULES: Tuple[Rule, ...] = (SWALLOWED, CATCH_ALL, RETURN_IN_FINALLY, SUPPRESSED, CANCEL_THEN_AWAIT)
+TASK_BODY = Rule(
+    code="AL406",
+    name="task-body-ends-on-cancel",
+    summary="A task body that ends normally when cancelled",
+    what_it_does="Opt-in. Reports what AL401/AL402 leave out as a task body: an `except "
+    "CancelledError` (or bare/`BaseException`) handler, in a coroutine function that the project "
+    "only ever starts as a task (`asyncio.create_task(...)`, `loop.create_task(...)`, "
+    "`ensure_future`, `TaskGroup.create_task`, trio/anyio `start_soon`/`start`, "
+    "`run_coroutine_threadsafe`, `asyncio.run`) and never awaits, gathers, returns or passes "
+    "anywhere else, when every way out of the handler ends the coroutine: `return`, falling off its "
+    "end, `break` out of its loop. A handler that keeps a loop running or raises another exception "
+    "stays AL401/AL402, and so does a coroutine that is also awaited somewhere.",
+    why_bad="Cancelling the task still stops it: nothing hangs. What is lost is the record of the "
+    "cancellation: `task.cancelled()` is False, `task.result()` returns normally, and `gather` or "
+    "`wait` collecting the task see a normal result, so code that tells a cancelled task from a "
+    "finished one (done callbacks, supervisors that restart finished workers) takes the wrong "
+    "branch. Re-raising after the cleanup keeps both.",
+    example="async def _read_loop(self):\n    try:\n        while True:\n"
+    "            self._dispatch(await self._reader.readline())\n    except asyncio.CancelledError:\n"
+    "        log.debug(\"reader stopped\")\n\n# elsewhere: self._reader_task = "
+    "asyncio.create_task(self._read_loop())",
+    use_instead="async def _read_loop(self):\n    try:\n        while True:\n"
+    "            self._dispatch(await self._reader.readline())\n    except asyncio.CancelledError:\n"
+    "        log.debug(\"reader stopped\")\n        raise",
+    fix_safety="No automatic fix.",
+    default_enabled=False,
+)
+
+RULES: Tuple[Rule, ...] = (SWALLOWED, CATCH_ALL, RETURN_IN_FINALLY, SUPPRESSED, CANCEL_THEN_AWAIT, TASK_BODY)

@@ -75,6 +75,8 @@ def load_project_index(settings: Any, jobs: Optional[int] = None,
     index.graph_blobs = {path: e[7] for path, e in new.items() if e[7]}
     index.shapes = {path: e[8] for path, e in new.items()}
     index.contents = {path: e[2] for path, e in new.items()}
+    if {"AL401", "AL402", "AL406"} & set(getattr(settings, "enabled", ())):
+        index.add_up_references()  # here, once, rather than in every worker
     if with_graph:
         index.blocking = compute(index, index.graph_blobs, settings, os.path.dirname(cache_path) if cache_path else None)
     return index
@@ -243,7 +245,7 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
     elif with_graph:
         summary, graph = summarize_with_graph(data, module, is_package, path)
     else:
-        summary, graph = summarize_source(data, module, is_package), None
+        summary, graph = summarize_source(data, module, is_package, True), None  # with use counts
     # marshal version 2 has no back-references, so equal summaries give equal bytes (the digest relies on it)
     graph_data = (marshal.dumps(graph, 2) if graph else b"") if with_graph else None
     return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),
@@ -256,7 +258,7 @@ def summarize_with_graph(data: bytes, module: str, is_package: bool, path: str) 
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             tree = ast.parse(data)
-        summary = summarize(tree, module, is_package, data)
+        summary = summarize(tree, module, is_package, data, references=True)
     except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
         return empty_summary(), None
     try:

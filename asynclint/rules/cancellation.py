@@ -14,7 +14,18 @@ import ast
 import os
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
 
-from ..analysis.flow import BASE_EXCEPTION, Leak, NoReturnCalls, first_leak, leaving_jumps, walk_local
+from ..analysis.flow import (
+    BASE_EXCEPTION,
+    TRY_TYPES,
+    Leak,
+    NoReturnCalls,
+    awaits_in,
+    block_exits,
+    first_leak,
+    leaving_jumps,
+    walk_local,
+)
+from ..analysis.resolver import Resolver
 from ..base.nodes import child_nodes, walk
 from ..catalogue.cancellation import RULES
 from .base import Checker, node_text
@@ -34,6 +45,8 @@ CANCELLED_FACTORIES = frozenset({
     "anyio.get_cancelled_exc_class", "anyio._core._eventloop.get_cancelled_exc_class",
 })
 SUPPRESS = "contextlib.suppress"
+# Raised for a thread that waits on this task (``run_coroutine_threadsafe``): a relabelled cancellation.
+THREAD_CANCELLATION = frozenset({"concurrent.futures.CancelledError", "concurrent.futures._base.CancelledError"})
 # Method names that mark deliberate handling of a cancellation (deny-lists: they only suppress).
 DELIBERATE_METHODS = frozenset({"cancelling", "uncancel"})
 # ... hand the exception in flight to someone else, whatever the arguments,
@@ -55,6 +68,10 @@ SHIELDING_SCOPES = frozenset({
     "trio.move_on_at", "trio.fail_after", "trio.fail_at", "anyio.move_on_after", "anyio.fail_after",
 })
 CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
+# Awaiting another task: the names it is usually held under, its types, and the calls that wait for one.
+TASK_SUFFIXES = ("task", "future", "fut")
+TASK_FACTORIES = frozenset({"create_task", "ensure_future"})
+TASK_WRAPPERS = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for", "asyncio.shield", "asyncio.tasks.shield"})
 
 CANCEL, BASE = "cancel", "base"
 SELF_CANCEL = "<current task>"
@@ -79,6 +96,7 @@ class CancellationChecker(Checker):
     """Classifies ``except`` clauses and ``suppress(...)`` in coroutines; asks ``flow`` about paths."""
 
     rules = RULES
+    needs_index = True  # "is this coroutine only ever started as a task?" and project exception classes
 
     def __init__(self, ctx: "FileContext") -> None:
         super().__init__(ctx)
@@ -115,11 +133,11 @@ class CancellationChecker(Checker):
 
     def _check_try(self, node: ast.Try) -> None:
         if node.finalbody:
-            self._check_finally(node.finalbody)
+            self._check_finally(node)
         if not node.handlers or not self._cancellable(node.body) or self._in_test() \
                 or self._awaits_only_resolved(node.body):
             return
-        idiom: Optional[bool] = None  # computed on demand
+        idiom: Optional[str] = None  # computed on demand
         cancel_seen = False
         for handler in node.handlers:
             kinds = self._handler_kinds(handler)
@@ -134,30 +152,106 @@ class CancellationChecker(Checker):
             leak = first_leak(handler.body, accepts, self.ctx.resolve, self._no_return_calls())
             if leak is None or self._deliberate(handler, accepts):
                 continue
+            if leak.kind != "raise" and self._redelivered(kinds, strict):
+                continue  # trio (and trio-only modules): the still-cancelled scope raises it again
+            if self._inside_cleanup(strict):
+                continue
             if idiom is None:
-                idiom = self._awaits_only_cancelled(node.body)
+                idiom = self._idiom(node.body)
             where = self._handler_anchor(handler, kinds, CANCEL if strict else BASE)
             caught = "bare `except:`" if handler.type is None else f"`except {node_text(where)}`"
             if idiom:
                 if leak.kind != "raise":
-                    self.ctx.report("AL405", where, f"{caught} after cancelling the awaited task also "
-                                    "swallows a cancellation of this coroutine; re-raise when "
-                                    "`asyncio.current_task().cancelling()` is non-zero")
+                    self.ctx.report("AL405", where, f"{caught} {idiom} also swallows a cancellation of this "
+                                    "coroutine; re-raise when `asyncio.current_task().cancelling()` is non-zero")
                 continue
+            body = self._task_body(handler, accepts)
+            if body is not None:
+                self.ctx.report("AL406", where, f"{caught} ends the task body `{body}()` without re-raising "
+                                "(it is only ever started as a task): the task stops, but "
+                                "`task.cancelled()` is False and awaiting it returns normally")
+                continue
+            harm = self._harm(leak)
             if strict:
-                self._report_swallow(where, caught, leak)
+                self._report_swallow(where, caught, leak, harm)
             else:
                 self.ctx.report("AL402", where, f"{caught} {_how(leak)} without raising: it catches "
-                                "`CancelledError` too, so the cancellation is swallowed")
+                                f"`CancelledError` too, so {harm}")
 
-    def _report_swallow(self, where: ast.AST, caught: str, leak: Leak) -> None:
+    def _harm(self, leak: Leak) -> str:
+        """What swallowing does in this shape: a loop that runs on, or a caller that carries on."""
+        func = self.ctx.current_function
+        if leak.kind == "continue" or (leak.kind == "fall-through" and func is not None
+                                       and self._enclosing_loops(func)):
+            return "the loop keeps running and the task cannot be cancelled"
+        return "the coroutine returns normally and whoever awaits it loses the cancellation"
+
+    def _report_swallow(self, where: ast.AST, caught: str, leak: Leak, harm: str) -> None:
         if leak.kind == "raise":
             raised = leak.node.exc if isinstance(leak.node, ast.Raise) else leak.node
             self.ctx.report("AL401", where, f"{caught} raises `{node_text(raised)}` instead of re-raising "
                             f"(line {leak.node.lineno}): the cancellation becomes an ordinary failure")  # type: ignore[attr-defined]
         else:
-            self.ctx.report("AL401", where, f"{caught} {_how(leak)} without re-raising: the cancellation "
-                            "is swallowed and the task cannot be cancelled")
+            self.ctx.report("AL401", where, f"{caught} {_how(leak)} without re-raising: {harm}")
+
+    def _redelivered(self, kinds: List[Tuple[str, ast.expr]], strict: bool) -> bool:
+        """trio's cancellation is level-triggered: swallowing ``trio.Cancelled`` only defers it to the next
+        checkpoint in the still-cancelled scope. So for ``except trio.Cancelled``, and for a catch-all in a
+        module that only uses trio."""
+        if strict:
+            return all((self.ctx.resolve(expr) or "").startswith("trio.") for kind, expr in kinds if kind == CANCEL)
+        return self.ctx.library == "trio"
+
+    def _inside_cleanup(self, strict: bool) -> bool:
+        """The ``try`` is best-effort cleanup whose function raises anyway when an exception is in flight:
+        it runs inside a handler that always raises, or inside a ``finally:`` that does not jump out (for
+        ``except CancelledError``, only the ``finally`` of a ``try`` without handlers: after handlers
+        that swallow errors, the ``finally`` is the normal path, and its awaits are the work)."""
+        stack = self.ctx.ancestors
+        for i in range(len(stack) - 2, -1, -1):
+            outer, child = stack[i], stack[i + 1]
+            if isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                return False
+            if isinstance(outer, TRY_TYPES) and any(stmt is child for stmt in outer.finalbody):  # type: ignore[attr-defined]
+                if strict and outer.handlers:  # type: ignore[attr-defined]
+                    return False
+                return not any(True for _ in leaving_jumps(outer.finalbody))  # type: ignore[attr-defined]
+            if isinstance(outer, ast.ExceptHandler) and \
+                    block_exits(outer.body, self.ctx.resolve, self._no_return_calls()).always_raises:
+                return True
+        return False
+
+    def _task_body(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> Optional[str]:
+        """The coroutine's name when the project only ever starts it as a task (``analysis.references``)
+        and every way out of the handler ends it: ``return``, falling off its end, or ``break`` out of
+        the loop that ends it. Not a handler that keeps a loop running or raises something else."""
+        func = self.ctx.current_function
+        if not isinstance(func, ast.AsyncFunctionDef):
+            return None
+        exits = block_exits(handler.body, self.ctx.resolve, self._no_return_calls())
+        if any(not accepts(r) for r in exits.raises) or any(isinstance(j, ast.Continue) for j in exits.jumps):
+            return None
+        loops = self._enclosing_loops(func)
+        if exits.falls_through and loops:
+            return None  # the loop runs on
+        if any(isinstance(j, ast.Break) for j in exits.jumps) and len(loops) > 1:
+            return None  # leaves the inner loop only
+        uses = Resolver.of(self.ctx).index.uses(func.name, self.ctx.module_name)
+        if uses is None or not uses[0] or uses[1] or uses[2]:
+            return None
+        return func.name
+
+    def _enclosing_loops(self, func: ast.AST) -> List[ast.AST]:
+        """Loops of ``func`` whose body holds the statement being visited, innermost first."""
+        stack = self.ctx.ancestors
+        loops: List[ast.AST] = []
+        for i in range(len(stack) - 2, -1, -1):
+            outer, child = stack[i], stack[i + 1]
+            if outer is func:
+                break
+            if isinstance(outer, (ast.For, ast.AsyncFor, ast.While)) and any(s is child for s in outer.body):
+                loops.append(outer)
+        return loops
 
     def _reraise_test(self, handler: ast.ExceptHandler, strict: bool) -> Callable[[ast.AST], bool]:
         """Which raises count as letting the cancellation through: any, or (strict) only re-raises."""
@@ -171,11 +265,23 @@ class CancellationChecker(Checker):
                 return True
             if isinstance(exc, ast.Name) and exc.id == handler.name:
                 return True
-            if self.ctx.resolve(exc.func if isinstance(exc, ast.Call) else exc) == "builtins.AssertionError":
+            raised = self.ctx.resolve(exc.func if isinstance(exc, ast.Call) else exc)
+            if raised == "builtins.AssertionError":
                 return True  # "cannot happen", like ``assert False``: not a conversion
-            # A fresh CancelledError keeps the cancellation a cancellation.
-            return self._classify(exc.func if isinstance(exc, ast.Call) else exc) == CANCEL
+            if raised in THREAD_CANCELLATION:
+                return True  # the same cancellation, labelled for the thread waiting on this task
+            # A fresh CancelledError (or a project subclass of it) keeps the cancellation a cancellation.
+            cls = exc.func if isinstance(exc, ast.Call) else exc
+            return self._classify(cls) == CANCEL or self._project_cancellation(cls)
         return accepts
+
+    def _project_cancellation(self, cls: ast.expr) -> bool:
+        """A class of the project deriving from ``CancelledError``/``trio.Cancelled`` (through the index)."""
+        qualname = self.ctx.resolve(cls)
+        if qualname is None or qualname.startswith("builtins."):
+            return False
+        resolver = Resolver.of(self.ctx)
+        return resolver.index.derives_from(qualname, CANCELLED_CLASSES, self.ctx.path, resolver.local)
 
     def _handler_anchor(self, handler: ast.ExceptHandler, kinds: List[Tuple[str, ast.expr]],
                         kind: str) -> ast.AST:
@@ -233,7 +339,7 @@ class CancellationChecker(Checker):
           that swallowed cancellations before Python 3.12.)
         """
         body = handler.body
-        if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS):
+        if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS) or self._cancels_given_future(body):
             return True
         name = handler.name
         raised = {id(r.exc) for r in walk_local(body) if isinstance(r, ast.Raise) and r.exc is not None}
@@ -251,6 +357,16 @@ class CancellationChecker(Checker):
                 return True
         return self._reraised_later(handler, accepts)
 
+    def _cancels_given_future(self, body: Sequence[ast.stmt]) -> bool:
+        """``future.cancel()`` on a future the coroutine was handed: the cancellation goes to its owner."""
+        func = self.ctx.current_function
+        args = getattr(func, "args", None)
+        if args is None:
+            return False
+        params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]}
+        return any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "cancel"
+                   and isinstance(n.func.value, ast.Name) and n.func.value.id in params for n in walk_local(body))
+
     def _reraised_later(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> bool:
         """The handler sets a flag, and the function raises the cancellation under ``if flag``."""
         flags = {target.id for node in walk_local(handler.body) if isinstance(node, ast.Assign)
@@ -267,7 +383,10 @@ class CancellationChecker(Checker):
         return False
 
     # -- finally --------------------------------------------------------------
-    def _check_finally(self, finalbody: Sequence[ast.stmt]) -> None:
+    def _check_finally(self, node: ast.Try) -> None:
+        finalbody = node.finalbody
+        if self._nothing_in_flight(node):
+            return
         for jump in leaving_jumps(finalbody):
             if id(jump) in self._reported_jumps:
                 continue  # a jump in a nested ``finally`` leaves the outer one too: report it once
@@ -276,6 +395,19 @@ class CancellationChecker(Checker):
                 else "continue"
             self.ctx.report("AL403", jump, f"`{word}` in `finally` discards the exception in flight, "
                             "`CancelledError` included")
+
+    def _nothing_in_flight(self, node: ast.Try) -> bool:
+        """A ``try`` whose handlers catch everything (bare or ``BaseException``) and neither raise nor
+        await, with no awaiting ``else``: when its ``finally`` runs, no exception can be in flight, so a
+        jump out of it discards nothing (a swallow is the handler's own AL401/AL402)."""
+        if not any(handler.type is None or any(kind == BASE for kind, _ in self._handler_kinds(handler))
+                   for handler in node.handlers):
+            return False
+        for handler in node.handlers:
+            exits = block_exits(handler.body, self.ctx.resolve, self._no_return_calls())
+            if exits.raises or awaits_in(handler.body) is not None:
+                return False
+        return awaits_in(node.orelse) is None
 
     # -- with suppress(...) ---------------------------------------------------
     def visit_With(self, node: ast.With) -> None:
@@ -289,10 +421,11 @@ class CancellationChecker(Checker):
             if not kinds & {CANCEL, BASE} or not self._cancellable(node.body) \
                     or self._awaits_only_resolved(node.body):
                 continue
-            if self._awaits_only_cancelled(node.body):
+            idiom = self._idiom(node.body)
+            if idiom:
                 if CANCEL in kinds:
-                    self.ctx.report("AL405", call, f"`{node_text(call)}` after cancelling the awaited task "
-                                    "also swallows a cancellation of this coroutine")
+                    self.ctx.report("AL405", call, f"`{node_text(call)}` {idiom} also swallows a "
+                                    "cancellation of this coroutine")
                 continue
             self.ctx.report("AL404", call, f"`{node_text(call)}` around an await swallows the "
                             "cancellation: the coroutine carries on as if it had not been cancelled")
@@ -350,6 +483,45 @@ class CancellationChecker(Checker):
                     and n.func.attr in ("set_result", "set_exception")]
         return all(any(pos < (n.lineno, n.col_offset) and key == ast.dump(n.value) for pos, key in resolved)
                    for n in awaits)
+
+    def _idiom(self, body: Sequence[ast.stmt]) -> Optional[str]:
+        """How ``body`` awaits only other tasks (AL405's shapes), said for the message; None otherwise."""
+        if self._awaits_only_cancelled(body):
+            return "after cancelling the awaited task"
+        if self._awaits_only_tasks(body):
+            return "around awaiting another task"
+        return None
+
+    def _awaits_only_tasks(self, body: Sequence[ast.stmt]) -> bool:
+        """Every suspension point awaits a task or future held in a name or attribute (``await self._task``,
+        ``await asyncio.wait_for(self._reader_future, 5)``): the ``CancelledError`` caught is mostly that
+        task's own, which someone else may have cancelled."""
+        found = False
+        for node in walk_local(body):
+            if isinstance(node, (ast.AsyncFor, ast.AsyncWith)) or (isinstance(node, ast.comprehension) and node.is_async):
+                return False
+            if isinstance(node, ast.Await):
+                value = node.value
+                if isinstance(value, ast.Call) and self.ctx.resolve(value.func) in TASK_WRAPPERS and value.args:
+                    value = value.args[0]
+                if not self._is_task(value):
+                    return False
+                found = True
+        return found
+
+    def _is_task(self, expr: ast.expr) -> bool:
+        """A name or attribute holding another task: named so (``self._task``, ``reader_future``) or bound
+        to ``create_task``/``ensure_future`` here. (Not any ``Future``: awaiting a bare future is the
+        pre-3.12 ``wait_for`` bug, AL401's.)"""
+        if not isinstance(expr, (ast.Name, ast.Attribute)):
+            return False
+        name = (expr.id if isinstance(expr, ast.Name) else expr.attr).lower().rstrip("_")
+        if name.endswith(TASK_SUFFIXES):
+            return True
+        binding = self.ctx.single_binding(expr.id) if isinstance(expr, ast.Name) else None
+        value = binding.value if binding is not None else None
+        return isinstance(value, ast.Call) and isinstance(value.func, (ast.Name, ast.Attribute)) and \
+            (value.func.id if isinstance(value.func, ast.Name) else value.func.attr) in TASK_FACTORIES
 
     def _awaits_only_cancelled(self, body: Sequence[ast.stmt]) -> bool:
         """Every suspension point in ``body`` awaits something this code cancelled itself.

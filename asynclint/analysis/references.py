@@ -1,0 +1,335 @@
+"""Who uses a coroutine function: started as a task, awaited, or anything else (AL401/AL402/AL406).
+
+A swallowed cancellation harms the code that waits for the coroutine: an ``await``
+of it, a ``gather`` or ``wait_for`` around it. A coroutine that the project only ever
+*starts* (``asyncio.create_task(self._read_loop())``, ``nursery.start_soon(worker)``)
+is a task body: nobody's own cancellation runs through it, and a handler that ends
+it only leaves ``task.cancelled()`` False. Telling the two apart needs every
+reference in the project, so each module's summary records, per name, how often it
+is spawned, awaited or used otherwise, and the index adds the modules up.
+
+Names, not resolved targets: a reference is counted for every function of that name
+(``run`` started in one class and awaited in another counts as awaited). That can
+only make a coroutine *not* a task body, so it errs toward reporting. The counts are
+read from the source text (occurrences of the name outside comments and docstrings)
+and from the statements on lines that start tasks, so the whole tree is never walked:
+
+- ``r``: ``{name: (spawned, awaited, other)}`` for the names this module defines
+  with ``async def`` (at any depth) or spawns;
+- ``m``: the other names it reads as attributes (``obj.name``) or imports, space
+  separated; each counts as an "other" use of a coroutine function of that name
+  elsewhere (a module with a star import lists every word it holds);
+- ``p``: the top-level packages it imports (anywhere in the file).
+
+A use counts for a function of another top-level package only when one of the two
+packages imports the other (at module level or in a function): code can call into
+a package it imports, or be called back by a framework it is imported by, but not
+reach a package unrelated to it (a monorepo of several projects, or the benchmark
+corpus, keeps one project's ``_run`` from hiding another's).
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+from collections import Counter
+from typing import Dict, Iterator, List, Optional, Set, Tuple
+
+from ..base.nodes import child_nodes
+
+# Calls that run their first argument, a coroutine object, as a task or an event loop's main coroutine.
+CORO_SPAWNERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
+                           "create_background_task", "async_create_task", "async_create_background_task"})
+# Calls that run their first argument, a coroutine function, as a task (trio/anyio).
+FUNC_SPAWNERS = frozenset({"start_soon", "spawn_system_task"})
+# ``asyncio.run(main())``, ``trio.run(main)``: only under these qualified names.
+RUNNERS = {"asyncio.run": "coro", "trio.run": "func", "anyio.run": "func"}
+PARTIAL = frozenset({"functools.partial", "partial"})
+
+_WORD = r"[A-Za-z_][A-Za-z0-9_]*"
+_SPAWN_WORDS = ("create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
+                "create_background_task", "start_soon", "spawn_system_task", "start(", "run(")
+# (Patterns start with a literal, which the regex engine searches for fast.)
+_ASYNC_DEF = re.compile(r"async\s+def\s+(" + _WORD + ")")
+_AWAITED = re.compile(r"await\s+([\w.]*?)(\w+)\s*\(")
+_IMPORTED_PACKAGE = re.compile(r"(?m)^[ \t]*(?:from|import)[ \t]+(" + _WORD + ")")  # any depth: imports inside functions count
+_ATTRIBUTE = re.compile(r"\.\s*(" + _WORD + ")")
+_ALL_WORDS = re.compile(r"\b" + _WORD)
+# Comments, triple-quoted strings and strings holding a space (kept: ``getattr(x, "name")`` uses it).
+_NOISE = re.compile(r"(?s)(\"\"\"|''')(?:\\.|(?!\1).)*?\1|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|#[^\n]*")
+
+Counts = Tuple[int, int, int]
+_PARAM = "\x00"  # marks a spawned parameter while the module is read
+SPAWN, AWAIT, OTHER = 0, 1, 2
+
+
+def module_references(tree: ast.Module, source: str, imports: Dict[str, str], star: bool
+                      ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...]]:
+    """The module's ``r``, ``m`` and ``p`` (see above). ``imports`` maps local names to qualified ones."""
+    spawned = _spawns(tree, source, imports)
+    names: Set[str] = set(_ASYNC_DEF.findall(source)) | set(spawned)
+    imported = Counter(_imported_names(tree))
+    table: Dict[str, Counts] = {}
+    code = source
+    if names:  # comments and docstrings are stripped only where a count is needed (a third of the cost)
+        code = _NOISE.sub(_keep_strings, source)
+        defined = Counter(_ASYNC_DEF.findall(code))
+        pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
+        counts = Counter(pattern.findall(code))
+        awaited = Counter(n for _, n in _AWAITED.findall(code) if n in names)
+        for name in names:
+            spawn = spawned.get(name, (0, 0))
+            uses = counts[name] - defined[name] - imported[name]
+            awaits = awaited[name] + spawn[1]
+            table[name] = (spawn[0], awaits, max(0, uses - spawn[0] - awaits))
+    words = set(_ALL_WORDS.findall(code)) if star else set(_ATTRIBUTE.findall(code)) | set(imported)
+    return table, " ".join(sorted(words - names)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source))))
+
+
+def _keep_strings(match: "re.Match[str]") -> str:
+    """Drop comments, docstrings and prose; keep strings that could name a function (``"_read_loop"``)."""
+    text = match.group(0)
+    if text.startswith("#") or match.group(1) or " " in text:
+        return " "
+    return text
+
+
+def _imported_names(tree: ast.Module) -> Iterator[str]:
+    """Names imported without renaming at module level (the import itself is not a use)."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.ImportFrom):
+            for alias in stmt.names:
+                if alias.name != "*" and alias.asname is None:
+                    yield alias.name
+
+
+def _spawns(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[str, Tuple[int, int]]:
+    """``{name: (spawned, spawned-and-awaited-at-once)}`` from the statements on lines that start tasks."""
+    lines = _spawn_lines(source)
+    found: Dict[str, List[int]] = {}
+    if not lines:
+        return {}
+    helpers: Dict[str, int] = {}
+    for call, parent, function in _calls_on(tree, lines):
+        for name in _spawned_names(call, function, imports):
+            if name.startswith(_PARAM):
+                helpers.update(_helper(function, name[len(_PARAM):]))
+                continue
+            entry = found.setdefault(name, [0, 0])
+            if isinstance(parent, ast.Await) and _last_name(call.func) != "start":
+                # (``await nursery.start(fn)`` waits only until ``fn`` reports it has started)
+                entry[1] += 1  # ``await asyncio.create_task(f())`` waits for it like ``await f()``
+            else:
+                entry[0] += 1
+    if helpers:
+        # ``def start_pending_task(coro, node_id): ... create_task(coro)`` in this module: its callers
+        # ``start_pending_task(self._fetch(...), node)`` start the coroutine too
+        positions = sorted(p for word in helpers for p in _find_all(source, word))
+        for call, parent, function in _calls_on(tree, _lines_of(source, positions)):
+            index = helpers.get(_last_name(call.func))
+            if index is None:
+                continue
+            if isinstance(call.func, ast.Attribute) and index > 0:
+                index -= 1  # ``self.helper(coro)``: the method's first parameter is ``self``
+            if index < len(call.args) and isinstance(call.args[index], ast.Call):
+                name = _last_name(call.args[index].func)
+                if name:
+                    found.setdefault(name, [0, 0])[0] += 1
+    return {name: (a, b) for name, (a, b) in found.items()}
+
+
+def _helper(function: Optional[ast.AST], param: str) -> Dict[str, int]:
+    """``{function name: position of param}`` for a sync def that starts its parameter as a task."""
+    if not isinstance(function, ast.FunctionDef):
+        return {}
+    names = [a.arg for a in [*function.args.posonlyargs, *function.args.args]]
+    return {function.name: names.index(param)} if param in names else {}
+
+
+def _spawn_lines(source: str) -> Set[int]:
+    """Lines holding a spawner's name (a plain substring search for each: far faster than one pattern)."""
+    return _lines_of(source, sorted(found for word in _SPAWN_WORDS for found in _find_all(source, word)))
+
+
+def _lines_of(source: str, positions: List[int]) -> Set[int]:
+    """The line numbers of sorted character offsets."""
+    lines: Set[int] = set()
+    line, last = 1, 0
+    for start in positions:
+        line += source.count("\n", last, start)
+        last = start
+        lines.add(line)
+    return lines
+
+
+def _find_all(text: str, word: str) -> Iterator[int]:
+    start = text.find(word)
+    while start >= 0:
+        yield start
+        start = text.find(word, start + len(word))
+
+
+def _calls_on(tree: ast.Module, lines: Set[int]) -> Iterator[Tuple[ast.Call, Optional[ast.AST], Optional[ast.AST]]]:
+    """Calls on ``lines``, with their parent and enclosing function; only subtrees spanning one are entered."""
+    ordered = sorted(lines)
+    stack: List[Tuple[ast.AST, Optional[ast.AST], Optional[ast.AST]]] = [(tree, None, None)]
+    while stack:
+        node, parent, function = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            function = node
+        if isinstance(node, ast.Call) and node.lineno in lines:
+            yield node, parent, function
+        for child in child_nodes(node):
+            start = getattr(child, "lineno", None)
+            if start is None:
+                stack.append((child, node, function))  # arguments, comprehensions, handlers...
+                continue
+            end = getattr(child, "end_lineno", None) or start
+            if _spans(ordered, start, end):
+                stack.append((child, node, function))
+
+
+def _spans(ordered: List[int], start: int, end: int) -> bool:
+    i = bisect.bisect_left(ordered, start)
+    return i < len(ordered) and ordered[i] <= end
+
+
+def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[str, str]) -> Iterator[str]:
+    func = call.func
+    kind: Optional[str] = None
+    if isinstance(func, ast.Attribute):
+        qualified = _qualify(func, imports)
+        if qualified in RUNNERS:
+            kind = RUNNERS[qualified]
+        elif func.attr in CORO_SPAWNERS or func.attr.endswith("create_task"):
+            kind = "coro"
+        elif func.attr in FUNC_SPAWNERS:
+            kind = "func"
+        elif func.attr == "start" and call.args and isinstance(call.args[0], (ast.Name, ast.Attribute)):
+            kind = "func"  # ``nursery.start(serve, ...)``, ``tg.start(fn)``: a function, not a call
+    elif isinstance(func, ast.Name):
+        qualified = imports.get(func.id, func.id)
+        if qualified in RUNNERS:
+            kind = RUNNERS[qualified]
+        elif func.id in CORO_SPAWNERS or qualified.rsplit(".", 1)[-1] in CORO_SPAWNERS:
+            kind = "coro"
+        elif func.id in FUNC_SPAWNERS:
+            kind = "func"
+    if kind is None:
+        # ``contextvars.Context().run(loop.create_task, coro)``, ``loop.call_soon_threadsafe(loop.create_task, coro)``
+        for i, given in enumerate(call.args[:-1]):
+            if _last_name(given) in CORO_SPAWNERS or _last_name(given).endswith("create_task"):
+                yield from _spawned_names(ast.Call(func=given, args=call.args[i + 1:], keywords=[]),
+                                          function, imports)
+                return
+        return
+    arg: Optional[ast.expr] = call.args[0] if call.args else None
+    if arg is None:
+        for keyword in call.keywords:
+            if keyword.arg in ("coro", "coroutine", "main", "func", "async_fn"):
+                arg = keyword.value
+    if arg is None:
+        return
+    if kind == "coro":
+        if isinstance(arg, ast.Name) and function is not None:
+            bound = _bound_call(function, arg.id)
+            if bound is not None:
+                arg = bound
+            elif _is_parameter(function, arg.id):
+                yield _PARAM + arg.id  # a helper that starts what it is given (see ``_spawns``)
+                return
+        if isinstance(arg, ast.Call):
+            name = _last_name(arg.func)
+            if name:
+                yield name
+        return
+    if isinstance(arg, ast.Call) and _qualify(arg.func, imports) in PARTIAL and arg.args:
+        arg = arg.args[0]
+    name = _last_name(arg)
+    if name:
+        yield name
+
+
+def _bound_call(function: ast.AST, name: str) -> Optional[ast.Call]:
+    """``wrapped = self._run(...)`` when it is the only binding of ``name`` and ``name`` is read once."""
+    value: Optional[ast.Call] = None
+    binds = reads = 0
+    stack: List[ast.AST] = list(getattr(function, "body", ()))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, ast.Name) and node.id == name:
+            if isinstance(node.ctx, ast.Load):
+                reads += 1
+            else:
+                binds += 1
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and node.targets[0].id == name and isinstance(node.value, ast.Call):
+            value = node.value
+        stack.extend(child_nodes(node))
+    return value if binds == 1 and reads == 1 else None
+
+
+def _is_parameter(function: ast.AST, name: str) -> bool:
+    args = getattr(function, "args", None)
+    return args is not None and any(a.arg == name for a in [*args.posonlyargs, *args.args])
+
+
+def _last_name(expr: ast.expr) -> str:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return ""
+
+
+def _qualify(expr: ast.expr, imports: Dict[str, str]) -> str:
+    if isinstance(expr, ast.Name):
+        return imports.get(expr.id, expr.id)
+    if isinstance(expr, ast.Attribute):
+        base = _qualify(expr.value, imports)
+        return f"{base}.{expr.attr}" if base else ""
+    return ""
+
+
+def add_up(modules: Iterator[Tuple[str, Dict[str, Counts], str, Tuple[str, ...]]]) -> Dict[str, Dict[str, Counts]]:
+    """The project's counts for every spawned name, per top-level package that defines or spawns it:
+    ``{name: {package: (spawned, awaited, other)}}``.
+
+    ``modules`` gives each module's name, ``r``, ``m`` and ``p``; names never spawned are left out
+    (they are not task bodies, whatever else holds). A module's uses count for its own package,
+    for the packages it imports and for the packages that import it.
+    """
+    rows = list(modules)
+    spawned = {name for _, table, _, _ in rows for name, counts in table.items() if counts[SPAWN]}
+    if not spawned:
+        return {}
+    imports: Dict[str, Set[str]] = {}
+    for module, _, _, packages in rows:
+        top = module.split(".", 1)[0]
+        imports.setdefault(top, set()).update(p for p in packages if p != top)
+    importers: Dict[str, Set[str]] = {}
+    for top, packages in imports.items():
+        for package in packages:
+            importers.setdefault(package, set()).add(top)
+    owners: Dict[str, Set[str]] = {}  # the packages whose modules define or start a function of that name
+    for module, table, _, _ in rows:
+        for name in spawned & table.keys():
+            owners.setdefault(name, set()).add(module.split(".", 1)[0])
+    totals: Dict[str, Dict[str, List[int]]] = {}
+    for module, table, mentions, packages in rows:
+        top = module.split(".", 1)[0]
+        reach = {top} | set(packages) | importers.get(top, set())
+        used = [(name, table[name]) for name in spawned & table.keys()]
+        if mentions:
+            used += [(name, (0, 0, 1)) for name in spawned & set(mentions.split())]
+        for name, counts in used:
+            per = totals.setdefault(name, {})
+            for package in reach & owners[name]:
+                total = per.setdefault(package, [0, 0, 0])
+                total[0] += counts[0]
+                total[1] += counts[1]
+                total[2] += counts[2]
+    return {name: {package: (a, b, c) for package, (a, b, c) in per.items()} for name, per in totals.items()}
