@@ -222,8 +222,7 @@ class _Body:
             self.note("u", f"calls `{func.id}()`")
             return
         if isinstance(func, ast.Attribute):
-            last = _last(func.value) or ""
-            if root in _LOG_ROOTS or (func.attr in _LOG_METHODS and "log" in last.lower()):
+            if root in _LOG_ROOTS or (func.attr in _LOG_METHODS and _mentions_log(func.value)):
                 return
             if root is not None and root in self.locals:
                 return  # filling a local list or dict
@@ -347,6 +346,16 @@ class _Body:
         if key is None:
             return set()
         return {n.id for n in ast.walk(key) if isinstance(n, ast.Name) and n.id in self.params}
+
+
+def _mentions_log(expr: ast.expr) -> bool:
+    """``loggers.scene``, ``self._log``, ``self.logger``: a logger, by a name in the chain."""
+    node: ast.AST = expr
+    while isinstance(node, ast.Attribute):
+        if "log" in node.attr.lower():
+            return True
+        node = node.value
+    return isinstance(node, ast.Name) and "log" in node.id.lower()
 
 
 def _elements(target: ast.expr) -> List[ast.expr]:
