@@ -334,3 +334,21 @@ def test_attribute_stores_into_one_object_do_not_conflict_but_reads_do() -> None
     """
     (finding,) = lint(source)
     assert "`titles.get_title()`, `albums.get_album()`)" in finding.message
+
+
+def test_one_receiver_counts_only_when_it_is_an_http_client_itself() -> None:
+    source = """
+        import asyncio
+        from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+        async def setup(hass, uid):
+            session = async_get_clientsession(hass)
+            a = await session.get_user(uid)
+            b = await session.get_posts(uid)
+            api = DeviceApi(async_get_clientsession(hass))
+            c = await api.get_status(uid)
+            d = await api.get_config(uid)
+            return a, b, c, d
+    """
+    (finding,) = lint(source)
+    assert "`session.get_user()`, `session.get_posts()`" in finding.message

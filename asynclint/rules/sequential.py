@@ -139,9 +139,22 @@ class SequentialAwaitChecker(Checker):
     def _concurrent(self, receiver: ast.expr) -> bool:
         """An object known to serve concurrent requests: an HTTP client (by type, or by what made it)."""
         kind = self._type_of(receiver)
-        if kind is not None and kind in ordered.CONCURRENT_TYPE_NAMES:
-            return True
-        return ordered.is_http_client(kind or self._origin_text(receiver))
+        if kind is not None:
+            return kind in ordered.CONCURRENT_TYPE_NAMES or ordered.is_http_client(kind)
+        if not isinstance(receiver, ast.Name):
+            return False
+        found = self.ctx.lookup(receiver.id)
+        if found is None:
+            return False
+        # made by an HTTP client factory itself (`session = async_get_clientsession(hass)`), not by a
+        # wrapper handed one (`api = DeviceApi(async_get_clientsession(hass))`: one device)
+        makers = []
+        for binding in found[1]:
+            value = binding.value.value if isinstance(binding.value, ast.Await) else binding.value
+            if not isinstance(value, ast.Call):
+                return False
+            makers.append(self.ctx.resolve(value.func) or node_text(value.func))
+        return bool(makers) and all(ordered.is_http_client(m) for m in makers)
 
     def _effect(self, call: ast.Call) -> Optional[Resolved]:
         """The effect summary of a call to a project coroutine function, else None (judged by name)."""
