@@ -4,23 +4,25 @@ import asyncio
 import subprocess
 import time
 
-
-async def fetch_user(user_id: int) -> dict:
-    await asyncio.sleep(0.1)
-    return {"id": user_id}
+import httpx
 
 
-async def fetch_posts(user_id: int) -> list:
-    await asyncio.sleep(0.1)
-    return []
+async def fetch_user(client: httpx.AsyncClient, user_id: int) -> dict:
+    response = await client.get(f"/users/{user_id}")
+    return response.json()
 
 
-async def refresh(user_id: int) -> None:
+async def fetch_posts(client: httpx.AsyncClient, user_id: int) -> list:
+    response = await client.get(f"/users/{user_id}/posts")
+    return response.json()
+
+
+async def refresh(client: httpx.AsyncClient, user_id: int) -> None:
     time.sleep(1)  # blocks every task on the loop
     subprocess.run(["sync"], check=True)
-    fetch_user(user_id)  # the coroutine never runs
-    user = await fetch_user(user_id)
-    posts = await fetch_posts(user_id)
+    fetch_user(client, user_id)  # the coroutine never runs
+    user = await fetch_user(client, user_id)
+    posts = await fetch_posts(client, user_id)
     print(user, posts)
 
 

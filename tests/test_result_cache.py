@@ -319,3 +319,41 @@ def test_a_task_body_awaited_elsewhere_is_noticed(project: Path) -> None:
     found, stats = run(project)
     assert found == run(project, cached=False)[0]
     assert ("worker.py", 11, "AL401") in found
+
+
+def test_an_effect_summary_two_modules_away_is_a_dependency(project: Path) -> None:
+    """AL301 judges `card()` by what `load()` in another module does: editing that body re-lints the caller."""
+    files = {
+        "remote.py": """
+            async def load(client, uid):
+                resp = await client.get(f"/users/{uid}")
+                return resp.json()
+        """,
+        "cards.py": """
+            from .remote import load
+
+
+            async def card(client, uid):
+                return await load(client, uid)
+        """,
+        "page.py": """
+            from .cards import card
+
+
+            async def dashboard(client, a, b):
+                left = await card(client, a)
+                right = await card(client, b)
+                return left, right
+        """,
+    }
+    for name, text in files.items():
+        (project / "app" / name).write_text(textwrap.dedent(text).lstrip())
+    first, _ = run(project)
+    assert ("page.py", 5, "AL301") in first
+    assert run(project)[0] == first
+    edit(project, "remote.py", "    resp = await", "    await asyncio.sleep(1)\n    resp = await")
+    edit(project, "remote.py", "async def load", "import asyncio\n\n\nasync def load")
+    found, stats = run(project)
+    assert found == run(project, cached=False)[0]
+    assert ("page.py", 5, "AL301") not in found
+    assert stats.cached > 0

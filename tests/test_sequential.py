@@ -54,20 +54,20 @@ def test_assigned_run_becomes_gather() -> None:
     source = """
         import asyncio
 
-        async def page(client, uid):
+        async def page(client, feed, uid):
             user = await client.get_user(uid)
-            posts = await client.get_posts(uid)
+            posts = await feed.get_posts(uid)
             return user, posts
     """
-    assert "    user, posts = await asyncio.gather(client.get_user(uid), client.get_posts(uid))\n" in fixed(source)
+    assert "    user, posts = await asyncio.gather(client.get_user(uid), feed.get_posts(uid))\n" in fixed(source)
 
 
 def test_fix_adds_import_and_keeps_annotations() -> None:
     source = '''
         """Doc."""
-        async def page(client, uid):
+        async def page(client, feed, uid):
             user: dict = await client.get_user(uid)
-            posts: list = await client.get_posts(uid)
+            posts: list = await feed.get_posts(uid)
             return user, posts
     '''
     out = fixed(source)
@@ -79,12 +79,12 @@ def test_bare_await_goes_to_underscore_unless_used() -> None:
     source = """
         import asyncio as aio
 
-        async def settle(repo):
+        async def settle(repo, billing):
             await repo.wait_for_task("a")
-            invoice = await repo.get_invoice(1)
+            invoice = await billing.get_invoice(1)
             return invoice
     """
-    assert '    _, invoice = await aio.gather(repo.wait_for_task("a"), repo.get_invoice(1))' in fixed(source)
+    assert '    _, invoice = await aio.gather(repo.wait_for_task("a"), billing.get_invoice(1))' in fixed(source)
     used = source.replace("return invoice", "return invoice, [_ for _ in ()]")
     assert only_fix(used) is None
 
@@ -93,20 +93,20 @@ def test_all_bare_run_has_no_targets() -> None:
     source = """
         import asyncio
 
-        async def settle(client):
+        async def settle(client, builds):
             await client.wait_for_task("a")
-            await client.wait_for_task("b")
+            await builds.wait_for_task("b")
     """
-    assert '    await asyncio.gather(client.wait_for_task("a"), client.wait_for_task("b"))' in fixed(source)
+    assert '    await asyncio.gather(client.wait_for_task("a"), builds.wait_for_task("b"))' in fixed(source)
 
 
 def test_no_fix_when_a_comment_would_be_lost() -> None:
     source = """
         import asyncio
 
-        async def page(client, uid):
+        async def page(client, feed, uid):
             user = await client.get_user(uid)  # the user
-            posts = await client.get_posts(uid)
+            posts = await feed.get_posts(uid)
             return user, posts
     """
     assert only_fix(source) is None
@@ -116,9 +116,9 @@ def test_long_calls_are_split_over_lines() -> None:
     source = """
         import asyncio
 
-        async def page(client, uid):
+        async def page(client, feed, uid):
             user = await client.get_user_with_a_rather_long_name(uid, include_everything=True)
-            posts = await client.get_posts_with_a_rather_long_name(uid, include_everything=True)
+            posts = await feed.get_posts_with_a_rather_long_name(uid, include_everything=True)
             return user, posts
     """
     out = fixed(source)
@@ -131,9 +131,9 @@ def test_trio_and_anyio_have_no_fix_and_name_the_construct() -> None:
         findings = lint(f"""
             import {lib}
 
-            async def page(client, uid):
+            async def page(client, feed, uid):
                 user = await client.get_user(uid)
-                posts = await client.get_posts(uid)
+                posts = await feed.get_posts(uid)
                 return user, posts
         """)
         assert len(findings) == 1 and findings[0].fix is None and word in findings[0].message
@@ -141,13 +141,13 @@ def test_trio_and_anyio_have_no_fix_and_name_the_construct() -> None:
 
 def test_message_names_the_calls_and_points_at_the_first_await() -> None:
     (finding,) = lint("""
-        async def page(client, uid):
+        async def page(client, feed, uid):
             user = await client.get_user(uid)
-            posts = await client.get_posts(uid)
+            posts = await feed.get_posts(uid)
             return user, posts
     """)
     assert (finding.line, finding.column) == (2, 12)
-    assert "`client.get_user()`, `client.get_posts()`" in finding.message
+    assert "`client.get_user()`, `feed.get_posts()`" in finding.message
 
 
 @pytest.mark.parametrize("body", [
@@ -165,6 +165,9 @@ def test_message_names_the_calls_and_points_at_the_first_await() -> None:
     "await client.get_user(uid)\n    await client.get_posts(uid)",
     # helpers of self / module that only say "get"
     "a = await self._get_user(uid)\n    b = await self._get_posts(uid)",
+    # two methods of one object: one device, account or connection, served in turn
+    "a = await client.get_user(uid)\n    b = await client.get_posts(uid)",
+    "a = await client.get_user(uid)\n    b = await client.get_user(uid)",
 ])
 def test_not_reported(body: str) -> None:
     source = f"import asyncio\n\nasync def f(self, client, conn, session, uid):\n    {body}\n    return 1\n"
@@ -188,8 +191,9 @@ def test_extend_ordered_calls_suppresses_by_name_and_qualname() -> None:
 def test_loop_fix_replaces_empty_list_and_loop() -> None:
     source = """
         import asyncio
+        import httpx
 
-        async def users(client, ids):
+        async def users(client: httpx.AsyncClient, ids):
             found = []
             for uid in ids:
                 found.append(await client.get_user(uid))
@@ -201,8 +205,9 @@ def test_loop_fix_replaces_empty_list_and_loop() -> None:
 def test_loop_fix_extends_an_existing_list() -> None:
     source = """
         import asyncio
+        import httpx
 
-        async def users(client, ids, found):
+        async def users(client: httpx.AsyncClient, ids, found):
             for uid in ids:
                 user = await client.get_user(uid)
                 found.append(user)
@@ -215,15 +220,20 @@ def test_keyed_store_loop_and_set_accumulator() -> None:
     source = """
         import asyncio
 
-        async def warm(self, pairs):
+        class Cache:
+            async def set(self, key, value):
+                await self._kv.put(key, value)
+
+        async def warm(cache: Cache, pairs):
             for key, value in pairs:
-                await self.cache.set(key, value)
+                await cache.set(key, value)
     """
-    assert "    await asyncio.gather(*(self.cache.set(key, value) for key, value in pairs))" in fixed(source)
+    assert "    await asyncio.gather(*(cache.set(key, value) for key, value in pairs))" in fixed(source)
     source = """
         import asyncio
+        import httpx
 
-        async def users(client, ids):
+        async def users(client: httpx.AsyncClient, ids):
             found = set()
             for uid in ids:
                 found.add(await client.get_user(uid))
@@ -235,8 +245,9 @@ def test_keyed_store_loop_and_set_accumulator() -> None:
 def test_list_comprehension_fix() -> None:
     source = """
         import asyncio
+        import httpx
 
-        async def users(client, ids):
+        async def users(client: httpx.AsyncClient, ids):
             return [await client.get_user(uid) for uid in ids if uid]
     """
     assert "    return await asyncio.gather(*(client.get_user(uid) for uid in ids if uid))" in fixed(source)
@@ -245,8 +256,9 @@ def test_list_comprehension_fix() -> None:
 def test_loop_with_comment_has_no_fix() -> None:
     source = """
         import asyncio
+        import httpx
 
-        async def users(client, ids):
+        async def users(client: httpx.AsyncClient, ids):
             found = []
             for uid in ids:
                 # one per user
@@ -274,22 +286,22 @@ def test_multiline_calls_are_reindented_but_multiline_strings_are_left_alone() -
     source = """
         import asyncio
 
-        async def page(client, uid):
+        async def page(client, feed, uid):
             user = await client.get_user(
                 uid,
             )
-            posts = await client.get_posts(uid)
+            posts = await feed.get_posts(uid)
             return user, posts
     """
-    assert "        client.get_user(\n            uid,\n        ),\n        client.get_posts(uid),\n    )" in fixed(source)
+    assert "        client.get_user(\n            uid,\n        ),\n        feed.get_posts(uid),\n    )" in fixed(source)
     source = '''
         import asyncio
 
-        async def page(client, uid):
+        async def page(client, feed, uid):
             user = await client.get_user("""
                 text
             """)
-            posts = await client.get_posts(uid)
+            posts = await feed.get_posts(uid)
             return user, posts
     '''
     assert only_fix(source) is None
@@ -298,8 +310,9 @@ def test_multiline_calls_are_reindented_but_multiline_strings_are_left_alone() -
 def test_no_loop_fix_when_the_loop_variable_is_used_afterwards() -> None:
     source = """
         import asyncio
+        import httpx
 
-        async def users(client, ids):
+        async def users(client: httpx.AsyncClient, ids):
             found = []
             for uid in ids:
                 found.append(await client.get_user(uid))
@@ -313,11 +326,29 @@ def test_attribute_stores_into_one_object_do_not_conflict_but_reads_do() -> None
         import asyncio
 
         class Player:
-            async def update(self, api):
-                self.title = await api.get_title()
-                self.album = await api.get_album()
+            async def update(self, titles, albums):
+                self.title = await titles.get_title()
+                self.album = await albums.get_album()
                 mode = await self.api.get_mode()
                 return mode
     """
     (finding,) = lint(source)
-    assert "`api.get_title()`, `api.get_album()`)" in finding.message
+    assert "`titles.get_title()`, `albums.get_album()`)" in finding.message
+
+
+def test_one_receiver_counts_only_when_it_is_an_http_client_itself() -> None:
+    source = """
+        import asyncio
+        from homeassistant.helpers.aiohttp_client import async_get_clientsession
+
+        async def setup(hass, uid):
+            session = async_get_clientsession(hass)
+            a = await session.get_user(uid)
+            b = await session.get_posts(uid)
+            api = DeviceApi(async_get_clientsession(hass))
+            c = await api.get_status(uid)
+            d = await api.get_config(uid)
+            return a, b, c, d
+    """
+    (finding,) = lint(source)
+    assert "`session.get_user()`, `session.get_posts()`" in finding.message

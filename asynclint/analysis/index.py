@@ -31,10 +31,11 @@ from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Seq
 from ..base.nodes import child_nodes
 from ..knowledge import coroutines as known
 from ..knowledge.types import canonical_type
+from .effects import Effect, summarise_function
 from .references import Counts, add_up, module_references
 from .scopes import absolute_module
 
-INDEX_VERSION = 11
+INDEX_VERSION = 12
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -52,6 +53,7 @@ _MAX_DEPTH = 24
 #   "r": {name: (spawned, awaited, other)}  uses of the names this module defines, imports or spawns
 #   "m": "name name ..."                 other names it reads as attributes (see ``analysis.references``)
 #   "p": (package, ...)                  top-level packages it imports
+#   "e": {"name" or "Cls.meth": Effect}  effect summaries of coroutine functions (``analysis.effects``)
 # Func = (is_async, line, decorators, wrapper_kind, return_type)
 #   is_async: 0 def, 1 async def, 2 async def that yields (an async generator function)
 #   decorators: qualified names, "()" appended when called, "?" when unresolvable
@@ -72,7 +74,7 @@ Dependency = Tuple[Any, ...]
 
 
 def empty_summary() -> Summary:
-    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "h": (), "r": {}, "m": "", "p": ()}
+    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "h": (), "r": {}, "m": "", "p": (), "e": {}}
 
 
 @dataclass(frozen=True)
@@ -257,7 +259,20 @@ class _Summarizer:
         out["s"] = tuple(stars)
         out["x"] = tuple(sorted(conflicts))
         out["h"] = tuple(sorted(set(self.held)))
+        self._effects(tree.body, "", out)
         return out
+
+    def _effects(self, body: Sequence[ast.stmt], prefix: str, out: Summary) -> None:
+        """Effect summaries of the coroutine functions at module level and in classes (AL301/AL302)."""
+        attributes = out["c"].get(prefix[:-1], (0, (), {}, {}))[3] if prefix else {}
+        for stmt in _module_statements(body):
+            if isinstance(stmt, ast.AsyncFunctionDef):
+                if self._may_yield(stmt) and is_async_generator(stmt):
+                    continue
+                out["e"][prefix + stmt.name] = summarise_function(stmt, self.qualify, bool(prefix), attributes,
+                                                                  self.annotation)
+            elif isinstance(stmt, ast.ClassDef):
+                self._effects(stmt.body, f"{prefix}{stmt.name}.", out)
 
     def _bind(self, name: str, kind: str, payload: Any) -> None:
         self.bindings.setdefault(name, []).append((kind, payload))
@@ -1134,6 +1149,30 @@ class ProjectIndex:
                 return True
         return False
 
+    def effect_entry(self, target: Target, local: Optional[LocalModule]) -> Optional[Tuple[Effect, str]]:
+        """The effect summary of a project coroutine function and its class's qualified name ("" for a
+        function), or None. The lookup that found ``target`` recorded its module as a dependency."""
+        if not target.path:
+            return None
+        if local is not None and target.path == local.path:
+            module, summary = local.module, local.summary
+        elif target.path in self.modules:
+            module, summary = self.modules[target.path][0], self.summary(target.path)
+        else:
+            return None
+        qualname = target.qualname
+        if module:
+            if not qualname.startswith(module + "."):
+                return None  # a def nested in a function: no summary
+            key = qualname[len(module) + 1:]
+        else:
+            key = qualname
+        effect = summary.get("e", {}).get(key)
+        if effect is None:
+            return None
+        cls = qualname.rsplit(".", 1)[0] if "." in key else ""
+        return effect, cls
+
     def is_class(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> bool:
         ref = self._resolve(qualname, near, local)
         return ref is not None and ref.kind == "class"
@@ -1210,7 +1249,7 @@ def shape_digest(summary: Summary, graph: Any) -> str:
         "f": {name: func(f) for name, f in summary.get("f", {}).items()},
         "c": {name: (0, cls[1], {m: func(f) for m, f in cls[2].items()}, cls[3])
               for name, cls in summary.get("c", {}).items()},
-        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p")},
+        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p", "e")},
     }
 
     def ordered(rows: tuple) -> tuple:

@@ -12,6 +12,41 @@ from typing import Tuple
 from .rule import Rule
 
 _HEURISTIC = """
+**Project coroutines are judged by their bodies.** Each `async def` of the project
+gets an effect summary in the project index, from its body and, transitively, the
+project coroutines it awaits (up to 3 calls deep); it is cached and invalidated
+with the index, file by file. The kinds:
+
+- *read*: awaits only HTTP reads on a client that serves concurrent requests
+  (`get`/`head` on a receiver typed `aiohttp.ClientSession`/`httpx.AsyncClient`, or
+  named client/http/session with a URL argument) and the response's
+  `json()`/`text()`/`read()`, plus pure work, logging and printing;
+- *keyed write*: writes to a store (a receiver named store/cache/kv/repo/s3/bucket)
+  through `set`/`put`/`delete`/`save`/`hset`/`upload`..., keyed by one of its
+  parameters (`await self._kv.put(self._prefix + key, value)`);
+- *pure*: awaits nothing of its own: nothing to gain, never reported;
+- *ordered*: anything whose order can matter: a sleep, a lock or semaphore, a
+  transaction, a queue, a stream or websocket send/receive, a one-at-a-time
+  connection or cursor, a write to `self.x`, a global or an argument, a sync call on
+  `self` or an argument whose result is dropped;
+- *unknown*: any other await (a library call, a coroutine the index cannot see,
+  a write whose key is not a parameter), or a side effect it cannot judge.
+
+A call to a project coroutine counts as a step that may run with others only when
+its summary is *read*, or *keyed write* with a key argument that differs between
+the calls (AL301) or follows the loop variable (AL302); its name no longer matters
+(`extend-ordered-calls` still wins). The message says why: "`load_profile()` only
+reads through `client.get()`". Calls the index cannot resolve are judged by name, as
+below, with one more condition: **two methods of one receiver are not independent**
+(`api.get_status()` then `api.get_config()`, or `api.get_status(i)` for each item),
+since one object is usually one device, account or connection served in turn,
+unless the receiver is known to serve concurrent requests (an `aiohttp` or `httpx`
+client, by type or by what made it). The same call twice is never reported (a
+retry or a poll). A loop that awaits each item's own method (`for node in
+self.nodes: await node.push_update(...)`) is a dispatch, not a fan-out, and is
+not reported: on the corpus every such loop was hooks, traces, listeners or
+shutdowns whose order is part of the contract.
+
 A step is one statement of a block: `await f(...)`, `x = await f(...)` or
 `x: T = await f(...)`, where the awaited call contains no other `await`, no
 lambda and no `:=`. A run is two or more consecutive steps in one block; any
@@ -67,14 +102,17 @@ SEQUENTIAL = Rule(
     "once per run, on the first `await`, naming the calls.\n" + _HEURISTIC,
     why_bad="Sequential awaits take the sum of the latencies; run concurrently they take the longest one. "
     "Independent fetches are the most common place async code leaves that time on the table.",
-    example="async def profile(client, user_id):\n"
-    "    user = await client.get_user(user_id)\n"
-    "    posts = await client.get_posts(user_id)\n"
-    "    return user, posts",
+    example="async def load_profile(client, uid):\n"
+    "    resp = await client.get(f\"/users/{uid}\")\n"
+    "    return resp.json()\n\n"
+    "async def dashboard(client, a, b):\n"
+    "    left = await load_profile(client, a)\n"
+    "    right = await load_profile(client, b)\n"
+    "    return left, right",
     use_instead="import asyncio\n\n"
-    "async def profile(client, user_id):\n"
-    "    user, posts = await asyncio.gather(client.get_user(user_id), client.get_posts(user_id))\n"
-    "    return user, posts",
+    "async def dashboard(client, a, b):\n"
+    "    left, right = await asyncio.gather(load_profile(client, a), load_profile(client, b))\n"
+    "    return left, right",
     fix_safety="Unsafe: with `asyncio.gather` both calls start before either finishes, an exception "
     "from one no longer prevents the other from running (and does not cancel it), and side effects "
     "may interleave. The fix rewrites the run as `a, b = await asyncio.gather(f(), g())`: bare awaits "
@@ -103,24 +141,32 @@ LOOP = Rule(
     "- a fan-out, not a dispatch: the callee and its receiver are loop-invariant (`client.get(x)` "
     "for each x), not the item itself (`await hook()` or `await handler.get_x()` for each "
     "handler, whose order is usually part of the contract);\n"
-    "- a read by its name whose result is kept (see AL301: `get`-like names on a service "
-    "object, network names anywhere), or a keyed write to a store (`await self.cache.set(key, "
-    "value)`, `repo.delete(key)` on a receiver named cache/store/storage/repo/kv);\n"
+    "- a project coroutine whose effect summary (see AL301) is *read*, or *keyed write* with "
+    "the key following the loop variable (`await self._chunk(table, n)` whose body only does "
+    "`await self._http.get(...)`); or, for a call the index cannot resolve, a read by its name "
+    "whose result is kept (see AL301) on a receiver known to serve concurrent requests (an "
+    "`aiohttp`/`httpx` client), or a plain function (`await fetch(session, url)`): one object's "
+    "method per item (`await api.get_status(i)`) is one device or account served in turn;\n"
     "- not an ordering or pacing call, no one-operation-at-a-time receiver or argument "
     "(connection, cursor, session, stream, websocket, socket, channel, lock, queue; see "
     "AL301); no comment at or above the loop (or docstring) saying the order is on purpose; "
     "not in a test; not inside `async with` of a lock or transaction.",
     why_bad="Each iteration waits for the previous one: n items take n round trips. Started together, "
     "they take about one.",
-    example="async def fetch_all(client, ids):\n"
-    "    users = []\n"
-    "    for user_id in ids:\n"
-    "        users.append(await client.get_user(user_id))\n"
-    "    return users",
+    example="class Exporter:\n"
+    "    async def _chunk(self, table, n):\n"
+    "        resp = await self._http.get(f\"/{table}\", params={\"chunk\": n})\n"
+    "        return resp.json()[\"rows\"]\n\n"
+    "    async def export(self, table, chunks):\n"
+    "        rows = []\n"
+    "        for n in range(chunks):\n"
+    "            rows.append(await self._chunk(table, n))\n"
+    "        return rows",
     use_instead="import asyncio\n\n"
-    "async def fetch_all(client, ids):\n"
-    "    users = await asyncio.gather(*(client.get_user(user_id) for user_id in ids))\n"
-    "    return users",
+    "class Exporter:\n"
+    "    async def export(self, table, chunks):\n"
+    "        rows = await asyncio.gather(*(self._chunk(table, n) for n in range(chunks)))\n"
+    "        return rows",
     fix_safety="Unsafe: all calls start at once (bound the concurrency with a semaphore when the list "
     "is long or the server rate-limits), exceptions no longer stop the remaining items, and side "
     "effects may interleave. The fix writes `results = await asyncio.gather(*(f(x) for x in xs))` "

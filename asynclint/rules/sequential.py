@@ -16,6 +16,8 @@ import tokenize
 from dataclasses import dataclass
 from typing import FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type
 
+from ..analysis.effects import Resolved, describe, key_arguments, resolve_effect
+from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind, target_names
 from ..base.model import Edit, Fix
 from ..base.nodes import walk
@@ -50,9 +52,13 @@ class _Step:
     receiver: str  # `self.api` for `self.api.get_x()`, "" for a plain function
     bare: bool  # `await f()` as a statement: its result is discarded
     service: bool  # a method of an object other than `self` or a module: `client.get_x()`
+    effect: Optional[Resolved] = None  # the callee's effect summary, when it is a project coroutine
 
     @property
     def query(self) -> bool:
+        """A read: by the callee's summary when it has one, else by its name."""
+        if self.effect is not None:
+            return self.effect[0] in ("r", "w")
         return ordered.is_query(self.name, self.bare) and (self.service or ordered.is_network_query(self.name))
 
 
@@ -95,9 +101,79 @@ class SequentialAwaitChecker(Checker):
         steps = [self._step(s) for s in sequence]
         for run in _runs(steps):
             if not all(s.query for s in run) or _in_protocol(run, steps) or \
-                    self._author_says_ordered(run[0].stmt, run[-1].stmt):
+                    self._author_says_ordered(run[0].stmt, run[-1].stmt) or not self._distinct(run):
                 continue
             self._report_run(run)
+
+    def _distinct(self, run: Sequence[_Step]) -> bool:
+        """Calls that are not the same call twice, keyed writes to different keys, and no two
+        calls judged by name on one receiver unless it serves concurrent requests.
+
+        One object's methods (`api.get_status()`, `api.get_config()`) usually reach one device,
+        account or connection that serves a request at a time: its maintainers call them in turn.
+        """
+        seen: Set[str] = set()
+        keys: Set[Tuple[str, str]] = set()
+        receivers: Set[str] = set()
+        for step in run:
+            text = ast.dump(step.call)
+            if text in seen:
+                return False  # the same call twice polls or retries
+            seen.add(text)
+            if step.effect is not None:
+                if step.effect[0] == "w":
+                    arguments = key_arguments(step.call, step.effect, isinstance(step.call.func, ast.Attribute))
+                    if arguments is None:
+                        return False
+                    key = (step.text, "|".join(ast.dump(a) for a in arguments))
+                    if key in keys:
+                        return False
+                    keys.add(key)
+                continue
+            if step.receiver:
+                if step.receiver in receivers and not self._concurrent(step.call.func.value):  # type: ignore[attr-defined]
+                    return False
+                receivers.add(step.receiver)
+        return True
+
+    def _concurrent(self, receiver: ast.expr) -> bool:
+        """An object known to serve concurrent requests: an HTTP client (by type, or by what made it)."""
+        kind = self._type_of(receiver)
+        if kind is not None:
+            return kind in ordered.CONCURRENT_TYPE_NAMES or ordered.is_http_client(kind)
+        if not isinstance(receiver, ast.Name):
+            return False
+        found = self.ctx.lookup(receiver.id)
+        if found is None:
+            return False
+        # made by an HTTP client factory itself (`session = async_get_clientsession(hass)`), not by a
+        # wrapper handed one (`api = DeviceApi(async_get_clientsession(hass))`: one device)
+        makers = []
+        for binding in found[1]:
+            value = binding.value.value if isinstance(binding.value, ast.Await) else binding.value
+            if not isinstance(value, ast.Call):
+                return False
+            makers.append(self.ctx.resolve(value.func) or node_text(value.func))
+        return bool(makers) and all(ordered.is_http_client(m) for m in makers)
+
+    def _effect(self, call: ast.Call) -> Optional[Resolved]:
+        """The effect summary of a call to a project coroutine function, else None (judged by name)."""
+        resolver = Resolver.of(self.ctx)
+        target = resolver.call_target(call)
+        if target is None or not target.is_coroutine or not target.path:
+            return None
+        memo = self.ctx.memo.setdefault("effects", {})
+        return resolve_effect(resolver.index, target, resolver.local, memo)  # type: ignore[arg-type]
+
+    def _extra_ordered(self, call: ast.Call, name: str) -> bool:
+        """``extend-ordered-calls`` names a callee: the user's word beats its summary."""
+        qualname = self.ctx.resolve(call.func)
+        for entry in self.ctx.settings.extend_ordered_calls:
+            if "." not in entry and entry == name:
+                return True
+            if "." in entry and qualname is not None and (qualname == entry or qualname.endswith("." + entry)):
+                return True
+        return False
 
     def _block_of(self, stmt: ast.stmt) -> Optional[List[ast.stmt]]:
         parent = self.ctx.parent(stmt)
@@ -134,13 +210,18 @@ class SequentialAwaitChecker(Checker):
                 if isinstance(node, ast.Name) and not any(node is r for r in roots):
                     (bound if isinstance(node.ctx, ast.Store) else reads).add(node.id)
         name = _callee_name(call)
+        effect = self._effect(call)
+        if effect is not None:
+            is_ordered = effect[0] == "o" or self._extra_ordered(call, name)
+        else:
+            is_ordered = self._is_ordered(call, name)
         return _Step(
             stmt=stmt, call=call, name=name, text=node_text(call.func), bound=frozenset(bound),
             mutated=frozenset(mutated),
             reads=frozenset(reads),
-            serial=frozenset(self._serial_objects(call)), ordered=self._is_ordered(call, name),
+            serial=frozenset(self._serial_objects(call)), ordered=is_ordered,
             receiver=node_text(call.func.value) if isinstance(call.func, ast.Attribute) else "",
-            bare=isinstance(stmt, ast.Expr), service=self._on_service(call),
+            bare=isinstance(stmt, ast.Expr), service=self._on_service(call), effect=effect,
         )
 
     def _report_run(self, run: Sequence[_Step]) -> None:
@@ -154,7 +235,9 @@ class SequentialAwaitChecker(Checker):
             kind = "nursery" if ctx.library == "trio" else "task group"
             advice = f"start them in a {kind} to run them concurrently"
             fix = None
-        message = f"{len(run)} independent awaits run one after another ({calls}); {advice}"
+        judged = [(s.name, s.effect) for s in run if s.effect is not None]
+        why = f": {describe(judged)}" if judged else ""
+        message = f"{len(run)} independent awaits run one after another ({calls}){why}; {advice}"
         ctx.report("AL301", first, message, fix)
 
     # -- AL302 --------------------------------------------------------------------
@@ -182,7 +265,9 @@ class SequentialAwaitChecker(Checker):
             advice = "start them together with `asyncio.gather(...)`"
         else:
             advice = f"start them in a {'nursery' if library == 'trio' else 'task group'}"
-        return f"`{node_text(call.func)}()` is awaited once per item, one after another; {advice}"
+        effect = self._effect(call)
+        why = f" ({describe([(_callee_name(call), effect)])})" if effect is not None else ""
+        return f"`{node_text(call.func)}()` is awaited once per item, one after another{why}; {advice}"
 
     def visit_ListComp(self, node: ast.ListComp) -> None:
         self._comprehension(node, node.elt)
@@ -227,11 +312,22 @@ class SequentialAwaitChecker(Checker):
         if _root_name(call.func) in loop_names:
             return False  # a dispatch loop (each item's own hook or method), not a fan-out of requests
         name = _callee_name(call)
-        if self._is_ordered(call, name):
-            return False
-        query = ordered.is_query(name, bare) and (self._on_service(call) or ordered.is_network_query(name))
-        if not (query or self._keyed_store(call)):
-            return False
+        effect = self._effect(call)
+        if effect is not None:
+            if effect[0] == "w":
+                arguments = key_arguments(call, effect, isinstance(call.func, ast.Attribute))
+                if arguments is None or not any(set(_names_read(a)) & loop_names for a in arguments):
+                    return False  # every item writes the same key, or we cannot tell
+            elif effect[0] != "r" or self._extra_ordered(call, name):
+                return False
+        else:
+            if self._is_ordered(call, name):
+                return False
+            query = ordered.is_query(name, bare) and (self._on_service(call) or ordered.is_network_query(name))
+            if not (query or self._keyed_store(call)):
+                return False
+            if isinstance(call.func, ast.Attribute) and not self._concurrent(call.func.value):
+                return False  # one object's method per item: one device, account or connection in turn
         # A one-at-a-time object shared by the iterations (the loop variable is a new object each time).
         for expr in _objects(call):
             root = _root_name(expr)
