@@ -33,7 +33,7 @@ from ..knowledge import coroutines as known
 from ..knowledge.types import canonical_type
 from .scopes import absolute_module
 
-INDEX_VERSION = 9
+INDEX_VERSION = 10
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -45,6 +45,8 @@ _MAX_DEPTH = 24
 #   "v": {name: qualified type}          module-level instances (``app = FastAPI()``)
 #   "s": (module, ...)                   star imports
 #   "x": (name, ...)                     names bound in conflicting ways: unknown
+#   "q": (name, ...)                     last names before ``.task_done`` anywhere in the module
+#                                        (``self._queue.task_done()`` gives "_queue"; AL504)
 # Func = (is_async, line, decorators, wrapper_kind, return_type)
 #   is_async: 0 def, 1 async def, 2 async def that yields (an async generator function)
 #   decorators: qualified names, "()" appended when called, "?" when unresolvable
@@ -59,11 +61,12 @@ Summary = Dict[str, Any]
 #   ("s", module, path in site-packages, size:mtime)                  a third-party module read as source
 #   ("t", digest of the trigger names)                                the triage's coroutine-function names
 #   ("b", path, qualified name, repr of its entry)                    a node of AL107's blocking chains
+#   ("q", path, name, answer)                                         "does another module call .name.task_done?"
 Dependency = Tuple[Any, ...]
 
 
 def empty_summary() -> Summary:
-    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": ()}
+    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "q": ()}
 
 
 @dataclass(frozen=True)
@@ -101,7 +104,28 @@ def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | by
     """
     newline = "\n" if isinstance(source, str) else b"\n"
     yield_lines = _word_lines(source, "yield") if source and newline in source else None
-    return _Summarizer(module, is_package, yield_lines).run(tree)
+    summary = _Summarizer(module, is_package, yield_lines).run(tree)
+    word = "task_done" if isinstance(source, str) else b"task_done"
+    if not source or word in source:  # type: ignore[operator]
+        summary["q"] = task_done_names(tree)
+    return summary
+
+
+def task_done_names(tree: ast.AST) -> Tuple[str, ...]:
+    """The names right before ``.task_done`` anywhere in ``tree`` (function bodies included).
+
+    ``q.task_done()`` gives "q", ``self._queue.task_done`` (called or handed on as a callback)
+    gives "_queue": who can finish a queue's items, by the name it is reached through.
+    """
+    names: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "task_done":
+            value = node.value
+            if isinstance(value, ast.Name):
+                names.add(value.id)
+            elif isinstance(value, ast.Attribute):
+                names.add(value.attr)
+    return tuple(sorted(names))
 
 
 def _word_lines(source: "str | bytes", word: str) -> List[int]:
@@ -553,6 +577,7 @@ class ProjectIndex:
         self._consulted: Optional[Dict[Dependency, None]] = None
         self._module_digests: Dict[str, str] = {}
         self._trigger_digest: Optional[str] = None
+        self._task_done: Optional[Dict[str, Tuple[str, ...]]] = None
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
@@ -615,6 +640,8 @@ class ProjectIndex:
             decorated: List[Tuple[str, List[str]]] = []
             for entry in self.modules.values():
                 for trigger in entry[3]:
+                    if trigger.startswith("~"):
+                        continue
                     if trigger.startswith("@"):
                         wrappers.add(trigger[1:])
                     elif "|" in trigger:
@@ -685,6 +712,9 @@ class ProjectIndex:
         if kind == "b":
             _, path, qualname, seen = dependency
             return self._blocking_entry(path, qualname) == seen
+        if kind == "q":
+            _, path, name, answer = dependency
+            return self._task_done_elsewhere(name, path) == answer
         return False
 
     def broken(self, rows: Sequence[Dependency]) -> Set[int]:
@@ -956,6 +986,27 @@ class ProjectIndex:
                     stack.append(found)
         return None
 
+    def calls_task_done(self, name: str, path: str) -> bool:
+        """Does a module other than ``path`` refer to ``<x>.name.task_done`` or ``name.task_done``?
+
+        AL504 asks it for a queue held in a module-level name or an attribute: subclasses, other
+        classes holding the object and importers may finish its items. Recorded as a dependency.
+        """
+        answer = self._task_done_elsewhere(name, os.path.abspath(path))
+        if self._consulted is not None:
+            self._consulted[("q", os.path.abspath(path), name, answer)] = None
+        return answer
+
+    def _task_done_elsewhere(self, name: str, path: str) -> bool:
+        if self._task_done is None:
+            table: Dict[str, List[str]] = {}
+            for module_path, entry in self.modules.items():
+                for trigger in entry[3]:
+                    if trigger.startswith("~"):
+                        table.setdefault(trigger[1:], []).append(module_path)
+            self._task_done = {key: tuple(paths) for key, paths in table.items()}
+        return any(p != path for p in self._task_done.get(name, ()))
+
     def is_class(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> bool:
         ref = self._resolve(qualname, near, local)
         return ref is not None and ref.kind == "class"
@@ -1070,6 +1121,8 @@ def summary_triggers(summary: Summary) -> Tuple[str, ...]:
     for name, target in summary["i"].items():
         if name != target.rsplit(".", 1)[-1]:
             names.add(name)
+    # not trigger names: "~name" marks a module that calls ``.name.task_done`` (``ProjectIndex.calls_task_done``)
+    names.update(f"~{name}" for name in summary.get("q", ()))
     return tuple(sorted(names))
 
 
