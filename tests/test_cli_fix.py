@@ -153,7 +153,8 @@ def test_stdin_fix_writes_the_fixed_source(tmp_path: Path) -> None:
     assert done.stdout == FIXED.decode() and done.returncode == 0
 
 
-LOOP = b"import asyncio\nimport time\n\n\nasync def handler():\n    loop = asyncio.get_event_loop()\n    time.sleep(1)\n    return loop\n"
+LOOP = (b"import asyncio\nimport time\n\n\nasync def handler():\n    loop = asyncio.get_event_loop()\n    time.sleep(1)\n"
+        b"    return loop\n\n\nasync def now():\n    return asyncio.get_running_loop().time()\n")
 
 
 def test_safe_fix_applies_with_fix_alone_and_unsafe_ones_wait(tmp_path: Path) -> None:
@@ -163,7 +164,7 @@ def test_safe_fix_applies_with_fix_alone_and_unsafe_ones_wait(tmp_path: Path) ->
     assert "loop.py:6:12: AL505 [*]" in listed.stdout and "loop.py:7:5: AL101 [*]" in listed.stdout
     assert "[*] 1 fixable with --fix" in listed.stderr + listed.stdout
     done = run_cli(["--isolated", "--no-cache", "--fix", "loop.py"], cwd=tmp_path)
-    assert (tmp_path / "loop.py").read_bytes() == LOOP.replace(b"get_event_loop", b"get_running_loop")
+    assert (tmp_path / "loop.py").read_bytes() == LOOP.replace(b"get_event_loop()", b"get_running_loop()")
     assert done.returncode == 1 and "AL505" not in done.stdout and "loop.py:7:5: AL101" in done.stdout
     assert "Traceback" not in done.stderr
 

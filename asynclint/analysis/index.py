@@ -47,6 +47,7 @@ _MAX_DEPTH = 24
 #   "x": (name, ...)                     names bound in conflicting ways: unknown
 #   "q": (name, ...)                     last names before ``.task_done`` anywhere in the module
 #                                        (``self._queue.task_done()`` gives "_queue"; AL504)
+#   "w": (word, ...)                     words of ``MARKER_WORDS`` the module's source contains
 # Func = (is_async, line, decorators, wrapper_kind, return_type)
 #   is_async: 0 def, 1 async def, 2 async def that yields (an async generator function)
 #   decorators: qualified names, "()" appended when called, "?" when unresolvable
@@ -62,11 +63,17 @@ Summary = Dict[str, Any]
 #   ("t", digest of the trigger names)                                the triage's coroutine-function names
 #   ("b", path, qualified name, repr of its entry)                    a node of AL107's blocking chains
 #   ("q", path, name, answer)                                         "does another module call .name.task_done?"
+#   ("w", path, word, answer)                                         "does another module's source hold word?"
 Dependency = Tuple[Any, ...]
 
 
 def empty_summary() -> Summary:
-    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "q": ()}
+    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "q": (), "w": ()}
+
+
+# Words whose presence anywhere in the project is evidence a rule asks about (AL505: the project
+# already calls ``get_running_loop``, so it supports it and prefers it).
+MARKER_WORDS = ("get_running_loop",)
 
 
 @dataclass(frozen=True)
@@ -108,6 +115,9 @@ def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | by
     word = "task_done" if isinstance(source, str) else b"task_done"
     if not source or word in source:  # type: ignore[operator]
         summary["q"] = task_done_names(tree)
+    if source:
+        text = source if isinstance(source, str) else source.decode("utf-8", "replace")
+        summary["w"] = tuple(w for w in MARKER_WORDS if w in text)
     return summary
 
 
@@ -577,7 +587,7 @@ class ProjectIndex:
         self._consulted: Optional[Dict[Dependency, None]] = None
         self._module_digests: Dict[str, str] = {}
         self._trigger_digest: Optional[str] = None
-        self._task_done: Optional[Dict[str, Tuple[str, ...]]] = None
+        self._markers: Optional[Dict[str, Tuple[str, ...]]] = None
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
@@ -640,7 +650,7 @@ class ProjectIndex:
             decorated: List[Tuple[str, List[str]]] = []
             for entry in self.modules.values():
                 for trigger in entry[3]:
-                    if trigger.startswith("~"):
+                    if trigger.startswith(("~", "=")):
                         continue
                     if trigger.startswith("@"):
                         wrappers.add(trigger[1:])
@@ -714,7 +724,10 @@ class ProjectIndex:
             return self._blocking_entry(path, qualname) == seen
         if kind == "q":
             _, path, name, answer = dependency
-            return self._task_done_elsewhere(name, path) == answer
+            return self._elsewhere("~" + name, path) == answer
+        if kind == "w":
+            _, path, word, answer = dependency
+            return self._elsewhere("=" + word, path) == answer
         return False
 
     def broken(self, rows: Sequence[Dependency]) -> Set[int]:
@@ -992,20 +1005,29 @@ class ProjectIndex:
         AL504 asks it for a queue held in a module-level name or an attribute: subclasses, other
         classes holding the object and importers may finish its items. Recorded as a dependency.
         """
-        answer = self._task_done_elsewhere(name, os.path.abspath(path))
+        answer = self._elsewhere("~" + name, os.path.abspath(path))
         if self._consulted is not None:
             self._consulted[("q", os.path.abspath(path), name, answer)] = None
         return answer
 
-    def _task_done_elsewhere(self, name: str, path: str) -> bool:
-        if self._task_done is None:
+    def mentions(self, word: str, path: str) -> bool:
+        """Does the source of a module other than ``path`` contain ``word`` (one of ``MARKER_WORDS``)?
+        Recorded as a dependency."""
+        answer = self._elsewhere("=" + word, os.path.abspath(path))
+        if self._consulted is not None:
+            self._consulted[("w", os.path.abspath(path), word, answer)] = None
+        return answer
+
+    def _elsewhere(self, marker: str, path: str) -> bool:
+        """Does a module other than ``path`` carry ``marker`` ("~name", "=word") among its triggers?"""
+        if self._markers is None:
             table: Dict[str, List[str]] = {}
             for module_path, entry in self.modules.items():
                 for trigger in entry[3]:
-                    if trigger.startswith("~"):
-                        table.setdefault(trigger[1:], []).append(module_path)
-            self._task_done = {key: tuple(paths) for key, paths in table.items()}
-        return any(p != path for p in self._task_done.get(name, ()))
+                    if trigger.startswith(("~", "=")):
+                        table.setdefault(trigger, []).append(module_path)
+            self._markers = {key: tuple(paths) for key, paths in table.items()}
+        return any(p != path for p in self._markers.get(marker, ()))
 
     def is_class(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> bool:
         ref = self._resolve(qualname, near, local)
@@ -1123,6 +1145,7 @@ def summary_triggers(summary: Summary) -> Tuple[str, ...]:
             names.add(name)
     # not trigger names: "~name" marks a module that calls ``.name.task_done`` (``ProjectIndex.calls_task_done``)
     names.update(f"~{name}" for name in summary.get("q", ()))
+    names.update(f"={word}" for word in summary.get("w", ()))  # likewise: ``ProjectIndex.mentions``
     return tuple(sorted(names))
 
 

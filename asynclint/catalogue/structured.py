@@ -22,7 +22,10 @@ TIMEOUT_WITHOUT_AWAIT = Rule(
     "`async for`, `async with` or `yield` (code in nested functions, lambdas and classes does not "
     "count: it does not run there). Reported on the `with` line, whatever the import spelling.\n\n"
     "Not reported: a body that awaits anywhere, including in a comprehension or a nested block; a "
-    "`yield` (in an async generator the consumer's awaits run inside the scope; AL502 covers that).",
+    "`yield` (in an async generator the consumer's awaits run inside the scope; AL502 covers that); "
+    "a scope the body reads through its `as` name (`cm.when()`, `scope.deadline`: it is there to be "
+    "inspected; a scope read only after the block is still reported); and test code (test modules "
+    "and `test*` functions, which enter scopes without awaiting to test the timeout machinery itself).",
     why_bad="A timeout can only interrupt a coroutine at a suspension point. A body without one runs "
     "to its end however long it takes, so the timeout never fires: either a blocking call inside was "
     "meant to be bounded (and is not), or the scope is dead code that misleads readers.",
@@ -42,8 +45,8 @@ YIELD_IN_SCOPE = Rule(
     "scopes (`CancelScope`, `fail_after`, `move_on_after`, ...). Not reported in generators that "
     "are context managers or fixtures (a decorator named `...contextmanager` or `...fixture`: "
     "`@asynccontextmanager`, `@pytest.fixture`, `@pytest_asyncio.fixture`), where yielding inside "
-    "the scope is the point, nor in generators with a decorator asynclint cannot resolve (it may be "
-    "one). Reported on the `yield`.",
+    "the scope is the point, nor under trio's `@as_safe_channel`, which runs the generator in a task "
+    "of its own (PEP 789's fix). Reported on the `yield`.",
     why_bad="While the generator is suspended at the `yield`, the consumer's code runs inside the "
     "generator's scope (PEP 789): a timeout set for the producer cancels whatever the consumer is "
     "awaiting at the time, an error in a task group's child is delivered into the consumer's code, "
@@ -107,9 +110,14 @@ GET_EVENT_LOOP = Rule(
     summary="`asyncio.get_event_loop()` inside a coroutine",
     what_it_does="Reports `asyncio.get_event_loop()` (any import spelling, no arguments) called "
     "directly in a coroutine's body (not in a nested sync function or lambda, which may run in "
-    "another thread or outside the loop).",
-    why_bad="Inside a coroutine the running loop is what is meant, and `asyncio.get_running_loop()` "
-    "says so. `get_event_loop()` also consults the event loop policy when no loop is running, a "
+    "another thread or outside the loop), in a project that already calls `get_running_loop` (this "
+    "file or any module of the project mentions it).\n\n"
+    "Not reported in a project that never does: it may support Python 3.6, which has no "
+    "`get_running_loop()`, or have chosen `get_event_loop()` throughout; nor in test code (tests "
+    "check what `get_event_loop()` returns on purpose).",
+    why_bad="Inside a coroutine both return the running loop, so nothing breaks today; but the running "
+    "loop is what is meant, `asyncio.get_running_loop()` says so, and the project already uses it "
+    "elsewhere. `get_event_loop()` also consults the event loop policy when no loop is running, a "
     "path deprecated since Python 3.10 (and raising since 3.14), and the asyncio documentation "
     "prefers `get_running_loop()` in coroutines and callbacks. Code that reads it must know that "
     "detail to know which loop it gets.",

@@ -26,8 +26,9 @@ TASK_GROUPS = frozenset({
 YIELD_UNSAFE_SCOPES = ASYNC_TIMEOUTS | SYNC_TIMEOUTS | CANCEL_SCOPES | TASK_GROUPS
 
 # Decorator names (the last part) under which a generator is a context manager or a fixture, where
-# yielding inside a scope is the point. A deny-list: it only suppresses.
-CONTEXT_MANAGER_WORDS = ("contextmanager", "fixture")
+# yielding inside a scope is the point, or runs in a task of its own (trio's ``@as_safe_channel``,
+# PEP 789's fix). A deny-list: it only suppresses.
+CONTEXT_MANAGER_WORDS = ("contextmanager", "fixture", "safe_channel")
 
 SLEEPS = frozenset({"asyncio.sleep", "asyncio.tasks.sleep", "trio.sleep", "anyio.sleep"})
 GET_EVENT_LOOP = frozenset({"asyncio.get_event_loop", "asyncio.events.get_event_loop"})

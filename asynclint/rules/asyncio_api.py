@@ -13,6 +13,7 @@ import ast
 from typing import TYPE_CHECKING, FrozenSet, List, Optional, Tuple, Type
 
 from ..analysis.flow import suspends_in
+from ..analysis.index import ProjectIndex
 from ..analysis.reach import QueueReach
 from ..analysis.resolver import Resolver
 from ..base.model import Edit
@@ -36,6 +37,7 @@ class AsyncioApiChecker(Checker):
     def __init__(self, ctx: "FileContext") -> None:
         super().__init__(ctx)
         self._values: Optional[FrozenSet[str]] = None
+        self._running: Optional[bool] = None
 
     @classmethod
     def could_fire(cls, source: bytes, enabled: frozenset[str]) -> bool:
@@ -59,7 +61,8 @@ class AsyncioApiChecker(Checker):
             if "AL503" in ctx.enabled:
                 self._wait(node)
         elif qualname in known.GET_EVENT_LOOP:
-            if "AL505" in ctx.enabled and not node.args and not node.keywords:
+            if "AL505" in ctx.enabled and not node.args and not node.keywords and not ctx.in_test_code \
+                    and self._running_loop_used():
                 self._get_event_loop(node)
 
     # -- AL503 ----------------------------------------------------------------------------
@@ -102,6 +105,16 @@ class AsyncioApiChecker(Checker):
                         "once an item was put")
 
     # -- AL505 ----------------------------------------------------------------------------
+    def _running_loop_used(self) -> bool:
+        """The project already calls ``get_running_loop`` (this file, or another module by the index):
+        it runs on Python 3.7+ and its maintainers chose it, so ``get_event_loop()`` in a coroutine is
+        an inconsistency to fix. A project that never does may support older Pythons on purpose."""
+        if self._running is None:
+            index = self.ctx.index
+            self._running = "get_running_loop" in self.ctx.source or (
+                isinstance(index, ProjectIndex) and index.mentions("get_running_loop", self.ctx.path))
+        return self._running
+
     def _get_event_loop(self, call: ast.Call) -> None:
         ctx = self.ctx
         func = call.func

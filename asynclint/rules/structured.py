@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple, Type
 
-from ..analysis.flow import suspends_in
+from ..analysis.flow import suspends_in, walk_local
 from ..analysis.index import is_async_generator
 from ..catalogue.structured import TIMEOUT_WITHOUT_AWAIT, YIELD_IN_SCOPE, YIELD_IN_WITH
 from ..knowledge import structured as known
@@ -41,24 +41,32 @@ class ScopeChecker(Checker):
 
     # -- AL501 ----------------------------------------------------------------------------
     def visit_AsyncWith(self, node: ast.AsyncWith) -> None:
-        if self.ctx.in_coroutine and "AL501" in self.ctx.enabled:
+        if self.ctx.in_coroutine and "AL501" in self.ctx.enabled and not self.ctx.in_test_code:
             # later items are entered inside the earlier ones: ``async with timeout(5), session.get(u)``
             # awaits the second item's ``__aenter__`` under the timeout
             last = node.items[-1].context_expr
             for item in node.items:
                 if item.context_expr is last:
-                    self._timeout(node, item.context_expr, known.ASYNC_TIMEOUTS)
+                    self._timeout(node, item, known.ASYNC_TIMEOUTS)
 
     def visit_With(self, node: ast.With) -> None:
-        if self.ctx.in_coroutine and "AL501" in self.ctx.enabled:
+        if self.ctx.in_coroutine and "AL501" in self.ctx.enabled and not self.ctx.in_test_code:
             for item in node.items:
-                self._timeout(node, item.context_expr, known.SYNC_TIMEOUTS | known.CANCEL_SCOPES)
+                self._timeout(node, item, known.SYNC_TIMEOUTS | known.CANCEL_SCOPES)
 
-    def _timeout(self, node: ast.With | ast.AsyncWith, expr: ast.expr, kinds: frozenset) -> None:
+    def _timeout(self, node: ast.With | ast.AsyncWith, item: ast.withitem, kinds: frozenset) -> None:
+        """Test code is left alone: tests of the timeout machinery enter scopes without awaiting on
+        purpose. So is a scope the body inspects (``as scope`` read inside it): it is there to be
+        looked at (``scope.deadline``, ``cm.when()``), not to bound the body."""
+        expr = item.context_expr
         if not isinstance(expr, ast.Call):
             return
         qualname = self.ctx.resolve(expr.func)
         if qualname not in kinds or suspends_in(node.body):
+            return
+        target = item.optional_vars
+        if isinstance(target, ast.Name) and any(isinstance(n, ast.Name) and n.id == target.id
+                                                and isinstance(n.ctx, ast.Load) for n in walk_local(node.body)):
             return
         if qualname in known.CANCEL_SCOPES and not any(kw.arg == "deadline" for kw in expr.keywords):
             harm = "nothing in it can be cancelled"
