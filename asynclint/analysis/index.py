@@ -63,7 +63,7 @@ Summary = Dict[str, Any]
 #   ("t", digest of the trigger names)                                the triage's coroutine-function names
 #   ("b", path, qualified name, repr of its entry)                    a node of AL107's blocking chains
 #   ("q", path, name, answer)                                         "does another module call .name.task_done?"
-#   ("w", path, word, answer)                                         "does another module's source hold word?"
+#   ("w", path, word, package, n, answer)                             "do n other modules of the package hold word?"
 Dependency = Tuple[Any, ...]
 
 
@@ -587,7 +587,7 @@ class ProjectIndex:
         self._consulted: Optional[Dict[Dependency, None]] = None
         self._module_digests: Dict[str, str] = {}
         self._trigger_digest: Optional[str] = None
-        self._markers: Optional[Dict[str, Tuple[str, ...]]] = None
+        self._markers: Optional[Dict[str, Tuple[Tuple[str, str], ...]]] = None
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
@@ -724,10 +724,10 @@ class ProjectIndex:
             return self._blocking_entry(path, qualname) == seen
         if kind == "q":
             _, path, name, answer = dependency
-            return self._elsewhere("~" + name, path) == answer
+            return (self._elsewhere("~" + name, path) > 0) == answer
         if kind == "w":
-            _, path, word, answer = dependency
-            return self._elsewhere("=" + word, path) == answer
+            _, path, word, package, least, answer = dependency
+            return (self._elsewhere("=" + word, path, package) >= least) == answer
         return False
 
     def broken(self, rows: Sequence[Dependency]) -> Set[int]:
@@ -1005,29 +1005,33 @@ class ProjectIndex:
         AL504 asks it for a queue held in a module-level name or an attribute: subclasses, other
         classes holding the object and importers may finish its items. Recorded as a dependency.
         """
-        answer = self._elsewhere("~" + name, os.path.abspath(path))
+        answer = self._elsewhere("~" + name, os.path.abspath(path)) > 0
         if self._consulted is not None:
             self._consulted[("q", os.path.abspath(path), name, answer)] = None
         return answer
 
-    def mentions(self, word: str, path: str) -> bool:
-        """Does the source of a module other than ``path`` contain ``word`` (one of ``MARKER_WORDS``)?
-        Recorded as a dependency."""
-        answer = self._elsewhere("=" + word, os.path.abspath(path))
+    def mentions(self, word: str, path: str, package: str = "", at_least: int = 1) -> bool:
+        """Do at least ``at_least`` modules other than ``path`` contain ``word`` (one of ``MARKER_WORDS``)?
+
+        With ``package`` (a top-level package name), only that package's modules count: a directory
+        of several projects, or a project that vendors another, is indexed as one. Recorded as a
+        dependency."""
+        answer = self._elsewhere("=" + word, os.path.abspath(path), package) >= at_least
         if self._consulted is not None:
-            self._consulted[("w", os.path.abspath(path), word, answer)] = None
+            self._consulted[("w", os.path.abspath(path), word, package, at_least, answer)] = None
         return answer
 
-    def _elsewhere(self, marker: str, path: str) -> bool:
-        """Does a module other than ``path`` carry ``marker`` ("~name", "=word") among its triggers?"""
+    def _elsewhere(self, marker: str, path: str, package: str = "") -> int:
+        """How many modules other than ``path`` (in ``package``, if given) carry ``marker`` ("~name",
+        "=word") among their triggers?"""
         if self._markers is None:
-            table: Dict[str, List[str]] = {}
+            table: Dict[str, List[Tuple[str, str]]] = {}
             for module_path, entry in self.modules.items():
                 for trigger in entry[3]:
                     if trigger.startswith(("~", "=")):
-                        table.setdefault(trigger, []).append(module_path)
-            self._markers = {key: tuple(paths) for key, paths in table.items()}
-        return any(p != path for p in self._markers.get(marker, ()))
+                        table.setdefault(trigger, []).append((module_path, entry[0].split(".", 1)[0]))
+            self._markers = {key: tuple(rows) for key, rows in table.items()}
+        return sum(1 for p, top in self._markers.get(marker, ()) if p != path and (not package or top == package))
 
     def is_class(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> bool:
         ref = self._resolve(qualname, near, local)

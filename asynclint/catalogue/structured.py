@@ -110,8 +110,9 @@ GET_EVENT_LOOP = Rule(
     summary="`asyncio.get_event_loop()` inside a coroutine",
     what_it_does="Reports `asyncio.get_event_loop()` (any import spelling, no arguments) called "
     "directly in a coroutine's body (not in a nested sync function or lambda, which may run in "
-    "another thread or outside the loop), in a project that already calls `get_running_loop` (this "
-    "file or any module of the project mentions it).\n\n"
+    "another thread or outside the loop), in a project that already calls `get_running_loop`: this "
+    "file mentions it, or two other modules of its top-level package do (one alone may be a vendored "
+    "or compatibility copy of asyncio code).\n\n"
     "Not reported in a project that never does: it may support Python 3.6, which has no "
     "`get_running_loop()`, or have chosen `get_event_loop()` throughout; nor in test code (tests "
     "check what `get_event_loop()` returns on purpose).",

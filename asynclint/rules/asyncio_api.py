@@ -106,13 +106,18 @@ class AsyncioApiChecker(Checker):
 
     # -- AL505 ----------------------------------------------------------------------------
     def _running_loop_used(self) -> bool:
-        """The project already calls ``get_running_loop`` (this file, or another module by the index):
+        """The project already calls ``get_running_loop``: this file does, or two other modules of its
+        top-level package do, by the index (one may be a vendored or compatibility copy, as asyncpg's
+        ``_asyncio_compat``):
         it runs on Python 3.7+ and its maintainers chose it, so ``get_event_loop()`` in a coroutine is
         an inconsistency to fix. A project that never does may support older Pythons on purpose."""
         if self._running is None:
-            index = self.ctx.index
-            self._running = "get_running_loop" in self.ctx.source or (
-                isinstance(index, ProjectIndex) and index.mentions("get_running_loop", self.ctx.path))
+            ctx = self.ctx
+            index = ctx.index
+            # a module of a package asks its package; a top-level module (a flat project) asks them all
+            package = ctx.module_name.split(".", 1)[0] if "." in ctx.module_name or ctx.is_package else ""
+            self._running = "get_running_loop" in ctx.source or (
+                isinstance(index, ProjectIndex) and index.mentions("get_running_loop", ctx.path, package, 2))
         return self._running
 
     def _get_event_loop(self, call: ast.Call) -> None:
