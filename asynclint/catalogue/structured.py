@@ -146,7 +146,10 @@ NO_AWAIT = Rule(
     why_bad="A coroutine function that never suspends costs an object, a scheduling round trip and "
     "an `await` at every call site for nothing, and it tells readers it may wait when it cannot; "
     "callers must be async to call it. Often an `await` was forgotten inside it. Off by default: "
-    "many such functions are async on purpose, to keep an API uniform.",
+    "many such functions are async on purpose, to keep an API uniform. On a corpus of 27 async "
+    "projects it reported 2528 functions, 2446 of them Home Assistant's entry points "
+    "(`async_setup_entry`, `async_get_triggers`...) that the framework looks up by name and requires "
+    "to be `async`: select it for code whose callers you own.",
     example="async def build_headers(token):\n    return {\"Authorization\": f\"Bearer {token}\"}",
     use_instead="def build_headers(token):\n    return {\"Authorization\": f\"Bearer {token}\"}",
     fix_safety="No automatic fix: every caller's `await` would have to go too.",
@@ -161,7 +164,9 @@ BUSY_WAIT = Rule(
     "coroutine. `while True:` loops (periodic work) are not reported.",
     why_bad="Polling wakes the loop every interval for nothing, reacts late by up to one interval, "
     "and never ends if nobody changes the condition. When the condition is set by other code, "
-    "an `asyncio.Event` (or `Condition`) wakes the waiter at once.",
+    "an `asyncio.Event` (or `Condition`) wakes the waiter at once. Off by default: the condition is "
+    "often state nobody can signal (a server's connection count, another process, an external "
+    "service), where polling is the only way; 14 findings on a 27-project corpus.",
     example="async def wait_ready(self):\n    while not self.ready:\n        await asyncio.sleep(0.1)",
     use_instead="async def wait_ready(self):\n    await self.ready_event.wait()",
     fix_safety="No automatic fix.",
@@ -177,7 +182,9 @@ YIELD_IN_WITH = Rule(
     why_bad="If the consumer stops iterating early (a `break`, an exception), the generator stays "
     "suspended inside the `with` block: the file, lock or connection is released only when the "
     "generator is finalised, at garbage collection or loop shutdown, and an async `__aexit__` then "
-    "runs in a finaliser task or not at all.",
+    "runs in a finaliser task or not at all. Off by default: streaming a response body or rows from "
+    "inside the client's `with` is the usual shape and is released when the consumer finishes; 41 "
+    "findings on a 27-project corpus (httpx, aiosqlite, aiogram, prefect, quart...).",
     example="async def lines(path):\n    async with aiofiles.open(path) as f:\n        async for line in f:\n"
     "            yield line",
     use_instead="@contextlib.asynccontextmanager\nasync def lines(path):\n"
