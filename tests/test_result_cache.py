@@ -357,3 +357,36 @@ def test_an_effect_summary_two_modules_away_is_a_dependency(project: Path) -> No
     assert found == run(project, cached=False)[0]
     assert ("page.py", 5, "AL301") not in found
     assert stats.cached > 0
+
+
+def test_task_done_and_running_loop_elsewhere_are_dependencies(project: Path) -> None:
+    """AL504 asks the index who calls ``.name.task_done`` and AL505 who calls ``get_running_loop``:
+    an edit of another module that changes the answer re-lints the file that asked."""
+    (project / "app" / "pump.py").write_text(textwrap.dedent("""
+        import asyncio
+
+
+        class Pump:
+            def __init__(self):
+                self._inbox = asyncio.Queue()
+
+            async def push(self, item):
+                await self._inbox.put(item)
+
+            async def drain(self):
+                loop = asyncio.get_event_loop()
+                await self._inbox.join()
+                return loop
+    """).lstrip())
+    for name in ("worker.py", "clock.py"):
+        (project / "app" / name).write_text("async def run(pump):\n    return pump\n")
+    first, _ = run(project)
+    assert ("pump.py", 13, "AL504") in first and ("pump.py", 12, "AL505") not in first
+    edit(project, "worker.py", "return pump", "pump._inbox.task_done()")
+    found, stats = run(project)
+    assert found == run(project, cached=False)[0] and ("pump.py", 13, "AL504") not in found
+    for name in ("worker.py", "clock.py"):
+        edit(project, name, "async def run(pump):", "import asyncio\n\n\nasync def run(pump):\n"
+             "    asyncio.get_running_loop()")
+    found, _ = run(project)
+    assert found == run(project, cached=False)[0] and ("pump.py", 12, "AL505") in found

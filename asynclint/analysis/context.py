@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import bisect
 import builtins
+import os
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -89,6 +90,7 @@ class FileContext:
         self._failing_blocks: Optional[List[Tuple[int, int]]] = None
         self._module_aliases: Optional[Dict[str, str]] = None  # module -> the name importing it unconditionally
         self._top_level: Optional[List[Tuple[int, int, bool]]] = None  # module body: (first, last line, conditional)
+        self._test_module: Optional[bool] = None
 
     @property
     def lines(self) -> List[str]:
@@ -109,6 +111,21 @@ class FileContext:
     @property
     def current_function(self) -> Optional[ast.AST]:
         return self.function_stack[-1] if self.function_stack else None
+
+    @property
+    def in_test_code(self) -> bool:
+        """In a test module (``test_*.py``, ``*_test.py``, ``conftest.py``) or a ``test*`` function.
+
+        Tests script what production code must not do (swallow a cancellation, inspect a
+        timeout that cannot fire) to check the library's behaviour: rules about such shapes
+        leave them alone.
+        """
+        if self._test_module is None:
+            name = os.path.basename(self.path)
+            self._test_module = name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+        return self._test_module or any(
+            isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name.startswith("test")
+            for f in self.function_stack)
 
     def parent(self, node: ast.AST) -> Optional[ast.AST]:
         """The parent of ``node`` while it is being visited (``node`` must be on the walk's stack)."""

@@ -155,6 +155,12 @@ def awaits_in(nodes: Sequence[ast.AST]) -> Optional[ast.AST]:
     return None
 
 
+def suspends_in(nodes: Sequence[ast.AST]) -> bool:
+    """Can ``nodes`` suspend: an ``await``, ``async for``/``async with``, an async comprehension, or a
+    ``yield`` (in an async generator the consumer runs meanwhile)? Nested scopes do not count."""
+    return awaits_in(nodes) is not None or any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in walk_local(nodes))
+
+
 def walk_local(nodes: Sequence[ast.AST]) -> Iterator[ast.AST]:
     """Every node under ``nodes`` in source order, not descending into nested functions, lambdas or classes."""
     stack: List[ast.AST] = list(reversed(nodes))

@@ -35,7 +35,7 @@ from .effects import Effect, summarise_function
 from .references import Counts, add_up, module_references
 from .scopes import absolute_module
 
-INDEX_VERSION = 12
+INDEX_VERSION = 13
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -54,6 +54,9 @@ _MAX_DEPTH = 24
 #   "m": "name name ..."                 other names it reads as attributes (see ``analysis.references``)
 #   "p": (package, ...)                  top-level packages it imports
 #   "e": {"name" or "Cls.meth": Effect}  effect summaries of coroutine functions (``analysis.effects``)
+#   "q": (name, ...)                     last names before ``.task_done`` anywhere in the module
+#                                        (``self._queue.task_done()`` gives "_queue"; AL504)
+#   "w": (word, ...)                     words of ``MARKER_WORDS`` the module's source contains
 # Func = (is_async, line, decorators, wrapper_kind, return_type)
 #   is_async: 0 def, 1 async def, 2 async def that yields (an async generator function)
 #   decorators: qualified names, "()" appended when called, "?" when unresolvable
@@ -70,11 +73,19 @@ Summary = Dict[str, Any]
 #   ("b", path, qualified name, repr of its entry)                    a node of AL107's blocking chains
 #   ("o", class, method, ((subclass, path, line), ...))               project subclasses overriding a method with a def
 #   ("k", name, package, repr of its use counts)                      is a coroutine only started as a task?
+#   ("q", path, name, answer)                                         "does another module call .name.task_done?"
+#   ("w", path, word, package, n, answer)                             "do n other modules of the package hold word?"
 Dependency = Tuple[Any, ...]
 
 
 def empty_summary() -> Summary:
-    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "h": (), "r": {}, "m": "", "p": (), "e": {}}
+    return {"f": {}, "c": {}, "i": {}, "v": {}, "s": (), "x": (), "h": (), "r": {}, "m": "", "p": (), "e": {},
+            "q": (), "w": ()}
+
+
+# Words whose presence anywhere in the project is evidence a rule asks about (AL505: the project
+# already calls ``get_running_loop``, so it supports it and prefers it).
+MARKER_WORDS = ("get_running_loop",)
 
 
 @dataclass(frozen=True)
@@ -127,10 +138,32 @@ def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | by
     yield_lines = _word_lines(source, "yield") if source and newline in source else None
     summarizer = _Summarizer(module, is_package, yield_lines)
     out = summarizer.run(tree)
+    text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     if references and source:
-        text = source if isinstance(source, str) else source.decode("utf-8", "replace")
         out["r"], out["m"], out["p"] = module_references(tree, text, summarizer.imports, bool(out["s"]))
+    word = "task_done" if isinstance(source, str) else b"task_done"
+    if not source or word in source:  # type: ignore[operator]
+        out["q"] = task_done_names(tree)
+    if source:
+        out["w"] = tuple(w for w in MARKER_WORDS if w in text)
     return out
+
+
+def task_done_names(tree: ast.AST) -> Tuple[str, ...]:
+    """The names right before ``.task_done`` anywhere in ``tree`` (function bodies included).
+
+    ``q.task_done()`` gives "q", ``self._queue.task_done`` (called or handed on as a callback)
+    gives "_queue": who can finish a queue's items, by the name it is reached through.
+    """
+    names: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr == "task_done":
+            value = node.value
+            if isinstance(value, ast.Name):
+                names.add(value.id)
+            elif isinstance(value, ast.Attribute):
+                names.add(value.attr)
+    return tuple(sorted(names))
 
 
 def _word_lines(source: "str | bytes", word: str) -> List[int]:
@@ -632,6 +665,7 @@ class ProjectIndex:
         # method name -> [(path, class key)] of every project class defining it as a plain def
         self._sync_methods: Optional[Dict[str, List[Tuple[str, str]]]] = None
         self._overrides: Dict[Tuple[str, str], Tuple[Tuple[str, str, int], ...]] = {}
+        self._markers: Optional[Dict[str, Tuple[Tuple[str, str], ...]]] = None
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
@@ -695,6 +729,8 @@ class ProjectIndex:
             decorated: List[Tuple[str, List[str]]] = []
             for entry in self.modules.values():
                 for trigger in entry[3]:
+                    if trigger.startswith(("~", "=")):
+                        continue
                     if trigger.startswith("@"):
                         wrappers.add(trigger[1:])
                     elif "|" in trigger:
@@ -770,6 +806,12 @@ class ProjectIndex:
             return self._find_sync_overrides(cls, method, None) == seen
         if kind == "k":
             return repr(self.uses(dependency[1], dependency[2], record=False)) == dependency[3]
+        if kind == "q":
+            _, path, name, answer = dependency
+            return (self._elsewhere("~" + name, path) > 0) == answer
+        if kind == "w":
+            _, path, word, package, least, answer = dependency
+            return (self._elsewhere("=" + word, path, package) >= least) == answer
         return False
 
     def broken(self, rows: Sequence[Dependency]) -> Set[int]:
@@ -1173,6 +1215,40 @@ class ProjectIndex:
         cls = qualname.rsplit(".", 1)[0] if "." in key else ""
         return effect, cls
 
+    def calls_task_done(self, name: str, path: str) -> bool:
+        """Does a module other than ``path`` refer to ``<x>.name.task_done`` or ``name.task_done``?
+
+        AL504 asks it for a queue held in a module-level name or an attribute: subclasses, other
+        classes holding the object and importers may finish its items. Recorded as a dependency.
+        """
+        answer = self._elsewhere("~" + name, os.path.abspath(path)) > 0
+        if self._consulted is not None:
+            self._consulted[("q", os.path.abspath(path), name, answer)] = None
+        return answer
+
+    def mentions(self, word: str, path: str, package: str = "", at_least: int = 1) -> bool:
+        """Do at least ``at_least`` modules other than ``path`` contain ``word`` (one of ``MARKER_WORDS``)?
+
+        With ``package`` (a top-level package name), only that package's modules count: a directory
+        of several projects, or a project that vendors another, is indexed as one. Recorded as a
+        dependency."""
+        answer = self._elsewhere("=" + word, os.path.abspath(path), package) >= at_least
+        if self._consulted is not None:
+            self._consulted[("w", os.path.abspath(path), word, package, at_least, answer)] = None
+        return answer
+
+    def _elsewhere(self, marker: str, path: str, package: str = "") -> int:
+        """How many modules other than ``path`` (in ``package``, if given) carry ``marker`` ("~name",
+        "=word") among their triggers?"""
+        if self._markers is None:
+            table: Dict[str, List[Tuple[str, str]]] = {}
+            for module_path, entry in self.modules.items():
+                for trigger in entry[3]:
+                    if trigger.startswith(("~", "=")):
+                        table.setdefault(trigger, []).append((module_path, entry[0].split(".", 1)[0]))
+            self._markers = {key: tuple(rows) for key, rows in table.items()}
+        return sum(1 for p, top in self._markers.get(marker, ()) if p != path and (not package or top == package))
+
     def is_class(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> bool:
         ref = self._resolve(qualname, near, local)
         return ref is not None and ref.kind == "class"
@@ -1287,6 +1363,9 @@ def summary_triggers(summary: Summary) -> Tuple[str, ...]:
     for name, target in summary["i"].items():
         if name != target.rsplit(".", 1)[-1]:
             names.add(name)
+    # not trigger names: "~name" marks a module that calls ``.name.task_done`` (``ProjectIndex.calls_task_done``)
+    names.update(f"~{name}" for name in summary.get("q", ()))
+    names.update(f"={word}" for word in summary.get("w", ()))  # likewise: ``ProjectIndex.mentions``
     return tuple(sorted(names))
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Tuple, Type
 
-from . import blocking, cancellation, sequential, unawaited
+from . import asyncio_api, blocking, cancellation, sequential, structured, unawaited
 from .base import Checker
 
 CHECKERS: Tuple[Type[Checker], ...] = tuple(
-    c for family in (blocking, unawaited, sequential, cancellation) for c in family.CHECKERS)
+    c for family in (blocking, unawaited, sequential, cancellation, structured, asyncio_api) for c in family.CHECKERS)
 
 
 def checkers_for(enabled: frozenset[str]) -> Tuple[Type[Checker], ...]:

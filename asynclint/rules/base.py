@@ -58,6 +58,18 @@ class Checker:
         """Called once after the walk; for rules that decide at the end (unused names...)."""
 
 
+class Span(ast.AST):
+    """A bare position for ``report`` when no node covers exactly what a finding is about (a keyword)."""
+
+    _attributes = ("lineno", "col_offset", "end_lineno", "end_col_offset")
+
+    def __init__(self, line: int, col: int, end_col: int) -> None:
+        super().__init__()
+        self.lineno = self.end_lineno = line
+        self.col_offset = col
+        self.end_col_offset = end_col
+
+
 def node_text(node: Optional[ast.AST]) -> str:
     """Short source-like text for messages (``ast.unparse`` is fine: only on findings)."""
     if node is None:

@@ -11,7 +11,6 @@ the handler can finish without raising.
 from __future__ import annotations
 
 import ast
-import os
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
 
 from ..analysis.flow import (
@@ -104,7 +103,6 @@ class CancellationChecker(Checker):
         self._reported_jumps: Set[int] = set()
         self._no_return: Optional[NoReturnCalls] = None
         self._module_cancels: Optional[FrozenSet[str]] = None
-        self._test_module: Optional[bool] = None
 
     @classmethod
     def could_fire(cls, source: bytes, enabled: frozenset[str]) -> bool:
@@ -118,18 +116,9 @@ class CancellationChecker(Checker):
     visit_TryStar = visit_Try
 
     def _in_test(self) -> bool:
-        """In test code: a test module (``test_*.py``, ``*_test.py``, ``conftest.py``) or a ``test*`` function.
-
-        Tests of cancellation script tasks that swallow it on purpose
-        (``except Cancelled: record.append("cancelled")``); only AL403, which no
-        test needs, is reported there.
-        """
-        if self._test_module is None:
-            name = os.path.basename(self.ctx.path)
-            self._test_module = name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
-        return self._test_module or any(
-            isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name.startswith("test")
-            for f in self.ctx.function_stack)
+        """Tests of cancellation script tasks that swallow it on purpose (``except Cancelled:
+        record.append("cancelled")``); only AL403, which no test needs, is reported there."""
+        return self.ctx.in_test_code
 
     def _check_try(self, node: ast.Try) -> None:
         if node.finalbody:
