@@ -23,7 +23,7 @@ from .context import FileContext
 from .model import Finding
 from .rules import checkers_for
 from .settings import Settings
-from .source import DecodeError, decode, is_silenced
+from .source import DecodeError, comment_line_for, comment_lines, decode, is_silenced
 from .walker import Walker, coroutine_only, sync_statements_only
 
 _ASYNC_WORD = re.compile(rb"async")
@@ -276,12 +276,34 @@ def _filter(result: FileResult, settings: Settings, lines: Sequence[str]) -> Non
         return
     ignored = settings.ignored_for(result.path)
     kept: List[Finding] = []
+    later = _LaterNoqa(lines)
     for finding in findings:
         if finding.code in ignored:
             continue
         if finding.code not in ("AL001", "AL002", "AL003") and 0 < finding.line <= len(lines) \
-                and is_silenced(lines[finding.line - 1], finding.code):
+                and (is_silenced(lines[finding.line - 1], finding.code) or later.silences(finding)):
             continue
         kept.append(finding)
     kept.sort(key=Finding.sort_key)
     result.findings = kept
+
+
+class _LaterNoqa:
+    """A ``# noqa`` for a line that cannot end in a comment (inside a multi-line string, or
+    continued with a backslash) sits on the first line after it that can: where
+    ``--add-noqa`` puts it. The file is tokenized only when such a comment may exist."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self._noqa_lines: Optional[List[int]] = None
+        self._breaks: Optional[List[int]] = None
+
+    def silences(self, finding: Finding) -> bool:
+        if self._noqa_lines is None:
+            self._noqa_lines = [n for n, line in enumerate(self.lines, 1) if "noqa" in line.lower()]
+        if not self._noqa_lines or self._noqa_lines[-1] <= finding.line:
+            return False
+        if self._breaks is None:
+            self._breaks = comment_lines("\n".join(self.lines)) or []
+        target = comment_line_for(finding.line, self._breaks)
+        return target is not None and target != finding.line and is_silenced(self.lines[target - 1], finding.code)

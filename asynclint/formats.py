@@ -2,7 +2,7 @@
 
 Every renderer sorts its input (path, line, column, code, then the rest), so the
 output never depends on worker scheduling. Renderers return the whole stdout text;
-the human summary (counts, ``--statistics``) is separate (``summary``) because it
+the human summary (counts, fixable hints) is separate (``summary``) because it
 goes to stderr and must never end up inside json/sarif/github output.
 
 Positions are asynclint's: 1-based lines and 1-based columns counted in Unicode
@@ -307,33 +307,43 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def statistics_table(findings: Sequence[Finding]) -> str:
-    """``--statistics``: count, code, ``[*]`` when any of them has a fix, rule name; most frequent first."""
+def _statistics_rows(findings: Sequence[Finding], fixable_codes: Optional[frozenset[str]]) -> List[Dict[str, Any]]:
+    """One row per code, most frequent first: a code is fixable when one of its findings has a fix it may apply."""
     counts: Dict[str, int] = {}
-    has_fix: Dict[str, bool] = {}
+    fixable: Dict[str, bool] = {}
     for f in findings:
         counts[f.code] = counts.get(f.code, 0) + 1
-        has_fix[f.code] = has_fix.get(f.code, False) or f.fix is not None
-    if not counts:
-        return ""
+        can_fix = f.fix is not None and (fixable_codes is None or f.code in fixable_codes)
+        fixable[f.code] = fixable.get(f.code, False) or can_fix
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    count_width = max(len(str(n)) for _, n in rows)
-    code_width = max(len(code) for code, _ in rows)
-    any_fix = any(has_fix.values())
-    lines = []
-    for code, n in rows:
-        marker = ("[*] " if has_fix[code] else "    ") if any_fix else ""
-        lines.append(f"{n:>{count_width}}  {code:<{code_width}}  {marker}{_rule_name(code)}")
-    return "".join(line + "\n" for line in lines)
+    return [{"code": code, "name": _rule_name(code), "count": n, "fixable": fixable[code]} for code, n in rows]
 
 
-def summary(findings: Sequence[Finding], *, files_with_findings: int, statistics: bool, fixable: int,
+def statistics_table(findings: Sequence[Finding], fixable_codes: Optional[frozenset[str]] = None) -> str:
+    """``--statistics``, as ruff prints it: count, code, ``[*]`` (fixable) or ``[ ]``, rule name; tab-separated."""
+    rows = _statistics_rows(findings, fixable_codes)
+    if not rows:
+        return ""
+    count_width = max(len(str(row["count"])) for row in rows)
+    code_width = max(len(row["code"]) for row in rows)
+    return "".join(f"{row['count']:>{count_width}}\t{row['code']:<{code_width}}\t"
+                   f"{'[*]' if row['fixable'] else '[ ]'} {row['name']}\n" for row in rows)
+
+
+def statistics(findings: Sequence[Finding], fmt: str, fixable_codes: Optional[frozenset[str]] = None) -> str:
+    """The whole stdout of ``--statistics``: the table, or with ``--output-format json`` its rows as JSON."""
+    if fmt == "json":
+        return json.dumps(_statistics_rows(findings, fixable_codes), indent=2) + "\n"
+    return statistics_table(findings, fixable_codes)
+
+
+def summary(findings: Sequence[Finding], *, files_with_findings: int, fixable: int,
             unsafe_fixable: int = 0) -> str:
-    """The stderr text after a run: optional statistics table, the count line, the fixable hints.
+    """The stderr text after a run: the count line, the fixable hints.
 
     ``fixable`` counts fixes ``--fix`` applies; ``unsafe_fixable`` those that also need ``--unsafe-fixes``.
     """
-    out = statistics_table(findings) if statistics else ""
+    out = ""
     if not findings:
         out += "No problems found.\n"
     else:

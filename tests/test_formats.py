@@ -13,7 +13,7 @@ from urllib.request import url2pathname
 import pytest
 
 from asynclint.engine import lint_path
-from asynclint.formats import FORMATS, escape_data, escape_property, render, summary
+from asynclint.formats import FORMATS, escape_data, escape_property, render, statistics, summary
 from asynclint.model import Applicability, Edit, Finding, Fix
 from asynclint.rules import RULES
 from asynclint.settings import default_settings
@@ -335,26 +335,28 @@ def test_github_escape_helpers() -> None:
 
 def test_summary_counts() -> None:
     one = sample()[:1]
-    assert summary([], files_with_findings=0, statistics=False, fixable=0) == "No problems found.\n"
-    assert summary(one, files_with_findings=1, statistics=False, fixable=0) == "Found 1 problem in 1 file.\n"
-    assert summary(sample(), files_with_findings=3, statistics=False, fixable=1) == (
+    assert summary([], files_with_findings=0, fixable=0) == "No problems found.\n"
+    assert summary(one, files_with_findings=1, fixable=0) == "Found 1 problem in 1 file.\n"
+    assert summary(sample(), files_with_findings=3, fixable=1) == (
         "Found 5 problems in 3 files.\n[*] 1 fixable with --fix.\n")
-    assert summary(sample(), files_with_findings=3, statistics=False, fixable=0, unsafe_fixable=2) == (
+    assert summary(sample(), files_with_findings=3, fixable=0, unsafe_fixable=2) == (
         "Found 5 problems in 3 files.\n[*] 2 more fixable with --fix --unsafe-fixes (they may change behaviour).\n")
 
 
-def test_summary_statistics_table() -> None:
+def test_statistics_table_like_ruff() -> None:
     findings = sample() + [Finding("b.py", 1, 1, "AL101", "m", 1, 2)]
-    out = summary(findings, files_with_findings=4, statistics=True, fixable=1)
-    assert out.splitlines() == [
-        "3  AL101  [*] blocking-sleep",
-        "1  AL001      cannot-parse",
-        "1  AL002      cannot-read",
-        "1  AL999      AL999",
-        "Found 6 problems in 4 files.",
-        "[*] 1 fixable with --fix.",
+    assert statistics(findings, "text").splitlines() == [
+        "3\tAL101\t[*] blocking-sleep",
+        "1\tAL001\t[ ] cannot-parse",
+        "1\tAL002\t[ ] cannot-read",
+        "1\tAL999\t[ ] AL999",
     ]
-    assert summary([], files_with_findings=0, statistics=True, fixable=0) == "No problems found.\n"
+    # a code the settings may not fix is not marked fixable, even when its findings carry fixes
+    assert statistics(findings, "text", frozenset({"AL201"})).splitlines()[0] == "3\tAL101\t[ ] blocking-sleep"
+    rows = json.loads(statistics(findings, "json"))
+    assert rows[0] == {"code": "AL101", "name": "blocking-sleep", "count": 3, "fixable": True}
+    assert [row["count"] for row in rows] == [3, 1, 1, 1]
+    assert statistics([], "text") == ""
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif", "github"])
