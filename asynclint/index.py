@@ -760,6 +760,32 @@ class ProjectIndex:
             self._consulted[("t", self.trigger_digest())] = None
         return self._triggers
 
+    def overlay(self, path: str, data: Optional[bytes]) -> bool:
+        """Answer for ``path`` from ``data`` (an editor's unsaved buffer; None: the file is gone) instead
+        of what was read from disk. True when what the module defines changed, so other files' lints
+        may answer differently (``broken`` tells which). AL107's blocking chains are not redone here."""
+        from .engine import module_name_for  # noqa: PLC0415 - engine imports the rules, which import us
+
+        path = os.path.abspath(path)
+        old = self.modules.get(path)
+        if data is None:
+            if old is None:
+                return False
+            del self.modules[path]
+            self.contents.pop(path, None)
+            self._init_caches()
+            return True
+        module, is_package = module_name_for(path)
+        summary = summarize_source(data, module, is_package) if len(data) <= MAX_INDEXED_BYTES else empty_summary()
+        entry = (module, is_package, marshal.dumps(summary, 2), summary_triggers(summary))
+        self.contents[path] = hashlib.blake2b(data, digest_size=16).hexdigest()
+        self._module_digests.pop(path, None)
+        if old == entry:
+            return False
+        self.modules[path] = entry
+        self._init_caches()
+        return True
+
     # -- modules ----------------------------------------------------------------------
     def _names(self) -> Dict[str, Tuple[str, ...]]:
         if self._by_name is None:
