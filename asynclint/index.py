@@ -760,10 +760,11 @@ class ProjectIndex:
             self._consulted[("t", self.trigger_digest())] = None
         return self._triggers
 
-    def overlay(self, path: str, data: Optional[bytes]) -> bool:
+    def overlay(self, path: str, data: Optional[bytes], tree: Optional[ast.Module] = None) -> bool:
         """Answer for ``path`` from ``data`` (an editor's unsaved buffer; None: the file is gone) instead
         of what was read from disk. True when what the module defines changed, so other files' lints
-        may answer differently (``broken`` tells which). AL107's blocking chains are not redone here."""
+        may answer differently (``broken`` tells which). ``tree``: ``data`` already parsed (the lint
+        that follows parses it once for both). AL107's blocking chains are not redone here."""
         from .engine import module_name_for  # noqa: PLC0415 - engine imports the rules, which import us
 
         path = os.path.abspath(path)
@@ -775,10 +776,18 @@ class ProjectIndex:
             self.contents.pop(path, None)
             self._init_caches()
             return True
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        if old is not None and self.contents.get(path) == digest:
+            return False  # the same bytes as last time: nothing to summarise again
         module, is_package = module_name_for(path)
-        summary = summarize_source(data, module, is_package) if len(data) <= MAX_INDEXED_BYTES else empty_summary()
+        if len(data) > MAX_INDEXED_BYTES:
+            summary = empty_summary()
+        elif tree is not None:
+            summary = summarize(tree, module, is_package, data)
+        else:
+            summary = summarize_source(data, module, is_package)
         entry = (module, is_package, marshal.dumps(summary, 2), summary_triggers(summary))
-        self.contents[path] = hashlib.blake2b(data, digest_size=16).hexdigest()
+        self.contents[path] = digest
         self._module_digests.pop(path, None)
         if old == entry:
             return False

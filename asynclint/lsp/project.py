@@ -8,8 +8,10 @@ on the server's one analysis thread, so the index is never read and changed at o
 
 from __future__ import annotations
 
+import ast
 import os
 import time
+import warnings
 from dataclasses import dataclass, replace
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -64,6 +66,16 @@ def buffer_bytes(text: str) -> bytes:
         return text.encode(encoding)
     except (UnicodeError, LookupError):
         return text.encode("utf-8", "surrogatepass")
+
+
+def _parse(text: str) -> Optional[ast.Module]:
+    """The buffer's tree, or None: the engine parses it again and reports why it does not parse."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text)
+    except (SyntaxError, ValueError, TypeError, RecursionError, MemoryError):
+        return None
 
 
 class Project:
@@ -124,7 +136,7 @@ class Project:
                                    force_exclude=True, respect_gitignore=config.respect_gitignore, root=config.root)
         return is_excluded(path, options)
 
-    def overlay(self, path: str, text: Optional[str]) -> bool:
+    def overlay(self, path: str, text: Optional[str], tree: Optional[ast.Module] = None) -> bool:
         """Let the index answer from the buffer (None: from disk again). True: the module's definitions changed."""
         index = self.index
         if index is None or not path.endswith((".py", ".pyi")) or not self.owns(path):
@@ -137,7 +149,7 @@ class Project:
                 data = None
         else:
             data = buffer_bytes(text)
-        return bool(index.overlay(path, data))  # type: ignore[attr-defined]
+        return bool(index.overlay(path, data, tree))  # type: ignore[attr-defined]
 
     def stale(self, depends_on: Tuple[tuple, ...]) -> bool:
         """Would the index now answer one of these lookups differently?"""
@@ -167,7 +179,15 @@ class Project:
         return [path for path in texts if self.stale(self.depends.get(path, ()))]
 
     # -- linting and fixing -----------------------------------------------------------
-    def lint(self, path: str, text: str) -> LintOutcome:
+    def analyse(self, path: str, text: str) -> Tuple[LintOutcome, bool]:
+        """Update the index from the buffer and lint it, parsing it once for both; True: its definitions changed."""
+        tree = _parse(text)
+        changed = self.overlay(path, text, tree)
+        if self.excluded(path):
+            return LintOutcome([]), changed
+        return self.lint(path, text, tree), changed
+
+    def lint(self, path: str, text: str, tree: Optional[ast.Module] = None) -> LintOutcome:
         """Lint a buffer; an internal failure is one AL003 finding, never an exception."""
         started = time.perf_counter()
         index = self.index
@@ -178,7 +198,7 @@ class Project:
             if self._fail_marker and self._fail_marker in text:
                 raise RuntimeError("test hook: this buffer's lint fails")
             result: FileResult = lint_source(buffer_bytes(text), path, self.settings, index=index, force=True,
-                                             text=text)
+                                             text=text, tree=tree)
             depends_on = index.recorded_dependencies() if record is not None else ()  # type: ignore[union-attr]
         except Exception as error:  # noqa: BLE001 - one file's failure must not end the server
             if record is not None:

@@ -193,14 +193,11 @@ class AsyncLintServer(LanguageServer):
             uri=uri, version=version, diagnostics=actions.diagnostics(document, findings, self.encoding)))
         self._relint_paths(dependents)
 
-    def _analyse(self, project: Project, path: str, text: str) -> Tuple[List[Finding], List[str]]:
+    @staticmethod
+    def _analyse(project: Project, path: str, text: str) -> Tuple[List[Finding], List[str]]:
         """(analysis thread) Update the index from the buffer, lint it, and say which open files now differ."""
-        changed = project.overlay(path, text)
-        if project.excluded(path):
-            findings: List[Finding] = []
-        else:
-            findings = project.lint(path, text).findings
-        return findings, project.dependents(path) if changed else []
+        outcome, changed = project.analyse(path, text)
+        return outcome.findings, project.dependents(path) if changed else []
 
     def _relint_paths(self, paths: Sequence[str]) -> None:
         wanted = set(paths)
