@@ -19,7 +19,6 @@ from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
 
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.asyncio(loop_scope="function")
 TIMEOUT = 20.0
 
 A = "async def fetch():\n    return 1\n"
@@ -125,6 +124,7 @@ def change(client: LanguageClient, path: Path, version: int,
         text_document=types.VersionedTextDocumentIdentifier(uri=uri(path), version=version), content_changes=changes))
 
 
+@pytest.mark.asyncio
 async def test_diagnostics_edits_and_cross_file_updates(project: Path) -> None:
     b, a = project / "pkg" / "b.py", project / "pkg" / "a.py"
     async with session(project) as client:
@@ -166,6 +166,7 @@ async def test_diagnostics_edits_and_cross_file_updates(project: Path) -> None:
         await until(lambda: codes(client, b) == ["AL201"], "b.py re-linted after a.py was saved")
 
 
+@pytest.mark.asyncio
 async def test_rapid_changes_publish_only_the_newest(project: Path) -> None:
     b = project / "pkg" / "b.py"
     async with session(project) as client:
@@ -182,6 +183,7 @@ async def test_rapid_changes_publish_only_the_newest(project: Path) -> None:
         assert codes(client, b) == ["AL101", "AL101", "AL201"]
 
 
+@pytest.mark.asyncio
 async def test_code_actions_fix_noqa_and_fix_all(project: Path) -> None:
     b = project / "pkg" / "b.py"
     async with session(project) as client:
@@ -224,6 +226,7 @@ async def test_code_actions_fix_noqa_and_fix_all(project: Path) -> None:
         await until(lambda: codes(client, b) == ["AL101"], "AL201 silenced by the noqa action's comment")
 
 
+@pytest.mark.asyncio
 async def test_syntax_error_and_file_outside_the_project(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     broken = project / "pkg" / "broken.py"
     broken.write_text("async def f(:\n    pass\n")
@@ -242,6 +245,7 @@ async def test_syntax_error_and_file_outside_the_project(project: Path, tmp_path
         await until(lambda: client.published[-1][0] == uri(broken) and codes(client, broken) == [], "closing clears its diagnostics")
 
 
+@pytest.mark.asyncio
 async def test_config_errors_show_a_message_and_reload(project: Path) -> None:
     b = project / "pkg" / "b.py"
     (project / "pyproject.toml").write_text('[tool.asynclint]\nselect = "AL1"\n')
@@ -270,6 +274,7 @@ async def test_config_errors_show_a_message_and_reload(project: Path) -> None:
         await until(lambda: codes(client, b) == ["AL101", "AL201"], "the defaults again")
 
 
+@pytest.mark.asyncio
 async def test_internal_error_is_one_diagnostic(project: Path) -> None:
     """A lint that raises (the test hook makes it) is one AL003 diagnostic; the server keeps serving."""
     b, a = project / "pkg" / "b.py", project / "pkg" / "a.py"
@@ -284,6 +289,7 @@ async def test_internal_error_is_one_diagnostic(project: Path) -> None:
         await until(lambda: codes(client, b) == ["AL101", "AL201"], "the same file, once it lints")
 
 
+@pytest.mark.asyncio
 async def test_shutdown_and_exit(project: Path) -> None:
     async with session(project) as client:
         open_file(client, project / "pkg" / "a.py")
@@ -292,3 +298,24 @@ async def test_shutdown_and_exit(project: Path) -> None:
     assert server is not None
     await asyncio.wait_for(server.wait(), TIMEOUT)
     assert server.returncode == 0
+
+
+def test_without_the_extra_it_says_how_to_install(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    for name in [m for m in sys.modules if m.startswith(("asynclint.lsp.", "pygls", "lsprotocol"))]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "pygls", None)  # as if not installed
+    monkeypatch.setitem(sys.modules, "lsprotocol", None)
+    from asynclint.lsp import main
+
+    assert main([]) == 2
+    assert "pip install 'asynclint[lsp]'" in capsys.readouterr().err
+
+
+def test_the_core_does_not_import_the_server() -> None:
+    import subprocess
+
+    code = ("import sys, asynclint.cli, asynclint.flake8_plugin; "
+            "print(sorted(m for m in sys.modules if m.startswith(('pygls', 'lsprotocol', 'asynclint.lsp'))))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, check=True)
+    assert done.stdout.strip() == "[]"

@@ -56,6 +56,8 @@ class AsyncLintServer(LanguageServer):
         self._generation: Dict[str, int] = {}
         self._pending: Dict[str, "asyncio.Task[None]"] = {}
         self._reload: Optional["asyncio.Task[None]"] = None
+        self._want_reload = False  # a reload is asked for; and it must read the config again
+        self._want_config = False
         self._initialized = asyncio.Event()
 
     # -- plumbing -------------------------------------------------------------------------
@@ -209,6 +211,8 @@ class AsyncLintServer(LanguageServer):
     def on_open(self, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
         path = to_fs_path(item.uri) or item.uri
+        if item.language_id != "python" and not path.endswith((".py", ".pyi")):
+            return  # a pyproject.toml shown to us too: its saves reload the config, it is not linted
         self.documents[item.uri] = Document(item.uri, path, item.text, item.version)
         self.schedule(item.uri, 0.0)
 
@@ -270,25 +274,31 @@ class AsyncLintServer(LanguageServer):
 
     def reload(self, config: bool, delay: float = 0.0) -> None:
         """Config changed: resolve it and load the index again, re-lint everything. A file saved or
-        changed on disk: refresh the index (and its cache, as a CLI run would), re-lint what depends on it."""
-        if self._reload is not None and not self._reload.done():
-            self._reload.cancel()
-        self._reload = asyncio.ensure_future(self._reload_later(config, delay))
+        changed on disk: refresh the index (and its cache, as a CLI run would), re-lint what depends on it.
 
-    async def _reload_later(self, config: bool, delay: float) -> None:
-        if delay:
-            await asyncio.sleep(delay)
-        if config:
-            await self._load_all(relint=True)
-            return
-        for project in list(self.projects.values()):
-            texts = {d.path: d.text for d in self.documents.values() if self.project_for(d.path) is project}
-            try:
-                stale = await self.run(project.refresh, texts)
-            except Exception as error:  # noqa: BLE001
-                self.log(f"asynclint: {project.root}: index refresh failed: {type(error).__name__}: {error}")
+        Requests are merged: one reload runs at a time, and one asked for meanwhile runs after it.
+        """
+        self._want_config = self._want_config or config
+        self._want_reload = True
+        if self._reload is None or self._reload.done():
+            self._reload = asyncio.ensure_future(self._reloader(delay))
+
+    async def _reloader(self, delay: float) -> None:
+        while self._want_reload:
+            if delay:
+                await asyncio.sleep(delay)
+            config, self._want_config, self._want_reload = self._want_config, False, False
+            if config:
+                await self._load_all(relint=True)
                 continue
-            self._relint_paths(stale)
+            for project in list(self.projects.values()):
+                texts = {d.path: d.text for d in self.documents.values() if self.project_for(d.path) is project}
+                try:
+                    stale = await self.run(project.refresh, texts)
+                except Exception as error:  # noqa: BLE001
+                    self.log(f"asynclint: {project.root}: index refresh failed: {type(error).__name__}: {error}")
+                    continue
+                self._relint_paths(stale)
 
     # -- code actions ---------------------------------------------------------------------
     async def on_code_action(self, params: types.CodeActionParams) -> Optional[List[types.CodeAction]]:
