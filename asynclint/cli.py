@@ -24,7 +24,7 @@ from .engine import FileResult, file_finding, lint_source
 from .orchestration.config import ConfigError, RunConfig, resolve
 from .orchestration.discovery import DiscoveryOptions, discover, is_excluded
 from .orchestration.fixes import applicability, fix_file, fix_source, remove_stale_temps, unified_diff
-from .orchestration.formats import FORMATS, escape_text, render, summary
+from .orchestration.formats import FORMATS, escape_text, render, statistics, summary
 from .orchestration.runner import RunStats, default_jobs, lint_paths, load_index
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -65,7 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
     out = p.add_argument_group("output")
     out.add_argument("--output-format", "--format", dest="output_format", choices=sorted(FORMATS), help="text (default), json, sarif or github")
     out.add_argument("--output-file", "-o", metavar="FILE", help="write the report to FILE instead of stdout")
-    out.add_argument("--statistics", action="store_true", help="show a count per rule")
+    out.add_argument("--statistics", action="store_true",
+                     help="print only a table of counts per rule (count, code, fixable, name)")
     out.add_argument("--show-source", action="store_true", default=None, help="show the offending line under each finding")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings (never hides exit 2)")
     out.add_argument("--quiet", "-q", action="store_true", help="print findings only, no summary")
@@ -73,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     fix.add_argument("--fix", action="store_true", help="apply safe fixes")
     fix.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff, also apply unsafe fixes")
     fix.add_argument("--diff", action="store_true", help="print the diff --fix would make; change nothing")
+    fix.add_argument("--add-noqa", action="store_true",
+                     help="add `# noqa: CODE` comments to every line with a finding (adopting asynclint on existing code)")
     fix.add_argument("--fixable", type=_csv, metavar="CODES", help="only these rules may be fixed")
     fix.add_argument("--unfixable", type=_csv, metavar="CODES", help="these rules are never fixed")
     fix.add_argument("--extend-safe-fixes", type=_csv, metavar="CODES", help="treat these rules' unsafe fixes as safe")
@@ -135,6 +138,9 @@ class Outcome:
     stdout_is_source: bool = False
     # files whose fixes --fix could not write: their findings are not "fixable" in the summary
     unwritten: Set[str] = field(default_factory=set)
+    noqa_lines: int = 0  # --add-noqa: lines changed, files changed, files that could not be written
+    noqa_files: int = 0
+    noqa_failed: int = 0
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -211,6 +217,8 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         raise UsageError("--stdin-filename needs '-' as the only path")
     if args.diff and args.fix:
         raise UsageError("--diff and --fix cannot be combined (--diff changes nothing)")
+    if args.add_noqa and (args.fix or args.diff or use_stdin):
+        raise UsageError("--add-noqa cannot be combined with --fix, --diff or stdin")
     config = resolve(_cli_values(args), [args.stdin_filename] if use_stdin and args.stdin_filename else paths,
                      config_file=args.config, isolated=args.isolated)
     for warning in config.warnings:
@@ -219,6 +227,8 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     outcome = _lint_stdin(args, config) if use_stdin else _lint_files(args, config, paths)
     if outcome is None:
         return EXIT_ERROR
+    if args.add_noqa:
+        return _report_noqa(outcome)
     return _report(args, config, outcome)
 
 
@@ -262,7 +272,10 @@ def _lint_files(args: argparse.Namespace, config: RunConfig, paths: List[str]) -
     if args.fix or args.diff:
         _fix_files(args, config, found.files, outcome, found.explicit)
         return outcome
-    # Files named explicitly are few: parse them all (as ruff does), so a syntax error in one is AL001
+    if args.add_noqa:
+        _add_noqa_files(config, found.files, outcome)
+        return outcome
+        # Files named explicitly are few: parse them all (as ruff does), so a syntax error in one is AL001
     # even where the triage would skip it; files found by walking keep the byte-level triage.
     forced = sorted(found.explicit)
     cache_dir = None
@@ -312,6 +325,38 @@ def _fix_files(args: argparse.Namespace, config: RunConfig, files: List[str], ou
         outcome.results.append(FileResult(path, list(fixed.remaining)))
 
 
+def _add_noqa_files(config: RunConfig, files: List[str], outcome: Outcome) -> None:
+    """Silence every finding where it is; what cannot be silenced stays in the outcome's results."""
+    from .orchestration.noqa import add_noqa_to_file  # noqa: PLC0415
+
+    index = load_index(config.settings)
+    for path in files:
+        def lint(data: bytes, path: str = path) -> List[Finding]:
+            return lint_source(data, path, config.settings, index=index).findings
+
+        done = add_noqa_to_file(path, lint)
+        if done.error:
+            print(f"asynclint: {escape_text(path)}: noqa not added: {escape_text(done.error)}", file=sys.stderr)
+        outcome.noqa_lines += done.changed_lines
+        outcome.noqa_files += 1 if done.changed_lines else 0
+        outcome.noqa_failed += 1 if done.error else 0
+        for finding, reason in done.unsilenceable:
+            print(f"asynclint: {finding.path}:{finding.line}:{finding.column}: {finding.code} "
+                  f"cannot be silenced: {reason}", file=sys.stderr)
+        outcome.results.append(FileResult(path, [f for f, _ in done.unsilenceable]))
+
+
+def _report_noqa(outcome: Outcome) -> int:
+    """One line saying what changed; exit 1 when a finding could not be silenced, 2 on a write error."""
+    lines, files = outcome.noqa_lines, outcome.noqa_files
+    print(f"Added noqa comments to {lines} line{'' if lines == 1 else 's'} in "
+          f"{files} file{'' if files == 1 else 's'}.", file=sys.stderr)
+    findings = [f for r in outcome.results for f in r.findings]
+    if outcome.noqa_failed or any(f.code == "AL003" for f in findings):
+        return EXIT_ERROR
+    return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
 def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> int:
     results = outcome.results
     findings: List[Finding] = sorted((f for r in results for f in r.findings), key=Finding.sort_key)
@@ -322,6 +367,8 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
     fmt = config.output_format
     if args.diff:
         text = ""
+    elif args.statistics:
+        text = statistics(findings, fmt, _fixable_codes(config))
     else:
         text = render(findings, fmt, show_source=config.show_source, source_lines=_source_lines,
                       fixable_codes=_fixable_codes(config))
@@ -337,7 +384,7 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
         stream = sys.stderr if outcome.stdout_is_source else sys.stdout
         stream.write(text)
         stream.flush()
-    if not args.quiet:
+    if not args.quiet and not args.statistics:
 
         counts = {Applicability.SAFE: 0, Applicability.UNSAFE: 0}
         unwritten = 0
@@ -350,8 +397,7 @@ def _report(args: argparse.Namespace, config: RunConfig, outcome: Outcome) -> in
             else:
                 counts[kind] += 1
         files_with = len({f.path for f in findings})
-        note = summary(findings, files_with_findings=files_with, statistics=args.statistics,
-                       fixable=counts[Applicability.SAFE], unsafe_fixable=counts[Applicability.UNSAFE],
+        note = summary(findings, files_with_findings=files_with, fixable=counts[Applicability.SAFE], unsafe_fixable=counts[Applicability.UNSAFE],
                        unwritten=unwritten, unwritten_files=len(outcome.unwritten))
         if note:
             print(note, file=sys.stderr, end="" if note.endswith("\n") else "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -141,10 +142,17 @@ def test_machine_formats_keep_summary_off_stdout(project: Path, fmt: str) -> Non
         json.loads(done.stdout)
 
 
-def test_show_source_and_statistics(project: Path) -> None:
-    done = run_cli(["--isolated", "--show-source", "--statistics", "bad.py"], cwd=project)
+def test_show_source(project: Path) -> None:
+    done = run_cli(["--isolated", "--show-source", "bad.py"], cwd=project)
     assert "time.sleep(1)" in done.stdout and "^" in done.stdout
-    assert "AL101" in done.stderr
+
+
+def test_statistics_prints_only_the_table(project: Path) -> None:
+    done = run_cli(["--isolated", "--statistics", "bad.py"], cwd=project)
+    lines = done.stdout.splitlines()
+    assert lines and all(re.fullmatch(r"\s*\d+\tAL\d{3}\t\[[* ]\] [a-z-]+", line) for line in lines), done.stdout
+    assert any("\tAL101\t" in line for line in lines)
+    assert done.stderr == "" and done.returncode == 1
 
 
 def test_quiet(project: Path) -> None:

@@ -16,7 +16,7 @@ from asynclint.base.model import Applicability, Edit, Finding, Fix
 from asynclint.catalogue import RULES
 from asynclint.catalogue.selection import default_settings
 from asynclint.engine import lint_path
-from asynclint.orchestration.formats import FORMATS, escape_data, escape_property, render, summary
+from asynclint.orchestration.formats import FORMATS, escape_data, escape_property, render, statistics, summary
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -334,35 +334,51 @@ def test_github_escape_helpers() -> None:
 
 def test_summary_counts() -> None:
     one = sample()[:1]
-    assert summary([], files_with_findings=0, statistics=False, fixable=0) == "No problems found.\n"
-    assert summary(one, files_with_findings=1, statistics=False, fixable=0) == "Found 1 problem in 1 file.\n"
-    assert summary(sample(), files_with_findings=3, statistics=False, fixable=1) == (
+    assert summary([], files_with_findings=0, fixable=0) == "No problems found.\n"
+    assert summary(one, files_with_findings=1, fixable=0) == "Found 1 problem in 1 file.\n"
+    assert summary(sample(), files_with_findings=3, fixable=1) == (
         "Found 5 problems in 3 files.\n[*] 1 fixable with --fix.\n")
-    assert summary(sample(), files_with_findings=3, statistics=False, fixable=0, unsafe_fixable=2) == (
+    assert summary(sample(), files_with_findings=3, fixable=0, unsafe_fixable=2) == (
         "Found 5 problems in 3 files.\n[*] 2 fixable with --fix --unsafe-fixes (they may change behaviour).\n")
     # "more" only when some are fixable without --unsafe-fixes (issue 22 #3)
-    assert summary(sample(), files_with_findings=3, statistics=False, fixable=2, unsafe_fixable=1) == (
+    assert summary(sample(), files_with_findings=3, fixable=2, unsafe_fixable=1) == (
         "Found 5 problems in 3 files.\n"
         "[*] 2 fixable with --fix (1 more with --unsafe-fixes, which may change behaviour).\n")
-    assert summary(sample(), files_with_findings=3, statistics=False, fixable=0, unwritten=3, unwritten_files=1) == (
+    assert summary(sample(), files_with_findings=3, fixable=0, unwritten=3, unwritten_files=1) == (
         "Found 5 problems in 3 files.\n3 fixes could not be written: 1 file refused the write (see the errors above).\n")
 
 
-def test_summary_statistics_table() -> None:
+def test_statistics_table_like_ruff() -> None:
     findings = sample() + [Finding("b.py", 1, 1, "AL101", "m", 1, 2)]
-    out = summary(findings, files_with_findings=4, statistics=True, fixable=1)
-    assert out.splitlines() == [
-        "3  AL101  [*] blocking-sleep",
-        "1  AL001      cannot-parse",
-        "1  AL002      cannot-read",
-        "1  AL999      AL999",
-        "Found 6 problems in 4 files.",
-        "[*] 1 fixable with --fix.",
+    assert statistics(findings, "text").splitlines() == [
+        "3\tAL101\t[*] blocking-sleep",
+        "1\tAL001\t[ ] cannot-parse",
+        "1\tAL002\t[ ] cannot-read",
+        "1\tAL999\t[ ] AL999",
     ]
-    assert summary([], files_with_findings=0, statistics=True, fixable=0) == "No problems found.\n"
+    # a code the settings may not fix is not marked fixable, even when its findings carry fixes
+    assert statistics(findings, "text", frozenset({"AL201"})).splitlines()[0] == "3\tAL101\t[ ] blocking-sleep"
+    rows = json.loads(statistics(findings, "json"))
+    assert rows[0] == {"code": "AL101", "name": "blocking-sleep", "count": 3, "fixable": True}
+    assert [row["count"] for row in rows] == [3, 1, 1, 1]
+    assert statistics([], "text") == ""
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif", "github"])
 def test_machine_formats_carry_no_summary(fmt: str) -> None:
     out = render(sample(), fmt)
     assert "Found " not in out and "problems" not in out
+
+
+def test_statistics_group_al107_by_root() -> None:
+    """issue 18 #3: one blocking line in a helper reached from many coroutines is one root to fix."""
+    def chain(caller: str, root: str) -> Finding:
+        return Finding("a.py", 1, 1, "AL107", f"`{caller}()` blocks the event loop: -> `time.sleep()` ({root}), which blocks", 1, 2)
+
+    findings = [chain("x", "h.py:4"), chain("y", "h.py:4"), chain("z", "g.py:9")]
+    lines = statistics(findings, "text").splitlines()
+    assert lines[0].startswith("3\tAL107\t")
+    assert [line.split("\t", 1)[1] for line in lines[1:]] == ["2  root h.py:4 `time.sleep()`", "1  root g.py:9 `time.sleep()`"]
+    rows = json.loads(statistics(findings, "json"))
+    assert rows[0]["roots"] == [{"where": "h.py:4", "call": "`time.sleep()`", "count": 2},
+                                {"where": "g.py:9", "call": "`time.sleep()`", "count": 1}]

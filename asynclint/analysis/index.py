@@ -747,6 +747,43 @@ class ProjectIndex:
             self._consulted[("t", self.trigger_digest())] = None
         return self._triggers
 
+    def overlay(self, path: str, data: Optional[bytes], module_name: Tuple[str, bool],
+                tree: Optional[ast.Module] = None) -> bool:
+        """Answer for ``path`` from ``data`` (an editor's unsaved buffer; None: the file is gone) instead
+        of what was read from disk. True when what the module defines changed, so other files' lints
+        may answer differently (``broken`` tells which). ``module_name``: (module, is_package) as the
+        engine names the path. ``tree``: ``data`` already parsed (the lint that follows parses it once
+        for both). AL107's blocking chains are not redone here."""
+        path = os.path.abspath(path)
+        old = self.modules.get(path)
+        if data is None:
+            if old is None:
+                return False
+            del self.modules[path]
+            self.contents.pop(path, None)
+            self._init_caches()
+            self.references = None
+            return True
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        if old is not None and self.contents.get(path) == digest:
+            return False  # the same bytes as last time: nothing to summarise again
+        module, is_package = module_name
+        if len(data) > MAX_INDEXED_BYTES:
+            summary = empty_summary()
+        elif tree is not None:
+            summary = summarize(tree, module, is_package, data, references=True)
+        else:
+            summary = summarize_source(data, module, is_package, references=True)
+        entry = (module, is_package, marshal.dumps(summary, 2), summary_triggers(summary))
+        self.contents[path] = digest
+        self._module_digests.pop(path, None)
+        if old == entry:
+            return False
+        self.modules[path] = entry
+        self._init_caches()
+        self.references = None  # the project-wide use counts (AL401/AL406) are added up again
+        return True
+
     # -- modules ----------------------------------------------------------------------
     def _names(self) -> Dict[str, Tuple[str, ...]]:
         if self._by_name is None:

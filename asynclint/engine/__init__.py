@@ -24,7 +24,7 @@ from ..analysis.context import FileContext
 from ..base.isolation import child_sys_path, safe_directory
 from ..base.model import Finding
 from ..base.settings import Settings
-from ..base.source import DecodeError, decode, is_silenced, noqa_codes
+from ..base.source import DecodeError, comment_line_for, comment_lines, decode, is_silenced, noqa_codes
 from ..knowledge.intent import (
     GENERATED_HEAD_LINES,
     GENERATED_MARKERS,
@@ -346,13 +346,35 @@ def _filter(result: FileResult, settings: Settings, lines: Sequence[str], own_no
         return
     ignored = settings.ignored_for(result.path)
     kept: List[Finding] = []
+    later = _LaterNoqa(lines)
     for finding in findings:
         if finding.code in ignored:
             continue
         if finding.code not in ("AL001", "AL002", "AL003") and 0 < finding.line <= len(lines) and (
-                (own_noqa and is_silenced(lines[finding.line - 1], finding.code))
+                (own_noqa and (is_silenced(lines[finding.line - 1], finding.code) or later.silences(finding)))
                 or peer_silenced(lines, finding.line, finding.code) or explained(lines, finding.line, finding.code)):
             continue
         kept.append(finding)
     kept.sort(key=Finding.sort_key)
     result.findings = kept
+
+
+class _LaterNoqa:
+    """A ``# noqa`` for a line that cannot end in a comment (inside a multi-line string, or
+    continued with a backslash) sits on the first line after it that can: where
+    ``--add-noqa`` puts it. The file is tokenized only when such a comment may exist."""
+
+    def __init__(self, lines: Sequence[str]) -> None:
+        self.lines = lines
+        self._noqa_lines: Optional[List[int]] = None
+        self._breaks: Optional[List[int]] = None
+
+    def silences(self, finding: Finding) -> bool:
+        if self._noqa_lines is None:
+            self._noqa_lines = [n for n, line in enumerate(self.lines, 1) if "noqa" in line.lower()]
+        if not self._noqa_lines or self._noqa_lines[-1] <= finding.line:
+            return False
+        if self._breaks is None:
+            self._breaks = comment_lines("\n".join(self.lines)) or []
+        target = comment_line_for(finding.line, self._breaks)
+        return target is not None and target != finding.line and is_silenced(self.lines[target - 1], finding.code)

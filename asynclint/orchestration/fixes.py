@@ -273,9 +273,13 @@ class _Verifier:
 
 
 # -- fixing one file ------------------------------------------------------------
-def _encoding_of(data: bytes) -> str:
+def encoding_of(data: bytes) -> str:
+    """The encoding Python reads the bytes in (BOM or coding cookie, else UTF-8)."""
     encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     return encoding
+
+
+_encoding_of = encoding_of
 
 
 def _fix_key(finding: Finding, positions: _Positions) -> Tuple[object, ...]:

@@ -2,7 +2,7 @@
 
 Every renderer sorts its input (path, line, column, code, then the rest), so the
 output never depends on worker scheduling. Renderers return the whole stdout text;
-the human summary (counts, ``--statistics``) is separate (``summary``) because it
+the human summary (counts, fixable hints) is separate (``summary``) because it
 goes to stderr and must never end up inside json/sarif/github output.
 
 Positions are asynclint's: 1-based lines and 1-based columns counted in Unicode
@@ -338,33 +338,49 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def statistics_table(findings: Sequence[Finding]) -> str:
-    """``--statistics``: count, code, ``[*]`` when any of them has a fix, rule name; most frequent first."""
+def _statistics_rows(findings: Sequence[Finding], fixable_codes: Optional[frozenset[str]]) -> List[Dict[str, Any]]:
+    """One row per code, most frequent first: a code is fixable when one of its findings has a fix it may apply."""
     counts: Dict[str, int] = {}
-    has_fix: Dict[str, bool] = {}
+    fixable: Dict[str, bool] = {}
     for f in findings:
         counts[f.code] = counts.get(f.code, 0) + 1
-        has_fix[f.code] = has_fix.get(f.code, False) or f.fix is not None
-    if not counts:
-        return ""
+        can_fix = f.fix is not None and (fixable_codes is None or f.code in fixable_codes)
+        fixable[f.code] = fixable.get(f.code, False) or can_fix
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    count_width = max(len(str(n)) for _, n in rows)
-    code_width = max(len(code) for code, _ in rows)
-    any_fix = any(has_fix.values())
+    return [{"code": code, "name": _rule_name(code), "count": n, "fixable": fixable[code],
+             **({"roots": _roots(findings)} if code == "AL107" else {})} for code, n in rows]
+
+
+def statistics_table(findings: Sequence[Finding], fixable_codes: Optional[frozenset[str]] = None) -> str:
+    """``--statistics``, as ruff prints it: count, code, ``[*]`` (fixable) or ``[ ]``, rule name; tab-separated.
+    AL107's row is followed by one indented line per blocking call its chains end at."""
+    rows = _statistics_rows(findings, fixable_codes)
+    if not rows:
+        return ""
+    count_width = max(len(str(row["count"])) for row in rows)
+    code_width = max(len(row["code"]) for row in rows)
     lines = []
-    for code, n in rows:
-        marker = ("[*] " if has_fix[code] else "    ") if any_fix else ""
-        lines.append(f"{n:>{count_width}}  {code:<{code_width}}  {marker}{_rule_name(code)}")
-        if code == "AL107":
-            lines += _roots(findings, " " * (count_width + 2))
+    for row in rows:
+        lines.append(f"{row['count']:>{count_width}}\t{row['code']:<{code_width}}\t"
+                     f"{'[*]' if row['fixable'] else '[ ]'} {row['name']}")
+        roots = row.get("roots", ())
+        width = max((len(str(root["count"])) for root in roots), default=1)
+        lines += [f"{' ' * count_width}\t{root['count']:>{width}}  root {root['where']} {root['call']}" for root in roots]
     return "".join(line + "\n" for line in lines)
+
+
+def statistics(findings: Sequence[Finding], fmt: str, fixable_codes: Optional[frozenset[str]] = None) -> str:
+    """The whole stdout of ``--statistics``: the table, or with ``--output-format json`` its rows as JSON."""
+    if fmt == "json":
+        return json.dumps(_statistics_rows(findings, fixable_codes), indent=2) + "\n"
+    return statistics_table(findings, fixable_codes)
 
 
 _ROOT = re.compile(r"-> (`[^`]+`) \(([^()]+:\d+)\), which blocks")
 
 
-def _roots(findings: Sequence[Finding], indent: str) -> List[str]:
-    """AL107 by root: one line per blocking call the chains end at (a maintainer fixes each root once)."""
+def _roots(findings: Sequence[Finding]) -> List[Dict[str, Any]]:
+    """AL107 by root: the blocking calls the chains end at, most shared first (a maintainer fixes each root once)."""
     counts: Dict[Tuple[str, str], int] = {}
     for f in findings:
         match = _ROOT.search(f.message) if f.code == "AL107" else None
@@ -372,20 +388,19 @@ def _roots(findings: Sequence[Finding], indent: str) -> List[str]:
             key = (match.group(2), match.group(1))
             counts[key] = counts.get(key, 0) + 1
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    width = max((len(str(n)) for _, n in rows), default=1)
-    return [f"{indent}{n:>{width}}  root {where} {call}" for (where, call), n in rows]
+    return [{"where": where, "call": call, "count": n} for (where, call), n in rows]
 
 
-def summary(findings: Sequence[Finding], *, files_with_findings: int, statistics: bool, fixable: int,
+def summary(findings: Sequence[Finding], *, files_with_findings: int, fixable: int,
             unsafe_fixable: int = 0, unwritten: int = 0, unwritten_files: int = 0) -> str:
-    """The stderr text after a run: optional statistics table, the count line, the fixable hints.
+    """The stderr text after a run: the count line, the fixable hints.
 
     ``fixable`` counts fixes ``--fix`` applies; ``unsafe_fixable`` those that also need ``--unsafe-fixes``;
     ``unwritten`` those ``--fix`` made but could not write (``unwritten_files`` files refused). Each line
     says only what applies: "more" only when some are fixable without ``--unsafe-fixes``, and a fix
     that could not be written is not offered again as fixable.
     """
-    out = statistics_table(findings) if statistics else ""
+    out = ""
     if not findings:
         out += "No problems found.\n"
     else:
