@@ -9,7 +9,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Tuple
 
 import pytest
 
@@ -434,7 +434,7 @@ def test_use_counts_of_coroutines() -> None:
     import ast as _ast
     import textwrap as _tw
 
-    from asynclint.analysis.references import add_up, module_references
+    from asynclint.analysis.references import FUNC, add_up, combine, module_references
 
     source = _tw.dedent('''
         import asyncio
@@ -470,18 +470,75 @@ def test_use_counts_of_coroutines() -> None:
             return asyncio.create_task(coro)
     ''')
     table, mentions, packages = module_references(_ast.parse(source), source, {"asyncio": "asyncio"}, False)
-    assert table["_loop"] == (1, 0, 0)
-    assert table["_event"] == (1, 0, 0)  # bound to a name first
-    assert table["_helped"] == (1, 0, 0)  # through a helper that starts its parameter
-    assert table["_ctx"] == (1, 0, 0)  # a spawner passed as a function
-    assert table["_other"] == (0, 1, 0)  # comments and prose do not count
-    assert table["_awaited_task"] == (0, 1, 0)
-    assert table["_soon"] == (1, 0, 0) and table["_started"] == (1, 0, 0)
-    assert table["_returned"] == (0, 0, 1)
+
+    def as_method(name: str) -> Tuple[int, int, int]:
+        return combine(table[name], method=True)
+
+    assert as_method("_loop") == (1, 0, 0)
+    assert as_method("_event") == (1, 0, 0)  # bound to a name first
+    assert as_method("_helped") == (1, 0, 0)  # through a helper that starts its parameter
+    assert as_method("_ctx") == (1, 0, 0)  # a spawner passed as a function
+    assert as_method("_other") == (0, 1, 0)  # comments and prose do not count
+    assert as_method("_awaited_task") == (0, 1, 0)
+    assert as_method("_soon") == (1, 0, 0) and as_method("_started") == (1, 0, 0)
+    assert as_method("_returned") == (0, 0, 1)
+    # every use above goes through ``self.``: none of them reaches a module-level function of that name
+    assert all(combine(table[name], method=False) == (0, 0, 0) for name in ("_loop", "_other", "_returned"))
     assert packages == ("asyncio", "trio")
+
+    def counts(spawned: int = 0, awaited: int = 0, other: int = 0, channel: int = FUNC) -> Tuple[int, ...]:
+        row = [0] * 9
+        row[channel:channel + 3] = [spawned, awaited, other]
+        return tuple(row)
+
     # another package's use counts only when one imports the other
-    other = ({"x": (0, 1, 0)}, "", ())
-    totals = add_up(iter([("app.m", {"x": (1, 0, 0)}, "", ()), ("unrelated.m",) + other]))
-    assert totals["x"]["app"] == (1, 0, 0)  # unrelated.m's await counts only for its own package
-    totals = add_up(iter([("app.m", {"x": (1, 0, 0)}, "", ()), ("lib.m", {}, "x", ("app",))]))
-    assert totals["x"] == {"app": (1, 0, 1)}
+    other = ({"x": counts(awaited=1)}, "", ())
+    totals = add_up(iter([("app.m", {"x": counts(spawned=1)}, "", ()), ("unrelated.m",) + other]))
+    assert combine(totals["x"]["app"], method=False) == (1, 0, 0)  # unrelated.m's await counts only for its own package
+    totals = add_up(iter([("app.m", {"x": counts(spawned=1)}, "", ()), ("lib.m", {}, "!x", ("app",))]))
+    assert combine(totals["x"]["app"], method=False) == (1, 0, 1)
+
+
+def test_use_counts_tell_methods_from_functions() -> None:
+    """A method is reached as an attribute, a module function by its bare name or through its module:
+    ``await self.listen()`` in one class does not make a module function ``listen`` awaited (issue 18)."""
+    import ast as _ast
+    import textwrap as _tw
+
+    from asynclint.analysis.references import combine, module_references
+
+    source = _tw.dedent('''
+        import asyncio
+        from . import helpers
+        from .cli import main
+        from app.main import Server  # a module path, not an attribute ``main``
+
+        async def listen(): ...
+        async def serve(): ...
+        async def poll(): ...
+
+        def start(loop):
+            loop.create_task(listen())
+            asyncio.create_task(serve())
+
+        class Coordinator:
+            async def listen(self): ...
+            async def main(self): ...
+
+            async def run(self):
+                await self.listen()
+                await helpers.serve()
+                await poller.poll()
+
+            def begin(self, loop):
+                loop.create_task(self.main())
+    ''')
+    table, mentions, _ = module_references(_ast.parse(source), source,
+                                           {"asyncio": "asyncio", "helpers": "pkg.helpers", "main": "pkg.cli.main"}, False)
+    assert combine(table["listen"], method=False) == (1, 0, 0)  # the function: started, never awaited by name
+    assert combine(table["listen"], method=True) == (0, 1, 0)  # the method: awaited (self.listen()), never started
+    assert combine(table["serve"], method=False) == (1, 1, 0)  # ``helpers.serve()``: through a module
+    assert combine(table["poll"], method=True) == (0, 1, 0)  # ``poller.poll()``: a method's call
+    assert combine(table["poll"], method=False) == (0, 0, 0)
+    assert combine(table["main"], method=True) == (1, 0, 0)  # the imported ``main`` is not the method
+    assert combine(table["main"], method=False) == (0, 0, 0)

@@ -35,7 +35,7 @@ from .effects import Effect, summarise_function
 from .references import Counts, add_up, module_references
 from .scopes import absolute_module
 
-INDEX_VERSION = 13
+INDEX_VERSION = 14
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -50,8 +50,9 @@ _MAX_DEPTH = 24
 #   "h": (name or "Cls.method", ...)     coroutine functions that keep the task doing their work on
 #                                        ``self`` and await it (``self.main_task = create_task(...)``;
 #                                        ``await self.main_task``): a task wrapping one is reachable
-#   "r": {name: (spawned, awaited, other)}  uses of the names this module defines, imports or spawns
-#   "m": "name name ..."                 other names it reads as attributes (see ``analysis.references``)
+#   "r": {name: counts}                  uses of the names this module defines or spawns (nine numbers:
+#                                        spawned, awaited, other per channel; ``analysis.references``)
+#   "m": "name !name @name ..."          other names it reads as attributes or imports, by channel
 #   "p": (package, ...)                  top-level packages it imports
 #   "e": {"name" or "Cls.meth": Effect}  effect summaries of coroutine functions (``analysis.effects``)
 #   "q": (name, ...)                     last names before ``.task_done`` anywhere in the module
@@ -901,8 +902,8 @@ class ProjectIndex:
 
     def uses(self, name: str, module: str, record: bool = True) -> Optional[Counts]:
         """How the project uses functions called ``name`` seen from ``module``'s top-level package:
-        (started as a task, awaited, other), or None when nothing there starts one as a task.
-        Recorded for the result cache."""
+        (started as a task, awaited, other) per channel (``references.combine`` picks a method's or a
+        function's), or None when nothing there starts one as a task. Recorded for the result cache."""
         package = module.split(".", 1)[0]
         found = self.add_up_references().get(name, {}).get(package)
         if record and self._consulted is not None:

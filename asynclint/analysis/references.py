@@ -10,15 +10,32 @@ is spawned, awaited or used otherwise, and the index adds the modules up.
 
 Names, not resolved targets: a reference is counted for every function of that name
 (``run`` started in one class and awaited in another counts as awaited). That can
-only make a coroutine *not* a task body, so it errs toward reporting. The counts are
-read from the source text (occurrences of the name outside comments and docstrings)
-and from the statements on lines that start tasks, so the whole tree is never walked:
+only make a coroutine *not* a task body, so it errs toward reporting. What the text
+does tell is *how* a name is reached, and that rules out whole kinds of target: a
+method is only reached as an attribute, a module-level function by its bare name
+or through a module. So every count is kept in three channels:
 
-- ``r``: ``{name: (spawned, awaited, other)}`` for the names this module defines
-  with ``async def`` (at any depth) or spawns;
-- ``m``: the other names it reads as attributes (``obj.name``) or imports, space
-  separated; each counts as an "other" use of a coroutine function of that name
-  elsewhere (a module with a star import lists every word it holds);
+- ``FUNC``: the bare name (``run()``, ``from m import run``) or an attribute reached
+  from an imported name (``module.run()``, ``pkg.module.run()``): a module-level (or
+  nested) function;
+- ``SELF``: an attribute of ``self`` or ``cls``: a method;
+- ``ATTR``: any other attribute (``worker.run()``, ``self._client.run()``): a method
+  (a module held in a variable is too rare to count).
+
+A method counts ``SELF`` and ``ATTR``; a function ``FUNC`` (``combine``), so ``await
+self.client_listen()`` or ``coordinator.client_listen()`` in one class no longer hides
+a module function ``client_listen`` that is only started as a task, and ``from .main
+import main`` no longer hides a method ``main``. The counts are read from the source
+text (occurrences of the name outside comments and docstrings) and from the
+statements on lines that start tasks, so the whole tree is never walked:
+
+- ``r``: ``{name: counts}`` for the names this module defines with ``async def``
+  (at any depth) or spawns; ``counts`` is (spawned, awaited, other) per channel,
+  nine numbers in the order FUNC, SELF, ATTR;
+- ``m``: the other names it reads as attributes or imports, space separated, each
+  prefixed by its channel (``!`` FUNC, ``@`` SELF, none ATTR); each counts as an
+  "other" use of a coroutine function of that name elsewhere (a module with a star
+  import lists every word it holds, in both FUNC and ATTR);
 - ``p``: the top-level packages it imports (anywhere in the file).
 
 A use counts for a function of another top-level package only when one of the two
@@ -54,37 +71,105 @@ _SPAWN_WORDS = ("create_task", "ensure_future", "run_coroutine_threadsafe", "run
 _ASYNC_DEF = re.compile(r"async\s+def\s+(" + _WORD + ")")
 _AWAITED = re.compile(r"await\s+([\w.]*?)(\w+)\s*\(")
 _IMPORTED_PACKAGE = re.compile(r"(?m)^[ \t]*(?:from|import)[ \t]+(" + _WORD + ")")  # any depth: imports inside functions count
-_ATTRIBUTE = re.compile(r"\.\s*(" + _WORD + ")")
 _ALL_WORDS = re.compile(r"\b" + _WORD)
 # Comments, triple-quoted strings and strings holding a space (kept: ``getattr(x, "name")`` uses it).
 _NOISE = re.compile(r"(?s)(\"\"\"|''')(?:\\.|(?!\1).)*?\1|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|#[^\n]*")
 
-Counts = Tuple[int, int, int]
+Counts = Tuple[int, ...]  # (spawned, awaited, other) per channel: nine numbers
 _PARAM = "\x00"  # marks a spawned parameter while the module is read
 SPAWN, AWAIT, OTHER = 0, 1, 2
+FUNC, SELF, ATTR = 0, 3, 6  # where each channel's three numbers start
+_PREFIX = {FUNC: "!", SELF: "@", ATTR: ""}
+_CHAIN = _WORD + r"(?:\s*\.\s*" + _WORD + ")*"
+_RECEIVER = re.compile(r"(" + _CHAIN + r")?\s*\.\s*$")  # searched right before a name
+_DOTTED = re.compile(_CHAIN)
+_DOT_SPLIT = re.compile(r"\s*\.\s*")
+_AFTER_CALL = re.compile(r"[)\]]\s*\.\s*(" + _WORD + ")")
+
+
+def combine(counts: Counts, method: bool) -> Tuple[int, int, int]:
+    """(spawned, awaited, other) for a method (SELF + ATTR) or a module-level function (FUNC)."""
+    if not method:
+        return (counts[FUNC], counts[FUNC + 1], counts[FUNC + 2])
+    return (counts[SELF] + counts[ATTR], counts[SELF + 1] + counts[ATTR + 1], counts[SELF + 2] + counts[ATTR + 2])
+
+
+def _channel(receiver: Optional[str], imports: Dict[str, str]) -> int:
+    """The channel of a reference reached through ``receiver.`` (a dotted chain; None: a bare name)."""
+    if receiver is None:
+        return FUNC
+    if receiver in ("self", "cls"):
+        return SELF
+    head = _DOT_SPLIT.split(receiver, 1)[0]
+    return FUNC if head in imports else ATTR
+
+
+def _expression_channel(expr: ast.expr, imports: Dict[str, str]) -> int:
+    """The channel of a called or passed expression (``f``, ``self.f``, ``mod.f``, ``x.y.f``)."""
+    if not isinstance(expr, ast.Attribute):
+        return FUNC
+    parts: List[str] = []
+    value: ast.expr = expr.value
+    while isinstance(value, ast.Attribute):
+        parts.append(value.attr)
+        value = value.value
+    if not isinstance(value, ast.Name):
+        return ATTR
+    parts.append(value.id)
+    return _channel(".".join(reversed(parts)), imports)
+
+
+_IMPORT_PATH = re.compile(r"(?m)^[ \t]*(?:from[ \t]+[\w.]+|import[ \t]+[\w., \t]+$)")  # module paths, not attributes
+
+
+def _attribute_words(code: str, imports: Dict[str, str]) -> Iterator[Tuple[int, str]]:
+    """Every name read as an attribute, with its channel (``a.b.c`` gives b through ``a``, c through ``a.b``)."""
+    for match in _DOTTED.finditer(code):
+        parts = _DOT_SPLIT.split(match.group(0))
+        for i in range(1, len(parts)):
+            yield _channel(".".join(parts[:i]), imports), parts[i]
+    for name in _AFTER_CALL.findall(code):
+        yield ATTR, name
 
 
 def module_references(tree: ast.Module, source: str, imports: Dict[str, str], star: bool
                       ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...]]:
     """The module's ``r``, ``m`` and ``p`` (see above). ``imports`` maps local names to qualified ones."""
     spawned = _spawns(tree, source, imports)
-    names: Set[str] = set(_ASYNC_DEF.findall(source)) | set(spawned)
+    names: Set[str] = set(_ASYNC_DEF.findall(source)) | {name for name, _ in spawned}
     imported = Counter(_imported_names(tree))
     table: Dict[str, Counts] = {}
     code = source
     if names:  # comments and docstrings are stripped only where a count is needed (a third of the cost)
-        code = _NOISE.sub(_keep_strings, source)
+        code = _IMPORT_PATH.sub(" ", _NOISE.sub(_keep_strings, source))
         defined = Counter(_ASYNC_DEF.findall(code))
         pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
-        counts = Counter(pattern.findall(code))
-        awaited = Counter(n for _, n in _AWAITED.findall(code) if n in names)
+        counts: Counter[Tuple[str, int]] = Counter()
+        for match in pattern.finditer(code):
+            before = _RECEIVER.search(code, max(0, match.start() - 200), match.start())
+            counts[match.group(1), _channel(before.group(1) or "" if before else None, imports)] += 1
+        awaited: Counter[Tuple[str, int]] = Counter()
+        for prefix, name in _AWAITED.findall(code):
+            if name in names:
+                awaited[name, _channel(prefix[:-1] if prefix else None, imports)] += 1
         for name in names:
-            spawn = spawned.get(name, (0, 0))
-            uses = counts[name] - defined[name] - imported[name]
-            awaits = awaited[name] + spawn[1]
-            table[name] = (spawn[0], awaits, max(0, uses - spawn[0] - awaits))
-    words = set(_ALL_WORDS.findall(code)) if star else set(_ATTRIBUTE.findall(code)) | set(imported)
-    return table, " ".join(sorted(words - names)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source))))
+            row: List[int] = []
+            for channel in (FUNC, SELF, ATTR):
+                spawn = spawned.get((name, channel), (0, 0))
+                uses = counts[name, channel] - (defined[name] + imported[name] if channel == FUNC else 0)
+                awaits = awaited[name, channel] + spawn[1]
+                row += [spawn[0], awaits, max(0, uses - spawn[0] - awaits)]
+            table[name] = tuple(row)
+    else:
+        code = _IMPORT_PATH.sub(" ", code)
+    if star:
+        words = {prefix + word for word in set(_ALL_WORDS.findall(code)) - names for prefix in (_PREFIX[FUNC], "")}
+    else:
+        words = {_PREFIX[FUNC] + name for name in imported if name not in names}
+        for channel, name in _attribute_words(code, imports):
+            if name not in names:
+                words.add(_PREFIX[channel] + name)
+    return table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source))))
 
 
 def _keep_strings(match: "re.Match[str]") -> str:
@@ -104,19 +189,19 @@ def _imported_names(tree: ast.Module) -> Iterator[str]:
                     yield alias.name
 
 
-def _spawns(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[str, Tuple[int, int]]:
-    """``{name: (spawned, spawned-and-awaited-at-once)}`` from the statements on lines that start tasks."""
+def _spawns(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[Tuple[str, int], Tuple[int, int]]:
+    """``{(name, channel): (spawned, spawned-and-awaited-at-once)}`` from the statements on lines that start tasks."""
     lines = _spawn_lines(source)
-    found: Dict[str, List[int]] = {}
+    found: Dict[Tuple[str, int], List[int]] = {}
     if not lines:
         return {}
     helpers: Dict[str, int] = {}
     for call, parent, function in _calls_on(tree, lines):
-        for name in _spawned_names(call, function, imports):
+        for name, channel in _spawned_names(call, function, imports):
             if name.startswith(_PARAM):
                 helpers.update(_helper(function, name[len(_PARAM):]))
                 continue
-            entry = found.setdefault(name, [0, 0])
+            entry = found.setdefault((name, channel), [0, 0])
             if isinstance(parent, ast.Await) and _last_name(call.func) != "start":
                 # (``await nursery.start(fn)`` waits only until ``fn`` reports it has started)
                 entry[1] += 1  # ``await asyncio.create_task(f())`` waits for it like ``await f()``
@@ -135,8 +220,8 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[str,
             if index < len(call.args) and isinstance(call.args[index], ast.Call):
                 name = _last_name(call.args[index].func)
                 if name:
-                    found.setdefault(name, [0, 0])[0] += 1
-    return {name: (a, b) for name, (a, b) in found.items()}
+                    found.setdefault((name, _expression_channel(call.args[index].func, imports)), [0, 0])[0] += 1
+    return {key: (a, b) for key, (a, b) in found.items()}
 
 
 def _helper(function: Optional[ast.AST], param: str) -> Dict[str, int]:
@@ -195,7 +280,7 @@ def _spans(ordered: List[int], start: int, end: int) -> bool:
     return i < len(ordered) and ordered[i] <= end
 
 
-def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[str, str]) -> Iterator[str]:
+def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[str, str]) -> Iterator[Tuple[str, int]]:
     func = call.func
     kind: Optional[str] = None
     if isinstance(func, ast.Attribute):
@@ -237,18 +322,18 @@ def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[st
             if bound is not None:
                 arg = bound
             elif _is_parameter(function, arg.id):
-                yield _PARAM + arg.id  # a helper that starts what it is given (see ``_spawns``)
+                yield _PARAM + arg.id, FUNC  # a helper that starts what it is given (see ``_spawns``)
                 return
         if isinstance(arg, ast.Call):
             name = _last_name(arg.func)
             if name:
-                yield name
+                yield name, _expression_channel(arg.func, imports)
         return
     if isinstance(arg, ast.Call) and _qualify(arg.func, imports) in PARTIAL and arg.args:
         arg = arg.args[0]
     name = _last_name(arg)
     if name:
-        yield name
+        yield name, _expression_channel(arg, imports)
 
 
 def _bound_call(function: ast.AST, name: str) -> Optional[ast.Call]:
@@ -296,14 +381,15 @@ def _qualify(expr: ast.expr, imports: Dict[str, str]) -> str:
 
 def add_up(modules: Iterator[Tuple[str, Dict[str, Counts], str, Tuple[str, ...]]]) -> Dict[str, Dict[str, Counts]]:
     """The project's counts for every spawned name, per top-level package that defines or spawns it:
-    ``{name: {package: (spawned, awaited, other)}}``.
+    ``{name: {package: counts}}`` (nine numbers, see ``combine``).
 
     ``modules`` gives each module's name, ``r``, ``m`` and ``p``; names never spawned are left out
     (they are not task bodies, whatever else holds). A module's uses count for its own package,
     for the packages it imports and for the packages that import it.
     """
     rows = list(modules)
-    spawned = {name for _, table, _, _ in rows for name, counts in table.items() if counts[SPAWN]}
+    spawned = {name for _, table, _, _ in rows for name, counts in table.items()
+               if counts[FUNC + SPAWN] or counts[SELF + SPAWN] or counts[ATTR + SPAWN]}
     if not spawned:
         return {}
     imports: Dict[str, Set[str]] = {}
@@ -323,13 +409,17 @@ def add_up(modules: Iterator[Tuple[str, Dict[str, Counts], str, Tuple[str, ...]]
         top = module.split(".", 1)[0]
         reach = {top} | set(packages) | importers.get(top, set())
         used = [(name, table[name]) for name in spawned & table.keys()]
-        if mentions:
-            used += [(name, (0, 0, 1)) for name in spawned & set(mentions.split())]
+        for word in mentions.split() if mentions else ():
+            channel = FUNC if word[0] == "!" else SELF if word[0] == "@" else ATTR
+            name = word.lstrip("!@")
+            if name in spawned:
+                one = [0] * 9
+                one[channel + OTHER] = 1
+                used.append((name, tuple(one)))
         for name, counts in used:
             per = totals.setdefault(name, {})
             for package in reach & owners[name]:
-                total = per.setdefault(package, [0, 0, 0])
-                total[0] += counts[0]
-                total[1] += counts[1]
-                total[2] += counts[2]
-    return {name: {package: (a, b, c) for package, (a, b, c) in per.items()} for name, per in totals.items()}
+                total = per.setdefault(package, [0] * 9)
+                for i, n in enumerate(counts):
+                    total[i] += n
+    return {name: {package: tuple(total) for package, total in per.items()} for name, per in totals.items()}

@@ -24,6 +24,7 @@ from ..analysis.flow import (
     leaving_jumps,
     walk_local,
 )
+from ..analysis.references import combine
 from ..analysis.resolver import Resolver
 from ..base.nodes import child_nodes, walk
 from ..catalogue.cancellation import RULES
@@ -225,8 +226,14 @@ class CancellationChecker(Checker):
             return None  # the loop runs on
         if any(isinstance(j, ast.Break) for j in exits.jumps) and len(loops) > 1:
             return None  # leaves the inner loop only
-        uses = Resolver.of(self.ctx).index.uses(func.name, self.ctx.module_name)
-        if uses is None or not uses[0] or uses[1] or uses[2]:
+        counts = Resolver.of(self.ctx).index.uses(func.name, self.ctx.module_name)
+        if counts is None:
+            return None
+        stack = self.ctx.ancestors
+        where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
+        method = where > 0 and isinstance(stack[where - 1], ast.ClassDef)
+        uses = combine(counts, method)  # a method is reached as an attribute, a function by name or module
+        if not uses[0] or uses[1] or uses[2]:
             return None
         return func.name
 
