@@ -77,8 +77,21 @@ def test_peer_linter_silences_name_the_same_mistake() -> None:
                 await asyncio.sleep(1)
             except BaseException:  # pylint: disable=unused-import
                 pass
+            try:
+                await asyncio.sleep(1)
+            # pylint: disable-next=broad-except
+            except (asyncio.CancelledError, SystemExit, Exception):
+                pass
+            try:
+                await asyncio.sleep(1)
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+            try:
+                await asyncio.sleep(1)
+            except (asyncio.CancelledError, Exception):  # noqa: E501
+                pass
     """
-    expected = [(9, "AL101"), (11, "AL201"), (24, "AL402")]
+    expected = [(9, "AL101"), (11, "AL201"), (24, "AL402"), (37, "AL401")]
     assert found(source) == expected
     assert found(source, noqa=False) == expected  # under flake8, which applies only its own noqa
 

@@ -130,7 +130,9 @@ def block_comments(lines: Sequence[str], first: int, last: int) -> List[str]:
 
 
 # Other tools' codes for the same mistake: a line silenced for them is silenced for asynclint.
-# flake8-async / ruff ASYNC, ruff RUF, flake8-blind-except, pycodestyle, pyflakes.
+# flake8-async / ruff ASYNC, ruff RUF, flake8-blind-except, pycodestyle, pyflakes. A blind-except silence
+# also covers AL401: ``except (CancelledError, SystemExit, Exception):  # noqa: BLE001`` catches
+# everything on purpose, the cancellation included.
 PEER_CODES: Dict[str, FrozenSet[str]] = {
     "ASYNC100": frozenset({"AL501"}),
     "ASYNC101": frozenset({"AL502"}),
@@ -154,15 +156,15 @@ PEER_CODES: Dict[str, FrozenSet[str]] = {
     "ASYNC251": frozenset({"AL101"}),
     "RUF006": frozenset({"AL204"}),
     "RUF029": frozenset({"AL506"}),
-    "BLE001": frozenset({"AL402"}),
+    "BLE001": frozenset({"AL401", "AL402"}),
     "E722": frozenset({"AL402"}),
     "B001": frozenset({"AL402"}),
     "F841": frozenset({"AL204"}),
 }
 # pylint's message names (``# pylint: disable=broad-except`` on the line, ``disable-next`` above it).
 PYLINT_NAMES: Dict[str, FrozenSet[str]] = {
-    "broad-except": frozenset({"AL402"}),
-    "broad-exception-caught": frozenset({"AL402"}),
+    "broad-except": frozenset({"AL401", "AL402"}),
+    "broad-exception-caught": frozenset({"AL401", "AL402"}),
     "bare-except": frozenset({"AL402"}),
     "lost-exception": frozenset({"AL403"}),
     "return-in-finally": frozenset({"AL403"}),
