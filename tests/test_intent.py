@@ -9,6 +9,7 @@ from typing import List, Tuple
 
 from asynclint.catalogue.selection import default_settings, select_rules
 from asynclint.engine import lint_source
+from asynclint.knowledge.intent import handler_explained
 from tests.conftest import run_cli
 
 
@@ -76,10 +77,51 @@ def test_peer_linter_silences_name_the_same_mistake() -> None:
                 await asyncio.sleep(1)
             except BaseException:  # pylint: disable=unused-import
                 pass
+            try:
+                await asyncio.sleep(1)
+            # pylint: disable-next=broad-except
+            except (asyncio.CancelledError, SystemExit, Exception):
+                pass
+            try:
+                await asyncio.sleep(1)
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                pass
+            try:
+                await asyncio.sleep(1)
+            except (asyncio.CancelledError, Exception):  # noqa: E501
+                pass
     """
-    expected = [(9, "AL101"), (11, "AL201"), (24, "AL402")]
+    expected = [(9, "AL101"), (11, "AL201"), (24, "AL402"), (37, "AL401")]
     assert found(source) == expected
     assert found(source, noqa=False) == expected  # under flake8, which applies only its own noqa
+
+
+def test_a_handler_comment_explains_the_cancellation_only_when_it_says_why() -> None:
+    def explained(handler: str) -> bool:
+        """The handler's lines only: not the ``try`` body above nor the comment after it."""
+        lines = ["try:", "    await x  # cancelled"] + dedent(handler).strip("\n").splitlines() + ["y = 1  # closed"]
+        return handler_explained(lines, 3, len(lines) - 1)
+
+    def body(*lines: str) -> str:
+        return "\n".join(["except asyncio.CancelledError:"] + ["    " + line for line in lines])
+
+    assert explained(body("# The user cancelled the request", "return web.Response(status=499)"))
+    assert explained(body("pass  # Already closed"))
+    assert explained("except (OSError, CancelledError):  # shutting down\n    pass")
+    assert explained(body("# After https://github.com/agronholm/anyio/issues/374 is resolved", "raise Other"))
+    assert explained(body("pass  # type: ignore  # expected on shutdown"))
+    assert not explained(body("pass"))
+    assert not explained(body("pass  # ignore"))
+    assert not explained(body("# TODO: re-raise the cancellation", "pass"))
+    assert not explained(body("# cancelled on shutdown", "pass  # FIXME"))
+    assert not explained(body("pass  # the task cannot be cancelled"))
+    assert not explained(body("pass  # pylint: disable=stop-iteration-return"))
+    assert not explained("except CancelledError:  # noqa: E501 - closed on shutdown\n    pass")
+    assert not explained("except CancelledError:  # pragma: no cover\n    pass  # no cov")
+    assert not explained(body("# The logging call yields to another thread, so we must remove the instance"))
+    assert not explained(body('log.info("# cancelled on shutdown")'))  # a string, not a comment
+    assert not explained(body('note = """', "# already closed", '"""'))
+    assert not handler_explained(["except CancelledError:", "    pass  # closed"], 2, 5)  # out of range
 
 
 def test_generated_files_are_skipped_unless_asked(tmp_path: Path) -> None:

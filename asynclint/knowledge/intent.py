@@ -8,7 +8,9 @@ line already silenced for another linter's code for the same mistake.
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from typing import Dict, FrozenSet, List, Sequence, Tuple
 
 # ``with <call>:`` blocks whose body is expected to raise or warn: the code inside is meant to fail.
@@ -82,8 +84,55 @@ def explained(lines: Sequence[str], line: int, code: str) -> bool:
     return bool(said) and EXPLAINED_WORDS.search(said) is not None and EXPLAINED_UNLESS.search(said) is None
 
 
+# A handler that catches the cancellation (AL401, AL402; for AL404 the ``with suppress(...)``) with a
+# comment saying why it is caught: the cancellation is expected there ("The user cancelled the request",
+# "Already closed", "Not a shutdown request", a link to the upstream issue). The author has weighed it.
+# Only real comments count (not a ``#`` in a string), on the ``except``/``with`` line or inside the
+# block; a pragma (``# type: ignore``, ``# pragma: no cover``) says nothing, nor does a one-word
+# "ignore".
+HANDLER_EXPLAINED_WORDS = re.compile(
+    r"\bcancel\w*|\babort\w*|\bshut(?:s|ting)?[ -]?down\b|\b(?:already )?(?:closed|closing)\b"
+    r"|\bexit(?:s|ed|ing)?\b|\bstop(?:s|ped|ping)?\b|\binterrupt(?:s|ed|ion)?\b|\bspurious(?:ly)?\b"
+    r"|\bdeliberate(?:ly)?\b|\bintentional(?:ly)?\b|\bon purpose\b|\bexpected\b|https?://"
+    r"|\bissues?\b|\bwork[- ]?arounds?\b",
+    re.IGNORECASE)
+# ... nor one that asks for a change, or only describes the harm ("the task cannot be cancelled").
+HANDLER_EXPLAINED_UNLESS = re.compile(
+    r"\b(?:TODO|FIXME|XXX|HACK|BUG)\b|\bfix\b|\bnoqa\b|\bswallow\w*|\b(?:cannot|can't|can not) be cancel"
+    r"|\buncancel?lable\b|\bcancel\w* (?:is|are|gets?|get) lost\b|\blos(?:e|es|t|ing) (?:the |its |a )?cancel",
+    re.IGNORECASE)
+# A comment (or the part after another ``#``) that is a tool's directive, not prose: dropped with any
+# words after it (``# noqa: E501 - closed`` explains nothing), so it neither explains nor vetoes.
+PRAGMA = re.compile(r"^\s*(?:(?:type|pyright|mypy|pylint|pragma|fmt|isort|ruff|flake8|asynclint|yapf)\s*:"
+                    r"|no\s*cov(?:er)?\b|noqa\b)", re.IGNORECASE)
+
+
+def handler_explained(lines: Sequence[str], first: int, last: int) -> bool:
+    """Does a comment on lines ``first``..``last`` (the handler or ``with``) say why cancellation is caught?"""
+    said = " ".join(part for comment in block_comments(lines, first, last) for part in comment.split("#")
+                    if not PRAGMA.match(part))
+    return HANDLER_EXPLAINED_WORDS.search(said) is not None and HANDLER_EXPLAINED_UNLESS.search(said) is None
+
+
+def block_comments(lines: Sequence[str], first: int, last: int) -> List[str]:
+    """The comments on lines ``first``..``last`` (1-based), by the tokenizer: a ``#`` inside a string
+    is not one. None found when the block does not tokenize on its own (a finding is then kept)."""
+    if not 0 < first <= last <= len(lines):
+        return []
+    text = "\n".join(lines[first - 1:last]) + "\n"
+    if "#" not in text:
+        return []
+    try:
+        return [token.string for token in tokenize.generate_tokens(io.StringIO(text).readline)
+                if token.type == tokenize.COMMENT]
+    except (tokenize.TokenError, SyntaxError):
+        return []
+
+
 # Other tools' codes for the same mistake: a line silenced for them is silenced for asynclint.
-# flake8-async / ruff ASYNC, ruff RUF, flake8-blind-except, pycodestyle, pyflakes.
+# flake8-async / ruff ASYNC, ruff RUF, flake8-blind-except, pycodestyle, pyflakes. A blind-except silence
+# also covers AL401: ``except (CancelledError, SystemExit, Exception):  # noqa: BLE001`` catches
+# everything on purpose, the cancellation included.
 PEER_CODES: Dict[str, FrozenSet[str]] = {
     "ASYNC100": frozenset({"AL501"}),
     "ASYNC101": frozenset({"AL502"}),
@@ -107,15 +156,15 @@ PEER_CODES: Dict[str, FrozenSet[str]] = {
     "ASYNC251": frozenset({"AL101"}),
     "RUF006": frozenset({"AL204"}),
     "RUF029": frozenset({"AL506"}),
-    "BLE001": frozenset({"AL402"}),
+    "BLE001": frozenset({"AL401", "AL402"}),
     "E722": frozenset({"AL402"}),
     "B001": frozenset({"AL402"}),
     "F841": frozenset({"AL204"}),
 }
 # pylint's message names (``# pylint: disable=broad-except`` on the line, ``disable-next`` above it).
 PYLINT_NAMES: Dict[str, FrozenSet[str]] = {
-    "broad-except": frozenset({"AL402"}),
-    "broad-exception-caught": frozenset({"AL402"}),
+    "broad-except": frozenset({"AL401", "AL402"}),
+    "broad-exception-caught": frozenset({"AL401", "AL402"}),
     "bare-except": frozenset({"AL402"}),
     "lost-exception": frozenset({"AL403"}),
     "return-in-finally": frozenset({"AL403"}),

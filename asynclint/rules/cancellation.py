@@ -28,6 +28,7 @@ from ..analysis.references import combine
 from ..analysis.resolver import Resolver
 from ..base.nodes import child_nodes, walk
 from ..catalogue.cancellation import RULES
+from ..knowledge.intent import handler_explained
 from .base import Checker, node_text
 
 if TYPE_CHECKING:
@@ -161,12 +162,19 @@ class CancellationChecker(Checker):
                                 "(it is only ever started as a task): the task stops, but "
                                 "`task.cancelled()` is False and awaiting it returns normally")
                 continue
+            if self._explained(handler):
+                continue
             harm = self._harm(leak)
             if strict:
                 self._report_swallow(where, caught, leak, harm)
             else:
                 self.ctx.report("AL402", where, f"{caught} {_how(leak)} without raising: it catches "
                                 f"`CancelledError` too, so {harm}")
+
+    def _explained(self, block: ast.stmt | ast.ExceptHandler) -> bool:
+        """A comment in the handler (or ``with``) says why the cancellation is caught: the author has
+        weighed it (``asynclint.knowledge.intent``)."""
+        return handler_explained(self.ctx.lines, block.lineno, block.end_lineno or block.lineno)
 
     def _harm(self, leak: Leak) -> str:
         """What swallowing does in this shape: a loop that runs on, or a caller that carries on."""
@@ -422,6 +430,8 @@ class CancellationChecker(Checker):
                 if CANCEL in kinds:
                     self.ctx.report("AL405", call, f"`{node_text(call)}` {idiom} also swallows a "
                                     "cancellation of this coroutine")
+                continue
+            if self._explained(node):
                 continue
             self.ctx.report("AL404", call, f"`{node_text(call)}` around an await swallows the "
                             "cancellation: the coroutine carries on as if it had not been cancelled")
