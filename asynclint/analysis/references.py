@@ -57,16 +57,19 @@ from ..base.nodes import child_nodes
 
 # Calls that run their first argument, a coroutine object, as a task or an event loop's main coroutine.
 CORO_SPAWNERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
-                           "create_background_task", "async_create_task", "async_create_background_task"})
+                           "create_background_task", "async_create_task", "async_create_background_task",
+                           "add_task"})  # (sanic's ``app.add_task(coro)``)
 # Calls that run their first argument, a coroutine function, as a task (trio/anyio).
 FUNC_SPAWNERS = frozenset({"start_soon", "spawn_system_task"})
 # ``asyncio.run(main())``, ``trio.run(main)``: only under these qualified names.
 RUNNERS = {"asyncio.run": "coro", "trio.run": "func", "anyio.run": "func"}
+# ``@app.command()`` (click, typer and the CLIs built on them): the CLI runs the coroutine as its program's root.
+CLI_DECORATORS = frozenset({"command"})
 PARTIAL = frozenset({"functools.partial", "partial"})
 
 _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
 _SPAWN_WORDS = ("create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
-                "create_background_task", "start_soon", "spawn_system_task", "start(", "run(")
+                "create_background_task", "start_soon", "spawn_system_task", "start(", "run(", "add_task")
 # (Patterns start with a literal, which the regex engine searches for fast.)
 _ASYNC_DEF = re.compile(r"async\s+def\s+(" + _WORD + ")")
 _AWAITED = re.compile(r"await\s+([\w.]*?)(\w+)\s*\(")
@@ -136,6 +139,9 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
                       ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...]]:
     """The module's ``r``, ``m`` and ``p`` (see above). ``imports`` maps local names to qualified ones."""
     spawned = _spawns(tree, source, imports)
+    for name in _cli_commands(tree):
+        spawn = spawned.get((name, FUNC), (0, 0))
+        spawned[name, FUNC] = (spawn[0] + 1, spawn[1])
     names: Set[str] = set(_ASYNC_DEF.findall(source)) | {name for name, _ in spawned}
     imported = Counter(_imported_names(tree))
     table: Dict[str, Counts] = {}
@@ -170,6 +176,17 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
             if name not in names:
                 words.add(_PREFIX[channel] + name)
     return table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source))))
+
+
+def _cli_commands(tree: ast.Module) -> Iterator[str]:
+    """Module-level coroutine functions decorated as CLI commands (``@app.command()``): program roots."""
+    for stmt in tree.body:
+        if isinstance(stmt, ast.AsyncFunctionDef):
+            for decorator in stmt.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if _last_name(target) in CLI_DECORATORS:
+                    yield stmt.name
+                    break
 
 
 def _keep_strings(match: "re.Match[str]") -> str:

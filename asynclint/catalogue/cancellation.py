@@ -186,7 +186,8 @@ TASK_BODY = Rule(
     "CancelledError` (or bare/`BaseException`) handler, in a coroutine function that the project "
     "only ever starts as a task (`asyncio.create_task(...)`, `loop.create_task(...)`, "
     "`ensure_future`, `TaskGroup.create_task`, trio/anyio `start_soon`/`start`, "
-    "`run_coroutine_threadsafe`, `asyncio.run`) and never awaits, gathers, returns or passes "
+    "`run_coroutine_threadsafe`, `asyncio.run`, sanic's `app.add_task`; or a CLI command "
+    "(`@app.command()`, click/typer), which the CLI runs as its program's root) and never awaits, gathers, returns or passes "
     "anywhere else, when every way out of the handler ends the coroutine: `return`, falling off its "
     "end, `break` out of its loop. A handler that keeps a loop running or raises another exception "
     "stays AL401/AL402, and so does a coroutine that is also awaited somewhere.",
