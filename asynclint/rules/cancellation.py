@@ -11,6 +11,7 @@ the handler can finish without raising.
 from __future__ import annotations
 
 import ast
+import re
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
 
 from ..analysis.flow import (
@@ -80,6 +81,8 @@ _MAX_DEPTH = 4
 Position = Tuple[int, int]
 
 
+
+_NO_COVER = re.compile(r"#.*\b(?:pragma:\s*no\s*cover|no\s*cov(?:er)?)\b", re.IGNORECASE)
 
 class _Span(ast.AST):
     """A bare position for ``report`` when no node covers exactly what the finding is about."""
@@ -270,7 +273,7 @@ class CancellationChecker(Checker):
             if isinstance(exc, ast.Name) and exc.id == handler.name:
                 return True
             raised = self.ctx.resolve(exc.func if isinstance(exc, ast.Call) else exc)
-            if raised == "builtins.AssertionError":
+            if raised == "builtins.AssertionError" or self._marked_unreachable(node):
                 return True  # "cannot happen", like ``assert False``: not a conversion
             if raised in THREAD_CANCELLATION:
                 return True  # the same cancellation, labelled for the thread waiting on this task
@@ -278,6 +281,13 @@ class CancellationChecker(Checker):
             cls = exc.func if isinstance(exc, ast.Call) else exc
             return self._classify(cls) == CANCEL or self._project_cancellation(cls)
         return accepts
+
+    def _marked_unreachable(self, node: ast.AST) -> bool:
+        """A raise the author marked as never run for coverage (``# pragma: no cover`` / ``# no cov``) on
+        its line or on the ``if`` line right above it: a "cannot happen" guard, not a conversion."""
+        lines = self.ctx.lines
+        line = getattr(node, "lineno", 0)
+        return any(0 < n <= len(lines) and _NO_COVER.search(lines[n - 1]) is not None for n in (line, line - 1))
 
     def _project_cancellation(self, cls: ast.expr) -> bool:
         """A class of the project deriving from ``CancelledError``/``trio.Cancelled`` (through the index)."""
