@@ -542,3 +542,30 @@ def test_use_counts_tell_methods_from_functions() -> None:
     assert combine(table["poll"], method=False) == (0, 0, 0)
     assert combine(table["main"], method=True) == (1, 0, 0)  # the imported ``main`` is not the method
     assert combine(table["main"], method=False) == (0, 0, 0)
+
+
+def test_use_counts_skip_bindings_and_defs_of_the_name() -> None:
+    """``start = ...``, ``f(start=1)``, ``self.start = ...`` and a sync ``def start`` bind the name; none uses
+    the coroutine function ``start`` (which a CLI command decorator makes a program root)."""
+    import ast as _ast
+    import textwrap as _tw
+
+    from asynclint.analysis.references import combine, module_references
+
+    source = _tw.dedent('''
+        import time
+
+        @app.command()
+        async def start():
+            ...
+
+        def stopwatch(start=None):
+            start = time.monotonic()
+            return report(start=start)
+
+        class Engine:
+            def start(self):
+                self.start = None
+    ''')
+    table, _, _ = module_references(_ast.parse(source), source, {"time": "time"}, False)
+    assert combine(table["start"], method=False) == (1, 0, 1)  # the root, and one read: ``start=start``'s value

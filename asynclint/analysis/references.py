@@ -72,6 +72,7 @@ _SPAWN_WORDS = ("create_task", "ensure_future", "run_coroutine_threadsafe", "run
                 "create_background_task", "start_soon", "spawn_system_task", "start(", "run(", "add_task")
 # (Patterns start with a literal, which the regex engine searches for fast.)
 _ASYNC_DEF = re.compile(r"async\s+def\s+(" + _WORD + ")")
+_ANY_DEF = re.compile(r"\bdef\s+(" + _WORD + ")")
 _AWAITED = re.compile(r"await\s+([\w.]*?)(\w+)\s*\(")
 _IMPORTED_PACKAGE = re.compile(r"(?m)^[ \t]*(?:from|import)[ \t]+(" + _WORD + ")")  # any depth: imports inside functions count
 _ALL_WORDS = re.compile(r"\b" + _WORD)
@@ -86,6 +87,7 @@ _PREFIX = {FUNC: "!", SELF: "@", ATTR: ""}
 _CHAIN = _WORD + r"(?:\s*\.\s*" + _WORD + ")*"
 _RECEIVER = re.compile(r"(" + _CHAIN + r")?\s*\.\s*$")  # searched right before a name
 _DOTTED = re.compile(_CHAIN)
+_BOUND_AFTER = re.compile(r"[ \t]*=(?!=)")
 _DOT_SPLIT = re.compile(r"\s*\.\s*")
 _AFTER_CALL = re.compile(r"[)\]]\s*\.\s*(" + _WORD + ")")
 
@@ -139,19 +141,22 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
                       ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...]]:
     """The module's ``r``, ``m`` and ``p`` (see above). ``imports`` maps local names to qualified ones."""
     spawned = _spawns(tree, source, imports)
-    for name in _cli_commands(tree):
+    roots = Counter(_cli_commands(tree))  # started by the CLI, with no call in the text
+    for name, n in roots.items():
         spawn = spawned.get((name, FUNC), (0, 0))
-        spawned[name, FUNC] = (spawn[0] + 1, spawn[1])
+        spawned[name, FUNC] = (spawn[0] + n, spawn[1])
     names: Set[str] = set(_ASYNC_DEF.findall(source)) | {name for name, _ in spawned}
     imported = Counter(_imported_names(tree))
     table: Dict[str, Counts] = {}
     code = source
     if names:  # comments and docstrings are stripped only where a count is needed (a third of the cost)
         code = _IMPORT_PATH.sub(" ", _NOISE.sub(_keep_strings, source))
-        defined = Counter(_ASYNC_DEF.findall(code))
+        defined = Counter(_ANY_DEF.findall(code))  # a ``def`` of the same name is not a use either
         pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
         counts: Counter[Tuple[str, int]] = Counter()
         for match in pattern.finditer(code):
+            if _BOUND_AFTER.match(code, match.end()):
+                continue  # ``start = ...``, ``f(start=1)``, ``self.start = ...``: a name bound, not a use
             before = _RECEIVER.search(code, max(0, match.start() - 200), match.start())
             counts[match.group(1), _channel(before.group(1) or "" if before else None, imports)] += 1
         awaited: Counter[Tuple[str, int]] = Counter()
@@ -164,7 +169,8 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
                 spawn = spawned.get((name, channel), (0, 0))
                 uses = counts[name, channel] - (defined[name] + imported[name] if channel == FUNC else 0)
                 awaits = awaited[name, channel] + spawn[1]
-                row += [spawn[0], awaits, max(0, uses - spawn[0] - awaits)]
+                written = spawn[0] - (roots[name] if channel == FUNC else 0)  # spawns that are calls in the text
+                row += [spawn[0], awaits, max(0, uses - written - awaits)]
             table[name] = tuple(row)
     else:
         code = _IMPORT_PATH.sub(" ", code)
