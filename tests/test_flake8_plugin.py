@@ -32,7 +32,7 @@ from asynclint.engine import lint_source
 from asynclint.flake8_plugin import AsyncLintPlugin, PluginState, build_state, engine_codes, index_for
 from asynclint.orchestration.runner import lint_paths
 from tests.conftest import FIXTURES, REPO
-from tests.fixture_markers import FIXTURES, expected_findings, fixture_files, folder_code, project_root, selection
+from tests.fixture_markers import expected_findings, fixture_files, folder_code, project_root, selection
 
 # flake8 owns unparsable and unreadable files (E999/E902) and never calls a tree plugin for them.
 EXEMPT_FOLDERS = {"AL001", "AL002"}
