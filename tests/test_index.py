@@ -555,7 +555,7 @@ def test_use_counts_skip_bindings_and_defs_of_the_name() -> None:
     source = _tw.dedent('''
         import time
 
-        @app.command()
+        @app.command(name="start")
         async def start():
             ...
 

@@ -141,10 +141,13 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
                       ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...]]:
     """The module's ``r``, ``m`` and ``p`` (see above). ``imports`` maps local names to qualified ones."""
     spawned = _spawns(tree, source, imports)
-    roots = Counter(_cli_commands(tree))  # started by the CLI, with no call in the text
-    for name, n in roots.items():
+    roots: Counter[str] = Counter()  # started by the CLI, with no call in the text
+    spelled: Counter[str] = Counter()  # the command's name in its own decorator: not a use
+    for name, n in _cli_commands(tree):
+        roots[name] += 1
+        spelled[name] += n
         spawn = spawned.get((name, FUNC), (0, 0))
-        spawned[name, FUNC] = (spawn[0] + n, spawn[1])
+        spawned[name, FUNC] = (spawn[0] + 1, spawn[1])
     names: Set[str] = set(_ASYNC_DEF.findall(source)) | {name for name, _ in spawned}
     imported = Counter(_imported_names(tree))
     table: Dict[str, Counts] = {}
@@ -169,7 +172,7 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
                 spawn = spawned.get((name, channel), (0, 0))
                 uses = counts[name, channel] - (defined[name] + imported[name] if channel == FUNC else 0)
                 awaits = awaited[name, channel] + spawn[1]
-                written = spawn[0] - (roots[name] if channel == FUNC else 0)  # spawns that are calls in the text
+                written = spawn[0] - (roots[name] - spelled[name] if channel == FUNC else 0)  # spawns (and names) in the text
                 row += [spawn[0], awaits, max(0, uses - written - awaits)]
             table[name] = tuple(row)
     else:
@@ -184,14 +187,17 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
     return table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source))))
 
 
-def _cli_commands(tree: ast.Module) -> Iterator[str]:
-    """Module-level coroutine functions decorated as CLI commands (``@app.command()``): program roots."""
+def _cli_commands(tree: ast.Module) -> Iterator[Tuple[str, int]]:
+    """Module-level coroutine functions decorated as CLI commands (``@app.command()``): program roots,
+    with how often their decorators spell the name (``@app.command(name="start")`` names the command)."""
     for stmt in tree.body:
         if isinstance(stmt, ast.AsyncFunctionDef):
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
                 if _last_name(target) in CLI_DECORATORS:
-                    yield stmt.name
+                    spelled = sum(1 for d in stmt.decorator_list for node in ast.walk(d)
+                                  if isinstance(node, ast.Constant) and node.value == stmt.name)
+                    yield stmt.name, spelled
                     break
 
 

@@ -162,7 +162,7 @@ class CancellationChecker(Checker):
             body = self._task_body(handler, accepts)
             if body is not None:
                 self.ctx.report("AL406", where, f"{caught} ends the task body `{body}()` without re-raising "
-                                "(it is only ever started as a task): the task stops, but "
+                                "(the project only starts it as a task or runs it as a program root): the task stops, but "
                                 "`task.cancelled()` is False and awaiting it returns normally")
                 continue
             if self._explained(handler):
