@@ -163,3 +163,18 @@ def test_command_line_modules_are_spared_file_io_by_default(tmp_path) -> None:
     done = run_cli(["--no-cache", "."], cwd=tmp_path)
     assert "service.py:5:5: AL104" in done.stdout and "service.py:6:5: AL101" in done.stdout
     assert "commands.py:6:5: AL101" in done.stdout and "commands.py:5" not in done.stdout
+
+
+def test_an_await_comment_explains_a_cancellation_it_raises() -> None:
+    """A comment at the awaited call (its line or the comment lines right above) saying it raises the
+    cancellation explains the handler that maps it; a comment elsewhere or one describing harm does not."""
+    from asynclint.knowledge.intent import await_explained
+
+    lines = ["try:", "    # Raises CancelledError when the connection is closed.", "    x = await ws.recv()",
+             "    y = await ws.recv()  # next frame", "    # this loses the cancellation", "    z = await ws.recv()"]
+    assert await_explained(lines, 3)
+    assert not await_explained(lines, 4)
+    assert not await_explained(lines, 6)
+    assert not await_explained(lines, 0) and not await_explained(lines, 99)
+    assert not await_explained(["x = await f()  # if we get cancelled here the lock leaks"], 1)
+    assert await_explained(["x = await f()  # Cancelled by the server on disconnect"], 1)

@@ -114,6 +114,26 @@ def handler_explained(lines: Sequence[str], first: int, last: int) -> bool:
     return HANDLER_EXPLAINED_WORDS.search(said) is not None and HANDLER_EXPLAINED_UNLESS.search(said) is None
 
 
+# A comment at an awaited call saying it raises the cancellation on purpose ("Raises CancelledError when
+# the connection is closed"): the library signals an event by cancelling, and the handler maps it.
+# Strict on purpose: a comment at an await that merely mentions cancellation more often describes the
+# harm ("our own cancellation can arrive here") than a library's contract.
+AWAIT_RAISES_CANCEL = re.compile(r"(?-i:\bCancelled(?:Error)?\b)|\braise[sd]?\b[^.]*\bcancel", re.IGNORECASE)
+
+
+def await_explained(lines: Sequence[str], line: int) -> bool:
+    """Does the comment on an awaited statement's line, or the comment lines right above it, say that
+    the call raises the cancellation (a library's way of signalling, e.g. a closed websocket)?"""
+    if not 0 < line <= len(lines):
+        return False
+    first = line
+    while first > 1 and lines[first - 2].lstrip().startswith("#"):
+        first -= 1
+    said = " ".join(part for comment in block_comments(lines, first, line) for part in comment.split("#")
+                    if not PRAGMA.match(part))
+    return AWAIT_RAISES_CANCEL.search(said) is not None and HANDLER_EXPLAINED_UNLESS.search(said) is None
+
+
 def block_comments(lines: Sequence[str], first: int, last: int) -> List[str]:
     """The comments on lines ``first``..``last`` (1-based), by the tokenizer: a ``#`` inside a string
     is not one. None found when the block does not tokenize on its own (a finding is then kept)."""

@@ -29,7 +29,7 @@ from ..analysis.references import combine
 from ..analysis.resolver import Resolver
 from ..base.nodes import child_nodes, walk
 from ..catalogue.cancellation import RULES
-from ..knowledge.intent import handler_explained
+from ..knowledge.intent import await_explained, handler_explained
 from .base import Checker, node_text
 
 if TYPE_CHECKING:
@@ -80,6 +80,21 @@ SELF_CANCEL = "<current task>"
 _MAX_DEPTH = 4
 Position = Tuple[int, int]
 
+
+
+
+
+def _own_nodes(stmt: ast.stmt) -> List[ast.AST]:
+    """The nodes of one statement itself, not of the statements nested in it (nor nested functions)."""
+    out: List[ast.AST] = [stmt]
+    stack = [c for c in child_nodes(stmt) if not isinstance(c, ast.stmt)]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.Lambda):
+            continue
+        out.append(node)
+        stack.extend(child_nodes(node))
+    return out
 
 
 _NO_COVER = re.compile(r"#.*\b(?:pragma:\s*no\s*cover|no\s*cov(?:er)?)\b", re.IGNORECASE)
@@ -175,9 +190,34 @@ class CancellationChecker(Checker):
                                 f"`CancelledError` too, so {harm}")
 
     def _explained(self, block: ast.stmt | ast.ExceptHandler) -> bool:
-        """A comment in the handler (or ``with``) says why the cancellation is caught: the author has
-        weighed it (``asynclint.knowledge.intent``)."""
-        return handler_explained(self.ctx.lines, block.lineno, block.end_lineno or block.lineno)
+        """A comment in the handler (or ``with``) says why the cancellation is caught, or one at an await
+        the handler guards says that call raises it: the author has weighed it (``knowledge.intent``)."""
+        if handler_explained(self.ctx.lines, block.lineno, block.end_lineno or block.lineno):
+            return True
+        guarded = self._guarded_body(block)
+        return any(await_explained(self.ctx.lines, stmt.lineno) for stmt in guarded)
+
+    def _guarded_body(self, block: ast.stmt | ast.ExceptHandler) -> List[ast.stmt]:
+        """The statements of the ``try`` (whose handler ``block`` is) or the ``with`` body that await."""
+        body: Sequence[ast.stmt] = ()
+        if isinstance(block, ast.ExceptHandler):
+            for outer in reversed(self.ctx.ancestors):
+                handlers = getattr(outer, "handlers", None)
+                if handlers is not None and any(h is block for h in handlers):
+                    body = outer.body  # type: ignore[attr-defined]
+                    break
+        elif isinstance(block, (ast.With, ast.AsyncWith)):
+            body = block.body
+        out: List[ast.stmt] = []
+        stack = list(body)
+        while stack:
+            stmt = stack.pop()
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if any(isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith)) for n in _own_nodes(stmt)):
+                out.append(stmt)
+            stack.extend(s for s in child_nodes(stmt) if isinstance(s, ast.stmt))
+        return out
 
     def _harm(self, leak: Leak) -> str:
         """What swallowing does in this shape: a loop that runs on, or a caller that carries on."""
