@@ -111,6 +111,27 @@ def in_signal_handler(ctx: "FileContext") -> bool:
     return any(isinstance(a, ast.Lambda) and id(a) in handlers for a in ctx.ancestors)
 
 
+_TIMERS = frozenset({"call_later", "call_at"})
+
+
+def in_retry_timer(ctx: "FileContext") -> bool:
+    """Inside a sync timer callback that re-arms itself (``self._h = loop.call_later(rto, self._t1_expired)``
+    in ``_t1_expired``): the task it starts is one attempt of a retransmission loop, and a lost attempt
+    is retried when the timer fires again."""
+    func = ctx.current_function
+    if not isinstance(func, ast.FunctionDef):
+        return False
+    for node in ast.walk(func):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _TIMERS:
+            for arg in node.args[1:2]:
+                if isinstance(arg, ast.Attribute) and arg.attr == func.name and \
+                        isinstance(arg.value, ast.Name) and arg.value.id == "self":
+                    return True
+                if isinstance(arg, ast.Name) and arg.id == func.name:
+                    return True
+    return False
+
+
 def _defs_by_line(ctx: "FileContext") -> Dict[int, ast.AsyncFunctionDef]:
     found = ctx.memo.get("async_defs_by_line")
     if not isinstance(found, dict):

@@ -148,7 +148,8 @@ class UnawaitedChecker(Checker):
     def _task_excused(self, call: ast.Call) -> bool:
         """A dropped task nobody could hold or that cannot be lost (see ``analysis.tasks``)."""
         ctx = self.ctx
-        if tasks.in_finaliser(ctx) or tasks.loop_run_later(ctx, call) or tasks.in_signal_handler(ctx):
+        if tasks.in_finaliser(ctx) or tasks.loop_run_later(ctx, call) or tasks.in_signal_handler(ctx) \
+                or tasks.in_retry_timer(ctx):
             return True
         if call.args:
             target = self.resolver.coroutine_call(call.args[0])
