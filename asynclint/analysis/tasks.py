@@ -121,7 +121,12 @@ def in_retry_timer(ctx: "FileContext") -> bool:
     func = ctx.current_function
     if not isinstance(func, ast.FunctionDef):
         return False
-    for node in ast.walk(func):
+    stack: List[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue  # a re-arm inside the task's own coroutine is lost with the task
+        stack.extend(ast.iter_child_nodes(node))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in _TIMERS:
             for arg in node.args[1:2]:
                 if isinstance(arg, ast.Attribute) and arg.attr == func.name and \
