@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# make_unseen3.sh - build the asynclint third "unseen" precision set.
+#
+# Pinned releases of real async Python projects that are NOT in the benchmark
+# corpus (bench/ and shared/corpus/make_corpus.sh) nor in the first and second
+# unseen sets (bench/unseen/make_unseen.sh, bench/unseen2/make_unseen2.sh), used
+# to measure precision on code the rules were never tuned against. Downloads
+# each release from the package registry (wheel preferred, sdist as fallback;
+# never its dependencies) and extracts ONLY its .py files into one folder per
+# project:
+#
+#     $UNSEEN/src/<project>/...        (default UNSEEN=/tmp/asynclint-unseen3)
+#
+# Idempotent: archives are kept in $UNSEEN/dl/ and reused; a project folder is
+# re-extracted only when its archive (sha256) changed or the folder is missing.
+# Prints per-project file and line counts and the total, and writes them to
+# $UNSEEN/manifest.tsv (project, version, archive, sha256, files, lines).
+#
+# Usage: bash bench/unseen3/make_unseen3.sh    (PYTHON=python3.11 to pick the interpreter)
+set -euo pipefail
+
+UNSEEN=${UNSEEN:-/tmp/asynclint-unseen3}
+PY=${PYTHON:-python3}
+
+# Pinned: the newest release `pip index versions` reported for each project
+# when this set was made (see bench/unseen3/README.md).
+PINS=(
+  aiomysql==0.3.2
+  python-socketio==5.18.1
+  mcp==2.3.0
+  twitchio==3.3.2
+  piccolo==1.38.0
+  pymodbus==3.16.1
+  bleak==3.1.0
+  aioesphomeapi==46.23.0
+)
+
+mkdir -p "$UNSEEN/dl" "$UNSEEN/src" "$UNSEEN/stamps"
+
+# extract ARCHIVE DEST: copy every *.py member of a wheel/zip/sdist into DEST,
+# dropping an sdist's leading "<name>-<version>/" directory.
+extract() {
+  "$PY" - "$1" "$2" <<'PYEOF'
+import os, sys, tarfile, zipfile, posixpath
+archive, dest = sys.argv[1], sys.argv[2]
+
+def members():
+    if archive.endswith((".whl", ".zip")):
+        with zipfile.ZipFile(archive) as z:
+            strip = archive.endswith(".zip")
+            for info in z.infolist():
+                if not info.is_dir():
+                    yield info.filename, strip, (lambda i=info: z.read(i))
+    else:
+        with tarfile.open(archive) as t:
+            for m in t.getmembers():
+                if m.isfile():
+                    yield m.name, True, (lambda m=m: t.extractfile(m).read())
+
+n = 0
+for name, strip, read in members():
+    if not name.endswith(".py"):
+        continue
+    parts = [p for p in posixpath.normpath(name).split("/") if p not in ("", ".")]
+    if strip and len(parts) > 1:
+        parts = parts[1:]
+    if ".." in parts or not parts:
+        continue
+    out = os.path.join(dest, *parts)
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "wb") as f:
+        f.write(read())
+    n += 1
+print(f"  extracted {n} .py files", file=sys.stderr)
+PYEOF
+}
+
+for pin in "${PINS[@]}"; do
+  name=${pin%%==*}
+  ver=${pin##*==}
+  dl="$UNSEEN/dl/$name-$ver"
+  if ! compgen -G "$dl/*" >/dev/null; then
+    mkdir -p "$dl"
+    echo "downloading $pin" >&2
+    # wheel first (pure-python or this platform's binary wheel), then sdist.
+    if ! "$PY" -m pip download --quiet --no-deps --only-binary :all: -d "$dl" "$pin" >&2; then
+      echo "  no wheel for $pin, falling back to the sdist" >&2
+      "$PY" -m pip download --quiet --no-deps --no-binary :all: -d "$dl" "$pin" >&2
+    fi
+  fi
+  archive=$(compgen -G "$dl/*" | head -n1)
+  sha=$(sha256sum "$archive" | cut -d' ' -f1)
+  stamp="$UNSEEN/stamps/$name"
+  want="$name	$ver	$(basename "$archive")	$sha"
+  if [[ -d "$UNSEEN/src/$name" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    continue
+  fi
+  echo "extracting $(basename "$archive") -> src/$name" >&2
+  rm -rf "$UNSEEN/src/$name" "$UNSEEN/src/.tmp-$name"
+  mkdir -p "$UNSEEN/src/.tmp-$name"
+  extract "$archive" "$UNSEEN/src/.tmp-$name"
+  mv "$UNSEEN/src/.tmp-$name" "$UNSEEN/src/$name"
+  printf '%s\n' "$want" > "$stamp"
+done
+
+# Remove project folders that are no longer pinned (keeps reruns exact).
+known=" $(for p in "${PINS[@]}"; do printf '%s ' "${p%%==*}"; done)"
+for d in "$UNSEEN"/src/*/; do
+  d=$(basename "$d")
+  if [[ "$known" != *" $d "* ]]; then
+    echo "removing stale src/$d" >&2
+    rm -rf "$UNSEEN/src/$d" "$UNSEEN/stamps/$d"
+  fi
+done
+
+# Count files and physical lines (wc -l semantics, plus a final unterminated line).
+"$PY" - "$UNSEEN" <<'PYEOF'
+import os, sys
+corpus = sys.argv[1]
+rows = []
+for name in sorted(os.listdir(os.path.join(corpus, "stamps"))):
+    src = os.path.join(corpus, "src", name)
+    if not os.path.isdir(src):
+        continue
+    _, ver, archive, sha = open(os.path.join(corpus, "stamps", name)).read().rstrip("\n").split("\t")
+    files = lines = 0
+    for root, dirs, fnames in os.walk(src):
+        for fn in fnames:
+            if fn.endswith(".py"):
+                data = open(os.path.join(root, fn), "rb").read()
+                files += 1
+                lines += data.count(b"\n") + (1 if data and not data.endswith(b"\n") else 0)
+    rows.append((name, ver, os.path.basename(archive), sha, files, lines))
+with open(os.path.join(corpus, "manifest.tsv"), "w") as f:
+    f.write("project\tversion\tarchive\tsha256\tfiles\tlines\n")
+    for r in rows:
+        f.write("\t".join(map(str, r)) + "\n")
+w = max(len(r[0]) for r in rows)
+print(f"{'project':<{w}}  {'version':<10} {'files':>7} {'lines':>10}")
+for name, ver, _, _, files, lines in rows:
+    print(f"{name:<{w}}  {ver:<10} {files:>7} {lines:>10}")
+tf, tl = sum(r[4] for r in rows), sum(r[5] for r in rows)
+print(f"{'TOTAL':<{w}}  {'':<10} {tf:>7} {tl:>10}")
+print(f"({len(rows)} projects; manifest: {os.path.join(corpus, 'manifest.tsv')})")
+PYEOF
