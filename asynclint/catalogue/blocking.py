@@ -157,7 +157,8 @@ SOCKETS = Rule(
     "was started in this coroutine with no `await` since (`executor.submit(f).result()`, "
     "`asyncio.run_coroutine_threadsafe(...).result()`; after an `await` the code usually waits on purpose "
     "until the work is known to be done, and `if fut.done():` guards it) — never asyncio's own futures "
-    "and tasks; `concurrent.futures.wait`, `executor.shutdown()`; and `input()` / `getpass`.\n\n"
+    "and tasks; `concurrent.futures.wait` and `executor.shutdown()`. Terminal prompts (`input()`, "
+    "`getpass`) are AL110, opt-in.\n\n"
     + _TYPED_RECEIVERS + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
     why_bad="Each of these waits for the network, another thread or the user with the event loop stopped. "
     "`fut.result()` on a future that the loop itself must complete (`run_coroutine_threadsafe` to the "
@@ -165,6 +166,26 @@ SOCKETS = Rule(
     example="import socket\n\nasync def resolve(host):\n    return socket.gethostbyname(host)",
     use_instead="import asyncio\n\nasync def resolve(host):\n    loop = asyncio.get_running_loop()\n"
     "    infos = await loop.getaddrinfo(host, None)\n    return infos[0][4][0]",
+)
+TERMINAL_INPUT = Rule(
+    code="AL110",
+    name="blocking-terminal-input",
+    summary="A terminal prompt (`input()`, `getpass`) inside a coroutine",
+    what_it_does="Opt-in. Reports `input()` and `getpass.getpass()` inside an `async def` (and in the sync "
+    "helpers AL107 follows, when both are selected).\n\n"
+    "Why opt-in: a prompt waits for the person at the terminal, and the programs that prompt are "
+    "interactive command-line tools (a migration's y/N confirmation, a project wizard run by "
+    "`asyncio.run`) where nothing else is meant to run until the answer comes. On the projects read "
+    "for issue 18 every such call was one of these (piccolo's migration commands, twitchio's "
+    "`python -m twitchio` wizard), and no maintainer would move them to a thread. Turn it on for code "
+    "that runs other tasks while it prompts (a bot's console, a server with an interactive shell).",
+    why_bad="`input()` stops the event loop until the user presses Enter: every other task (timers, "
+    "connections, keep-alives) waits for the person at the keyboard.",
+    example="async def console(client):\n    while True:\n        line = input(\"> \")\n"
+    "        await client.send(line)",
+    use_instead="import asyncio\n\nasync def console(client):\n    while True:\n"
+    "        line = await asyncio.to_thread(input, \"> \")\n        await client.send(line)",
+    default_enabled=False,
 )
 NESTED_LOOP = Rule(
     code="AL106",
@@ -251,4 +272,4 @@ BLOCKING_HELPER = Rule(
 )
 
 RULES: Tuple[Rule, ...] = (SLEEP, HTTP, PROCESS, FILES, SOCKETS, NESTED_LOOP, BLOCKING_HELPER, CLIENT_LIBRARIES,
-                           FILE_ENTRIES)
+                           FILE_ENTRIES, TERMINAL_INPUT)

@@ -284,7 +284,8 @@ FUNCTIONS: Dict[str, BlockingCall] = {
                "socket."),
     "select.select": BlockingCall("AL105", SELECT_ADVICE, _zero_timeout(3)),
     "concurrent.futures.wait": BlockingCall("AL105", FUTURE_ADVICE, _zero_timeout(1)),
-    **_entries("AL105", INPUT_ADVICE, ("builtins.input", "getpass.getpass")),
+    # AL110 (opt-in): terminal prompts
+    **_entries("AL110", INPUT_ADVICE, ("builtins.input", "getpass.getpass")),
     # AL106
     **_entries("AL106", NESTED_LOOP_ADVICE, ("asyncio.run", "asyncio.runners.run", "trio.run", "anyio.run",
                                              "uvloop.run"), what=NESTED_LOOP_WHAT),
