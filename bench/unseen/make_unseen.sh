@@ -1,39 +1,35 @@
 #!/usr/bin/env bash
-# make_unseen.sh - build the asynclint "unseen" precision set (issue 18).
+# make_unseen.sh - build one of asynclint's "unseen" precision sets (issue 18).
 #
 # Pinned releases of real async Python projects that are NOT in the benchmark
 # corpus (bench/ and shared/corpus/make_corpus.sh), used to measure precision on
-# code the rules were never tuned against. Downloads each release from PyPI
+# code the rules were never tuned against. Downloads each release from the package registry
 # (wheel preferred, sdist as fallback; never its dependencies) and extracts
 # ONLY its .py files into one folder per project:
 #
-#     $UNSEEN/src/<project>/...        (default UNSEEN=/tmp/asynclint-unseen)
+#     $UNSEEN/src/<project>/...        (default UNSEEN=/tmp/asynclint-unseen, -unseen2, -unseen3)
 #
 # Idempotent: archives are kept in $UNSEEN/dl/ and reused; a project folder is
 # re-extracted only when its archive (sha256) changed or the folder is missing.
 # Prints per-project file and line counts and the total, and writes them to
 # $UNSEEN/manifest.tsv (project, version, archive, sha256, files, lines).
 #
-# Usage: bash bench/unseen/make_unseen.sh     (PYTHON=python3.11 to pick the interpreter)
+# Usage: bash bench/unseen/make_unseen.sh [SET]   (SET 1, 2 or 3; PYTHON=python3.11 to pick the interpreter)
 set -euo pipefail
 
-UNSEEN=${UNSEEN:-/tmp/asynclint-unseen}
+# SET: 1 (default) is bench/unseen/, 2 bench/unseen2/, 3 bench/unseen3/; each set's pins.txt holds
+# the newest release `pip index versions` reported for each project when that set was made.
+SET=${1:-1}
+HERE=$(cd "$(dirname "$0")/.." && pwd)
+case "$SET" in
+  1) PINS_FILE=$HERE/unseen/pins.txt; DEFAULT=/tmp/asynclint-unseen ;;
+  2|3) PINS_FILE=$HERE/unseen$SET/pins.txt; DEFAULT=/tmp/asynclint-unseen$SET ;;
+  *) echo "usage: make_unseen.sh [1|2|3]" >&2; exit 2 ;;
+esac
+UNSEEN=${UNSEEN:-$DEFAULT}
 PY=${PYTHON:-python3}
 
-# Pinned: the newest release `pip index versions` reported for each project
-# when this set was made (see bench/unseen/README.md).
-PINS=(
-  aio-pika==10.2.1
-  nats-py==2.16.0
-  tortoise-orm==1.1.9
-  python-telegram-bot==22.8
-  discord.py==2.7.1
-  litestar==2.25.0
-  asyncpg==0.32.0
-  gql==4.4.0
-  aiomqtt==2.5.1
-  arq==0.28.0
-)
+mapfile -t PINS < <(grep -v '^\s*\(#\|$\)' "$PINS_FILE")
 
 mkdir -p "$UNSEEN/dl" "$UNSEEN/src" "$UNSEEN/stamps"
 
