@@ -27,7 +27,7 @@ from __future__ import annotations
 import ast
 from typing import Any, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
-from ..base.nodes import child_nodes
+from ..base.nodes import child_nodes, last_name
 from ..knowledge import ordered
 
 # (kind, evidence, callees, parameters, key parameters); see the module docstring.
@@ -80,23 +80,13 @@ def _root(expr: ast.AST) -> Optional[str]:
     return expr.id if isinstance(expr, ast.Name) else None
 
 
-def _last(expr: ast.AST) -> Optional[str]:
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Call):
-        return _last(expr.func)
-    return None
-
-
 def _url_like(arg: ast.AST) -> bool:
     """A URL or path argument: a string, an f-string, ``base + path``, or a name that says URL."""
     if isinstance(arg, ast.JoinedStr) or (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
         return True
     if isinstance(arg, ast.BinOp):
         return _url_like(arg.left) or _url_like(arg.right)
-    last = _last(arg)
+    last = last_name(arg, through_calls=True)
     return last is not None and any(t in _URL_TOKENS for t in ordered.name_tokens(last))
 
 
@@ -293,7 +283,7 @@ class _Body:
                 self.note("w", text)
                 return
         if ordered.is_ordered(None, method, has_args, ()) or (
-                method in ordered.QUEUE_METHODS and ordered.is_queue_name(_last(receiver) or "")):
+                method in ordered.QUEUE_METHODS and ordered.is_queue_name(last_name(receiver, through_calls=True) or "")):
             self.note("o", f"awaits {text}, a step in order")
             return
         if self._serial(receiver):
@@ -331,14 +321,14 @@ class _Body:
         """An HTTP client's read: by the receiver's type, or by its name and a URL argument."""
         if self._type_of(receiver) in _HTTP_TYPES:
             return True
-        last = _last(receiver)
+        last = last_name(receiver, through_calls=True)
         if last is None or not any(t in _HTTP_RECEIVER_TOKENS for t in ordered.name_tokens(last)):
             return False
         first = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "url"), None)
         return first is not None and _url_like(first)
 
     def _store(self, receiver: ast.expr) -> bool:
-        last = _last(receiver)
+        last = last_name(receiver, through_calls=True)
         return last is not None and any(t in _STORE_TOKENS for t in ordered.name_tokens(last))
 
     def _key_params(self, call: ast.Call) -> Set[str]:

@@ -53,7 +53,7 @@ import re
 from collections import Counter
 from typing import Dict, Iterator, List, Optional, Set, Tuple
 
-from ..base.nodes import child_nodes
+from ..base.nodes import child_nodes, last_name
 
 # Calls that run their first argument, a coroutine object, as a task or an event loop's main coroutine.
 CORO_SPAWNERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
@@ -194,7 +194,7 @@ def _cli_commands(tree: ast.Module) -> Iterator[Tuple[str, int]]:
         if isinstance(stmt, ast.AsyncFunctionDef):
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if _last_name(target) in CLI_DECORATORS:
+                if (last_name(target) or "") in CLI_DECORATORS:
                     spelled = sum(1 for d in stmt.decorator_list for node in ast.walk(d)
                                   if isinstance(node, ast.Constant) and node.value == stmt.name)
                     yield stmt.name, spelled
@@ -231,7 +231,7 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[Tupl
                 helpers.update(_helper(function, name[len(_PARAM):]))
                 continue
             entry = found.setdefault((name, channel), [0, 0])
-            if isinstance(parent, ast.Await) and _last_name(call.func) != "start":
+            if isinstance(parent, ast.Await) and (last_name(call.func) or "") != "start":
                 # (``await nursery.start(fn)`` waits only until ``fn`` reports it has started)
                 entry[1] += 1  # ``await asyncio.create_task(f())`` waits for it like ``await f()``
             else:
@@ -241,13 +241,13 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[Tupl
         # ``start_pending_task(self._fetch(...), node)`` start the coroutine too
         positions = sorted(p for word in helpers for p in _find_all(source, word))
         for call, parent, function in _calls_on(tree, _lines_of(source, positions)):
-            index = helpers.get(_last_name(call.func))
+            index = helpers.get(last_name(call.func) or "")
             if index is None:
                 continue
             if isinstance(call.func, ast.Attribute) and index > 0:
                 index -= 1  # ``self.helper(coro)``: the method's first parameter is ``self``
             if index < len(call.args) and isinstance(call.args[index], ast.Call):
-                name = _last_name(call.args[index].func)
+                name = last_name(call.args[index].func)
                 if name:
                     found.setdefault((name, _expression_channel(call.args[index].func, imports)), [0, 0])[0] += 1
     return {key: (a, b) for key, (a, b) in found.items()}
@@ -333,7 +333,8 @@ def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[st
     if kind is None:
         # ``contextvars.Context().run(loop.create_task, coro)``, ``loop.call_soon_threadsafe(loop.create_task, coro)``
         for i, given in enumerate(call.args[:-1]):
-            if _last_name(given) in CORO_SPAWNERS or _last_name(given).endswith("create_task"):
+            given_name = last_name(given) or ""
+            if given_name in CORO_SPAWNERS or given_name.endswith("create_task"):
                 yield from _spawned_names(ast.Call(func=given, args=call.args[i + 1:], keywords=[]),
                                           function, imports)
                 return
@@ -354,13 +355,13 @@ def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[st
                 yield _PARAM + arg.id, FUNC  # a helper that starts what it is given (see ``_spawns``)
                 return
         if isinstance(arg, ast.Call):
-            name = _last_name(arg.func)
+            name = last_name(arg.func)
             if name:
                 yield name, _expression_channel(arg.func, imports)
         return
     if isinstance(arg, ast.Call) and _qualify(arg.func, imports) in PARTIAL and arg.args:
         arg = arg.args[0]
-    name = _last_name(arg)
+    name = last_name(arg)
     if name:
         yield name, _expression_channel(arg, imports)
 
@@ -389,14 +390,6 @@ def _bound_call(function: ast.AST, name: str) -> Optional[ast.Call]:
 def _is_parameter(function: ast.AST, name: str) -> bool:
     args = getattr(function, "args", None)
     return args is not None and any(a.arg == name for a in [*args.posonlyargs, *args.args])
-
-
-def _last_name(expr: ast.expr) -> str:
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    return ""
 
 
 def _qualify(expr: ast.expr, imports: Dict[str, str]) -> str:

@@ -9,7 +9,7 @@ is left out.
 from __future__ import annotations
 
 import ast
-from typing import Dict, List, Tuple, Type
+from typing import Dict, List, Optional, Tuple, Type
 
 # Fields that only ever hold strings, numbers, flags or the expression-context singletons.
 _SCALAR_FIELDS = frozenset({"ctx", "type_comment", "kind", "id", "attr", "name", "arg", "module", "level",
@@ -51,3 +51,15 @@ def walk(node: ast.AST) -> List[ast.AST]:
     for current in found:  # grows while iterated: breadth first, like the stdlib
         _append_children(current, found)
     return found
+
+
+def last_name(expr: ast.AST, through_calls: bool = False) -> Optional[str]:
+    """The name an expression ends in: ``x`` for ``x`` and ``a.b.x``; with ``through_calls`` also for
+    ``a.x(...)`` (a call's callee). None for anything else."""
+    while through_calls and isinstance(expr, ast.Call):
+        expr = expr.func
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    if isinstance(expr, ast.Name):
+        return expr.id
+    return None

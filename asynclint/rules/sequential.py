@@ -20,7 +20,7 @@ from ..analysis.effects import Resolved, describe, key_arguments, resolve_effect
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind, target_names
 from ..base.model import Edit, Fix
-from ..base.nodes import walk
+from ..base.nodes import last_name, walk
 from ..catalogue.sequential import RULES
 from ..knowledge import ordered
 from .base import Checker, node_text
@@ -353,7 +353,7 @@ class SequentialAwaitChecker(Checker):
         func = call.func
         if not isinstance(func, ast.Attribute) or ordered.verb(func.attr) not in ordered.STORE_VERBS:
             return False
-        last = _last_name(func.value)
+        last = last_name(func.value, through_calls=True)
         return last is not None and any(t in ordered.STORE_NAME_TOKENS for t in ordered.name_tokens(last))
 
     # -- shared judgements ----------------------------------------------------------
@@ -366,7 +366,7 @@ class SequentialAwaitChecker(Checker):
         func = call.func
         if name in ordered.QUEUE_METHODS and isinstance(func, ast.Attribute):
             receiver = func.value
-            last = _last_name(receiver)
+            last = last_name(receiver, through_calls=True)
             if last is not None and ordered.is_queue_name(last):
                 return True
             kind = self._type_of(receiver)
@@ -406,7 +406,7 @@ class SequentialAwaitChecker(Checker):
         kind = self._type_of(expr)
         if kind is not None and ordered.is_serial_type(kind):
             return True
-        last = _last_name(expr)
+        last = last_name(expr, through_calls=True)
         if last is not None and ordered.is_session_name(last):
             # A database session serves one statement at a time; an HTTP client session does not.
             return not ordered.is_http_client(kind or self._origin_text(expr))
@@ -474,7 +474,7 @@ class SequentialAwaitChecker(Checker):
                 return True
             for dec in func.decorator_list:
                 target = dec.func if isinstance(dec, ast.Call) else dec
-                last = _last_name(target)
+                last = last_name(target, through_calls=True)
                 if last in _FIXTURE_DECORATORS:
                     return True
         for cls in self.ctx.class_stack:
@@ -496,7 +496,7 @@ class SequentialAwaitChecker(Checker):
                         return True
                     continue
                 words = set(ordered.name_tokens(_callee_name(expr)))
-                last = _last_name(expr.func.value) if isinstance(expr.func, ast.Attribute) else None
+                last = last_name(expr.func.value, through_calls=True) if isinstance(expr.func, ast.Attribute) else None
                 if last is not None:
                     words |= set(ordered.name_tokens(last))
                 if words & _SERIALISING_WORDS:
@@ -666,16 +666,6 @@ def _callee_name(call: ast.Call) -> str:
     if isinstance(func, ast.Name):
         return func.id
     return ""
-
-
-def _last_name(expr: ast.expr) -> Optional[str]:
-    if isinstance(expr, ast.Attribute):
-        return expr.attr
-    if isinstance(expr, ast.Name):
-        return expr.id
-    if isinstance(expr, ast.Call):
-        return _last_name(expr.func)
-    return None
 
 
 def _target_elements(target: ast.expr) -> Iterator[ast.expr]:
