@@ -14,18 +14,19 @@
 # Prints per-project file and line counts and the total, and writes them to
 # $UNSEEN/manifest.tsv (project, version, archive, sha256, files, lines).
 #
-# Usage: bash bench/unseen/make_unseen.sh [SET]   (SET 1, 2 or 3; PYTHON=python3.11 to pick the interpreter)
+# Usage: bash bench/unseen/make_unseen.sh [SET]   (SET 1, 2, 3, ...; PYTHON=python3.11 to pick the interpreter)
 set -euo pipefail
 
-# SET: 1 (default) is bench/unseen/, 2 bench/unseen2/, 3 bench/unseen3/; each set's pins.txt holds
+# SET: 1 (default) is bench/unseen/, N > 1 is bench/unseenN/; each set's pins.txt holds
 # the newest release `pip index versions` reported for each project when that set was made.
 SET=${1:-1}
 HERE=$(cd "$(dirname "$0")/.." && pwd)
 case "$SET" in
   1) PINS_FILE=$HERE/unseen/pins.txt; DEFAULT=/tmp/asynclint-unseen ;;
-  2|3) PINS_FILE=$HERE/unseen$SET/pins.txt; DEFAULT=/tmp/asynclint-unseen$SET ;;
-  *) echo "usage: make_unseen.sh [1|2|3]" >&2; exit 2 ;;
+  *[!0-9]*|'') echo "usage: make_unseen.sh [SET]  (a number: bench/unseenSET/pins.txt)" >&2; exit 2 ;;
+  *) PINS_FILE=$HERE/unseen$SET/pins.txt; DEFAULT=/tmp/asynclint-unseen$SET ;;
 esac
+[[ -f "$PINS_FILE" ]] || { echo "make_unseen.sh: no $PINS_FILE" >&2; exit 2; }
 UNSEEN=${UNSEEN:-$DEFAULT}
 PY=${PYTHON:-python3}
 
