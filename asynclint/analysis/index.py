@@ -35,7 +35,7 @@ from .effects import Effect, summarise_function
 from .references import Counts, add_up, module_references
 from .scopes import absolute_module
 
-INDEX_VERSION = 16
+INDEX_VERSION = 17
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24

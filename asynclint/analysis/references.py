@@ -60,7 +60,9 @@ CORO_SPAWNERS = frozenset({"create_task", "ensure_future", "run_coroutine_thread
                            "create_background_task", "async_create_task", "async_create_background_task",
                            "add_task"})  # (sanic's ``app.add_task(coro)``)
 # Calls that run their first argument, a coroutine function, as a task (trio/anyio).
-FUNC_SPAWNERS = frozenset({"start_soon", "spawn_system_task"})
+FUNC_SPAWNERS = frozenset({"start_soon", "spawn_system_task",
+                           "start_background_task",  # python-socketio / python-engineio's documented spawner
+                           "spawn_callback"})  # tornado's ``IOLoop.spawn_callback(fn, *args)``
 # ``asyncio.run(main())``, ``trio.run(main)``: only under these qualified names.
 RUNNERS = {"asyncio.run": "coro", "trio.run": "func", "anyio.run": "func"}
 # ``@app.command()`` (click, typer and the CLIs built on them): the CLI runs the coroutine as its program's root.
@@ -69,7 +71,8 @@ PARTIAL = frozenset({"functools.partial", "partial"})
 
 _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
 _SPAWN_WORDS = ("create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
-                "create_background_task", "start_soon", "spawn_system_task", "start(", "run(", "add_task")
+                "create_background_task", "start_soon", "spawn_system_task", "start(", "run(", "add_task",
+                "start_background_task", "spawn_callback")
 # (Patterns start with a literal, which the regex engine searches for fast.)
 _ASYNC_DEF = re.compile(r"async\s+def\s+(" + _WORD + ")")
 _ANY_DEF = re.compile(r"\bdef\s+(" + _WORD + ")")
@@ -80,7 +83,8 @@ _ALL_WORDS = re.compile(r"\b" + _WORD)
 _NOISE = re.compile(r"(?s)(\"\"\"|''')(?:\\.|(?!\1).)*?\1|\"(?:\\.|[^\"\\\n])*\"|'(?:\\.|[^'\\\n])*'|#[^\n]*")
 
 Counts = Tuple[int, ...]  # (spawned, awaited, other) per channel: nine numbers
-_PARAM = "\x00"  # marks a spawned parameter while the module is read
+_PARAM = "\x00"  # marks a spawned parameter (a coroutine object) while the module is read
+_CALLED_PARAM = "\x01"  # marks a parameter called to make the spawned coroutine (``create_task(target(*args))``)
 SPAWN, AWAIT, OTHER = 0, 1, 2
 FUNC, SELF, ATTR = 0, 3, 6  # where each channel's three numbers start
 _PREFIX = {FUNC: "!", SELF: "@", ATTR: ""}
@@ -224,11 +228,11 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[Tupl
     found: Dict[Tuple[str, int], List[int]] = {}
     if not lines:
         return {}
-    helpers: Dict[str, int] = {}
+    helpers: Dict[str, Tuple[int, bool]] = {}  # {helper: (position of its parameter, given a function?)}
     for call, parent, function in _calls_on(tree, lines):
         for name, channel in _spawned_names(call, function, imports):
-            if name.startswith(_PARAM):
-                helpers.update(_helper(function, name[len(_PARAM):]))
+            if name[:1] in (_PARAM, _CALLED_PARAM):
+                helpers.update(_helper(function, name[1:], name[0] == _CALLED_PARAM))
                 continue
             entry = found.setdefault((name, channel), [0, 0])
             if isinstance(parent, ast.Await) and (last_name(call.func) or "") != "start":
@@ -238,27 +242,36 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[Tupl
                 entry[0] += 1
     if helpers:
         # ``def start_pending_task(coro, node_id): ... create_task(coro)`` in this module: its callers
-        # ``start_pending_task(self._fetch(...), node)`` start the coroutine too
+        # ``start_pending_task(self._fetch(...), node)`` start the coroutine too; and for
+        # ``def start_background(target, *args): ... create_task(target(*args))``, ``start_background(self._run)``
         positions = sorted(p for word in helpers for p in _find_all(source, word))
         for call, parent, function in _calls_on(tree, _lines_of(source, positions)):
-            index = helpers.get(last_name(call.func) or "")
-            if index is None:
+            helper = helpers.get(last_name(call.func) or "")
+            if helper is None:
                 continue
+            index, given_function = helper
             if isinstance(call.func, ast.Attribute) and index > 0:
                 index -= 1  # ``self.helper(coro)``: the method's first parameter is ``self``
-            if index < len(call.args) and isinstance(call.args[index], ast.Call):
-                name = last_name(call.args[index].func)
-                if name:
-                    found.setdefault((name, _expression_channel(call.args[index].func, imports)), [0, 0])[0] += 1
+            if index >= len(call.args):
+                continue
+            given = call.args[index]
+            if not given_function:
+                given = given.func if isinstance(given, ast.Call) else None  # type: ignore[assignment]
+            elif not isinstance(given, (ast.Name, ast.Attribute)):
+                continue
+            name = last_name(given) if given is not None else None
+            if name:
+                found.setdefault((name, _expression_channel(given, imports)), [0, 0])[0] += 1
     return {key: (a, b) for key, (a, b) in found.items()}
 
 
-def _helper(function: Optional[ast.AST], param: str) -> Dict[str, int]:
-    """``{function name: position of param}`` for a sync def that starts its parameter as a task."""
+def _helper(function: Optional[ast.AST], param: str, given_function: bool) -> Dict[str, Tuple[int, bool]]:
+    """``{function name: (position of param, given_function)}`` for a sync def that starts its parameter
+    (a coroutine object, or a function it calls to make one) as a task."""
     if not isinstance(function, ast.FunctionDef):
         return {}
     names = [a.arg for a in [*function.args.posonlyargs, *function.args.args]]
-    return {function.name: names.index(param)} if param in names else {}
+    return {function.name: (names.index(param), given_function)} if param in names else {}
 
 
 def _spawn_lines(source: str) -> Set[int]:
@@ -355,6 +368,9 @@ def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[st
                 yield _PARAM + arg.id, FUNC  # a helper that starts what it is given (see ``_spawns``)
                 return
         if isinstance(arg, ast.Call):
+            if isinstance(arg.func, ast.Name) and function is not None and _is_parameter(function, arg.func.id):
+                yield _CALLED_PARAM + arg.func.id, FUNC  # ``create_task(target(*args))``: a helper given a function
+                return
             name = last_name(arg.func)
             if name:
                 yield name, _expression_channel(arg.func, imports)
