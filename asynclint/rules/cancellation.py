@@ -27,7 +27,7 @@ from ..analysis.flow import (
 )
 from ..analysis.references import combine
 from ..analysis.resolver import Resolver
-from ..base.nodes import child_nodes, walk
+from ..base.nodes import child_nodes, last_name, walk
 from ..catalogue.cancellation import RULES
 from ..knowledge.intent import await_explained, handler_explained
 from .base import Checker, node_text
@@ -97,6 +97,7 @@ def _own_nodes(stmt: ast.stmt) -> List[ast.AST]:
     return out
 
 
+_CANCEL_IN_NAME = re.compile(r"Cancel", re.IGNORECASE)
 _NO_COVER = re.compile(r"#.*\b(?:pragma:\s*no\s*cover|no\s*cov(?:er)?)\b", re.IGNORECASE)
 
 class _Span(ast.AST):
@@ -317,9 +318,12 @@ class CancellationChecker(Checker):
                 return True  # "cannot happen", like ``assert False``: not a conversion
             if raised in THREAD_CANCELLATION:
                 return True  # the same cancellation, labelled for the thread waiting on this task
-            # A fresh CancelledError (or a project subclass of it) keeps the cancellation a cancellation.
+            # A fresh CancelledError (or a project subclass of it) keeps the cancellation a cancellation,
+            # and so does the library's own cancellation error (``WorkflowUpdateRPCTimeoutOrCancelledError``,
+            # ``OperationCancelled``): its name tells its callers what happened, on purpose.
             cls = exc.func if isinstance(exc, ast.Call) else exc
-            return self._classify(cls) == CANCEL or self._project_cancellation(cls)
+            return self._classify(cls) == CANCEL or self._project_cancellation(cls) \
+                or _CANCEL_IN_NAME.search(last_name(cls) or "") is not None
         return accepts
 
     def _marked_unreachable(self, node: ast.AST) -> bool:
@@ -407,7 +411,7 @@ class CancellationChecker(Checker):
                 if isinstance(node, ast.Call) and _hands_on(node, name):
                     return True
             if isinstance(node, ast.If) and any(isinstance(r, ast.Raise) for r in walk_local(node.body + node.orelse)) \
-                    and _tests_cancellation_state(node.test, name):
+                    and (_tests_cancellation_state(node.test, name) or _relays_another_error(node, name)):
                 return True
         return self._reraised_later(handler, accepts)
 
@@ -668,6 +672,21 @@ def _tests_cancellation_state(test: ast.expr, name: Optional[str]) -> bool:
             if node.attr in STATE_METHODS or any(word in node.attr.lower() for word in STATE_WORDS):
                 return True
     return False
+
+
+def _relays_another_error(node: ast.If, name: Optional[str]) -> bool:
+    """One branch re-raises the cancellation, the other raises ``... from <another error>``: the task
+    was cancelled to deliver that error (a failed worker wakes its watcher so), and only that
+    self-inflicted cancellation is converted."""
+    def reraises(stmts: Sequence[ast.stmt]) -> bool:
+        return any(isinstance(r, ast.Raise) and (r.exc is None or (isinstance(r.exc, ast.Name) and r.exc.id == name))
+                   for r in walk_local(stmts))
+
+    def relays(stmts: Sequence[ast.stmt]) -> bool:
+        return any(isinstance(r, ast.Raise) and r.exc is not None and r.cause is not None
+                   and isinstance(r.cause, (ast.Name, ast.Attribute))
+                   and not (isinstance(r.cause, ast.Name) and r.cause.id == name) for r in walk_local(stmts))
+    return (reraises(node.body) and relays(node.orelse)) or (reraises(node.orelse) and relays(node.body))
 
 
 def _calls_method(body: Sequence[ast.stmt], names: FrozenSet[str]) -> bool:
