@@ -27,6 +27,7 @@ from ..analysis.flow import (
 )
 from ..analysis.references import combine
 from ..analysis.resolver import Resolver
+from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
 from ..catalogue.cancellation import RULES
 from ..knowledge.intent import await_explained, handler_explained
@@ -550,7 +551,44 @@ class CancellationChecker(Checker):
             return "after cancelling the awaited task"
         if self._awaits_only_tasks(body):
             return "around awaiting another task"
+        if self._awaits_only_callbacks(body):
+            return "around a callback it was given"
         return None
+
+    def _awaits_only_callbacks(self, body: Sequence[ast.stmt]) -> bool:
+        """Every suspension point calls a callback the coroutine was handed (``await coro(*args)`` for a
+        parameter, ``handler, args = self._get_event_handler(event)``; ``await handler(*args)``): a
+        dispatcher that maps the callback's own cancellation to a result (discord.py's command
+        wrappers, python-socketio's event triggers)."""
+        found = False
+        for node in walk_local(body):
+            if isinstance(node, (ast.AsyncFor, ast.AsyncWith)) or (isinstance(node, ast.comprehension) and node.is_async):
+                return False
+            if isinstance(node, ast.Await):
+                if not self._calls_callback(node.value):
+                    return False
+                found = True
+        return found
+
+    def _calls_callback(self, expr: ast.expr) -> bool:
+        """``handler(*args)``, or ``ret`` bound to one (``ret = callback(*data)``; ``await ret``)."""
+        if isinstance(expr, ast.Call):
+            return isinstance(expr.func, ast.Name) and self._is_callback(expr.func.id)
+        if isinstance(expr, ast.Name):
+            binding = self.ctx.single_binding(expr.id)
+            return binding is not None and binding.kind == BindingKind.ASSIGN and isinstance(binding.value, ast.Call) \
+                and isinstance(binding.value.func, ast.Name) and self._is_callback(binding.value.func.id)
+        return False
+
+    def _is_callback(self, name: str) -> bool:
+        """A name a function binds as a parameter, a loop target or from a lookup, never to a def."""
+        found = self.ctx.lookup(name)
+        if found is None or found[0] is self.ctx.module_scope:
+            return False
+        return all(b.kind in (BindingKind.PARAM, BindingKind.LOOP) or
+                   (b.kind == BindingKind.ASSIGN and not isinstance(b.value, ast.Lambda)
+                    and not (isinstance(b.value, ast.Constant) and b.value.value is not None))
+                   for b in found[1])
 
     def _awaits_only_tasks(self, body: Sequence[ast.stmt]) -> bool:
         """Every suspension point awaits a task or future held in a name or attribute (``await self._task``,
