@@ -46,10 +46,10 @@ ROWS: Tuple[Tuple[str, str, str, str], ...] = (
     ("ASYNC240", "blocking-path-call", "AL104", "with `blocking-stat-calls = true`"),
     ("ASYNC250", "blocking-input", "AL105", ""),
     ("ASYNC251", "blocking-sleep", "AL101", "with a fix"),
-    ("ASYNC300", "create-task-no-reference", "AL204", "RUF006 too"),
+    ("ASYNC300", "create-task-no-reference", "AL204", "RUF006 too; AL206 (opt-in) in sync code"),
     ("ASYNC900-913", "checkpoint rules", "",
      "trio's guarantee that every async function checkpoints; asyncio makes no such promise"),
-    ("RUF006", "asyncio-dangling-task", "AL204", ""),
+    ("RUF006", "asyncio-dangling-task", "AL204", "AL206 (opt-in) in sync code"),
     ("RUF029", "unused-async", "AL506", "opt-in"),
 )
 

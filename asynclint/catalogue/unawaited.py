@@ -81,7 +81,8 @@ DROPPED_TASK = Rule(
     "(where `loop` is known to be an event loop) used as a statement, as the element of a list/set "
     "comprehension, an arm of a conditional expression or an `and`/`or` operand used as a statement, "
     "or bound to a local name that is never used. `TaskGroup.create_task` and nursery `start_soon` are "
-    "fine: the group holds the task.\n\n"
+    "fine: the group holds the task. Only inside a coroutine: the same drop in sync code (a protocol "
+    "callback, an event dispatcher, a timer callback) is AL206, opt-in.\n\n"
     "Not reported, because nobody could hold the task or it cannot be lost: inside `__del__` (the owner "
     "is being destroyed); in sync code that runs the task's own loop afterwards "
     "(`loop.create_task(x)` ... `loop.run_until_complete(...)` / `run_forever()`: the task runs inside "
@@ -126,4 +127,31 @@ ASYNC_CALLBACK = Rule(
     where=Where.ANYWHERE,
 )
 
-RULES: Tuple[Rule, ...] = (UNAWAITED_CALL, UNAWAITED_NAME, TRUTHY_COROUTINE, DROPPED_TASK, ASYNC_CALLBACK)
+DROPPED_TASK_IN_SYNC_CODE = Rule(
+    code="AL206",
+    name="dropped-task-in-sync-code",
+    summary="A task dropped by sync code (a callback, a dispatcher)",
+    what_it_does="Opt-in. AL204's shapes (`create_task`/`ensure_future`/`loop.create_task` as a statement, in "
+    "a comprehension used as a statement, bound to a name never used) in sync code: a protocol's "
+    "`data_received`, an event dispatcher, a timer callback, a plain method that starts work. Its "
+    "exemptions are AL204's (`__del__`, a loop run right after, signal handlers, self-re-arming "
+    "timers, delayed best-effort actions, wrappers that await a task they keep). `# noqa: RUF006` "
+    "silences it as it does AL204.\n\n"
+    "Why opt-in: sync code cannot await the task, and callback-driven projects drop such tasks by "
+    "design (a short flush or retransmission, a dispatched event handler that logs its own errors); "
+    "read on projects outside the benchmark corpus, most of these drops were deliberate, where most "
+    "drops inside coroutines were not. Select it where a lost task would matter.",
+    why_bad="Nothing but the event loop's weak reference holds the task: it can be garbage-collected "
+    "while it waits on a future nothing else holds, and an exception it raises is only logged when "
+    "it is collected. Nothing can cancel or await it at shutdown.",
+    example="class Protocol(asyncio.Protocol):\n    def data_received(self, data):\n"
+    "        asyncio.create_task(self.handle(data))",
+    use_instead="class Protocol(asyncio.Protocol):\n    def __init__(self):\n        self._tasks = set()\n\n"
+    "    def data_received(self, data):\n        task = asyncio.create_task(self.handle(data))\n"
+    "        self._tasks.add(task)\n        task.add_done_callback(self._tasks.discard)",
+    where=Where.ANYWHERE,
+    default_enabled=False,
+)
+
+RULES: Tuple[Rule, ...] = (UNAWAITED_CALL, UNAWAITED_NAME, TRUTHY_COROUTINE, DROPPED_TASK, ASYNC_CALLBACK,
+                           DROPPED_TASK_IN_SYNC_CODE)

@@ -34,7 +34,7 @@ GENERATED_MARKERS = re.compile(
 # Test code blocks and spawns tasks on purpose (a sleep that provokes a timeout, a task a fixture
 # cancels), and its maintainers do not change it for AL1xx or AL204: default per-file-ignores
 # (visible and replaceable in config; `per-file-ignores` replaces them, `extend-per-file-ignores` adds).
-TEST_CODES: Tuple[str, ...] = ("AL1", "AL204")
+TEST_CODES: Tuple[str, ...] = ("AL1", "AL204", "AL206")
 TEST_PATTERNS: Tuple[str, ...] = (
     "tests/*", "*/tests/*", "test/*", "*/test/*", "_tests/*", "*/_tests/*", "testing/*", "*/testing/*",
     "test_*.py", "*_test.py", "conftest.py",
@@ -174,12 +174,12 @@ PEER_CODES: Dict[str, FrozenSet[str]] = {
     "ASYNC240": frozenset({"AL104", "AL109"}),
     "ASYNC250": frozenset({"AL105"}),
     "ASYNC251": frozenset({"AL101"}),
-    "RUF006": frozenset({"AL204"}),
+    "RUF006": frozenset({"AL204", "AL206"}),
     "RUF029": frozenset({"AL506"}),
     "BLE001": frozenset({"AL401", "AL402"}),
     "E722": frozenset({"AL402"}),
     "B001": frozenset({"AL402"}),
-    "F841": frozenset({"AL204"}),
+    "F841": frozenset({"AL204", "AL206"}),
 }
 # pylint's message names (``# pylint: disable=broad-except`` on the line, ``disable-next`` above it).
 PYLINT_NAMES: Dict[str, FrozenSet[str]] = {
@@ -188,11 +188,11 @@ PYLINT_NAMES: Dict[str, FrozenSet[str]] = {
     "bare-except": frozenset({"AL402"}),
     "lost-exception": frozenset({"AL403"}),
     "return-in-finally": frozenset({"AL403"}),
-    "unused-variable": frozenset({"AL204"}),
+    "unused-variable": frozenset({"AL204", "AL206"}),
 }
 # mypy error codes and pyright rules (``# type: ignore[unused-coroutine]``, ``# pyright: ignore[...]``).
 TYPE_CHECKER_CODES: Dict[str, FrozenSet[str]] = {
     "unused-coroutine": frozenset({"AL201"}),
-    "unused-awaitable": frozenset({"AL201", "AL204"}),
+    "unused-awaitable": frozenset({"AL201", "AL204", "AL206"}),
     "reportUnusedCoroutine": frozenset({"AL201"}),
 }

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from ..analysis.context import FileContext
 
 
+_TASK_CODES = frozenset({"AL204", "AL206"})
 _TASK_WORDS = (b"create_task", b"ensure_future")
 _CALLBACK_WORDS = (b"call_soon", b"call_later", b"call_at", b"add_signal_handler", b"add_reader", b"add_writer",
                    b"signal", b"register", b"Thread", b"Timer", b"add_done_callback", b"run_in_executor",
@@ -54,7 +55,7 @@ class UnawaitedChecker(Checker):
     @classmethod
     def could_fire_with(cls, source: bytes, enabled: frozenset[str], index: object) -> bool:
         """Sound: each code needs certain bytes (a coroutine function's name, ``create_task``...)."""
-        if "AL204" in enabled and any(w in source for w in _TASK_WORDS):
+        if enabled & _TASK_CODES and any(w in source for w in _TASK_WORDS):
             return True
         if "AL205" in enabled and any(w in source for w in _CALLBACK_WORDS):
             return True
@@ -130,7 +131,7 @@ class UnawaitedChecker(Checker):
         return f" (defined at {where})" if where else f" (`{target.qualname}`)"
 
     def _is_task_call(self, call: ast.Call) -> bool:
-        if "AL204" not in self.ctx.enabled:
+        if self._task_code() not in self.ctx.enabled:
             return False
         func = call.func
         qualname = self.ctx.resolve(func)
@@ -138,12 +139,22 @@ class UnawaitedChecker(Checker):
             return True
         return isinstance(func, ast.Attribute) and func.attr == "create_task" and self.resolver.is_loop(func.value)
 
+    def _task_code(self) -> str:
+        """AL204 in a coroutine, which could await or keep the task; AL206 (opt-in) in sync code, where
+        callback-driven projects drop tasks by design (protocol callbacks, event dispatch)."""
+        return "AL204" if self.ctx.in_coroutine else "AL206"
+
     def _dropped_task(self, call: ast.Call, what: str) -> None:
         if self._task_excused(call):
             return
         name = node_text(call.func)
-        self.ctx.report("AL204", call, f"`{name}()`: {what}; keep a reference until it finishes (the loop holds "
-                        "tasks only weakly), e.g. in a set with `task.add_done_callback(tasks.discard)`")
+        if self._task_code() == "AL204":
+            self.ctx.report("AL204", call, f"`{name}()`: {what}; keep a reference until it finishes (the loop "
+                            "holds tasks only weakly), e.g. in a set with `task.add_done_callback(tasks.discard)`")
+        else:
+            self.ctx.report("AL206", call, f"`{name}()` in sync code: {what}; nothing but the loop's weak "
+                            "reference holds it, and its errors surface only when it is collected: keep it in a "
+                            "set with `task.add_done_callback(tasks.discard)` if it matters")
 
     def _task_excused(self, call: ast.Call) -> bool:
         """A dropped task nobody could hold or that cannot be lost (see ``analysis.tasks``)."""
