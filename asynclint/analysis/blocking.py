@@ -21,9 +21,11 @@ from ..knowledge.blocking import (
     GUARD_BOUNDED_QUEUE,
     GUARD_LAZY_WALK,
     GUARD_NOT_EMPTY,
+    GUARD_NOT_OWNER_TEARDOWN,
     GUARD_SHARED_LOCK,
     GUARD_STARTED_HERE,
     GUARD_STAT,
+    TEARDOWN_NAMES,
     BlockingCall,
     lookup_function,
     lookup_method,
@@ -166,7 +168,16 @@ class BlockingCalls:
             return self._started_here(receiver, node) is True and not self._checked_done(receiver)
         if guard == GUARD_SHARED_LOCK:
             return self._started_here(receiver, node) is not True
+        if guard == GUARD_NOT_OWNER_TEARDOWN:
+            return not self._owner_teardown(receiver)
         return True
+
+    def _owner_teardown(self, receiver: ast.expr) -> bool:
+        """``self._executor.shutdown()`` inside ``async def close(self)`` (or ``shutdown``, ``teardown``...)."""
+        func = self.ctx.current_function
+        return isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) \
+            and receiver.value.id == "self" and isinstance(func, ast.AsyncFunctionDef) \
+            and TEARDOWN_NAMES.match(func.name) is not None
 
     def _known_not_empty(self, receiver: ast.expr, node: ast.Call) -> bool:
         """``if not q.empty(): q.get()``, ``if q.qsize(): q.get()``, or ``while q.empty(): await ...``

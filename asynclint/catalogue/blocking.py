@@ -157,7 +157,10 @@ SOCKETS = Rule(
     "was started in this coroutine with no `await` since (`executor.submit(f).result()`, "
     "`asyncio.run_coroutine_threadsafe(...).result()`; after an `await` the code usually waits on purpose "
     "until the work is known to be done, and `if fut.done():` guards it) — never asyncio's own futures "
-    "and tasks; `concurrent.futures.wait` and `executor.shutdown()`. Terminal prompts (`input()`, "
+    "and tasks; `concurrent.futures.wait` and `executor.shutdown()` (not `self._executor.shutdown()` in "
+    "the coroutine that tears its owner down, `close`/`aclose`/`shutdown`/`stop`/`teardown`/`cleanup`/"
+    "`__aexit__`...: it waits once, for work already submitted, as the owner goes away; the same call "
+    "in a handler that does work is reported). Terminal prompts (`input()`, "
     "`getpass`) are AL110, opt-in.\n\n"
     + _TYPED_RECEIVERS + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
     why_bad="Each of these waits for the network, another thread or the user with the event loop stopped. "

@@ -12,6 +12,7 @@ sockets switched to non-blocking mode).
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterable, Mapping, Optional, Tuple
 
@@ -35,6 +36,11 @@ GUARD_NOT_EMPTY = "not-empty"
 # A lazy tree walk (``Path.rglob``, ``os.walk``) iterated by a ``for`` whose body awaits yields to the
 # loop between directories: only one directory listing blocks at a time.
 GUARD_LAZY_WALK = "lazy-walk"
+# ``self._executor.shutdown()`` in the coroutine that tears its owner down (``close``, ``shutdown``,
+# ``teardown``...): it waits once, for work already submitted, as the owner goes away.
+GUARD_NOT_OWNER_TEARDOWN = "not-owner-teardown"
+TEARDOWN_NAMES = re.compile(r"^_*(?:a?close|shutdown|shut_down|teardown|tear_down|stop|cleanup|clean_up|dispose"
+                            r"|terminate|finali[sz]e|on_shutdown|on_close|__aexit__)(?:_|$)", re.IGNORECASE)
 
 DEFAULT_WHAT = "blocks the event loop"
 
@@ -356,7 +362,8 @@ METHODS: Dict[str, Dict[str, BlockingCall]] = {
     **{t: _entries("AL105", FUTURE_ADVICE, ("result", "exception"), unless=_zero_timeout(0),
                    guard=GUARD_STARTED_HERE)
        for t in ("concurrent.futures.Future", "concurrent.futures._base.Future")},
-    **{t: _entries("AL105", THREAD_WAIT_ADVICE, ("shutdown",), unless=_flag_off(0, "wait"))
+    **{t: _entries("AL105", THREAD_WAIT_ADVICE, ("shutdown",), unless=_flag_off(0, "wait"),
+                   guard=GUARD_NOT_OWNER_TEARDOWN)
        for t in ("concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor",
                  "concurrent.futures.Executor")},
     # AL106
