@@ -98,6 +98,7 @@ def _own_nodes(stmt: ast.stmt) -> List[ast.AST]:
     return out
 
 
+_WRAPPER_NAMES = frozenset({"wait_for", "shield"})
 _CANCEL_IN_NAME = re.compile(r"Cancel", re.IGNORECASE)
 _NO_COVER = re.compile(r"#.*\b(?:pragma:\s*no\s*cover|no\s*cov(?:er)?)\b", re.IGNORECASE)
 
@@ -600,12 +601,16 @@ class CancellationChecker(Checker):
                 return False
             if isinstance(node, ast.Await):
                 value = node.value
-                if isinstance(value, ast.Call) and self.ctx.resolve(value.func) in TASK_WRAPPERS and value.args:
-                    value = value.args[0]
+                while isinstance(value, ast.Call) and value.args and self._wraps_task(value):
+                    value = value.args[0]  # ``wait_for(shield(self._task), 0.1)``
                 if not self._is_task(value):
                     return False
                 found = True
         return found
+
+    def _wraps_task(self, call: ast.Call) -> bool:
+        """``asyncio.wait_for``/``shield``, or a project's own ``wait_for`` wrapper (named so)."""
+        return self.ctx.resolve(call.func) in TASK_WRAPPERS or last_name(call.func) in _WRAPPER_NAMES
 
     def _is_task(self, expr: ast.expr) -> bool:
         """A name or attribute holding another task: named so (``self._task``, ``reader_future``) or bound
