@@ -55,6 +55,36 @@ def test_messages_say_how_the_handler_swallows() -> None:
     assert second[:2] == (11, "AL401") and "raises `RuntimeError('stopped')`" in second[2]
 
 
+def test_a_flag_that_leaves_the_loop_is_not_a_loop_running_on() -> None:
+    source = """
+    import asyncio
+
+    async def reconnect(event, connect):
+        while True:
+            abort = False
+            try:
+                await asyncio.wait_for(event.wait(), 5)
+                abort = True
+            except asyncio.CancelledError:
+                abort = True
+            if abort:
+                break
+            await connect()
+
+    async def keep_polling(event):
+        while True:
+            stopped = False
+            try:
+                await event.wait()
+            except asyncio.CancelledError:
+                stopped = True
+            print(stopped)
+    """
+    (leaves, runs_on) = lint(source)
+    assert leaves[:2] == (10, "AL401") and "the coroutine returns normally" in leaves[2]
+    assert runs_on[:2] == (20, "AL401") and "the loop keeps running" in runs_on[2]
+
+
 def test_nested_finally_jump_is_reported_once() -> None:
     source = """
     async def close(conn):

@@ -185,7 +185,7 @@ class CancellationChecker(Checker):
                 continue
             if self._explained(handler):
                 continue
-            harm = self._harm(leak)
+            harm = self._harm(leak, handler)
             if strict:
                 self._report_swallow(where, caught, leak, harm)
             else:
@@ -222,13 +222,32 @@ class CancellationChecker(Checker):
             stack.extend(s for s in child_nodes(stmt) if isinstance(s, ast.stmt))
         return out
 
-    def _harm(self, leak: Leak) -> str:
+    def _harm(self, leak: Leak, handler: ast.ExceptHandler) -> str:
         """What swallowing does in this shape: a loop that runs on, or a caller that carries on."""
         func = self.ctx.current_function
         if leak.kind == "continue" or (leak.kind == "fall-through" and func is not None
-                                       and self._enclosing_loops(func)):
+                                       and self._enclosing_loops(func) and not self._flag_leaves_loop(handler)):
             return "the loop keeps running and the task cannot be cancelled"
         return "the coroutine returns normally and whoever awaits it loses the cancellation"
+
+    def _flag_leaves_loop(self, handler: ast.ExceptHandler) -> bool:
+        """``except CancelledError: abort = True`` and, right after the ``try``, ``if abort: ... break``:
+        the loop ends (the function then returns normally), it does not run on."""
+        flags = {t.id for n in walk_local(handler.body) if isinstance(n, ast.Assign)
+                 for t in n.targets if isinstance(t, ast.Name)}
+        stack = self.ctx.ancestors
+        for i in range(len(stack) - 1, 0, -1):
+            outer, inner = stack[i - 1], stack[i]
+            if inner is not handler and isinstance(inner, TRY_TYPES):
+                block = next((b for b in (getattr(outer, "body", None), getattr(outer, "orelse", None))
+                              if isinstance(b, list) and any(s is inner for s in b)), None)
+                if block is None:
+                    return False
+                after = block[next(j for j, s in enumerate(block) if s is inner) + 1:]
+                return bool(flags) and any(
+                    isinstance(s, ast.If) and any(isinstance(n, ast.Name) and n.id in flags for n in walk(s.test))
+                    and any(isinstance(j, (ast.Break, ast.Return)) for j in walk_local(s.body)) for s in after[:1])
+        return False
 
     def _report_swallow(self, where: ast.AST, caught: str, leak: Leak, harm: str) -> None:
         if leak.kind == "raise":
