@@ -82,7 +82,7 @@ def test_a_flag_that_leaves_the_loop_is_not_a_loop_running_on() -> None:
     """
     (leaves, runs_on) = lint(source)
     assert leaves[:2] == (10, "AL401") and "the coroutine returns normally" in leaves[2]
-    assert runs_on[:2] == (20, "AL401") and "the loop keeps running" in runs_on[2]
+    assert runs_on[:2] == (21, "AL401") and "the loop keeps running" in runs_on[2]
 
 
 def test_nested_finally_jump_is_reported_once() -> None:
