@@ -359,6 +359,44 @@ def test_an_effect_summary_two_modules_away_is_a_dependency(project: Path) -> No
     assert stats.cached > 0
 
 
+def test_a_class_that_uses_a_shared_method_name_is_a_dependency(project: Path) -> None:
+    """``Service._run`` is a task body while only an unrelated class awaits ``self._run()``; making that
+    class a subclass of ``Service`` (in another module) turns the finding back into AL401."""
+    files = {
+        "service.py": """
+            import asyncio
+
+
+            class Service:
+                def start(self):
+                    self._task = asyncio.create_task(self._run())
+
+                async def _run(self):
+                    try:
+                        await asyncio.sleep(1)
+                    except asyncio.CancelledError:
+                        return
+        """,
+        "hooks.py": """
+            class Hooks:
+                async def _run(self):
+                    pass
+
+                async def fire(self):
+                    await self._run()
+        """,
+    }
+    for name, text in files.items():
+        (project / "app" / name).write_text(textwrap.dedent(text).lstrip())
+    first, _ = run(project)
+    assert ("service.py", 11, "AL401") not in first
+    edit(project, "hooks.py", "class Hooks:", "from .service import Service\n\n\nclass Hooks(Service):")
+    found, stats = run(project)
+    assert found == run(project, cached=False)[0]
+    assert ("service.py", 11, "AL401") in found
+    assert stats.cached > 0
+
+
 def test_task_done_and_running_loop_elsewhere_are_dependencies(project: Path) -> None:
     """AL504 asks the index who calls ``.name.task_done`` and AL505 who calls ``get_running_loop``:
     an edit of another module that changes the answer re-lints the file that asked."""

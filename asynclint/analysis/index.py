@@ -35,7 +35,7 @@ from .effects import Effect, summarise_function
 from .references import Counts, add_up, module_references
 from .scopes import absolute_module
 
-INDEX_VERSION = 17
+INDEX_VERSION = 18
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -54,6 +54,7 @@ _MAX_DEPTH = 24
 #                                        spawned, awaited, other per channel; ``analysis.references``)
 #   "m": "name !name @name ..."          other names it reads as attributes or imports, by channel
 #   "p": (package, ...)                  top-level packages it imports
+#   "sc": {name: ("Cls", ...)}           classes reaching ``name`` through ``self``/``cls`` off spawn lines
 #   "e": {"name" or "Cls.meth": Effect}  effect summaries of coroutine functions (``analysis.effects``)
 #   "q": (name, ...)                     last names before ``.task_done`` anywhere in the module
 #                                        (``self._queue.task_done()`` gives "_queue"; AL504)
@@ -74,6 +75,7 @@ Summary = Dict[str, Any]
 #   ("b", path, qualified name, repr of its entry)                    a node of AL107's blocking chains
 #   ("o", class, method, ((subclass, path, line), ...))               project subclasses overriding a method with a def
 #   ("k", name, package, repr of its use counts)                      is a coroutine only started as a task?
+#   ("sc", name, package, class, near, answer)                        do only unrelated classes use self.name?
 #   ("q", path, name, answer)                                         "does another module call .name.task_done?"
 #   ("w", path, word, package, n, answer)                             "do n other modules of the package hold word?"
 Dependency = Tuple[Any, ...]
@@ -141,7 +143,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | by
     out = summarizer.run(tree)
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     if references and source:
-        out["r"], out["m"], out["p"] = module_references(tree, text, summarizer.imports, bool(out["s"]))
+        out["r"], out["m"], out["p"], out["sc"] = module_references(tree, text, summarizer.imports, bool(out["s"]))
     word = "task_done" if isinstance(source, str) else b"task_done"
     if not source or word in source:  # type: ignore[operator]
         out["q"] = task_done_names(tree)
@@ -844,6 +846,9 @@ class ProjectIndex:
             return self._find_sync_overrides(cls, method, None) == seen
         if kind == "k":
             return repr(self.uses(dependency[1], dependency[2], record=False)) == dependency[3]
+        if kind == "sc":
+            _, name, package, cls, near, answer = dependency
+            return self.self_uses_unrelated(name, package, cls, near, record=False) == answer
         if kind == "q":
             _, path, name, answer = dependency
             return (self._elsewhere("~" + name, path) > 0) == answer
@@ -909,6 +914,31 @@ class ProjectIndex:
         if record and self._consulted is not None:
             self._consulted[("k", name, package, repr(found))] = None
         return found
+
+    def self_uses_unrelated(self, name: str, module: str, cls: str, near: str = "",
+                            local: Optional[LocalModule] = None, record: bool = True) -> bool:
+        """Does every class that reaches ``name`` through ``self``/``cls`` (off task-starting lines, in any
+        module) stand apart from ``cls`` (a qualified class name), neither deriving from it nor it from
+        them? Then their uses are of another method of that name. Recorded for the result cache."""
+        package = module.split(".", 1)[0]
+        verdict = True
+        for path in sorted(self.modules):
+            other = self.modules[path][0]
+            summary = self.summary(path)
+            keys = summary.get("sc", {}).get(name)
+            if not keys:
+                continue
+            for key in keys:  # (every package's classes: one more class can only keep a finding)
+                qualname = f"{other}.{key}" if key else ""
+                if not qualname or qualname == cls or self.derives_from(qualname, frozenset({cls}), path, local) \
+                        or self.derives_from(cls, frozenset({qualname}), near, local):
+                    verdict = False
+                    break
+            if not verdict:
+                break
+        if record and self._consulted is not None:
+            self._consulted[("sc", name, package, cls, near, verdict)] = None
+        return verdict
 
     def derives_from(self, qualname: str, bases: FrozenSet[str], near: str = "",
                      local: Optional[LocalModule] = None) -> bool:

@@ -36,7 +36,8 @@ statements on lines that start tasks, so the whole tree is never walked:
   prefixed by its channel (``!`` FUNC, ``@`` SELF, none ATTR); each counts as an
   "other" use of a coroutine function of that name elsewhere (a module with a star
   import lists every word it holds, in both FUNC and ATTR);
-- ``p``: the top-level packages it imports (anywhere in the file).
+- ``p``: the top-level packages it imports (anywhere in the file);
+- ``sc``: per name, the classes that reach it through ``self``/``cls`` (``self_use_classes``).
 
 A use counts for a function of another top-level package only when one of the two
 packages imports the other (at module level or in a function): code can call into
@@ -142,8 +143,9 @@ def _attribute_words(code: str, imports: Dict[str, str]) -> Iterator[Tuple[int, 
 
 
 def module_references(tree: ast.Module, source: str, imports: Dict[str, str], star: bool
-                      ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...]]:
-    """The module's ``r``, ``m`` and ``p`` (see above). ``imports`` maps local names to qualified ones."""
+                      ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...], Dict[str, Tuple[str, ...]]]:
+    """The module's ``r``, ``m``, ``p`` and ``sc`` (see above and ``self_use_classes``). ``imports`` maps
+    local names to qualified ones."""
     spawned = _spawns(tree, source, imports)
     roots: Counter[str] = Counter()  # started by the CLI, with no call in the text
     spelled: Counter[str] = Counter()  # the command's name in its own decorator: not a use
@@ -188,7 +190,57 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
         for channel, name in _attribute_words(code, imports):
             if name not in names:
                 words.add(_PREFIX[channel] + name)
-    return table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source))))
+    classes = self_use_classes(tree, source, names, imports) if names else {}
+    return table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source)))), classes
+
+
+def self_use_classes(tree: ast.Module, source: str, names: Set[str], imports: Dict[str, str]
+                     ) -> Dict[str, Tuple[str, ...]]:
+    """``sc``: ``{name: (class, ...)}``, the classes (``Cls`` or ``Cls.Inner``) whose text reaches ``name``
+    through ``self``/``cls`` other than on a line that starts a task ("" outside any class).
+
+    The SELF channel counts every ``self.run`` alike, but ``await self._run()`` in one class says
+    nothing of another class's ``_run``: a method whose other SELF uses all come from classes unrelated
+    to its own is still only started as a task (the index decides "unrelated" by inheritance). Read
+    from the text without comments and strings; an extra class can only keep a finding, never drop one."""
+    pattern = re.compile(r"\b(?:self|cls)\s*\.\s*(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+                         + r")\b")
+    source = _NOISE.sub(_blank, source)  # comments and strings out, every line kept in place
+    spans = sorted(_class_spans(tree.body, ""))
+    starts = [i for i, ch in enumerate(source) if ch == "\n"]
+    spawn_lines: Set[int] = set()  # the lines of calls that start a task (not every line saying ``run(``)
+    for call, _, function in _calls_on(tree, _spawn_lines(source)):
+        if any(True for _ in _spawned_names(call, function, imports)):
+            spawn_lines.update(range(call.lineno, (call.end_lineno or call.lineno) + 1))
+    found: Dict[str, Set[str]] = {}
+    for match in pattern.finditer(source):
+        if _BOUND_AFTER.match(source, match.end()):
+            continue  # ``self._run = ...``: bound, not used
+        line = bisect.bisect_left(starts, match.start()) + 1
+        if line in spawn_lines:
+            continue
+        inside = [key for first, last, key in spans if first <= line <= last]
+        found.setdefault(match.group(1), set()).add(max(inside, key=len) if inside else "")
+    return {name: tuple(sorted(keys)) for name, keys in found.items()}
+
+
+def _blank(match: "re.Match[str]") -> str:
+    return re.sub(r"[^\n]", " ", match.group(0))
+
+
+def _class_spans(body: List[ast.stmt], prefix: str) -> Iterator[Tuple[int, int, str]]:
+    """(first line, last line, ``Cls.Inner``) of every class, at any depth (functions looked into)."""
+    for stmt in body:
+        if isinstance(stmt, ast.ClassDef):
+            key = f"{prefix}{stmt.name}"
+            yield stmt.lineno, stmt.end_lineno or stmt.lineno, key
+            yield from _class_spans(stmt.body, key + ".")
+        elif isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            yield from _class_spans(stmt.body, prefix)
+        else:
+            for child in ast.iter_child_nodes(stmt):
+                if isinstance(child, ast.stmt):
+                    yield from _class_spans([child], prefix)
 
 
 def _cli_commands(tree: ast.Module) -> Iterator[Tuple[str, int]]:

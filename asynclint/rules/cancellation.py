@@ -25,7 +25,7 @@ from ..analysis.flow import (
     leaving_jumps,
     walk_local,
 )
-from ..analysis.references import combine
+from ..analysis.references import ATTR, combine
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
@@ -306,6 +306,14 @@ class CancellationChecker(Checker):
         where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
         method = where > 0 and isinstance(stack[where - 1], ast.ClassDef)
         uses = combine(counts, method)  # a method is reached as an attribute, a function by name or module
+        if method and uses[0] and (uses[1] or uses[2]) and not counts[ATTR + 1] and not counts[ATTR + 2]:
+            # only ``self.<name>`` uses besides the spawns: are they all in classes unrelated to this one?
+            resolver = Resolver.of(self.ctx)
+            owner = ".".join(n.name for n in stack[:where] if isinstance(n, ast.ClassDef))
+            qualname = f"{self.ctx.module_name}.{owner}" if self.ctx.module_name else owner
+            if resolver.index.self_uses_unrelated(func.name, self.ctx.module_name, qualname, self.ctx.path,
+                                                  resolver.local):
+                uses = (uses[0], 0, 0)
         if not uses[0] or uses[1] or uses[2]:
             return None
         return func.name
