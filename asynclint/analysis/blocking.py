@@ -163,7 +163,7 @@ class BlockingCalls:
         if guard == GUARD_BOUNDED_QUEUE:
             return self._bounded_queue(receiver)
         if guard == GUARD_BLOCKING_SOCKET:
-            return not self._switched_to_nonblocking(receiver)
+            return not self._switched_to_nonblocking(receiver) and not self._datagram_connect(receiver, node)
         if guard == GUARD_STARTED_HERE:
             return self._started_here(receiver, node) is True and not self._checked_done(receiver)
         if guard == GUARD_SHARED_LOCK:
@@ -180,8 +180,8 @@ class BlockingCalls:
             and TEARDOWN_NAMES.match(func.name) is not None
 
     def _known_not_empty(self, receiver: ast.expr, node: ast.Call) -> bool:
-        """``if not q.empty(): q.get()``, ``if q.qsize(): q.get()``, or ``while q.empty(): await ...``
-        just before: the queue holds an item, so ``get()`` returns at once."""
+        """``if not q.empty(): q.get()``, ``if q.qsize(): q.get()``, ``while not q.empty(): q.get()``, or
+        ``while q.empty(): await ...`` just before: the queue holds an item, so ``get()`` returns at once."""
         wanted = ast.dump(receiver)
 
         def asks(test: ast.expr, method: str) -> bool:
@@ -191,8 +191,8 @@ class BlockingCalls:
         stack = self.ctx.ancestors
         for i in range(len(stack) - 1, 0, -1):
             parent, child = stack[i - 1], stack[i]
-            if isinstance(parent, ast.If) and child in parent.body:
-                test = parent.test
+            if isinstance(parent, (ast.If, ast.While)) and child in parent.body:
+                test = parent.test  # ``while not q.empty(): item = q.get()`` drains what is there
                 if (isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and asks(test.operand, "empty")) \
                         or asks(test, "qsize"):
                     return True
@@ -282,6 +282,20 @@ class BlockingCalls:
             if cls is not None:
                 return cls
         return self.ctx.current_function
+
+    def _datagram_connect(self, receiver: ast.expr, node: ast.Call) -> bool:
+        """``connect()`` on a UDP socket made here (``socket.socket(..., SOCK_DGRAM)``): it only sets the
+        default peer (a route lookup in the kernel), nothing goes over the network."""
+        if not isinstance(node.func, ast.Attribute) or node.func.attr not in ("connect", "connect_ex") \
+                or not isinstance(receiver, ast.Name):
+            return False
+        binding = self.ctx.single_binding(receiver.id)
+        made = binding.value if binding is not None else None
+        if not isinstance(made, ast.Call) or self.ctx.resolve(made.func) != "socket.socket":
+            return False
+        return any((isinstance(a, ast.Attribute) and a.attr == "SOCK_DGRAM") or
+                   (isinstance(a, ast.Name) and a.id == "SOCK_DGRAM")
+                   for a in [*made.args, *(kw.value for kw in made.keywords)])
 
     def _switched_to_nonblocking(self, receiver: ast.expr) -> bool:
         """``sock.setblocking(False)`` / ``settimeout(0)``, or the socket handed to the loop's ``sock_*`` APIs."""
