@@ -146,7 +146,8 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
                       ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...], Dict[str, Tuple[str, ...]]]:
     """The module's ``r``, ``m``, ``p`` and ``sc`` (see above and ``self_use_classes``). ``imports`` maps
     local names to qualified ones."""
-    spawned = _spawns(tree, source, imports)
+    spawn_lines: Set[int] = set()
+    spawned = _spawns(tree, source, imports, spawn_lines)
     roots: Counter[str] = Counter()  # started by the CLI, with no call in the text
     spelled: Counter[str] = Counter()  # the command's name in its own decorator: not a use
     for name, n in _cli_commands(tree):
@@ -190,11 +191,11 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
         for channel, name in _attribute_words(code, imports):
             if name not in names:
                 words.add(_PREFIX[channel] + name)
-    classes = self_use_classes(tree, source, names, imports) if names else {}
+    classes = self_use_classes(tree, source, names, spawn_lines) if names else {}
     return table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source)))), classes
 
 
-def self_use_classes(tree: ast.Module, source: str, names: Set[str], imports: Dict[str, str]
+def self_use_classes(tree: ast.Module, source: str, names: Set[str], spawn_lines: Set[int]
                      ) -> Dict[str, Tuple[str, ...]]:
     """``sc``: ``{name: (class, ...)}``, the classes (``Cls`` or ``Cls.Inner``) whose text reaches ``name``
     through ``self``/``cls`` other than on a line that starts a task ("" outside any class).
@@ -203,29 +204,30 @@ def self_use_classes(tree: ast.Module, source: str, names: Set[str], imports: Di
     nothing of another class's ``_run``: a method whose other SELF uses all come from classes unrelated
     to its own is still only started as a task (the index decides "unrelated" by inheritance). Read
     from the text without comments and strings; an extra class can only keep a finding, never drop one."""
+    if "self" not in source and "cls" not in source:
+        return {}
     pattern = re.compile(r"\b(?:self|cls)\s*\.\s*(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
                          + r")\b")
-    source = _NOISE.sub(_blank, source)  # comments and strings out, every line kept in place
-    spans = sorted(_class_spans(tree.body, ""))
-    starts = [i for i, ch in enumerate(source) if ch == "\n"]
-    spawn_lines: Set[int] = set()  # the lines of calls that start a task (not every line saying ``run(``)
-    for call, _, function in _calls_on(tree, _spawn_lines(source)):
-        if any(True for _ in _spawned_names(call, function, imports)):
-            spawn_lines.update(range(call.lineno, (call.end_lineno or call.lineno) + 1))
+    if pattern.search(source) is None:
+        return {}
+    text = _NOISE.sub(_blank, source)  # comments and strings out, every line kept in place
+    spans: Optional[List[Tuple[int, int, str]]] = None
     found: Dict[str, Set[str]] = {}
-    for match in pattern.finditer(source):
-        if _BOUND_AFTER.match(source, match.end()):
-            continue  # ``self._run = ...``: bound, not used
-        line = bisect.bisect_left(starts, match.start()) + 1
-        if line in spawn_lines:
-            continue
-        inside = [key for first, last, key in spans if first <= line <= last]
+    line, last = 1, 0
+    for match in pattern.finditer(text):
+        line += text.count("\n", last, match.start())
+        last = match.start()
+        if line in spawn_lines or _BOUND_AFTER.match(text, match.end()):
+            continue  # a task started here, or ``self._run = ...`` (bound, not used)
+        if spans is None:
+            spans = list(_class_spans(tree.body, ""))
+        inside = [key for first, end, key in spans if first <= line <= end]
         found.setdefault(match.group(1), set()).add(max(inside, key=len) if inside else "")
     return {name: tuple(sorted(keys)) for name, keys in found.items()}
 
 
 def _blank(match: "re.Match[str]") -> str:
-    return re.sub(r"[^\n]", " ", match.group(0))
+    return "\n" * match.group(0).count("\n")  # only line numbers are read afterwards
 
 
 def _class_spans(body: List[ast.stmt], prefix: str) -> Iterator[Tuple[int, int, str]]:
@@ -274,8 +276,10 @@ def _imported_names(tree: ast.Module) -> Iterator[str]:
                     yield alias.name
 
 
-def _spawns(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[Tuple[str, int], Tuple[int, int]]:
-    """``{(name, channel): (spawned, spawned-and-awaited-at-once)}`` from the statements on lines that start tasks."""
+def _spawns(tree: ast.Module, source: str, imports: Dict[str, str], spawn_lines: Set[int]
+            ) -> Dict[Tuple[str, int], Tuple[int, int]]:
+    """``{(name, channel): (spawned, spawned-and-awaited-at-once)}`` from the statements on lines that start
+    tasks; ``spawn_lines`` gains the lines of the calls that do."""
     lines = _spawn_lines(source)
     found: Dict[Tuple[str, int], List[int]] = {}
     if not lines:
@@ -283,6 +287,7 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[Tupl
     helpers: Dict[str, Tuple[int, bool]] = {}  # {helper: (position of its parameter, given a function?)}
     for call, parent, function in _calls_on(tree, lines):
         for name, channel in _spawned_names(call, function, imports):
+            spawn_lines.update(range(call.lineno, (call.end_lineno or call.lineno) + 1))
             if name[:1] in (_PARAM, _CALLED_PARAM):
                 helpers.update(_helper(function, name[1:], name[0] == _CALLED_PARAM))
                 continue
