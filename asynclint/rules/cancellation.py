@@ -778,6 +778,9 @@ def _collect_cancels(root: ast.AST, resolve: Callable[[ast.expr], Optional[str]]
     only when ``nested`` (module-wide collection).
     """
     marks: List[Tuple[Position, FrozenSet[str]]] = []
+    me = {t.id for n in walk_local(getattr(root, "body", [])) if isinstance(n, ast.Assign)
+          and isinstance(n.value, ast.Call) and resolve(n.value.func) in CURRENT_TASK
+          for t in n.targets if isinstance(t, ast.Name)}  # ``task = asyncio.current_task()``
     stack: List[Tuple[ast.AST, Dict[str, ast.expr]]] = [(s, {}) for s in reversed(getattr(root, "body", []))]
     while stack:
         node, loops = stack.pop()
@@ -785,7 +788,8 @@ def _collect_cancels(root: ast.AST, resolve: Callable[[ast.expr], Optional[str]]
             continue
         if isinstance(node, ast.Attribute) and node.attr == "cancel" and isinstance(node.ctx, ast.Load):
             receiver = node.value
-            if isinstance(receiver, ast.Call) and resolve(receiver.func) in CURRENT_TASK:
+            if (isinstance(receiver, ast.Call) and resolve(receiver.func) in CURRENT_TASK) or \
+                    (isinstance(receiver, ast.Name) and receiver.id in me):
                 keys = frozenset({SELF_CANCEL})
             else:
                 keys = _sources(receiver)
