@@ -648,6 +648,8 @@ class ProjectIndex:
         self.blocking: Optional[Dict[Tuple[str, str], tuple]] = None
         # spawned name -> {top-level package: (spawned, awaited, other)} (``uses``), when added up
         self.references: Optional[Dict[str, Dict[str, Counts]]] = None
+        # spawned name -> ((module, "Cls"), ...) reaching it through ``self``/``cls`` ("sc"), added up with them
+        self.self_users: Dict[str, Tuple[Tuple[str, str, str], ...]] = {}
         # path -> content digest of what was summarised (the lint reuses a summary of the same bytes)
         self.contents: Dict[str, str] = {}
         self._init_caches()
@@ -673,7 +675,7 @@ class ProjectIndex:
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
                 "extra": tuple(self.extra_coroutines), "site": self.site_dirs, "blocking": self.blocking,
-                "contents": self.contents, "references": self.references}
+                "contents": self.contents, "references": self.references, "self_users": self.self_users}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.root = state["root"]
@@ -686,6 +688,7 @@ class ProjectIndex:
         self.blocking = state.get("blocking")
         self.contents = state.get("contents", {})
         self.references = state.get("references")
+        self.self_users = state.get("self_users", {})
         self._init_caches()
 
     # -- building -------------------------------------------------------------------
@@ -901,8 +904,14 @@ class ProjectIndex:
         """The project-wide use counts of every spawned name (decodes every summary: once per run, in
         the main process, before the index goes to the workers)."""
         if self.references is None:
-            self.references = add_up((self.modules[path][0], s.get("r", {}), s.get("m", ""), s.get("p", ()))
-                                     for path, s in ((p, self.summary(p)) for p in sorted(self.modules)))
+            rows = [(path, self.modules[path][0], self.summary(path)) for path in sorted(self.modules)]
+            self.references = add_up((module, s.get("r", {}), s.get("m", ""), s.get("p", ())) for _, module, s in rows)
+            users: Dict[str, List[Tuple[str, str, str]]] = {}
+            for path, module, s in rows:
+                for name, keys in s.get("sc", {}).items():
+                    if name in self.references:
+                        users.setdefault(name, []).extend((path, module, key) for key in keys)
+            self.self_users = {name: tuple(found) for name, found in users.items()}
         return self.references
 
     def uses(self, name: str, module: str, record: bool = True) -> Optional[Counts]:
@@ -921,21 +930,11 @@ class ProjectIndex:
         module) stand apart from ``cls`` (a qualified class name), neither deriving from it nor it from
         them? Then their uses are of another method of that name. Recorded for the result cache."""
         package = module.split(".", 1)[0]
-        verdict = True
-        for path in sorted(self.modules):
-            other = self.modules[path][0]
-            summary = self.summary(path)
-            keys = summary.get("sc", {}).get(name)
-            if not keys:
-                continue
-            for key in keys:  # (every package's classes: one more class can only keep a finding)
-                qualname = f"{other}.{key}" if key else ""
-                if not qualname or qualname == cls or self.derives_from(qualname, frozenset({cls}), path, local) \
-                        or self.derives_from(cls, frozenset({qualname}), near, local):
-                    verdict = False
-                    break
-            if not verdict:
-                break
+        self.add_up_references()  # (every package's classes: one more class can only keep a finding)
+        verdict = not any(
+            not key or f"{other}.{key}" == cls or self.derives_from(f"{other}.{key}", frozenset({cls}), path, local)
+            or self.derives_from(cls, frozenset({f"{other}.{key}"}), near, local)
+            for path, other, key in self.self_users.get(name, ()))
         if record and self._consulted is not None:
             self._consulted[("sc", name, package, cls, near, verdict)] = None
         return verdict

@@ -233,8 +233,7 @@ class CancellationChecker(Checker):
     def _flag_leaves_loop(self, handler: ast.ExceptHandler) -> bool:
         """``except CancelledError: abort = True`` and, right after the ``try``, ``if abort: ... break``:
         the loop ends (the function then returns normally), it does not run on."""
-        flags = {t.id for n in walk_local(handler.body) if isinstance(n, ast.Assign)
-                 for t in n.targets if isinstance(t, ast.Name)}
+        flags = _flags_set(handler)
         stack = self.ctx.ancestors
         for i in range(len(stack) - 1, 0, -1):
             outer, inner = stack[i - 1], stack[i]
@@ -456,8 +455,7 @@ class CancellationChecker(Checker):
 
     def _reraised_later(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> bool:
         """The handler sets a flag, and the function raises the cancellation under ``if flag``."""
-        flags = {target.id for node in walk_local(handler.body) if isinstance(node, ast.Assign)
-                 for target in node.targets if isinstance(target, ast.Name)}
+        flags = _flags_set(handler)
         func = self.ctx.current_function
         if not flags or func is None:
             return False
@@ -742,6 +740,12 @@ def _tests_cancellation_state(test: ast.expr, name: Optional[str]) -> bool:
             if node.attr in STATE_METHODS or any(word in node.attr.lower() for word in STATE_WORDS):
                 return True
     return False
+
+
+def _flags_set(handler: ast.ExceptHandler) -> Set[str]:
+    """Plain names the handler assigns (``cancelled = True``): flags the function may test later."""
+    return {target.id for node in walk_local(handler.body) if isinstance(node, ast.Assign)
+            for target in node.targets if isinstance(target, ast.Name)}
 
 
 def _relays_another_error(node: ast.If, name: Optional[str]) -> bool:
