@@ -44,7 +44,7 @@ ROWS: Tuple[Tuple[str, str, str, str], ...] = (
      "reads and writes on the file object are reported, not `os.fdopen()` itself (it does not block)"),
     ("ASYNC232", "blocking-io-method", "AL104", "on concrete file classes (a `typing.IO` may be a `BytesIO`)"),
     ("ASYNC240", "blocking-path-call", "AL104", "with `blocking-stat-calls = true`"),
-    ("ASYNC250", "blocking-input", "AL105", ""),
+    ("ASYNC250", "blocking-input", "AL110", "opt-in"),
     ("ASYNC251", "blocking-sleep", "AL101", "with a fix"),
     ("ASYNC300", "create-task-no-reference", "AL204", "RUF006 too; AL206 (opt-in) in sync code"),
     ("ASYNC900-913", "checkpoint rules", "",

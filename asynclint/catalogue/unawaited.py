@@ -97,7 +97,9 @@ DROPPED_TASK = Rule(
     "until it is cancelled (a shutdown sentinel); a task wrapping a project coroutine that keeps its "
     "work in a task on `self` and awaits it (`self.main_task = create_task(...)`; `await "
     "self.main_task`: the wrapper is reachable through that task). Test code (by default), lines "
-    "marked `# noqa: RUF006` and tasks bound with `# noqa: F841` are left alone too. A task doing real "
+    "marked `# noqa: RUF006` and tasks bound with `# noqa: F841` are left alone too, and so is the whole "
+    "rule where the project's ruff or flake8 config ignores `RUF006` or `ASYNC300` (the same check; "
+    "`--no-respect-peer-ignores` reports it anyway). Otherwise a task doing real "
     "work started from a handler or callback is reported, even where a project has chosen not to keep "
     "references: the loop still holds it only weakly.",
     why_bad="The event loop keeps only a weak reference to tasks: a task nobody references can be "

@@ -172,8 +172,9 @@ PEER_CODES: Dict[str, FrozenSet[str]] = {
     "ASYNC231": frozenset({"AL104", "AL109"}),
     "ASYNC232": frozenset({"AL104", "AL109"}),
     "ASYNC240": frozenset({"AL104", "AL109"}),
-    "ASYNC250": frozenset({"AL105"}),
+    "ASYNC250": frozenset({"AL110"}),
     "ASYNC251": frozenset({"AL101"}),
+    "ASYNC300": frozenset({"AL204", "AL206"}),
     "RUF006": frozenset({"AL204", "AL206"}),
     "RUF029": frozenset({"AL506"}),
     "BLE001": frozenset({"AL401", "AL402"}),
@@ -181,6 +182,12 @@ PEER_CODES: Dict[str, FrozenSet[str]] = {
     "B001": frozenset({"AL402"}),
     "F841": frozenset({"AL204", "AL206"}),
 }
+# Peer rules that are the same check as ours: a peer config that ignores one of these codes
+# *project-wide* (ruff's ``ignore``, flake8's ``extend-ignore``, or per file) has turned ours off
+# too. Not the broader rules above (BLE001, E722, B001, F841): ignoring a blind-except or an
+# unused-variable check everywhere says nothing about cancellation or tasks.
+PEER_RULES: Dict[str, FrozenSet[str]] = {
+    peer: ours for peer, ours in PEER_CODES.items() if peer.startswith("ASYNC") or peer.startswith("RUF")}
 # pylint's message names (``# pylint: disable=broad-except`` on the line, ``disable-next`` above it).
 PYLINT_NAMES: Dict[str, FrozenSet[str]] = {
     "broad-except": frozenset({"AL401", "AL402"}),

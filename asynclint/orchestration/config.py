@@ -17,6 +17,7 @@ from ..base.settings import DEFAULT_EXCLUDE, TARGET_VERSIONS, Settings
 from ..catalogue.selection import SelectionError, expand_selector, parse_per_file_ignores, select_rules
 from ..knowledge.intent import default_per_file_ignores
 from .discovery import inverted_range
+from .peer_config import PeerIgnores, peer_ignores
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -87,6 +88,7 @@ KEYS: Dict[str, Tuple[Callable[[Any], bool], str]] = {
     "extend-exclude": (_str_list, "a list of glob patterns"),
     "force-exclude": (lambda v: isinstance(v, bool), "true or false"),
     "respect-gitignore": (lambda v: isinstance(v, bool), "true or false"),
+    "respect-peer-ignores": (lambda v: isinstance(v, bool), "true or false"),
     "target-version": (lambda v: v in TARGET_VERSIONS, "one of " + ", ".join(TARGET_VERSIONS)),
     "extend-blocking-calls": (_blocking_table, 'a table of "qualified.name" = {code = "AL1xx", message = "..."}'),
     "blocking-stat-calls": (lambda v: isinstance(v, bool), "true or false"),
@@ -127,6 +129,7 @@ class RunConfig:
     cache_dir: Optional[str] = None
     values: Dict[str, Any] = field(default_factory=dict)
     warnings: List[str] = field(default_factory=list)  # for stderr: config files skipped
+    peer: PeerIgnores = PeerIgnores()  # what a ruff/flake8 config's ignores turned off
 
 
 def find_config(start: str, warnings: Optional[List[str]] = None) -> Optional[str]:
@@ -420,6 +423,12 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         blocking[qualname] = (code, entry.get("message", f"`{qualname}` is configured as blocking"))
     root = project_root(config_path, paths, cwd)
     roots = index_roots(root, config_path, paths, cwd)
+    peer = PeerIgnores()
+    if not isolated and values.get("respect-peer-ignores", True):
+        peer = peer_ignores(paths_base(paths, cwd), root)
+        named = {value for key in ("select", "extend-select") for value in values.get(key, ())}
+        enabled = frozenset(code for code in enabled if code not in peer.codes or code in named)
+        per_file = per_file + peer.per_file
     fixable = _codes(values["fixable"], src("fixable"), "fixable") if "fixable" in values else None
     settings = Settings(
         enabled=enabled,
@@ -478,4 +487,5 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
         cache_dir=cache_dir,
         values=values,
         warnings=found_warnings,
+        peer=peer,
     )

@@ -1,0 +1,190 @@
+"""A peer linter's project-wide ignores of the same rule: ruff's and flake8's config files.
+
+A project whose ruff configuration ignores ``RUF006`` has decided, for the whole project, that
+dropping a task's reference is fine (disnake: "very extreme cases"); AL204 reporting the same
+shape is reporting what its maintainers already said no to. Only exact codes of rules that are
+the same check as ours count (``knowledge.intent.PEER_RULES``): ignoring a whole prefix, or a
+broader rule such as ``BLE001``, says nothing about ours. The config file is found as the
+peer finds it: the nearest one at or above the linted paths.
+"""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+import sys
+from dataclasses import dataclass
+from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
+
+from ..knowledge.intent import PEER_RULES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10
+    import tomli as tomllib
+
+# ruff's own precedence inside one directory; the first directory (walking up) with one wins.
+RUFF_FILES = (".ruff.toml", "ruff.toml", "pyproject.toml")
+FLAKE8_FILES = ("setup.cfg", "tox.ini", ".flake8")
+
+
+@dataclass(frozen=True)
+class PeerIgnores:
+    """Our codes a peer's config turns off: everywhere, and per file pattern (relative to the project root)."""
+
+    codes: FrozenSet[str] = frozenset()
+    per_file: Tuple[Tuple[str, FrozenSet[str]], ...] = ()
+    # "<file> ignores RUF006": where each code came from, for the run's note
+    reasons: Tuple[str, ...] = ()
+
+
+def peer_ignores(start: str, root: str) -> PeerIgnores:
+    """What the nearest ruff and flake8 configs at or above ``start`` ignore of ours (never raises)."""
+    codes: set[str] = set()
+    per_file: List[Tuple[str, FrozenSet[str]]] = []
+    reasons: List[str] = []
+    for path, table in (_ruff_table(start), _flake8_table(start)):
+        if path is None or not table:
+            continue
+        ignored, patterns = table
+        ours = _ours(ignored)
+        if ours:
+            codes |= ours
+            reasons.append(f"{_shown(path, root)} ignores {', '.join(sorted(c for c in ignored if c in PEER_RULES))}")
+        base = os.path.dirname(path)
+        for pattern, peer_codes in patterns:
+            mapped = _ours(peer_codes)
+            if mapped:
+                per_file.append((_rebase(pattern, base, root), mapped))
+    return PeerIgnores(frozenset(codes), tuple(per_file), tuple(reasons))
+
+
+def _shown(path: str, root: str) -> str:
+    try:
+        rel = os.path.relpath(path, root)
+    except ValueError:  # another drive on Windows
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def _ours(peer_codes: Iterable[str]) -> FrozenSet[str]:
+    out: set[str] = set()
+    for code in peer_codes:
+        out |= PEER_RULES.get(code, frozenset())
+    return frozenset(out)
+
+
+def _rebase(pattern: str, base: str, root: str) -> str:
+    """A peer's pattern is relative to its config file's directory; ours to the project root."""
+    pattern = pattern.strip()
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    try:
+        rel = os.path.relpath(base, root)
+    except ValueError:
+        return pattern
+    if rel in (".", "") or rel.startswith(".."):
+        return pattern
+    return rel.replace(os.sep, "/") + "/" + pattern
+
+
+_Table = Optional[Tuple[FrozenSet[str], List[Tuple[str, FrozenSet[str]]]]]
+
+
+def _walk_up(start: str) -> Iterable[str]:
+    current = os.path.abspath(start)
+    while True:
+        yield current
+        parent = os.path.dirname(current)
+        if parent == current:
+            return
+        current = parent
+
+
+def _ruff_table(start: str) -> Tuple[Optional[str], _Table]:
+    for directory in _walk_up(start):
+        for name in RUFF_FILES:
+            path = os.path.join(directory, name)
+            if not os.path.isfile(path):
+                continue
+            try:
+                with open(path, "rb") as handle:
+                    data = tomllib.load(handle)
+            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
+                continue  # ruff itself reports its broken config; ours is not the place
+            if name == "pyproject.toml":
+                tool = data.get("tool")
+                if not isinstance(tool, dict) or not isinstance(tool.get("ruff"), dict):
+                    continue
+                data = tool["ruff"]
+            return path, _ruff_ignores(data)
+    return None, None
+
+
+def _ruff_ignores(data: Mapping[str, Any]) -> _Table:
+    """``ignore``/``extend-ignore`` and ``(extend-)per-file-ignores``, top level or under ``lint``."""
+    tables = [data]
+    if isinstance(data.get("lint"), dict):
+        tables.append(data["lint"])
+    ignored: set[str] = set()
+    patterns: List[Tuple[str, FrozenSet[str]]] = []
+    for table in tables:
+        for key in ("ignore", "extend-ignore"):
+            value = table.get(key)
+            if isinstance(value, list):
+                ignored.update(v for v in value if isinstance(v, str))
+        for key in ("per-file-ignores", "extend-per-file-ignores"):
+            value = table.get(key)
+            if isinstance(value, dict):
+                for pattern, codes in value.items():
+                    if isinstance(pattern, str) and isinstance(codes, list):
+                        patterns.append((pattern, frozenset(c for c in codes if isinstance(c, str))))
+    return frozenset(ignored), patterns
+
+
+_CODE = re.compile(r"[A-Z]+[0-9]+")
+
+
+def _flake8_table(start: str) -> Tuple[Optional[str], _Table]:
+    for directory in _walk_up(start):
+        for name in FLAKE8_FILES:
+            path = os.path.join(directory, name)
+            if not os.path.isfile(path):
+                continue
+            parser = configparser.RawConfigParser()
+            try:
+                parser.read(path, encoding="utf-8")
+            except (configparser.Error, OSError, UnicodeDecodeError):
+                continue
+            if not parser.has_section("flake8"):
+                continue
+            section = parser["flake8"]
+            ignored: set[str] = set()
+            for key in ("ignore", "extend-ignore", "extend_ignore"):
+                ignored.update(_CODE.findall(section.get(key, "")))
+            patterns: List[Tuple[str, FrozenSet[str]]] = []
+            for key in ("per-file-ignores", "per_file_ignores"):
+                patterns.extend(_flake8_per_file(section.get(key, "")))
+            return path, (frozenset(ignored), patterns)
+    return None, None
+
+
+def _flake8_per_file(text: str) -> List[Tuple[str, FrozenSet[str]]]:
+    """flake8's ``per-file-ignores``: ``pattern:CODE,CODE`` pairs separated by spaces or newlines."""
+    out: Dict[str, set[str]] = {}
+    pattern: Optional[str] = None
+    for token in re.split(r"[\s,]+", text):
+        if not token:
+            continue
+        if ":" in token:
+            pattern, _, rest = token.partition(":")
+            out.setdefault(pattern, set())
+            if rest:
+                out[pattern].add(rest)
+        elif pattern is not None and _CODE.fullmatch(token):
+            out[pattern].add(token)
+        else:
+            pattern = token.rstrip(":")
+            out.setdefault(pattern, set())
+    return [(p, frozenset(c)) for p, c in out.items() if c]

@@ -1,0 +1,122 @@
+"""A ruff or flake8 config that ignores the same check project-wide turns ours off (issue 18)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from asynclint.orchestration.config import resolve
+from asynclint.orchestration.peer_config import peer_ignores
+
+DROPPED_AND_SWALLOWED = """\
+import asyncio
+
+
+async def work():
+    await asyncio.sleep(1)
+
+
+async def main():
+    asyncio.create_task(work())
+    try:
+        await work()
+    except asyncio.CancelledError:
+        pass
+"""
+
+
+def _project(tmp_path: Path, config_name: str, config: str) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / config_name).write_text(config)
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "app.py").write_text(DROPPED_AND_SWALLOWED)
+    return tmp_path
+
+
+def _codes(root: Path, *flags: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-m", "asynclint", "--no-cache", "--output-format", "json", *flags, "."],
+                          cwd=root, capture_output=True, text=True)
+    assert done.returncode in (0, 1), done.stderr
+    return sorted(f["code"] for f in json.loads(done.stdout))
+
+
+@pytest.mark.parametrize("name, config", [
+    ("pyproject.toml", '[tool.ruff.lint]\nextend-ignore = ["RUF006"]\n'),
+    ("pyproject.toml", '[tool.ruff]\nignore = ["E501", "RUF006"]\n'),
+    ("ruff.toml", '[lint]\nignore = ["RUF006"]\n'),
+    (".ruff.toml", 'extend-ignore = ["ASYNC300"]\n'),
+    ("setup.cfg", "[flake8]\nextend-ignore = E203, ASYNC300\n"),
+    ("tox.ini", "[flake8]\nignore =\n    W503\n    RUF006\n"),
+])
+def test_a_project_wide_ignore_of_the_same_check_turns_ours_off(tmp_path: Path, name: str, config: str) -> None:
+    root = _project(tmp_path, name, config)
+    assert _codes(root) == ["AL401"]
+    assert _codes(root, "--no-respect-peer-ignores") == ["AL204", "AL401"]
+
+
+@pytest.mark.parametrize("config", [
+    '[tool.ruff.lint]\nignore = ["RUF"]\n',          # a whole prefix: they do not use the family
+    '[tool.ruff.lint]\nignore = ["BLE001", "F841"]\n',  # broader checks that only overlap ours
+    '[tool.ruff.lint]\nselect = ["RUF006"]\n',        # selected, not ignored
+    '[tool.black]\nline-length = 99\n',               # no ruff table: not a ruff config
+])
+def test_prefixes_broader_rules_and_selections_do_not(tmp_path: Path, config: str) -> None:
+    root = _project(tmp_path, "pyproject.toml", config)
+    assert _codes(root) == ["AL204", "AL401"]
+
+
+def test_an_exact_selection_of_ours_wins_over_the_peer_ignore(tmp_path: Path) -> None:
+    root = _project(tmp_path, "pyproject.toml",
+                    '[tool.ruff.lint]\nignore = ["RUF006"]\n[tool.asynclint]\nextend-select = ["AL204"]\n')
+    assert _codes(root) == ["AL204", "AL401"]
+    # a prefix is not a word about this rule
+    (root / "pyproject.toml").write_text('[tool.ruff.lint]\nignore = ["RUF006"]\n[tool.asynclint]\nselect = ["AL2", "AL4"]\n')
+    assert _codes(root) == ["AL401"]
+
+
+def test_the_config_key_and_isolated_run_report_them(tmp_path: Path) -> None:
+    root = _project(tmp_path, "pyproject.toml",
+                    '[tool.ruff.lint]\nignore = ["RUF006"]\n[tool.asynclint]\nrespect-peer-ignores = false\n')
+    assert _codes(root) == ["AL204", "AL401"]
+    (root / "pyproject.toml").write_text('[tool.ruff.lint]\nignore = ["RUF006"]\n')
+    assert _codes(root, "--isolated") == ["AL204", "AL401"]
+
+
+def test_the_run_says_which_file_turned_what_off(tmp_path: Path) -> None:
+    root = _project(tmp_path, "pyproject.toml", '[tool.ruff.lint]\nignore = ["RUF006"]\n')
+    done = subprocess.run([sys.executable, "-m", "asynclint", "--no-cache", "."], cwd=root, capture_output=True, text=True)
+    assert "asynclint: note: AL204, AL206 off: pyproject.toml ignores RUF006" in done.stderr
+    quiet = subprocess.run([sys.executable, "-m", "asynclint", "--no-cache", "-q", "."], cwd=root, capture_output=True, text=True)
+    assert "note" not in quiet.stderr
+
+
+def test_per_file_ignores_are_mapped_and_rebased_to_the_project_root(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "pyproject.toml").write_text('[tool.ruff.lint.per-file-ignores]\n"tests/*" = ["RUF006", "D100"]\n'
+                                        '"./examples/*.py" = ["ASYNC103"]\n')
+    found = peer_ignores(str(sub), str(tmp_path))
+    assert found.codes == frozenset()
+    assert dict(found.per_file) == {"sub/tests/*": frozenset({"AL204", "AL206"}),
+                                    "sub/examples/*.py": frozenset({"AL401", "AL402"})}
+    run = resolve({}, [str(sub)], cwd=str(tmp_path))
+    assert {"AL204", "AL206"} <= run.settings.ignored_for(str(sub / "tests" / "test_app.py"))
+    assert "AL204" not in run.settings.ignored_for(str(sub / "app.py"))
+
+
+def test_flake8_per_file_ignores_in_its_own_syntax(tmp_path: Path) -> None:
+    (tmp_path / ".flake8").write_text("[flake8]\nper-file-ignores =\n    tests/*.py: ASYNC300, F401\n"
+                                      "    scripts/run.py:ASYNC251\n")
+    found = peer_ignores(str(tmp_path), str(tmp_path))
+    assert dict(found.per_file) == {"tests/*.py": frozenset({"AL204", "AL206"}), "scripts/run.py": frozenset({"AL101"})}
+
+
+def test_a_broken_peer_config_is_not_ours_to_report(tmp_path: Path) -> None:
+    (tmp_path / "ruff.toml").write_text("ignore = [\n")
+    (tmp_path / "setup.cfg").write_text("[flake8\nignore = ASYNC300\n")
+    assert peer_ignores(str(tmp_path), str(tmp_path)).codes == frozenset()
