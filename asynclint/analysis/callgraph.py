@@ -54,7 +54,7 @@ from .index import LocalModule, ProjectIndex, Target, _module_statements
 from .resolver import Resolver
 from .scopes import Scope, ScopeKind
 
-GRAPH_VERSION = 4
+GRAPH_VERSION = 5
 DEFAULT_DEPTH = 3
 
 # Per-module graph data (plain, marshal-friendly):
@@ -86,7 +86,6 @@ _NOT_CALLED_DECORATORS = frozenset({"builtins.property", "functools.cached_prope
 # Builtins that exhaust an iterator handed to them.
 _CONSUMERS = frozenset({"builtins." + n for n in (
     "list", "tuple", "set", "frozenset", "sorted", "dict", "next", "sum", "min", "max", "any", "all")})
-_TYPE_CHECKING = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
 _SELF_TYPES = frozenset({"typing.Self", "typing_extensions.Self"})
 # Top-level names that are never the project's: questions about them are answered at once.
 _EXTERNAL_ROOTS = frozenset(getattr(sys, "stdlib_module_names", ())) - {"test"} | {"builtins"}
@@ -172,15 +171,6 @@ class _DeferringIndex(ProjectIndex):
 
     def decorator_effect(self, decorator: str, near: str = "", local: Any = None, depth: int = 0) -> Optional[str]:
         return self._real.decorator_effect(decorator, near, local, depth)
-
-
-def never_runs(ctx: "FileContext", test: ast.expr) -> bool:
-    """``if TYPE_CHECKING:`` (and ``if False:``): the body is for type checkers only."""
-    if isinstance(test, ast.Constant):
-        return not test.value
-    if isinstance(test, ast.Name):
-        return test.id == "TYPE_CHECKING" and (ctx.resolve(test) in _TYPE_CHECKING or ctx.lookup(test.id) is None)
-    return isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING" and ctx.resolve(test) in _TYPE_CHECKING
 
 
 def consumed(ctx: "FileContext", node: ast.Call) -> bool:
@@ -310,8 +300,9 @@ class _Collector:
         if kind in _SKIPPED:
             return  # a nested def or lambda runs only if called; a leaf holds no call
         ctx = self.ctx
-        if kind is ast.If and never_runs(ctx, node.test):  # type: ignore[attr-defined]
-            body: List[ast.stmt] = node.orelse  # type: ignore[attr-defined]
+        truth = ctx.static_truth(node.test) if kind is ast.If else None  # type: ignore[attr-defined]
+        if truth is not None:  # only the branch that runs: not TYPE_CHECKING's, not ``if True``'s else
+            body: List[ast.stmt] = node.body if truth else node.orelse  # type: ignore[attr-defined]
             ctx.ancestors.append(node)
             for stmt in body:
                 self._walk(stmt)

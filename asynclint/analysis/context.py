@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tupl
 from ..base.model import Applicability, Edit, Finding, Fix
 from ..base.nodes import walk
 from ..knowledge.intent import FAILURE_CONTEXTS, FAILURE_FAMILIES, FAILURE_METHODS
+
+TYPE_CHECKING_NAMES = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
 from ..knowledge.types import (
     ATTRIBUTE_RETURNS,
     ENTER_RETURNS_SELF,
@@ -88,6 +90,7 @@ class FileContext:
         self._typing_class: Optional[ast.ClassDef] = None
         self._library: Optional[str] = None
         self._failing_blocks: Optional[List[Tuple[int, int]]] = None
+        self._dead_blocks: Optional[List[Tuple[int, int]]] = None
         self._module_aliases: Optional[Dict[str, str]] = None  # module -> the name importing it unconditionally
         self._top_level: Optional[List[Tuple[int, int, bool]]] = None  # module body: (first, last line, conditional)
         self._test_module: Optional[bool] = None
@@ -491,6 +494,8 @@ class FileContext:
             return
         if code.startswith(FAILURE_FAMILIES) and self.meant_to_fail(node):
             return  # ``with pytest.raises(...)``: the code is written to fail
+        if self.never_runs(node):
+            return  # ``if TYPE_CHECKING:``, the ``else`` of ``if True:``: nothing there runs
         line, col, end_line, end_col = self.span(node)
         self.findings.append(Finding(self.path, line, col, code, message, end_line, end_col, fix))
 
@@ -504,6 +509,33 @@ class FileContext:
             self._failing_blocks = self._find_failing_blocks()
         line = getattr(node, "lineno", 0)
         return any(start <= line <= end for start, end in self._failing_blocks)
+
+    def never_runs(self, node: ast.AST) -> bool:
+        """Is the node in a branch that cannot run: the body of ``if False:`` or ``if TYPE_CHECKING:``,
+        the ``else`` of ``if True:`` (psycopg writes its async modules with ``if True:  # ASYNC``
+        over the sync code its generator keeps in the ``else``)? Line ranges, found once per file."""
+        if self._dead_blocks is None:
+            self._dead_blocks = []
+            for found in walk(self.module):
+                if isinstance(found, ast.If):
+                    truth = self.static_truth(found.test)
+                    dead = found.body if truth is False else found.orelse if truth else None
+                    if dead:
+                        self._dead_blocks.append((dead[0].lineno, dead[-1].end_lineno or dead[-1].lineno))
+        line = getattr(node, "lineno", 0)
+        return any(start <= line <= end for start, end in self._dead_blocks)
+
+    def static_truth(self, test: ast.expr) -> Optional[bool]:
+        """The value of an ``if`` test known without running it: a constant, or ``TYPE_CHECKING`` (False)."""
+        if isinstance(test, ast.Constant):
+            return bool(test.value)
+        if isinstance(test, ast.Name) and test.id == "TYPE_CHECKING":
+            if self.resolve_at_module(test) in TYPE_CHECKING_NAMES or self._lookup(test.id, self.module_scope) is None:
+                return False
+        if isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING" and \
+                self.resolve_at_module(test) in TYPE_CHECKING_NAMES:
+            return False
+        return None
 
     def _find_failing_blocks(self) -> List[Tuple[int, int]]:
         blocks = []
