@@ -35,7 +35,7 @@ from .effects import Effect, summarise_function
 from .references import Counts, add_up, module_references
 from .scopes import absolute_module
 
-INDEX_VERSION = 18
+INDEX_VERSION = 19
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24

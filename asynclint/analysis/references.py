@@ -59,7 +59,8 @@ from ..base.nodes import child_nodes, last_name
 # Calls that run their first argument, a coroutine object, as a task or an event loop's main coroutine.
 CORO_SPAWNERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
                            "create_background_task", "async_create_task", "async_create_background_task",
-                           "add_task"})  # (sanic's ``app.add_task(coro)``)
+                           "add_task",  # (sanic's ``app.add_task(coro)``)
+                           "convert_yielded"})  # tornado's ``gen.convert_yielded(coro)``: ensure_future
 # Calls that run their first argument, a coroutine function, as a task (trio/anyio).
 FUNC_SPAWNERS = frozenset({"start_soon", "spawn_system_task",
                            "start_background_task",  # python-socketio / python-engineio's documented spawner
@@ -73,7 +74,7 @@ PARTIAL = frozenset({"functools.partial", "partial"})
 _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
 _SPAWN_WORDS = ("create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
                 "create_background_task", "start_soon", "spawn_system_task", "start(", "run(", "add_task",
-                "start_background_task", "spawn_callback")
+                "start_background_task", "spawn_callback", "convert_yielded")
 # (Patterns start with a literal, which the regex engine searches for fast.)
 _ASYNC_DEF = re.compile(r"async\s+def\s+(" + _WORD + ")")
 _ANY_DEF = re.compile(r"\bdef\s+(" + _WORD + ")")

@@ -60,7 +60,7 @@ SWALLOWED = Rule(
     "task (`asyncio.create_task(self._read_loop())`, `loop.create_task(...)` on any loop, "
     "`ensure_future`, `TaskGroup.create_task`, trio/anyio `start_soon`/`start`, "
     "`run_coroutine_threadsafe`, `asyncio.run`, python-socketio's `start_background_task(fn)`, "
-    "tornado's `spawn_callback(fn)`, a module's own helper that does `create_task(coro)` or "
+    "tornado's `spawn_callback(fn)` and `gen.convert_yielded(coro)`, a module's own helper that does `create_task(coro)` or "
     "`create_task(target(*args))` with what it is given, also through a name bound just before: `coro = "
     "self._run(); loop.create_task(coro)`) and never awaits, gathers, returns or passes anywhere "
     "else, when every way out of the handler ends the coroutine (`return`, falling off its end, "
