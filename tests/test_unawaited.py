@@ -60,7 +60,7 @@ def test_triage_never_hides_a_finding(path: Path) -> None:
     settings = Settings(enabled=AL2, project_root=str(project_root(path)), use_cache=False)
     index = load_project_index(settings)
     data = path.read_bytes()
-    for code in {c for _, _, c in expected_findings(path)}:
+    for code in {c for _, _, c in expected_findings(path) if c.startswith("AL2")}:
         assert UnawaitedChecker.could_fire_with(data, frozenset({code}), index), code
 
 

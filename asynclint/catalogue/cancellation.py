@@ -73,7 +73,8 @@ SWALLOWED = Rule(
     "coroutines await (directly or through `gather`, `wait_for`, `timeout`, `shield`); a handler "
     "that keeps a loop running (`continue`, or falling through inside the loop); a handler that "
     "turns the cancellation into another exception; a public coroutine of a library that nothing in "
-    "the project calls (not known to be a task body). Awaiting a task this code cancels "
+    "the project calls (not known to be a task body). A handler that ends a teardown coroutine "
+    "(`close`, `stop`, `shutdown`, `release`...; not inside a `while` loop) is AL407's, opt-in. Awaiting a task this code cancels "
     "(`task.cancel()` then `try: await task`, also across methods for `self._task`), or only awaiting "
     "other tasks (`await self._task`, `await asyncio.wait_for(self._reader_future, 5)`), is AL405's, "
     "opt-in. Test code (`test_*.py`, `*_test.py`, `conftest.py`, `test*` functions), where tasks "
@@ -108,7 +109,8 @@ CATCH_ALL = Rule(
     "do not count, are AL401's); nor in test code or around the cancel-then-await idiom (AL405). "
     "As for AL401, not reported: nested best-effort cleanup (`try: await conn.close() except "
     "BaseException: pass` inside a `finally:` or inside a handler that always re-raises: the function "
-    "raises either way); a handler that ends a task body (AL406, opt-in); a module that uses only "
+    "raises either way); a handler that ends a task body (AL406, opt-in) or a teardown coroutine (AL407, "
+    "opt-in); a module that uses only "
     "trio, whose cancellation the still-cancelled scope raises again at the next checkpoint. A "
     "catch-all that swallows in a coroutine other coroutines await, or that keeps a loop running, is "
     "reported. `except Exception` is never reported: it does not catch `CancelledError` since Python 3.8.",
@@ -151,7 +153,8 @@ SUPPRESSED = Rule(
     "just resolved (it cannot suspend), for awaits under `with CancelScope(shield=True)`, when a "
     "comment on the `with` line or inside its block says why the cancellation is caught (`with "
     "suppress(CancelledError):  # the connection may already be closed`; the words, and the comments "
-    "that do not count, are AL401's), or in test code (see AL401).",
+    "that do not count, are AL401's), or in test code (see AL401). In a teardown coroutine (`close`, "
+    "`stop`, `shutdown`...), outside a `while` loop, it is AL407's, opt-in.",
     why_bad="`suppress` ends the `with` block normally when the cancellation arrives, so the "
     "coroutine carries on as if it had not been cancelled: it cannot be stopped, and timeouts and "
     "task groups waiting for it hang.",
@@ -225,4 +228,33 @@ TASK_BODY = Rule(
     default_enabled=False,
 )
 
-RULES: Tuple[Rule, ...] = (SWALLOWED, CATCH_ALL, RETURN_IN_FINALLY, SUPPRESSED, CANCEL_THEN_AWAIT, TASK_BODY)
+TEARDOWN = Rule(
+    code="AL407",
+    name="teardown-ends-on-cancel",
+    summary="A teardown coroutine (`close`, `stop`, `shutdown`...) that finishes normally when cancelled",
+    what_it_does="Opt-in. Reports what AL401/AL402/AL404 leave out as teardown: an `except "
+    "CancelledError` (or bare/`BaseException`) handler, or `suppress(CancelledError)` around an await, "
+    "in a coroutine whose name says it tears its owner down (a word of it is `close`/`aclose`, "
+    "`shutdown`, `teardown`, `stop`, `cleanup`, `release`, `dispose`, `terminate`, `finalize` or "
+    "`aexit`: `close()`, `on_stop()`, `_async_shutdown_kernel()`, `__aexit__`), when the swallow only "
+    "ends the teardown early or moves on to the next item of a `for` loop over a collection. A "
+    "handler that keeps a `while` or `async for` loop running, or that raises another exception, "
+    "stays AL401/AL402/AL404; so does the same handler in a coroutine whose name says it does "
+    "work (`disconnect()`, `drain()`, `fetch()`).",
+    why_bad="Teardown code often absorbs a cancellation on purpose, so that the rest of the "
+    "cleanup still runs (stopping every agent, closing every connection) and the owner goes away "
+    "whatever happens: nothing hangs. What is lost is narrower: a caller that cancels the teardown, "
+    "or times it out (`asyncio.wait_for(client.close(), 5)`), sees it return as if it had completed, "
+    "and its own cancellation is gone. Re-raising after the cleanup keeps both.",
+    example="async def close(self):\n    for conn in self._conns:\n        try:\n"
+    "            await conn.close()\n        except asyncio.CancelledError:\n"
+    "            log.warning(\"close of %s cancelled\", conn)",
+    use_instead="async def close(self):\n    cancelled = None\n    for conn in self._conns:\n        try:\n"
+    "            await conn.close()\n        except asyncio.CancelledError as exc:\n"
+    "            cancelled = exc\n    if cancelled is not None:\n        raise cancelled",
+    fix_safety="No automatic fix.",
+    default_enabled=False,
+)
+
+RULES: Tuple[Rule, ...] = (SWALLOWED, CATCH_ALL, RETURN_IN_FINALLY, SUPPRESSED, CANCEL_THEN_AWAIT, TASK_BODY,
+                           TEARDOWN)

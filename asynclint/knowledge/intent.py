@@ -47,6 +47,13 @@ CLI_CODES: Tuple[str, ...] = ("AL104", "AL107", "AL109")
 CLI_PATTERNS: Tuple[str, ...] = ("cli/*", "*/cli/*", "cli.py", "__main__.py")
 
 
+# A coroutine that tears its owner down (``close``, ``stop``, ``on_stop``, ``_async_shutdown_kernel``,
+# ``release``, ``__aexit__``): a handler there that ends the teardown when cancelled lets the owner finish
+# going away (faust's "so the remaining agents still get stopped"); its narrower harm is AL407's, opt-in.
+TEARDOWN_WORDS = re.compile(r"(?:^|_)(?:a?close|shutdown|shut_down|teardown|tear_down|stop|cleanup|clean_up|release"
+                            r"|dispose|terminate|finali[sz]e|aexit)(?:_|$)", re.IGNORECASE)
+
+
 def default_per_file_ignores() -> Dict[str, Tuple[str, ...]]:
     """The per-file-ignores a run has when the user sets none: test code and command-line code."""
     table: Dict[str, Tuple[str, ...]] = {pattern: TEST_CODES for pattern in TEST_PATTERNS}

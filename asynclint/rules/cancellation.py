@@ -30,7 +30,7 @@ from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
 from ..catalogue.cancellation import RULES
-from ..knowledge.intent import await_explained, handler_explained
+from ..knowledge.intent import TEARDOWN_WORDS, await_explained, handler_explained
 from .base import Checker, node_text
 
 if TYPE_CHECKING:
@@ -183,6 +183,10 @@ class CancellationChecker(Checker):
                                 "(the project only starts it as a task or runs it as a program root): the task stops, but "
                                 "`task.cancelled()` is False and awaiting it returns normally")
                 continue
+            teardown = self._teardown(handler, accepts)
+            if teardown is not None:
+                self._report_teardown(where, caught, teardown)
+                continue
             if self._explained(handler):
                 continue
             harm = self._harm(leak, handler)
@@ -225,8 +229,11 @@ class CancellationChecker(Checker):
     def _harm(self, leak: Leak, handler: ast.ExceptHandler) -> str:
         """What swallowing does in this shape: a loop that runs on, or a caller that carries on."""
         func = self.ctx.current_function
-        if leak.kind == "continue" or (leak.kind == "fall-through" and func is not None
-                                       and self._enclosing_loops(func) and not self._flag_leaves_loop(handler)):
+        loops = self._enclosing_loops(func) if func is not None else []
+        if leak.kind == "continue" or (leak.kind == "fall-through" and loops and not self._flag_leaves_loop(handler)):
+            if all(isinstance(loop, ast.For) for loop in loops):  # over a collection: it ends
+                return ("the loop goes on to its next item, then the coroutine returns normally and whoever "
+                        "awaits it loses the cancellation")
             return "the loop keeps running and the task cannot be cancelled"
         return "the coroutine returns normally and whoever awaits it loses the cancellation"
 
@@ -316,6 +323,28 @@ class CancellationChecker(Checker):
         if not uses[0] or uses[1] or uses[2]:
             return None
         return func.name
+
+    def _teardown(self, handler: Optional[ast.ExceptHandler], accepts: Callable[[ast.AST], bool]) -> Optional[str]:
+        """The coroutine's name when it tears its owner down (``knowledge.intent.TEARDOWN_WORDS``) and the
+        swallow only ends it early: not inside a ``while`` or ``async for`` loop that runs on, not raising
+        another exception. ``handler`` None: a ``with suppress(...)`` block, which falls through."""
+        func = self.ctx.current_function
+        if not isinstance(func, ast.AsyncFunctionDef) or TEARDOWN_WORDS.search(func.name) is None:
+            return None
+        carries_on = True
+        if handler is not None:
+            exits = block_exits(handler.body, self.ctx.resolve, self._no_return_calls())
+            if any(not accepts(r) for r in exits.raises):
+                return None
+            carries_on = exits.falls_through or any(isinstance(j, ast.Continue) for j in exits.jumps)
+        if carries_on and any(isinstance(loop, (ast.While, ast.AsyncFor)) for loop in self._enclosing_loops(func)):
+            return None  # an open-ended loop runs on: that is AL401's hang
+        return func.name
+
+    def _report_teardown(self, where: ast.AST, what: str, name: str) -> None:
+        self.ctx.report("AL407", where, f"{what} lets the teardown `{name}()` finish normally when cancelled: "
+                        "the owner still goes away, but a caller that cancels it or times it out sees it "
+                        "return as if it had completed")
 
     def _enclosing_loops(self, func: ast.AST) -> List[ast.AST]:
         """Loops of ``func`` whose body holds the statement being visited, innermost first."""
@@ -511,6 +540,10 @@ class CancellationChecker(Checker):
                 if CANCEL in kinds:
                     self.ctx.report("AL405", call, f"`{node_text(call)}` {idiom} also swallows a "
                                     "cancellation of this coroutine")
+                continue
+            teardown = self._teardown(None, lambda _: True)
+            if teardown is not None:
+                self._report_teardown(call, f"`{node_text(call)}`", teardown)
                 continue
             if self._explained(node):
                 continue
