@@ -469,7 +469,7 @@ def test_use_counts_of_coroutines() -> None:
         def helper(coro):
             return asyncio.create_task(coro)
     ''')
-    table, mentions, packages, _ = module_references(_ast.parse(source), source, {"asyncio": "asyncio"}, False)
+    table, mentions, packages, _, _ = module_references(_ast.parse(source), source, {"asyncio": "asyncio"}, False)
 
     def as_method(name: str) -> Tuple[int, int, int]:
         return combine(table[name], method=True)
@@ -533,7 +533,7 @@ def test_use_counts_tell_methods_from_functions() -> None:
             def begin(self, loop):
                 loop.create_task(self.main())
     ''')
-    table, mentions, _, _ = module_references(_ast.parse(source), source,
+    table, mentions, _, _, _ = module_references(_ast.parse(source), source,
                                            {"asyncio": "asyncio", "helpers": "pkg.helpers", "main": "pkg.cli.main"}, False)
     assert combine(table["listen"], method=False) == (1, 0, 0)  # the function: started, never awaited by name
     assert combine(table["listen"], method=True) == (0, 1, 0)  # the method: awaited (self.listen()), never started
@@ -567,7 +567,7 @@ def test_use_counts_skip_bindings_and_defs_of_the_name() -> None:
             def start(self):
                 self.start = None
     ''')
-    table, _, _, _ = module_references(_ast.parse(source), source, {"time": "time"}, False)
+    table, _, _, _, _ = module_references(_ast.parse(source), source, {"time": "time"}, False)
     assert combine(table["start"], method=False) == (1, 0, 1)  # the root, and one read: ``start=start``'s value
 
 
@@ -593,5 +593,33 @@ def test_self_use_classes_name_the_classes_off_spawn_lines() -> None:
     import ast as _ast
 
     from asynclint.analysis.references import module_references
-    _, _, _, classes = module_references(_ast.parse(source), source, {"asyncio": "asyncio"}, False)
+    _, _, _, classes, _ = module_references(_ast.parse(source), source, {"asyncio": "asyncio"}, False)
     assert classes == {"_run": ("", "Hooks.Inner")}  # the spawn line and the binding are not uses
+
+
+def test_tail_only_uses_name_the_callers_and_leave_other_uses_out() -> None:
+    """A name awaited only as the last statement (through ``with``/``try``, or ``return await``) is a tail
+    use; any other mention of it in the module (mid-way, passed, in a string) makes it an ordinary use."""
+    import ast as _ast
+
+    from asynclint.analysis.references import FUNC, SELF, add_up, tail_only_uses
+
+    source = (
+        "import asyncio\n"
+        "from svc import Service, serve, drain, named\n"
+        "async def root():\n    async with ctx():\n        try:\n            await Service.run_services()\n"
+        "        finally:\n            pass\n"
+        "class Worker:\n    async def main(self):\n        return await self.serve_forever()\n"
+        "async def first():\n    await drain()\n    print()\n"
+        "async def second():\n    await drain()\n"
+        "async def third():\n    await named()\n"
+        "X = 'named'\n"
+    )
+    tails = tail_only_uses(_ast.parse(source), source, {"Service": "svc.Service", "drain": "svc.drain"})
+    assert tails == {"run_services": (f"{FUNC}!root",), "serve_forever": (f"{SELF}@main",)}
+    callers: dict = {}
+    counts = (0, 0, 0, 0, 0, 0, 0, 0, 0)
+    totals = add_up(iter([("app.svc", {"run_services": counts}, "", ()),
+                          ("app.cli", {}, "!run_services", (), {"run_services": (f"{FUNC}!root",)})]), callers)
+    assert totals["run_services"] == {"app": counts}  # the tail-only module gives no "other" use
+    assert callers == {"run_services": {"app": [f"app.cli:{FUNC}!root"]}}

@@ -35,7 +35,7 @@ from .effects import Effect, summarise_function
 from .references import Counts, add_up, module_references
 from .scopes import absolute_module
 
-INDEX_VERSION = 19
+INDEX_VERSION = 20
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -55,6 +55,7 @@ _MAX_DEPTH = 24
 #   "m": "name !name @name ..."          other names it reads as attributes or imports, by channel
 #   "p": (package, ...)                  top-level packages it imports
 #   "sc": {name: ("Cls", ...)}           classes reaching ``name`` through ``self``/``cls`` off spawn lines
+#   "tl": {name: ("!caller", "@method")} names used only as the last await of these coroutines
 #   "e": {"name" or "Cls.meth": Effect}  effect summaries of coroutine functions (``analysis.effects``)
 #   "q": (name, ...)                     last names before ``.task_done`` anywhere in the module
 #                                        (``self._queue.task_done()`` gives "_queue"; AL504)
@@ -76,6 +77,7 @@ Summary = Dict[str, Any]
 #   ("o", class, method, ((subclass, path, line), ...))               project subclasses overriding a method with a def
 #   ("k", name, package, repr of its use counts)                      is a coroutine only started as a task?
 #   ("sc", name, package, class, near, answer)                        do only unrelated classes use self.name?
+#   ("tl", name, package, callers)                                    who awaits name only as their last statement?
 #   ("q", path, name, answer)                                         "does another module call .name.task_done?"
 #   ("w", path, word, package, n, answer)                             "do n other modules of the package hold word?"
 Dependency = Tuple[Any, ...]
@@ -143,7 +145,8 @@ def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | by
     out = summarizer.run(tree)
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     if references and source:
-        out["r"], out["m"], out["p"], out["sc"] = module_references(tree, text, summarizer.imports, bool(out["s"]))
+        out["r"], out["m"], out["p"], out["sc"], out["tl"] = module_references(tree, text, summarizer.imports,
+                                                                              bool(out["s"]))
     word = "task_done" if isinstance(source, str) else b"task_done"
     if not source or word in source:  # type: ignore[operator]
         out["q"] = task_done_names(tree)
@@ -650,6 +653,8 @@ class ProjectIndex:
         self.references: Optional[Dict[str, Dict[str, Counts]]] = None
         # spawned name -> ((module, "Cls"), ...) reaching it through ``self``/``cls`` ("sc"), added up with them
         self.self_users: Dict[str, Tuple[Tuple[str, str, str], ...]] = {}
+        # name -> {top-level package: ("module:!caller", ...)} awaiting it only as their last statement ("tl")
+        self.tail_users: Dict[str, Dict[str, List[str]]] = {}
         # path -> content digest of what was summarised (the lint reuses a summary of the same bytes)
         self.contents: Dict[str, str] = {}
         self._init_caches()
@@ -675,7 +680,8 @@ class ProjectIndex:
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
                 "extra": tuple(self.extra_coroutines), "site": self.site_dirs, "blocking": self.blocking,
-                "contents": self.contents, "references": self.references, "self_users": self.self_users}
+                "contents": self.contents, "references": self.references, "self_users": self.self_users,
+                "tail_users": self.tail_users}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.root = state["root"]
@@ -689,6 +695,7 @@ class ProjectIndex:
         self.contents = state.get("contents", {})
         self.references = state.get("references")
         self.self_users = state.get("self_users", {})
+        self.tail_users = state.get("tail_users", {})
         self._init_caches()
 
     # -- building -------------------------------------------------------------------
@@ -849,6 +856,8 @@ class ProjectIndex:
             return self._find_sync_overrides(cls, method, None) == seen
         if kind == "k":
             return repr(self.uses(dependency[1], dependency[2], record=False)) == dependency[3]
+        if kind == "tl":
+            return self.tail_callers(dependency[1], dependency[2], record=False) == dependency[3]
         if kind == "sc":
             _, name, package, cls, near, answer = dependency
             return self.self_uses_unrelated(name, package, cls, near, record=False) == answer
@@ -905,7 +914,9 @@ class ProjectIndex:
         the main process, before the index goes to the workers)."""
         if self.references is None:
             rows = [(path, self.modules[path][0], self.summary(path)) for path in sorted(self.modules)]
-            self.references = add_up((module, s.get("r", {}), s.get("m", ""), s.get("p", ())) for _, module, s in rows)
+            self.tail_users = {}
+            self.references = add_up(((module, s.get("r", {}), s.get("m", ""), s.get("p", ()), s.get("tl", {}))
+                                      for _, module, s in rows), self.tail_users)
             users: Dict[str, List[Tuple[str, str, str]]] = {}
             for path, module, s in rows:
                 for name, keys in s.get("sc", {}).items():
@@ -922,6 +933,17 @@ class ProjectIndex:
         found = self.add_up_references().get(name, {}).get(package)
         if record and self._consulted is not None:
             self._consulted[("k", name, package, repr(found))] = None
+        return found
+
+    def tail_callers(self, name: str, module: str, record: bool = True) -> Tuple[str, ...]:
+        """The coroutines (``"module:!function"``, ``"module:@method"``) that await functions called
+        ``name`` only as their last statement, seen from ``module``'s top-level package; those uses are
+        not in ``uses``. Recorded for the result cache."""
+        package = module.split(".", 1)[0]
+        self.add_up_references()
+        found = tuple(sorted(self.tail_users.get(name, {}).get(package, ())))
+        if record and self._consulted is not None:
+            self._consulted[("tl", name, package, found)] = None
         return found
 
     def self_uses_unrelated(self, name: str, module: str, cls: str, near: str = "",
@@ -1392,7 +1414,7 @@ def shape_digest(summary: Summary, graph: Any) -> str:
         "f": {name: func(f) for name, f in summary.get("f", {}).items()},
         "c": {name: (0, cls[1], {m: func(f) for m, f in cls[2].items()}, cls[3])
               for name, cls in summary.get("c", {}).items()},
-        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p", "e")},
+        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p", "e", "tl")},
     }
 
     def ordered(rows: tuple) -> tuple:

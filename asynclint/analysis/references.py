@@ -52,7 +52,7 @@ import ast
 import bisect
 import re
 from collections import Counter
-from typing import Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 from ..base.nodes import child_nodes, last_name
 
@@ -144,9 +144,10 @@ def _attribute_words(code: str, imports: Dict[str, str]) -> Iterator[Tuple[int, 
 
 
 def module_references(tree: ast.Module, source: str, imports: Dict[str, str], star: bool
-                      ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...], Dict[str, Tuple[str, ...]]]:
-    """The module's ``r``, ``m``, ``p`` and ``sc`` (see above and ``self_use_classes``). ``imports`` maps
-    local names to qualified ones."""
+                      ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...], Dict[str, Tuple[str, ...]],
+                                 Dict[str, Tuple[str, ...]]]:
+    """The module's ``r``, ``m``, ``p``, ``sc`` and ``tl`` (see above, ``self_use_classes`` and
+    ``tail_only_uses``). ``imports`` maps local names to qualified ones."""
     spawn_lines: Set[int] = set()
     spawned = _spawns(tree, source, imports, spawn_lines)
     roots: Counter[str] = Counter()  # started by the CLI, with no call in the text
@@ -157,7 +158,7 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
         spawn = spawned.get((name, FUNC), (0, 0))
         spawned[name, FUNC] = (spawn[0] + 1, spawn[1])
     names: Set[str] = set(_ASYNC_DEF.findall(source)) | {name for name, _ in spawned}
-    imported = Counter(_imported_names(tree))
+    imported = Counter(_imported_names(tree, source))
     table: Dict[str, Counts] = {}
     code = source
     if names:  # comments and docstrings are stripped only where a count is needed (a third of the cost)
@@ -193,7 +194,69 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
             if name not in names:
                 words.add(_PREFIX[channel] + name)
     classes = self_use_classes(tree, source, names, spawn_lines) if names else {}
-    return table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source)))), classes
+    tails = tail_only_uses(tree, source, imports) if not star else {}
+    return table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source)))), classes, tails
+
+
+def tail_only_uses(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[str, Tuple[str, ...]]:
+    """``{name: callers}`` for the names this module uses *only* as the last await of a coroutine.
+
+    ``await Service.run_services()`` as the last statement of ``_run_all_services()`` (also at the end
+    of its ``async with`` or ``try`` body, or as ``return await ...``): when the callee ends normally,
+    so does the caller, at once. If the callers are task bodies or program roots, the callee's swallowed
+    cancellation ends the task, like a task body's own (AL406). Each caller is the channel the callee
+    is reached through (``0`` FUNC, ``3`` SELF, ``6`` ATTR), then ``!name`` for a function or ``@name``
+    for a method. A name used any other way in the module (called elsewhere, passed, in a
+    string) is left out: the module's uses of it then count as they always do.
+    """
+    tails: Dict[str, List[str]] = {}
+    where: Set[int] = set()  # ids of the tail-awaited call expressions' func nodes
+    scopes: List[Tuple[ast.AST, bool]] = [(node, False) for node in tree.body]
+    while scopes:
+        node, in_class = scopes.pop()
+        if isinstance(node, ast.ClassDef):
+            scopes.extend((child, True) for child in node.body)
+            continue
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        scopes.extend((child, False) for child in node.body
+                      if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
+        if not isinstance(node, ast.AsyncFunctionDef):
+            continue
+        call = _tail_await(node.body)
+        name = last_name(call.func) if call is not None else None
+        if call is None or name is None:
+            continue
+        channel = _expression_channel(call.func, imports)
+        tails.setdefault(name, []).append(f"{channel}{'@' if in_class else '!'}{node.name}")
+        where.add(id(call.func))
+    if not tails:
+        return {}
+    other: Set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in tails and id(node) not in where:
+            other.add(node.id)
+        elif isinstance(node, ast.Attribute) and node.attr in tails and id(node) not in where:
+            other.add(node.attr)
+    return {name: tuple(sorted(set(callers))) for name, callers in tails.items()
+            if name not in other and f"'{name}'" not in source and f'"{name}"' not in source}
+
+
+def _tail_await(body: List[ast.stmt]) -> Optional[ast.Call]:
+    """The call awaited by the last statement of ``body`` (through ``with``/``async with`` and the body
+    of a ``try`` without ``else``), as ``await f(...)`` or ``return await f(...)``."""
+    while body:
+        last = body[-1]
+        if isinstance(last, (ast.With, ast.AsyncWith)):
+            body = last.body
+        elif isinstance(last, ast.Try) and not last.orelse:
+            body = last.body
+        elif isinstance(last, (ast.Expr, ast.Return)) and isinstance(last.value, ast.Await) \
+                and isinstance(last.value.value, ast.Call):
+            return last.value.value
+        else:
+            return None
+    return None
 
 
 def self_use_classes(tree: ast.Module, source: str, names: Set[str], spawn_lines: Set[int]
@@ -268,13 +331,18 @@ def _keep_strings(match: "re.Match[str]") -> str:
     return text
 
 
-def _imported_names(tree: ast.Module) -> Iterator[str]:
-    """Names imported without renaming at module level (the import itself is not a use)."""
-    for stmt in tree.body:
+def _imported_names(tree: ast.Module, source: str = "") -> Iterator[str]:
+    """Names imported without renaming (the import itself is not a use), at module level and, when the
+    text has an indented ``from ... import``, inside functions too (a CLI command's lazy import)."""
+    nested = _NESTED_IMPORT.search(source) is not None
+    for stmt in ast.walk(tree) if nested else tree.body:
         if isinstance(stmt, ast.ImportFrom):
             for alias in stmt.names:
                 if alias.name != "*" and alias.asname is None:
                     yield alias.name
+
+
+_NESTED_IMPORT = re.compile(r"(?m)^[ \t]+from[ \t]+[\w.]+[ \t]+import\b")
 
 
 def _spawns(tree: ast.Module, source: str, imports: Dict[str, str], spawn_lines: Set[int]
@@ -475,21 +543,27 @@ def _qualify(expr: ast.expr, imports: Dict[str, str]) -> str:
     return ""
 
 
-def add_up(modules: Iterator[Tuple[str, Dict[str, Counts], str, Tuple[str, ...]]]) -> Dict[str, Dict[str, Counts]]:
+def add_up(modules: Iterator[Tuple[Any, ...]],
+           tail_callers: Optional[Dict[str, Dict[str, List[str]]]] = None) -> Dict[str, Dict[str, Counts]]:
     """The project's counts for every spawned name, per top-level package that defines or spawns it:
     ``{name: {package: counts}}`` (nine numbers, see ``combine``).
 
-    ``modules`` gives each module's name, ``r``, ``m`` and ``p``; names never spawned are left out
-    (they are not task bodies, whatever else holds). A module's uses count for its own package,
-    for the packages it imports and for the packages that import it.
+    ``modules`` gives each module's name, ``r``, ``m``, ``p`` and (optionally) ``tl``; names never
+    spawned are left out (they are not task bodies, whatever else holds). A module's uses count for its
+    own package, for the packages it imports and for the packages that import it. With
+    ``tail_callers``, a module that uses a name only as a tail await (``tl``) gives no counts for it:
+    it fills ``tail_callers[name][package]`` with ``"module:!caller"`` entries instead, and such names
+    are kept even if never spawned.
     """
-    rows = list(modules)
-    spawned = {name for _, table, _, _ in rows for name, counts in table.items()
+    rows = [(row[0], row[1], row[2], row[3], row[4] if len(row) > 4 and tail_callers is not None else {})
+            for row in modules]
+    spawned = {name for _, table, _, _, _ in rows for name, counts in table.items()
                if counts[FUNC + SPAWN] or counts[SELF + SPAWN] or counts[ATTR + SPAWN]}
+    spawned |= {name for _, _, _, _, tails in rows for name in tails}
     if not spawned:
         return {}
     imports: Dict[str, Set[str]] = {}
-    for module, _, _, packages in rows:
+    for module, _, _, packages, _ in rows:
         top = module.split(".", 1)[0]
         imports.setdefault(top, set()).update(p for p in packages if p != top)
     importers: Dict[str, Set[str]] = {}
@@ -497,24 +571,29 @@ def add_up(modules: Iterator[Tuple[str, Dict[str, Counts], str, Tuple[str, ...]]
         for package in packages:
             importers.setdefault(package, set()).add(top)
     owners: Dict[str, Set[str]] = {}  # the packages whose modules define or start a function of that name
-    for module, table, _, _ in rows:
+    for module, table, _, _, _ in rows:
         for name in spawned & table.keys():
             owners.setdefault(name, set()).add(module.split(".", 1)[0])
     totals: Dict[str, Dict[str, List[int]]] = {}
-    for module, table, mentions, packages in rows:
+    for module, table, mentions, packages, tails in rows:
         top = module.split(".", 1)[0]
         reach = {top} | set(packages) | importers.get(top, set())
-        used = [(name, table[name]) for name in spawned & table.keys()]
+        used = [(name, table[name]) for name in spawned & table.keys() if name not in tails]
         for word in mentions.split() if mentions else ():
             channel = FUNC if word[0] == "!" else SELF if word[0] == "@" else ATTR
             name = word.lstrip("!@")
-            if name in spawned:
+            if name in spawned and name not in tails:
                 one = [0] * 9
                 one[channel + OTHER] = 1
                 used.append((name, tuple(one)))
+        for name, callers in tails.items():
+            for package in reach & owners.get(name, set()):
+                totals.setdefault(name, {}).setdefault(package, [0] * 9)
+                tail_callers.setdefault(name, {}).setdefault(package, []).extend(  # type: ignore[union-attr]
+                    f"{module}:{caller}" for caller in callers)
         for name, counts in used:
             per = totals.setdefault(name, {})
-            for package in reach & owners[name]:
+            for package in reach & owners.get(name, set()):
                 total = per.setdefault(package, [0] * 9)
                 for i, n in enumerate(counts):
                     total[i] += n

@@ -25,7 +25,7 @@ from ..analysis.flow import (
     leaving_jumps,
     walk_local,
 )
-from ..analysis.references import ATTR, combine
+from ..analysis.references import ATTR, FUNC, SELF, combine
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
@@ -305,24 +305,48 @@ class CancellationChecker(Checker):
             return None  # the loop runs on
         if any(isinstance(j, ast.Break) for j in exits.jumps) and len(loops) > 1:
             return None  # leaves the inner loop only
-        counts = Resolver.of(self.ctx).index.uses(func.name, self.ctx.module_name)
+        resolver = Resolver.of(self.ctx)
+        counts = resolver.index.uses(func.name, self.ctx.module_name)
         if counts is None:
             return None
         stack = self.ctx.ancestors
         where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
         method = where > 0 and isinstance(stack[where - 1], ast.ClassDef)
         uses = combine(counts, method)  # a method is reached as an attribute, a function by name or module
-        if method and uses[0] and (uses[1] or uses[2]) and not counts[ATTR + 1] and not counts[ATTR + 2]:
+        tails = _reached(resolver.index.tail_callers(func.name, self.ctx.module_name), method)
+        self_tails = [t for t in tails if t.partition(":")[2][:1] == str(SELF)]
+        if method and (uses[1] or uses[2] or self_tails) and not counts[ATTR + 1] and not counts[ATTR + 2]:
             # only ``self.<name>`` uses besides the spawns: are they all in classes unrelated to this one?
-            resolver = Resolver.of(self.ctx)
             owner = ".".join(n.name for n in stack[:where] if isinstance(n, ast.ClassDef))
             qualname = f"{self.ctx.module_name}.{owner}" if self.ctx.module_name else owner
             if resolver.index.self_uses_unrelated(func.name, self.ctx.module_name, qualname, self.ctx.path,
                                                   resolver.local):
                 uses = (uses[0], 0, 0)
-        if not uses[0] or uses[1] or uses[2]:
+                tails = [t for t in tails if t not in self_tails]
+        if uses[1] or uses[2]:
+            return None
+        if not uses[0] and not tails:
+            return None
+        if tails and not all(self._is_root(entry, 1) for entry in tails):
             return None
         return func.name
+
+    def _is_root(self, entry: str, depth: int) -> bool:
+        """Is the coroutine ``"module:!name"`` (``@`` for a method) only started as a task or run as a program
+        root, or only awaited as the last statement of such coroutines (three calls deep at most)? Then a
+        coroutine it awaits last ends the task when it ends."""
+        module, _, caller = entry.partition(":")
+        method, name = caller[1:2] == "@", caller[2:]
+        index = Resolver.of(self.ctx).index
+        counts = index.uses(name, module)
+        uses = combine(counts, method) if counts else (0, 0, 0)
+        if uses[1] or uses[2]:
+            return False
+        tails = [t for t in _reached(index.tail_callers(name, module), method)
+                 if t.partition(":")[2][1:] != caller[1:]]  # (a coroutine awaiting itself)
+        if not tails:
+            return bool(uses[0])
+        return depth < 3 and all(self._is_root(t, depth + 1) for t in tails)
 
     def _teardown(self, handler: Optional[ast.ExceptHandler], accepts: Callable[[ast.AST], bool]) -> Optional[str]:
         """The coroutine's name when it tears its owner down (``knowledge.intent.TEARDOWN_WORDS``) and the
@@ -731,6 +755,13 @@ class CancellationChecker(Checker):
             return False
         found = self.ctx.lookup(node.id)
         return found is not None and found[0] is self.ctx.module_scope
+
+
+def _reached(entries: Sequence[str], method: bool) -> List[str]:
+    """The tail callers (``"module:<channel>!name"``) that reach a method (through ``self`` or another
+    object) or a function (by name or through a module), as ``references.combine`` counts them."""
+    wanted = (str(SELF), str(ATTR)) if method else (str(FUNC),)
+    return [e for e in entries if e.partition(":")[2][:1] in wanted]
 
 
 def _how(leak: Leak) -> str:
