@@ -61,13 +61,13 @@ def test_a_flag_that_leaves_the_loop_is_not_a_loop_running_on() -> None:
 
     async def reconnect(event, connect):
         while True:
-            abort = False
+            woke = False
             try:
                 await asyncio.wait_for(event.wait(), 5)
-                abort = True
+                woke = True
             except asyncio.CancelledError:
-                abort = True
-            if abort:
+                woke = True
+            if woke:
                 break
             await connect()
 

@@ -162,7 +162,7 @@ class CancellationChecker(Checker):
             strict = catches_cancel
             accepts = self._reraise_test(handler, strict)
             leak = first_leak(handler.body, accepts, self.ctx.resolve, self._no_return_calls())
-            if leak is None or self._deliberate(handler, accepts):
+            if leak is None or self._deliberate(handler, accepts) or self._records_cancellation(handler, leak):
                 continue
             if leak.kind != "raise" and self._redelivered(kinds, strict):
                 continue  # trio (and trio-only modules): the still-cancelled scope raises it again
@@ -496,6 +496,21 @@ class CancellationChecker(Checker):
                 return True
         return self._reraised_later(handler, accepts)
 
+    def _records_cancellation(self, handler: ast.ExceptHandler, leak: Leak) -> bool:
+        """The handler records the cancellation as the program's state and ends there: ``inter.command_failed
+        = True; return`` (disnake's command wrappers), ``cancelled = True`` read by the ``finally``,
+        ``abort = True`` then ``if abort: break``. The author routes the cancellation on purpose. Not a
+        conversion (``raise Other``), nor a handler that leaves a loop running."""
+        if leak.kind == "raise" or leak.kind == "continue":
+            return False
+        if not any(_records_state(node) for node in walk_local(handler.body)):
+            return False
+        func = self.ctx.current_function
+        if leak.kind == "fall-through" and func is not None and self._enclosing_loops(func) \
+                and not self._flag_leaves_loop(handler):
+            return False
+        return True
+
     def _cancels_given_future(self, body: Sequence[ast.stmt]) -> bool:
         """``future.cancel()`` on a future the coroutine was handed: the cancellation goes to its owner."""
         func = self.ctx.current_function
@@ -803,6 +818,23 @@ def _tests_cancellation_state(test: ast.expr, name: Optional[str]) -> bool:
         elif isinstance(node, ast.Attribute):
             if node.attr in STATE_METHODS or any(word in node.attr.lower() for word in STATE_WORDS):
                 return True
+    return False
+
+
+_STATE_WORDS = re.compile(r"cancel|abort|fail|broke|interrupt", re.IGNORECASE)
+
+
+def _records_state(node: ast.AST) -> bool:
+    """``x.command_failed = True``, ``cancelled = True``, ``self._state = "cancelled"``: a flag or state
+    whose name (or value) says the work was cancelled, aborted or failed."""
+    if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Constant):
+        return False
+    value = node.value.value
+    for target in node.targets:
+        name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else ""
+        if (value is True and _STATE_WORDS.search(name)) or \
+                (isinstance(value, str) and _STATE_WORDS.search(value) and "state" in name.lower()):
+            return True
     return False
 
 
