@@ -602,7 +602,7 @@ def test_tail_only_uses_name_the_callers_and_leave_other_uses_out() -> None:
     use; any other mention of it in the module (mid-way, passed, in a string) makes it an ordinary use."""
     import ast as _ast
 
-    from asynclint.analysis.references import FUNC, SELF, add_up, tail_only_uses
+    from asynclint.analysis.references import FUNC, SELF, add_up, module_references
 
     source = (
         "import asyncio\n"
@@ -615,7 +615,7 @@ def test_tail_only_uses_name_the_callers_and_leave_other_uses_out() -> None:
         "async def third():\n    await named()\n"
         "X = 'named'\n"
     )
-    tails = tail_only_uses(_ast.parse(source), source, {"Service": "svc.Service", "drain": "svc.drain"})
+    tails = module_references(_ast.parse(source), source, {"Service": "svc.Service", "drain": "svc.drain"}, False)[4]
     assert tails == {"run_services": (f"{FUNC}!root",), "serve_forever": (f"{SELF}@main",)}
     callers: dict = {}
     counts = (0, 0, 0, 0, 0, 0, 0, 0, 0)

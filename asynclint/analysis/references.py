@@ -161,6 +161,7 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
     imported = Counter(_imported_names(tree, source))
     table: Dict[str, Counts] = {}
     code = source
+    defined: Counter[str] = Counter()
     if names:  # comments and docstrings are stripped only where a count is needed (a third of the cost)
         code = _IMPORT_PATH.sub(" ", _NOISE.sub(_keep_strings, source))
         defined = Counter(_ANY_DEF.findall(code))  # a ``def`` of the same name is not a use either
@@ -194,11 +195,12 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
             if name not in names:
                 words.add(_PREFIX[channel] + name)
     classes = self_use_classes(tree, source, names, spawn_lines) if names else {}
-    tails = tail_only_uses(tree, source, imports) if not star else {}
+    tails = tail_only_uses(tree, code, imports, defined, imported) if names and not star else {}
     return table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source)))), classes, tails
 
 
-def tail_only_uses(tree: ast.Module, source: str, imports: Dict[str, str]) -> Dict[str, Tuple[str, ...]]:
+def tail_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], defined: "Counter[str]",
+                   imported: "Counter[str]") -> Dict[str, Tuple[str, ...]]:
     """``{name: callers}`` for the names this module uses *only* as the last await of a coroutine.
 
     ``await Service.run_services()`` as the last statement of ``_run_all_services()`` (also at the end
@@ -206,40 +208,31 @@ def tail_only_uses(tree: ast.Module, source: str, imports: Dict[str, str]) -> Di
     so does the caller, at once. If the callers are task bodies or program roots, the callee's swallowed
     cancellation ends the task, like a task body's own (AL406). Each caller is the channel the callee
     is reached through (``0`` FUNC, ``3`` SELF, ``6`` ATTR), then ``!name`` for a function or ``@name``
-    for a method. A name used any other way in the module (called elsewhere, passed, in a
-    string) is left out: the module's uses of it then count as they always do.
+    for a method. A name used any other way in the module (called elsewhere, passed, in a short
+    string) is left out: the module's uses of it then count as they always do. ``code`` is the module
+    without comments, docstrings and import paths; ``defined``/``imported`` its ``def`` and import names.
     """
     tails: Dict[str, List[str]] = {}
-    where: Set[int] = set()  # ids of the tail-awaited call expressions' func nodes
-    scopes: List[Tuple[ast.AST, bool]] = [(node, False) for node in tree.body]
+    scopes: List[Tuple[ast.stmt, bool]] = [(stmt, False) for stmt in tree.body]
     while scopes:
         node, in_class = scopes.pop()
         if isinstance(node, ast.ClassDef):
             scopes.extend((child, True) for child in node.body)
             continue
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        scopes.extend((child, False) for child in node.body
-                      if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)))
         if not isinstance(node, ast.AsyncFunctionDef):
             continue
         call = _tail_await(node.body)
         name = last_name(call.func) if call is not None else None
-        if call is None or name is None:
-            continue
-        channel = _expression_channel(call.func, imports)
-        tails.setdefault(name, []).append(f"{channel}{'@' if in_class else '!'}{node.name}")
-        where.add(id(call.func))
+        if call is not None and name is not None:
+            channel = _expression_channel(call.func, imports)
+            tails.setdefault(name, []).append(f"{channel}{'@' if in_class else '!'}{node.name}")
     if not tails:
         return {}
-    other: Set[str] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in tails and id(node) not in where:
-            other.add(node.id)
-        elif isinstance(node, ast.Attribute) and node.attr in tails and id(node) not in where:
-            other.add(node.attr)
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(tails, key=len, reverse=True)) + r")\b")
+    mentions = Counter(pattern.findall(code))
+    # every mention but its ``def`` and imports is a tail await
     return {name: tuple(sorted(set(callers))) for name, callers in tails.items()
-            if name not in other and f"'{name}'" not in source and f'"{name}"' not in source}
+            if mentions[name] - defined[name] - imported[name] == len(callers)}
 
 
 def _tail_await(body: List[ast.stmt]) -> Optional[ast.Call]:
@@ -332,17 +325,22 @@ def _keep_strings(match: "re.Match[str]") -> str:
 
 
 def _imported_names(tree: ast.Module, source: str = "") -> Iterator[str]:
-    """Names imported without renaming (the import itself is not a use), at module level and, when the
-    text has an indented ``from ... import``, inside functions too (a CLI command's lazy import)."""
-    nested = _NESTED_IMPORT.search(source) is not None
-    for stmt in ast.walk(tree) if nested else tree.body:
+    """Names imported without renaming (the import itself is not a use): at module level, and inside
+    functions (a CLI command's lazy ``from .utils import run``), read from the text there."""
+    for stmt in tree.body:
         if isinstance(stmt, ast.ImportFrom):
             for alias in stmt.names:
                 if alias.name != "*" and alias.asname is None:
                     yield alias.name
+    for match in _NESTED_IMPORT.finditer(source):
+        for item in _COMMENT.sub("", match.group(1)).strip("()").split(","):
+            words = item.split()
+            if len(words) == 1 and words[0] != "*":
+                yield words[0]
 
 
-_NESTED_IMPORT = re.compile(r"(?m)^[ \t]+from[ \t]+[\w.]+[ \t]+import\b")
+_NESTED_IMPORT = re.compile(r"(?m)^[ \t]+from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)")
+_COMMENT = re.compile(r"#[^\n]*")
 
 
 def _spawns(tree: ast.Module, source: str, imports: Dict[str, str], spawn_lines: Set[int]
