@@ -189,7 +189,10 @@ CANCEL_THEN_AWAIT = Rule(
     "and a dispatcher whose every await calls a callback it was handed (a parameter, a loop "
     "target or a name bound from a lookup: `await coro(*args)` in a command wrapper, `handler, args "
     "= self._get_event_handler(event)`; `await handler(*args)`, `ret = callback(*data)`; `await "
-    "ret`), which maps the callback's own cancellation to a result. AL401/AL402/AL404 leave those "
+    "ret`), which maps the callback's own cancellation to a result; and stopping another object: "
+    "every await calls a method that stops something (`await self._autoscale_task.stop()`, "
+    "`await self._bridge.finalize_shutdown()`, `stop_all`, `terminate`; not `close()`, which is "
+    "awaited work), which cancels and awaits that object's own task. AL401/AL402/AL404 leave those "
     "to this rule; a `try` that also awaits the project's own code (`await self.refresh()`, a "
     "module's `async def`) stays theirs. Not reported when the handler "
     "checks `.cancelling()` or calls `.uncancel()`.",

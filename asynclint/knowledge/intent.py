@@ -54,6 +54,12 @@ TEARDOWN_WORDS = re.compile(r"(?:^|_)(?:a?close|shutdown|shut_down|teardown|tear
                             r"|dispose|terminate|finali[sz]e|aexit)(?:_|$)", re.IGNORECASE)
 
 
+# Calls that stop another object's task or worker (``await self._autoscale_task.stop()``, ``await
+# bridge.finalize_shutdown()``): the call cancels and awaits that task, so a ``CancelledError`` around it
+# is mostly the task's own (AL405). Not ``close()``/``aclose()``: closing a connection is awaited work.
+STOPPING_WORDS = re.compile(r"(?:^|_)(?:stop|shutdown|shut_down|terminate)(?:_|$)", re.IGNORECASE)
+
+
 def default_per_file_ignores() -> Dict[str, Tuple[str, ...]]:
     """The per-file-ignores a run has when the user sets none: test code and command-line code."""
     table: Dict[str, Tuple[str, ...]] = {pattern: TEST_CODES for pattern in TEST_PATTERNS}

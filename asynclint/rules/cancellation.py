@@ -30,7 +30,7 @@ from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
 from ..catalogue.cancellation import RULES
-from ..knowledge.intent import TEARDOWN_WORDS, await_explained, handler_explained
+from ..knowledge.intent import STOPPING_WORDS, TEARDOWN_WORDS, await_explained, handler_explained
 from .base import Checker, node_text
 
 if TYPE_CHECKING:
@@ -651,7 +651,27 @@ class CancellationChecker(Checker):
             return "around awaiting another task"
         if self._awaits_only_callbacks(body):
             return "around a callback it was given"
+        if self._awaits_only_teardown(body):
+            return "around stopping another object"
         return None
+
+    def _awaits_only_teardown(self, body: Sequence[ast.stmt]) -> bool:
+        """Every suspension point stops another object's task or worker (``await self._autoscale_task.stop()``,
+        ``await self._bridge.finalize_shutdown()``, also under ``wait_for``/``shield``): such a call cancels
+        and awaits the object's own task, and the ``CancelledError`` caught is mostly that task's."""
+        found = False
+        for node in walk_local(body):
+            if isinstance(node, (ast.AsyncFor, ast.AsyncWith)) or (isinstance(node, ast.comprehension) and node.is_async):
+                return False
+            if isinstance(node, ast.Await):
+                value = node.value
+                while isinstance(value, ast.Call) and value.args and self._wraps_task(value):
+                    value = value.args[0]
+                if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                        and STOPPING_WORDS.search(value.func.attr) is not None):
+                    return False
+                found = True
+        return found
 
     def _awaits_only_callbacks(self, body: Sequence[ast.stmt]) -> bool:
         """Every suspension point calls a callback the coroutine was handed (``await coro(*args)`` for a
