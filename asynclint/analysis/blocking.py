@@ -15,7 +15,7 @@ import ast
 import dataclasses
 from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
-from ..base.nodes import walk
+from ..base.nodes import last_name, walk
 from ..knowledge.blocking import (
     GUARD_BLOCKING_SOCKET,
     GUARD_BOUNDED_QUEUE,
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 FILE_CODE = "AL109"  # single-file I/O: a file opened here is reported once, on the ``open()``
 _SOCKET_TYPES = frozenset({"socket.socket", "ssl.SSLSocket"})
 _NONBLOCKING_SWITCHES = frozenset({"setblocking", "settimeout"})
+# What only a non-blocking socket raises: a handler for one says the socket is non-blocking.
+_WOULD_BLOCK = frozenset({"BlockingIOError", "SSLWantReadError", "SSLWantWriteError"})
 _LOOP_SOCKET_APIS = frozenset({"add_reader", "add_writer", "sock_recv", "sock_recv_into", "sock_recvfrom",
                                "sock_sendall", "sock_sendto", "sock_connect", "sock_accept", "sock_sendfile",
                                "create_connection", "create_server", "create_unix_connection",
@@ -163,7 +165,8 @@ class BlockingCalls:
         if guard == GUARD_BOUNDED_QUEUE:
             return self._bounded_queue(receiver)
         if guard == GUARD_BLOCKING_SOCKET:
-            return not self._switched_to_nonblocking(receiver) and not self._datagram_connect(receiver, node)
+            return not self._switched_to_nonblocking(receiver) and not self._datagram_connect(receiver, node) \
+                and not self._expects_would_block(node)
         if guard == GUARD_STARTED_HERE:
             return self._started_here(receiver, node) is True and not self._checked_done(receiver)
         if guard == GUARD_SHARED_LOCK:
@@ -310,6 +313,21 @@ class BlockingCalls:
         result = any(self._nonblocking_evidence(node, wanted) for node in walk(region))
         self._nonblocking_cache[key] = result
         return result
+
+    def _expects_would_block(self, node: ast.AST) -> bool:
+        """The call sits in a ``try`` that catches ``BlockingIOError`` (or ``ssl.SSLWantReadError``...): only
+        a non-blocking socket raises it, so the socket was made non-blocking elsewhere (aioesphomeapi
+        peeks with ``recv(n, MSG_PEEK)`` and waits with ``loop.add_reader`` on ``BlockingIOError``)."""
+        stack = self.ctx.ancestors
+        for i in range(len(stack) - 2, -1, -1):
+            outer, child = stack[i], stack[i + 1]
+            if isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                return False
+            if isinstance(outer, ast.Try) and any(s is child for s in outer.body) and any(
+                    last_name(t) in _WOULD_BLOCK for h in outer.handlers if h.type is not None
+                    for t in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type])):
+                return True
+        return False
 
     @staticmethod
     def _nonblocking_evidence(node: ast.AST, wanted: str) -> bool:
