@@ -689,8 +689,11 @@ class CancellationChecker(Checker):
         return found
 
     def _calls_callback(self, expr: ast.expr) -> bool:
-        """``handler(*args)``, or ``ret`` bound to one (``ret = callback(*data)``; ``await ret``)."""
+        """``handler(*args)``, a callable looked up in a registry or config (``self._config["on_fatal_error"](exc)``,
+        ``self._handlers[event](msg)``), or ``ret`` bound to one (``ret = callback(*data)``; ``await ret``)."""
         if isinstance(expr, ast.Call):
+            if isinstance(expr.func, ast.Subscript):
+                return True
             return isinstance(expr.func, ast.Name) and self._is_callback(expr.func.id)
         if isinstance(expr, ast.Name):
             binding = self.ctx.single_binding(expr.id)
