@@ -204,7 +204,8 @@ def tail_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], defined
     """``{name: callers}`` for the names this module uses *only* as the last await of a coroutine.
 
     ``await Service.run_services()`` as the last statement of ``_run_all_services()`` (also at the end
-    of its ``async with`` or ``try`` body, or as ``return await ...``): when the callee ends normally,
+    of its ``if`` branches, ``async with`` or ``try`` body, right before a bare ``return``, or as
+    ``return await ...``; ``_tail_awaits``): when the callee ends normally,
     so does the caller, at once. If the callers are task bodies or program roots, the callee's swallowed
     cancellation ends the task, like a task body's own (AL406). Each caller is the channel the callee
     is reached through (``0`` FUNC, ``3`` SELF, ``6`` ATTR), then ``!name`` for a function or ``@name``
@@ -221,11 +222,11 @@ def tail_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], defined
             continue
         if not isinstance(node, ast.AsyncFunctionDef):
             continue
-        call = _tail_await(node.body)
-        name = last_name(call.func) if call is not None else None
-        if call is not None and name is not None:
-            channel = _expression_channel(call.func, imports)
-            tails.setdefault(name, []).append(f"{channel}{'@' if in_class else '!'}{node.name}")
+        for call in _tail_awaits(node.body):
+            name = last_name(call.func)
+            if name is not None:
+                channel = _expression_channel(call.func, imports)
+                tails.setdefault(name, []).append(f"{channel}{'@' if in_class else '!'}{node.name}")
     if not tails:
         return {}
     pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(tails, key=len, reverse=True)) + r")\b")
@@ -235,21 +236,31 @@ def tail_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], defined
             if mentions[name] - defined[name] - imported[name] == len(callers)}
 
 
-def _tail_await(body: List[ast.stmt]) -> Optional[ast.Call]:
-    """The call awaited by the last statement of ``body`` (through ``with``/``async with`` and the body
-    of a ``try`` without ``else``), as ``await f(...)`` or ``return await f(...)``."""
-    while body:
-        last = body[-1]
-        if isinstance(last, (ast.With, ast.AsyncWith)):
-            body = last.body
-        elif isinstance(last, ast.Try) and not last.orelse:
-            body = last.body
-        elif isinstance(last, (ast.Expr, ast.Return)) and isinstance(last.value, ast.Await) \
-                and isinstance(last.value.value, ast.Call):
-            return last.value.value
-        else:
-            return None
-    return None
+def _tail_awaits(body: List[ast.stmt], at_end: bool = True) -> List[ast.Call]:
+    """The calls awaited right before the coroutine returns: by its last statement (through ``if``
+    branches, ``with``/``async with`` and the body of a ``try`` without ``else``), by a statement
+    followed by a bare ``return``, or by ``return await f(...)`` anywhere (not in nested defs)."""
+    out: List[ast.Call] = []
+    for i, stmt in enumerate(body):
+        following = body[i + 1] if i + 1 < len(body) else None
+        ends = (at_end and following is None) or (
+            isinstance(following, ast.Return) and (following.value is None or
+                                                   (isinstance(following.value, ast.Constant)
+                                                    and following.value.value is None)))
+        if isinstance(stmt, (ast.Expr, ast.Return)) and isinstance(stmt.value, ast.Await) \
+                and isinstance(stmt.value.value, ast.Call) and (ends or isinstance(stmt, ast.Return)):
+            out.append(stmt.value.value)
+        elif isinstance(stmt, ast.If):
+            out += _tail_awaits(stmt.body, ends) + _tail_awaits(stmt.orelse, ends)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            out += _tail_awaits(stmt.body, ends)
+        elif isinstance(stmt, ast.Try):
+            out += _tail_awaits(stmt.body, ends and not stmt.orelse)
+            for block in (stmt.orelse, *(h.body for h in stmt.handlers), stmt.finalbody):
+                out += _tail_awaits(block, False)
+        elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+            out += _tail_awaits(stmt.body, False) + _tail_awaits(stmt.orelse, False)
+    return out
 
 
 def self_use_classes(tree: ast.Module, source: str, names: Set[str], spawn_lines: Set[int]
