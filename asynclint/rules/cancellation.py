@@ -659,31 +659,28 @@ class CancellationChecker(Checker):
         """Every suspension point stops another object's task or worker (``await self._autoscale_task.stop()``,
         ``await self._bridge.finalize_shutdown()``, also under ``wait_for``/``shield``): such a call cancels
         and awaits the object's own task, and the ``CancelledError`` caught is mostly that task's."""
-        found = False
-        for node in walk_local(body):
-            if isinstance(node, (ast.AsyncFor, ast.AsyncWith)) or (isinstance(node, ast.comprehension) and node.is_async):
-                return False
-            if isinstance(node, ast.Await):
-                value = node.value
-                while isinstance(value, ast.Call) and value.args and self._wraps_task(value):
-                    value = value.args[0]
-                if not (isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
-                        and STOPPING_WORDS.search(value.func.attr) is not None):
-                    return False
-                found = True
-        return found
+        return self._every_await(body, lambda value: isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+                                 and STOPPING_WORDS.search(value.func.attr) is not None)
 
     def _awaits_only_callbacks(self, body: Sequence[ast.stmt]) -> bool:
         """Every suspension point calls a callback the coroutine was handed (``await coro(*args)`` for a
         parameter, ``handler, args = self._get_event_handler(event)``; ``await handler(*args)``): a
         dispatcher that maps the callback's own cancellation to a result (discord.py's command
         wrappers, python-socketio's event triggers)."""
+        return self._every_await(body, self._calls_callback, unwrap=False)
+
+    def _every_await(self, body: Sequence[ast.stmt], accepts: Callable[[ast.expr], bool], unwrap: bool = True) -> bool:
+        """``body`` awaits, only with plain ``await`` (no ``async for``/``async with``), and ``accepts``
+        every awaited expression (``unwrap``: looked at through ``wait_for``/``shield``)."""
         found = False
         for node in walk_local(body):
             if isinstance(node, (ast.AsyncFor, ast.AsyncWith)) or (isinstance(node, ast.comprehension) and node.is_async):
                 return False
             if isinstance(node, ast.Await):
-                if not self._calls_callback(node.value):
+                value = node.value
+                while unwrap and isinstance(value, ast.Call) and value.args and self._wraps_task(value):
+                    value = value.args[0]  # ``wait_for(shield(self._task), 0.1)``
+                if not accepts(value):
                     return False
                 found = True
         return found
@@ -715,18 +712,7 @@ class CancellationChecker(Checker):
         """Every suspension point awaits a task or future held in a name or attribute (``await self._task``,
         ``await asyncio.wait_for(self._reader_future, 5)``): the ``CancelledError`` caught is mostly that
         task's own, which someone else may have cancelled."""
-        found = False
-        for node in walk_local(body):
-            if isinstance(node, (ast.AsyncFor, ast.AsyncWith)) or (isinstance(node, ast.comprehension) and node.is_async):
-                return False
-            if isinstance(node, ast.Await):
-                value = node.value
-                while isinstance(value, ast.Call) and value.args and self._wraps_task(value):
-                    value = value.args[0]  # ``wait_for(shield(self._task), 0.1)``
-                if not self._is_task(value):
-                    return False
-                found = True
-        return found
+        return self._every_await(body, self._is_task)
 
     def _wraps_task(self, call: ast.Call) -> bool:
         """``asyncio.wait_for``/``shield``, or a project's own ``wait_for`` wrapper (named so)."""
