@@ -196,6 +196,8 @@ class UnawaitedChecker(Checker):
         if not is_task and not wants_coroutine:
             return
         if is_task:
+            if target.id == "_":
+                return  # ``_ = create_task(...)``: a discard on purpose (mypy's documented silence of unused-awaitable)
             if not any(True for _ in _loads(func, target.id)):
                 self._dropped_task(value, f"the task is bound to `{target.id}`, which is never used")
             return
