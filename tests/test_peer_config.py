@@ -89,7 +89,11 @@ def test_the_config_key_and_isolated_run_report_them(tmp_path: Path) -> None:
 def test_the_run_says_which_file_turned_what_off(tmp_path: Path) -> None:
     root = _project(tmp_path, "pyproject.toml", '[tool.ruff.lint]\nignore = ["RUF006"]\n')
     done = subprocess.run([sys.executable, "-m", "asynclint", "--no-cache", "."], cwd=root, capture_output=True, text=True)
-    assert "asynclint: note: AL204, AL206 off: pyproject.toml ignores RUF006" in done.stderr
+    # AL206 is opt-in: it was not on, so the note names only AL204
+    assert "asynclint: note: AL204 off: pyproject.toml ignores RUF006" in done.stderr
+    on = subprocess.run([sys.executable, "-m", "asynclint", "--no-cache", "--select", "ALL", "."], cwd=root,
+                        capture_output=True, text=True)
+    assert "asynclint: note: AL204, AL206 off:" in on.stderr
     quiet = subprocess.run([sys.executable, "-m", "asynclint", "--no-cache", "-q", "."], cwd=root, capture_output=True, text=True)
     assert "note" not in quiet.stderr
 

@@ -427,8 +427,10 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
     if not isolated and values.get("respect-peer-ignores", True):
         peer = peer_ignores(paths_base(paths, cwd), root)
         named = {value for key in ("select", "extend-select") for value in values.get(key, ())}
-        enabled = frozenset(code for code in enabled if code not in peer.codes or code in named)
+        off = frozenset(code for code in enabled if code in peer.codes and code not in named)
+        enabled = enabled - off
         per_file = per_file + peer.per_file
+        peer = replace(peer, codes=off)  # what the run's note names: rules that were on
     fixable = _codes(values["fixable"], src("fixable"), "fixable") if "fixable" in values else None
     settings = Settings(
         enabled=enabled,
