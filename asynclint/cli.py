@@ -100,8 +100,8 @@ def _cli_values(args: argparse.Namespace) -> Dict[str, Any]:
     """Flags the user gave, under their config-file keys (flags win over the file)."""
     values: Dict[str, Any] = {}
     for key in ("select", "extend_select", "ignore", "exclude", "extend_exclude", "force_exclude", "include_generated",
-                "respect_gitignore", "respect_peer_ignores", "target_version", "output_format", "show_source", "fixable", "unfixable",
-                "extend_safe_fixes", "extend_unsafe_fixes", "cache_dir"):
+                "respect_gitignore", "respect_peer_ignores", "target_version", "output_format", "show_source",
+                "fixable", "unfixable", "extend_safe_fixes", "extend_unsafe_fixes", "cache_dir"):
         value = getattr(args, key)
         if value is not None:
             values[key.replace("_", "-")] = value
@@ -226,8 +226,9 @@ def _main(argv: Optional[Sequence[str]]) -> int:
     for warning in config.warnings:
         print(f"asynclint: warning: {escape_text(warning)}", file=sys.stderr)
     if config.peer.codes and not args.quiet:
-        print(f"asynclint: note: {', '.join(sorted(config.peer.codes))} off: {escape_text('; '.join(config.peer.reasons))} "
-              "(the same check; --no-respect-peer-ignores reports them)", file=sys.stderr)
+        print(f"asynclint: note: {', '.join(sorted(config.peer.codes))} off: "
+              f"{escape_text('; '.join(config.peer.reasons))} (the same check; --no-respect-peer-ignores reports them)",
+              file=sys.stderr)
     config.settings = replace(config.settings, use_cache=not args.no_cache, cache_dir=config.cache_dir)
     outcome = _lint_stdin(args, config) if use_stdin else _lint_files(args, config, paths)
     if outcome is None:

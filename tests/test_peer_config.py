@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from asynclint.orchestration.config import resolve
 from asynclint.orchestration.peer_config import peer_ignores
+from tests.conftest import run_cli
 
 DROPPED_AND_SWALLOWED = """\
 import asyncio
@@ -38,8 +37,7 @@ def _project(tmp_path: Path, config_name: str, config: str) -> Path:
 
 
 def _codes(root: Path, *flags: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-m", "asynclint", "--no-cache", "--output-format", "json", *flags, "."],
-                          cwd=root, capture_output=True, text=True)
+    done = run_cli(["--no-cache", "--output-format", "json", *flags, "."], cwd=root)
     assert done.returncode in (0, 1), done.stderr
     return sorted(f["code"] for f in json.loads(done.stdout))
 
@@ -88,13 +86,12 @@ def test_the_config_key_and_isolated_run_report_them(tmp_path: Path) -> None:
 
 def test_the_run_says_which_file_turned_what_off(tmp_path: Path) -> None:
     root = _project(tmp_path, "pyproject.toml", '[tool.ruff.lint]\nignore = ["RUF006"]\n')
-    done = subprocess.run([sys.executable, "-m", "asynclint", "--no-cache", "."], cwd=root, capture_output=True, text=True)
+    done = run_cli(["--no-cache", "."], cwd=root)
     # AL206 is opt-in: it was not on, so the note names only AL204
     assert "asynclint: note: AL204 off: pyproject.toml ignores RUF006" in done.stderr
-    on = subprocess.run([sys.executable, "-m", "asynclint", "--no-cache", "--select", "ALL", "."], cwd=root,
-                        capture_output=True, text=True)
+    on = run_cli(["--no-cache", "--select", "ALL", "."], cwd=root)
     assert "asynclint: note: AL204, AL206 off:" in on.stderr
-    quiet = subprocess.run([sys.executable, "-m", "asynclint", "--no-cache", "-q", "."], cwd=root, capture_output=True, text=True)
+    quiet = run_cli(["--no-cache", "-q", "."], cwd=root)
     assert "note" not in quiet.stderr
 
 

@@ -15,7 +15,7 @@ import ast
 import dataclasses
 from typing import TYPE_CHECKING, Dict, Optional, Tuple
 
-from ..base.nodes import last_name, walk
+from ..base.nodes import walk
 from ..knowledge.blocking import (
     GUARD_BLOCKING_SOCKET,
     GUARD_BOUNDED_QUEUE,
@@ -40,7 +40,7 @@ FILE_CODE = "AL109"  # single-file I/O: a file opened here is reported once, on 
 _SOCKET_TYPES = frozenset({"socket.socket", "ssl.SSLSocket"})
 _NONBLOCKING_SWITCHES = frozenset({"setblocking", "settimeout"})
 # What only a non-blocking socket raises: a handler for one says the socket is non-blocking.
-_WOULD_BLOCK = frozenset({"BlockingIOError", "SSLWantReadError", "SSLWantWriteError"})
+_WOULD_BLOCK = frozenset({"builtins.BlockingIOError", "ssl.SSLWantReadError", "ssl.SSLWantWriteError"})
 _LOOP_SOCKET_APIS = frozenset({"add_reader", "add_writer", "sock_recv", "sock_recv_into", "sock_recvfrom",
                                "sock_sendall", "sock_sendto", "sock_connect", "sock_accept", "sock_sendfile",
                                "create_connection", "create_server", "create_unix_connection",
@@ -324,7 +324,7 @@ class BlockingCalls:
             if isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
                 return False
             if isinstance(outer, ast.Try) and any(s is child for s in outer.body) and any(
-                    last_name(t) in _WOULD_BLOCK for h in outer.handlers if h.type is not None
+                    self.ctx.resolve(t) in _WOULD_BLOCK for h in outer.handlers if h.type is not None
                     for t in (h.type.elts if isinstance(h.type, ast.Tuple) else [h.type])):
                 return True
         return False

@@ -18,9 +18,7 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from ..base.model import Applicability, Edit, Finding, Fix
 from ..base.nodes import walk
-from ..knowledge.intent import FAILURE_CONTEXTS, FAILURE_FAMILIES, FAILURE_METHODS
-
-TYPE_CHECKING_NAMES = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
+from ..knowledge.intent import FAILURE_CONTEXTS, FAILURE_FAMILIES, FAILURE_METHODS, TYPE_CHECKING_NAMES
 from ..knowledge.types import (
     ATTRIBUTE_RETURNS,
     ENTER_RETURNS_SELF,
@@ -506,24 +504,18 @@ class FileContext:
         wherever the report is made, during the walk or at the module's end.
         """
         if self._failing_blocks is None:
-            self._failing_blocks = self._find_failing_blocks()
+            self._find_blocks()
         line = getattr(node, "lineno", 0)
-        return any(start <= line <= end for start, end in self._failing_blocks)
+        return any(start <= line <= end for start, end in self._failing_blocks or ())
 
     def never_runs(self, node: ast.AST) -> bool:
         """Is the node in a branch that cannot run: the body of ``if False:`` or ``if TYPE_CHECKING:``,
         the ``else`` of ``if True:`` (psycopg writes its async modules with ``if True:  # ASYNC``
         over the sync code its generator keeps in the ``else``)? Line ranges, found once per file."""
         if self._dead_blocks is None:
-            self._dead_blocks = []
-            for found in walk(self.module):
-                if isinstance(found, ast.If):
-                    truth = self.static_truth(found.test)
-                    dead = found.body if truth is False else found.orelse if truth else None
-                    if dead:
-                        self._dead_blocks.append((dead[0].lineno, dead[-1].end_lineno or dead[-1].lineno))
+            self._find_blocks()
         line = getattr(node, "lineno", 0)
-        return any(start <= line <= end for start, end in self._dead_blocks)
+        return any(start <= line <= end for start, end in self._dead_blocks or ())
 
     def static_truth(self, test: ast.expr) -> Optional[bool]:
         """The value of an ``if`` test known without running it: a constant, or ``TYPE_CHECKING`` (False)."""
@@ -537,9 +529,17 @@ class FileContext:
             return False
         return None
 
-    def _find_failing_blocks(self) -> List[Tuple[int, int]]:
-        blocks = []
+    def _find_blocks(self) -> None:
+        """One walk for both kinds of block a finding is dropped in: written to fail, or never run."""
+        failing: List[Tuple[int, int]] = []
+        dead: List[Tuple[int, int]] = []
         for node in walk(self.module):
+            if isinstance(node, ast.If):
+                truth = self.static_truth(node.test)
+                branch = node.body if truth is False else node.orelse if truth else None
+                if branch:
+                    dead.append((branch[0].lineno, branch[-1].end_lineno or branch[-1].lineno))
+                continue
             if not isinstance(node, (ast.With, ast.AsyncWith)):
                 continue
             for item in node.items:
@@ -549,9 +549,9 @@ class FileContext:
                 func = expr.func
                 if (isinstance(func, ast.Attribute) and func.attr in FAILURE_METHODS) or \
                         self.resolve_at_module(func) in FAILURE_CONTEXTS:
-                    blocks.append((node.body[0].lineno, node.end_lineno or node.lineno))
+                    failing.append((node.body[0].lineno, node.end_lineno or node.lineno))
                     break
-        return blocks
+        self._failing_blocks, self._dead_blocks = failing, dead
 
     # -- fix helpers ------------------------------------------------------------
     def replace(self, node: ast.AST, content: str) -> Edit:

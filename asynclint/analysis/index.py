@@ -32,7 +32,7 @@ from ..base.nodes import child_nodes
 from ..knowledge import coroutines as known
 from ..knowledge.types import canonical_type
 from .effects import Effect, summarise_function
-from .references import Counts, add_up, module_references
+from .references import Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
 INDEX_VERSION = 20
@@ -945,6 +945,22 @@ class ProjectIndex:
         if record and self._consulted is not None:
             self._consulted[("tl", name, package, found)] = None
         return found
+
+    def runs_as_task_root(self, entry: str, depth: int = 1) -> bool:
+        """Is the coroutine ``"module:<channel>!name"`` (``@`` for a method; a ``tail_callers`` entry) only
+        started as a task or run as a program root, or only awaited as the last statement of such
+        coroutines (three calls deep at most)? Then a coroutine it awaits last ends the task when it ends."""
+        module, _, caller = entry.partition(":")
+        method, name = caller[1:2] == "@", caller[2:]
+        counts = self.uses(name, module)
+        uses = combine(counts, method) if counts else (0, 0, 0)
+        if uses[1] or uses[2]:
+            return False
+        tails = [t for t in reached_tails(self.tail_callers(name, module), method)
+                 if t.partition(":")[2][1:] != caller[1:]]  # (a coroutine awaiting itself)
+        if not tails:
+            return bool(uses[0])
+        return depth < 3 and all(self.runs_as_task_root(t, depth + 1) for t in tails)
 
     def self_uses_unrelated(self, name: str, module: str, cls: str, near: str = "",
                             local: Optional[LocalModule] = None, record: bool = True) -> bool:

@@ -52,7 +52,7 @@ import ast
 import bisect
 import re
 from collections import Counter
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ..base.nodes import child_nodes, last_name
 
@@ -234,6 +234,13 @@ def tail_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], defined
     # every mention but its ``def`` and imports is a tail await
     return {name: tuple(sorted(set(callers))) for name, callers in tails.items()
             if mentions[name] - defined[name] - imported[name] == len(callers)}
+
+
+def reached_tails(entries: Sequence[str], method: bool) -> List[str]:
+    """The tail callers (``"module:<channel>!name"``, see ``tail_only_uses``) that reach a method (through
+    ``self`` or another object) or a function (by name or through a module), as ``combine`` counts them."""
+    wanted = (str(SELF), str(ATTR)) if method else (str(FUNC),)
+    return [e for e in entries if e.partition(":")[2][:1] in wanted]
 
 
 def _tail_awaits(body: List[ast.stmt], at_end: bool = True) -> List[ast.Call]:

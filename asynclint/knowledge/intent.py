@@ -20,6 +20,8 @@ FAILURE_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesR
                              "assertWarnsRegex"})
 # Families whose findings are dropped inside such a block (AL4xx still applies: the handler is real code).
 FAILURE_FAMILIES = ("AL1", "AL2", "AL3")
+# ``if TYPE_CHECKING:`` bodies never run (nor ``if False:`` bodies, nor the ``else`` of ``if True:``).
+TYPE_CHECKING_NAMES = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
 
 # A generated file says so in a comment (or the docstring's opening line) among its first lines;
 # nobody edits it by hand, so nobody acts on its findings.

@@ -15,7 +15,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass
-from typing import Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ..knowledge.intent import PEER_RULES
 
@@ -44,7 +44,7 @@ def peer_ignores(start: str, root: str) -> PeerIgnores:
     codes: set[str] = set()
     per_file: List[Tuple[str, FrozenSet[str]]] = []
     reasons: List[str] = []
-    for path, table in (_ruff_table(start), _flake8_table(start)):
+    for path, table in (_nearest(start, RUFF_FILES, _read_ruff), _nearest(start, FLAKE8_FILES, _read_flake8)):
         if path is None or not table:
             continue
         ignored, patterns = table
@@ -92,34 +92,35 @@ def _rebase(pattern: str, base: str, root: str) -> str:
 _Table = Optional[Tuple[FrozenSet[str], List[Tuple[str, FrozenSet[str]]]]]
 
 
-def _walk_up(start: str) -> Iterable[str]:
+def _nearest(start: str, names: Sequence[str], read: Callable[[str, str], _Table]) -> Tuple[Optional[str], _Table]:
+    """The first of ``names``, in the directory of ``start`` and then its parents, that ``read`` takes as
+    the tool's config (it gives None for a file that is not one, or is broken: the tool reports that)."""
     current = os.path.abspath(start)
     while True:
-        yield current
+        for name in names:
+            path = os.path.join(current, name)
+            if os.path.isfile(path):
+                table = read(path, name)
+                if table is not None:
+                    return path, table
         parent = os.path.dirname(current)
         if parent == current:
-            return
+            return None, None
         current = parent
 
 
-def _ruff_table(start: str) -> Tuple[Optional[str], _Table]:
-    for directory in _walk_up(start):
-        for name in RUFF_FILES:
-            path = os.path.join(directory, name)
-            if not os.path.isfile(path):
-                continue
-            try:
-                with open(path, "rb") as handle:
-                    data = tomllib.load(handle)
-            except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
-                continue  # ruff itself reports its broken config; ours is not the place
-            if name == "pyproject.toml":
-                tool = data.get("tool")
-                if not isinstance(tool, dict) or not isinstance(tool.get("ruff"), dict):
-                    continue
-                data = tool["ruff"]
-            return path, _ruff_ignores(data)
-    return None, None
+def _read_ruff(path: str, name: str) -> _Table:
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError):
+        return None
+    if name == "pyproject.toml":
+        tool = data.get("tool")
+        if not isinstance(tool, dict) or not isinstance(tool.get("ruff"), dict):
+            return None
+        data = tool["ruff"]
+    return _ruff_ignores(data)
 
 
 def _ruff_ignores(data: Mapping[str, Any]) -> _Table:
@@ -146,28 +147,22 @@ def _ruff_ignores(data: Mapping[str, Any]) -> _Table:
 _CODE = re.compile(r"[A-Z]+[0-9]+")
 
 
-def _flake8_table(start: str) -> Tuple[Optional[str], _Table]:
-    for directory in _walk_up(start):
-        for name in FLAKE8_FILES:
-            path = os.path.join(directory, name)
-            if not os.path.isfile(path):
-                continue
-            parser = configparser.RawConfigParser()
-            try:
-                parser.read(path, encoding="utf-8")
-            except (configparser.Error, OSError, UnicodeDecodeError):
-                continue
-            if not parser.has_section("flake8"):
-                continue
-            section = parser["flake8"]
-            ignored: set[str] = set()
-            for key in ("ignore", "extend-ignore", "extend_ignore"):
-                ignored.update(_CODE.findall(section.get(key, "")))
-            patterns: List[Tuple[str, FrozenSet[str]]] = []
-            for key in ("per-file-ignores", "per_file_ignores"):
-                patterns.extend(_flake8_per_file(section.get(key, "")))
-            return path, (frozenset(ignored), patterns)
-    return None, None
+def _read_flake8(path: str, name: str) -> _Table:
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        return None
+    if not parser.has_section("flake8"):
+        return None
+    section = parser["flake8"]
+    ignored: set[str] = set()
+    for key in ("ignore", "extend-ignore", "extend_ignore"):
+        ignored.update(_CODE.findall(section.get(key, "")))
+    patterns: List[Tuple[str, FrozenSet[str]]] = []
+    for key in ("per-file-ignores", "per_file_ignores"):
+        patterns.extend(_flake8_per_file(section.get(key, "")))
+    return frozenset(ignored), patterns
 
 
 def _flake8_per_file(text: str) -> List[Tuple[str, FrozenSet[str]]]:

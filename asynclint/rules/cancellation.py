@@ -25,7 +25,7 @@ from ..analysis.flow import (
     leaving_jumps,
     walk_local,
 )
-from ..analysis.references import ATTR, FUNC, SELF, combine
+from ..analysis.references import ATTR, SELF, combine, reached_tails
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
@@ -228,14 +228,22 @@ class CancellationChecker(Checker):
 
     def _harm(self, leak: Leak, handler: ast.ExceptHandler) -> str:
         """What swallowing does in this shape: a loop that runs on, or a caller that carries on."""
-        func = self.ctx.current_function
-        loops = self._enclosing_loops(func) if func is not None else []
-        if leak.kind == "continue" or (leak.kind == "fall-through" and loops and not self._flag_leaves_loop(handler)):
-            if all(isinstance(loop, ast.For) for loop in loops):  # over a collection: it ends
-                return ("the loop goes on to its next item, then the coroutine returns normally and whoever "
-                        "awaits it loses the cancellation")
+        loops = self._loops_run_on(leak, handler)
+        if loops and all(isinstance(loop, ast.For) for loop in loops):  # over a collection: it ends
+            return ("the loop goes on to its next item, then the coroutine returns normally and whoever "
+                    "awaits it loses the cancellation")
+        if loops:
             return "the loop keeps running and the task cannot be cancelled"
         return "the coroutine returns normally and whoever awaits it loses the cancellation"
+
+    def _loops_run_on(self, leak: Leak, handler: ast.ExceptHandler) -> List[ast.AST]:
+        """The loops around the handler that go on after it (``continue``, or falling through without a
+        flag that ends them), innermost first; empty when the swallow leaves the coroutine's loops."""
+        func = self.ctx.current_function
+        loops = self._enclosing_loops(func) if func is not None else []
+        if loops and (leak.kind == "continue" or (leak.kind == "fall-through" and not self._flag_leaves_loop(handler))):
+            return loops
+        return []
 
     def _flag_leaves_loop(self, handler: ast.ExceptHandler) -> bool:
         """``except CancelledError: abort = True`` and, right after the ``try``, ``if abort: ... break``:
@@ -313,7 +321,7 @@ class CancellationChecker(Checker):
         where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
         method = where > 0 and isinstance(stack[where - 1], ast.ClassDef)
         uses = combine(counts, method)  # a method is reached as an attribute, a function by name or module
-        tails = _reached(resolver.index.tail_callers(func.name, self.ctx.module_name), method)
+        tails = reached_tails(resolver.index.tail_callers(func.name, self.ctx.module_name), method)
         self_tails = [t for t in tails if t.partition(":")[2][:1] == str(SELF)]
         if method and (uses[1] or uses[2] or self_tails) and not counts[ATTR + 1] and not counts[ATTR + 2]:
             # only ``self.<name>`` uses besides the spawns: are they all in classes unrelated to this one?
@@ -327,26 +335,9 @@ class CancellationChecker(Checker):
             return None
         if not uses[0] and not tails:
             return None
-        if tails and not all(self._is_root(entry, 1) for entry in tails):
+        if tails and not all(resolver.index.runs_as_task_root(entry) for entry in tails):
             return None
         return func.name
-
-    def _is_root(self, entry: str, depth: int) -> bool:
-        """Is the coroutine ``"module:!name"`` (``@`` for a method) only started as a task or run as a program
-        root, or only awaited as the last statement of such coroutines (three calls deep at most)? Then a
-        coroutine it awaits last ends the task when it ends."""
-        module, _, caller = entry.partition(":")
-        method, name = caller[1:2] == "@", caller[2:]
-        index = Resolver.of(self.ctx).index
-        counts = index.uses(name, module)
-        uses = combine(counts, method) if counts else (0, 0, 0)
-        if uses[1] or uses[2]:
-            return False
-        tails = [t for t in _reached(index.tail_callers(name, module), method)
-                 if t.partition(":")[2][1:] != caller[1:]]  # (a coroutine awaiting itself)
-        if not tails:
-            return bool(uses[0])
-        return depth < 3 and all(self._is_root(t, depth + 1) for t in tails)
 
     def _teardown(self, handler: Optional[ast.ExceptHandler], accepts: Callable[[ast.AST], bool]) -> Optional[str]:
         """The coroutine's name when it tears its owner down (``knowledge.intent.TEARDOWN_WORDS``) and the
@@ -503,13 +494,7 @@ class CancellationChecker(Checker):
         conversion (``raise Other``), nor a handler that leaves a loop running."""
         if leak.kind == "raise" or leak.kind == "continue":
             return False
-        if not any(_records_state(node) for node in walk_local(handler.body)):
-            return False
-        func = self.ctx.current_function
-        if leak.kind == "fall-through" and func is not None and self._enclosing_loops(func) \
-                and not self._flag_leaves_loop(handler):
-            return False
-        return True
+        return any(_records_state(node) for node in walk_local(handler.body)) and not self._loops_run_on(leak, handler)
 
     def _cancels_given_future(self, body: Sequence[ast.stmt]) -> bool:
         """``future.cancel()`` on a future the coroutine was handed: the cancellation goes to its owner."""
@@ -659,7 +644,8 @@ class CancellationChecker(Checker):
         """Every suspension point stops another object's task or worker (``await self._autoscale_task.stop()``,
         ``await self._bridge.finalize_shutdown()``, also under ``wait_for``/``shield``): such a call cancels
         and awaits the object's own task, and the ``CancelledError`` caught is mostly that task's."""
-        return self._every_await(body, lambda value: isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute)
+        return self._every_await(body, lambda value: isinstance(value, ast.Call)
+                                 and isinstance(value.func, ast.Attribute)
                                  and STOPPING_WORDS.search(value.func.attr) is not None)
 
     def _awaits_only_callbacks(self, body: Sequence[ast.stmt]) -> bool:
@@ -779,13 +765,6 @@ class CancellationChecker(Checker):
             return False
         found = self.ctx.lookup(node.id)
         return found is not None and found[0] is self.ctx.module_scope
-
-
-def _reached(entries: Sequence[str], method: bool) -> List[str]:
-    """The tail callers (``"module:<channel>!name"``) that reach a method (through ``self`` or another
-    object) or a function (by name or through a module), as ``references.combine`` counts them."""
-    wanted = (str(SELF), str(ATTR)) if method else (str(FUNC),)
-    return [e for e in entries if e.partition(":")[2][:1] in wanted]
 
 
 def _how(leak: Leak) -> str:
