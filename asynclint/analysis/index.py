@@ -35,7 +35,7 @@ from .effects import Effect, summarise_function
 from .references import Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 20
+INDEX_VERSION = 21
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -146,7 +146,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | by
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     if references and source:
         out["r"], out["m"], out["p"], out["sc"], out["tl"] = module_references(tree, text, summarizer.imports,
-                                                                              bool(out["s"]))
+                                                                              bool(out["s"]), module.split(".", 1)[0])
     word = "task_done" if isinstance(source, str) else b"task_done"
     if not source or word in source:  # type: ignore[operator]
         out["q"] = task_done_names(tree)

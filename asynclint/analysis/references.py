@@ -35,7 +35,10 @@ statements on lines that start tasks, so the whole tree is never walked:
 - ``m``: the other names it reads as attributes or imports, space separated, each
   prefixed by its channel (``!`` FUNC, ``@`` SELF, none ATTR); each counts as an
   "other" use of a coroutine function of that name elsewhere (a module with a star
-  import lists every word it holds, in both FUNC and ATTR);
+  import lists every bare word it holds as FUNC, its attributes by their channel);
+  ``!name>package`` is a use reached through a module of another top-level package
+  (``asyncio.run(main())``, ``from trio import run``): it can only be that package's
+  function, and counts for nothing else;
 - ``p``: the top-level packages it imports (anywhere in the file);
 - ``sc``: per name, the classes that reach it through ``self``/``cls`` (``self_use_classes``).
 
@@ -133,21 +136,64 @@ def _expression_channel(expr: ast.expr, imports: Dict[str, str]) -> int:
 _IMPORT_PATH = re.compile(r"(?m)^[ \t]*(?:from[ \t]+[\w.]+|import[ \t]+[\w., \t]+$)")  # module paths, not attributes
 
 
-def _attribute_words(code: str, imports: Dict[str, str]) -> Iterator[Tuple[int, str]]:
-    """Every name read as an attribute, with its channel (``a.b.c`` gives b through ``a``, c through ``a.b``)."""
+def _attribute_words(code: str, imports: Dict[str, str]) -> Iterator[Tuple[Optional[str], int, str]]:
+    """Every name read as an attribute, with its receiver and channel (``a.b.c`` gives b through ``a``,
+    c through ``a.b``; a name after a call's or subscript's end has no known receiver)."""
     for match in _DOTTED.finditer(code):
         parts = _DOT_SPLIT.split(match.group(0))
         for i in range(1, len(parts)):
-            yield _channel(".".join(parts[:i]), imports), parts[i]
+            receiver = ".".join(parts[:i])
+            yield receiver, _channel(receiver, imports), parts[i]
     for name in _AFTER_CALL.findall(code):
-        yield ATTR, name
+        yield None, ATTR, name
 
 
-def module_references(tree: ast.Module, source: str, imports: Dict[str, str], star: bool
+def _foreign_imports(imports: Dict[str, str], package: str) -> Dict[str, str]:
+    """``{local name: top-level package}`` for the module-level imports of another top-level package
+    than ``package`` (``import asyncio``, ``from trio import run``)."""
+    if not package:
+        return {}
+    found: Dict[str, str] = {}
+    for local, qualified in imports.items():
+        top = qualified.split(".", 1)[0]
+        if top and top != package:
+            found[local] = top
+    return found
+
+
+def _foreign_target(receiver: Optional[str], name: str, foreign: Dict[str, str]) -> Optional[str]:
+    """The other top-level package a use of ``name`` is reached through (``asyncio.run``: ``asyncio``;
+    a bare ``run`` imported from trio: ``trio``), or None."""
+    if receiver is None:
+        return foreign.get(name)
+    if not receiver:
+        return None
+    return foreign.get(_DOT_SPLIT.split(receiver, 1)[0])
+
+
+def _bare_words(code: str) -> Iterator[str]:
+    """The words of ``code`` that are not read as an attribute (nothing but spaces between a dot and them)."""
+    seen: Set[str] = set()
+    for match in _ALL_WORDS.finditer(code):
+        word = match.group(0)
+        if word in seen:
+            continue
+        j = match.start() - 1
+        while j >= 0 and code[j] in " \t\n\\":
+            j -= 1
+        if j < 0 or code[j] != ".":
+            seen.add(word)
+            yield word
+
+
+def module_references(tree: ast.Module, source: str, imports: Dict[str, str], star: bool, package: str = ""
                       ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...], Dict[str, Tuple[str, ...]],
                                  Dict[str, Tuple[str, ...]]]:
     """The module's ``r``, ``m``, ``p``, ``sc`` and ``tl`` (see above, ``self_use_classes`` and
-    ``tail_only_uses``). ``imports`` maps local names to qualified ones."""
+    ``tail_only_uses``). ``imports`` maps local names to qualified ones; ``package`` is the module's
+    own top-level package (a use through an import of another one is that package's, ``!name>other``)."""
+    foreign = _foreign_imports(imports, package)
+    targeted: Set[str] = set()
     spawn_lines: Set[int] = set()
     spawned = _spawns(tree, source, imports, spawn_lines)
     roots: Counter[str] = Counter()  # started by the CLI, with no call in the text
@@ -171,10 +217,17 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
             if _BOUND_AFTER.match(code, match.end()):
                 continue  # ``start = ...``, ``f(start=1)``, ``self.start = ...``: a name bound, not a use
             before = _RECEIVER.search(code, max(0, match.start() - 200), match.start())
-            counts[match.group(1), _channel(before.group(1) or "" if before else None, imports)] += 1
+            receiver = before.group(1) or "" if before else None
+            elsewhere = None if receiver is None and defined[match.group(1)] else \
+                _foreign_target(receiver, match.group(1), foreign)  # (a local ``def`` shadows an import)
+            if elsewhere:
+                targeted.add(f"{_PREFIX[FUNC]}{match.group(1)}>{elsewhere}")
+                continue
+            counts[match.group(1), _channel(receiver, imports)] += 1
         awaited: Counter[Tuple[str, int]] = Counter()
         for prefix, name in _AWAITED.findall(code):
-            if name in names:
+            if name in names and (not prefix and defined[name]
+                                  or not _foreign_target(prefix[:-1] if prefix else None, name, foreign)):
                 awaited[name, _channel(prefix[:-1] if prefix else None, imports)] += 1
         for name in names:
             row: List[int] = []
@@ -187,13 +240,16 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
             table[name] = tuple(row)
     else:
         code = _IMPORT_PATH.sub(" ", code)
-    if star:
-        words = {prefix + word for word in set(_ALL_WORDS.findall(code)) - names for prefix in (_PREFIX[FUNC], "")}
+    if star:  # any bare word may be a star-imported function
+        words = {_PREFIX[FUNC] + word for word in _bare_words(code) if word not in names}
     else:
-        words = {_PREFIX[FUNC] + name for name in imported if name not in names}
-        for channel, name in _attribute_words(code, imports):
-            if name not in names:
-                words.add(_PREFIX[channel] + name)
+        words = {_PREFIX[FUNC] + name for name in imported if name not in names and name not in foreign}
+        words.update(f"{_PREFIX[FUNC]}{name}>{foreign[name]}" for name in imported if name in foreign and name not in names)
+    for receiver, channel, name in _attribute_words(code, imports):
+        if name not in names:
+            elsewhere = _foreign_target(receiver, name, foreign)
+            words.add(f"{_PREFIX[FUNC]}{name}>{elsewhere}" if elsewhere else _PREFIX[channel] + name)
+    words |= targeted
     classes = self_use_classes(tree, source, names, spawn_lines) if names else {}
     tails = tail_only_uses(tree, code, imports, defined, imported) if names and not star else {}
     return table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source)))), classes, tails
@@ -595,13 +651,21 @@ def add_up(modules: Iterator[Tuple[Any, ...]],
         top = module.split(".", 1)[0]
         reach = {top} | set(packages) | importers.get(top, set())
         used = [(name, table[name]) for name in spawned & table.keys() if name not in tails]
+        foreign: List[Tuple[str, str]] = []
         for word in mentions.split() if mentions else ():
             channel = FUNC if word[0] == "!" else SELF if word[0] == "@" else ATTR
-            name = word.lstrip("!@")
+            name, _, target = word.lstrip("!@").partition(">")
             if name in spawned and name not in tails:
+                if target:
+                    foreign.append((name, target))
+                    continue
                 one = [0] * 9
                 one[channel + OTHER] = 1
                 used.append((name, tuple(one)))
+        for name, target in foreign:  # ``asyncio.run(...)``: only that package's ``run``
+            if target in owners.get(name, ()):
+                total = totals.setdefault(name, {}).setdefault(target, [0] * 9)
+                total[FUNC + OTHER] += 1
         for name, callers in tails.items():
             for package in reach & owners.get(name, set()):
                 totals.setdefault(name, {}).setdefault(package, [0] * 9)
