@@ -74,6 +74,7 @@ CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
 # Awaiting another task: the names it is usually held under, its types, and the calls that wait for one.
 TASK_SUFFIXES = ("task", "future", "fut")
 TASK_FACTORIES = frozenset({"create_task", "ensure_future"})
+STORING_METHODS = frozenset({"append", "add", "appendleft", "setdefault"})  # put a future in a container attribute
 TASK_WRAPPERS = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for", "asyncio.shield", "asyncio.tasks.shield"})
 
 CANCEL, BASE = "cancel", "base"
@@ -744,12 +745,36 @@ class CancellationChecker(Checker):
             if isinstance(node, ast.Await):
                 sources = _source_nodes(node.value, receiver=False)
                 mentions = frozenset(ast.dump(n) for n in sources)
+                sources += self._stored_in(sources)
                 where = (node.lineno, node.col_offset)
                 if not any(pos < where and (keys & mentions or SELF_CANCEL in keys) for pos, keys in marks) \
                         and not self._cancelled_elsewhere(sources):
                     return False
                 found = True
         return found
+
+    def _stored_in(self, sources: Sequence[ast.expr]) -> List[ast.expr]:
+        """The attributes this coroutine stores a local future in (``self._pending = tag, waiter``,
+        ``self._waiters[key] = waiter``, ``self._waiters.append(waiter)``): another method that cancels
+        what the attribute holds cancels the awaited future."""
+        func = self.ctx.current_function
+        names = {n.id for n in sources if isinstance(n, ast.Name)}
+        if func is None or not names:
+            return []
+        out: List[ast.expr] = []
+        for node in walk_local(getattr(func, "body", [])):
+            if isinstance(node, ast.Assign) and any(isinstance(n, ast.Name) and n.id in names
+                                                    for n in _source_nodes(node.value)):
+                for target in node.targets:
+                    if isinstance(target, ast.Subscript) and isinstance(target.value, ast.Attribute):
+                        out.append(target.value)
+                    elif isinstance(target, ast.Attribute):  # (compared as read, not as stored)
+                        out.append(ast.Attribute(value=target.value, attr=target.attr, ctx=ast.Load()))
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and node.func.attr in STORING_METHODS and isinstance(node.func.value, ast.Attribute) \
+                    and any(isinstance(a, ast.Name) and a.id in names for a in node.args):
+                out.append(node.func.value)
+        return out
 
     def _cancelled_elsewhere(self, sources: Sequence[ast.expr]) -> bool:
         shared = {ast.dump(n) for n in sources if isinstance(n, ast.Attribute) or self._is_global(n)}
@@ -919,8 +944,11 @@ def _source_nodes(expr: ast.expr, receiver: bool = True) -> List[ast.expr]:
         node, with_receiver = stack.pop()
         if isinstance(node, ast.Starred):
             stack.append((node.value, True))
-        elif isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+        elif isinstance(node, (ast.Name, ast.Attribute)):
             out.append(node)
+        elif isinstance(node, ast.Subscript):
+            out.append(node)
+            stack.append((node.value, True))  # an element of ``self._waiters``: what ``self._waiters`` holds
         elif isinstance(node, ast.Call):
             if with_receiver and isinstance(node.func, ast.Attribute):
                 stack.append((node.func.value, True))
