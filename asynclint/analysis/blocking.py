@@ -22,6 +22,7 @@ from ..knowledge.blocking import (
     GUARD_LAZY_WALK,
     GUARD_NOT_EMPTY,
     GUARD_NOT_OWNER_TEARDOWN,
+    GUARD_NOT_RENAME_IN_PLACE,
     GUARD_SHARED_LOCK,
     GUARD_STARTED_HERE,
     GUARD_STAT,
@@ -160,6 +161,8 @@ class BlockingCalls:
             return not self._walked_with_awaits(node)
         if guard == GUARD_NOT_EMPTY:
             return not self._known_not_empty(receiver, node)
+        if guard == GUARD_NOT_RENAME_IN_PLACE:
+            return not self._renames_in_place(node)
         if receiver is None:
             return True
         if guard == GUARD_BOUNDED_QUEUE:
@@ -174,6 +177,25 @@ class BlockingCalls:
         if guard == GUARD_NOT_OWNER_TEARDOWN:
             return not self._owner_teardown(receiver)
         return True
+
+    def _renames_in_place(self, node: ast.Call) -> bool:
+        """``shutil.move(src, dst)`` where one path is the other with a suffix added or taken off
+        (``splitext(src)[0]``, ``src + ".tmp"``, ``f"{dst}.part"``, ``src.with_suffix(...)``), directly or
+        through a name this function binds once: the same directory, so a rename."""
+        if len(node.args) != 2 or node.keywords:
+            return False
+        src, dst = (self._bound_value(arg) for arg in node.args)
+        return _same_directory(src, node.args[1]) or _same_directory(dst, node.args[0])
+
+    def _bound_value(self, expr: ast.expr) -> ast.expr:
+        """What a name this function binds exactly once by plain assignment holds; else ``expr`` itself."""
+        if isinstance(expr, ast.Name):
+            found = self.ctx.lookup(expr.id)
+            if found is not None and found[0].node is self.ctx.current_function and len(found[1]) == 1:
+                binding = found[1][0]
+                if binding.kind is BindingKind.ASSIGN and not binding.unpacked and binding.value is not None:
+                    return binding.value
+        return expr
 
     def _owner_teardown(self, receiver: ast.expr) -> bool:
         """``self._executor.shutdown()`` inside ``async def close(self)`` (or ``shutdown``, ``teardown``...)."""
@@ -357,3 +379,32 @@ class BlockingCalls:
                         and ast.dump(sub.func.value) == wanted:
                     return True
         return False
+
+
+_SAME_DIRECTORY_METHODS = frozenset({"with_suffix", "with_name", "with_stem"})
+
+
+def _same_directory(derived: ast.expr, origin: ast.expr) -> bool:
+    """Is ``derived`` the path ``origin`` with a suffix added or taken off (no separator added)?"""
+    key = ast.dump(origin)
+    if isinstance(derived, ast.BinOp) and isinstance(derived.op, ast.Add):  # origin + ".tmp"
+        return ast.dump(derived.left) == key and _suffix_only(derived.right)
+    if isinstance(derived, ast.JoinedStr) and derived.values:  # f"{origin}.part"
+        first = derived.values[0]
+        return isinstance(first, ast.FormattedValue) and ast.dump(first.value) == key \
+            and all(_suffix_only(v) for v in derived.values[1:])
+    if isinstance(derived, ast.Subscript) and isinstance(derived.value, ast.Call):  # os.path.splitext(origin)[0]
+        call = derived.value
+        return isinstance(derived.slice, ast.Constant) and derived.slice.value == 0 \
+            and isinstance(call.func, (ast.Attribute, ast.Name)) \
+            and (call.func.attr if isinstance(call.func, ast.Attribute) else call.func.id) == "splitext" \
+            and len(call.args) == 1 and ast.dump(call.args[0]) == key
+    if isinstance(derived, ast.Call) and isinstance(derived.func, ast.Attribute):  # origin.with_suffix(...)
+        return derived.func.attr in _SAME_DIRECTORY_METHODS and ast.dump(derived.func.value) == key  # (they refuse a separator)
+    return False
+
+
+def _suffix_only(expr: ast.expr) -> bool:
+    """A string constant with no path separator in it."""
+    return isinstance(expr, ast.Constant) and isinstance(expr.value, str) and "/" not in expr.value \
+        and "\\" not in expr.value

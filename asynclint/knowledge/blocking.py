@@ -39,6 +39,9 @@ GUARD_LAZY_WALK = "lazy-walk"
 # ``self._executor.shutdown()`` in the coroutine that tears its owner down (``close``, ``shutdown``,
 # ``teardown``...): it waits once, for work already submitted, as the owner goes away.
 GUARD_NOT_OWNER_TEARDOWN = "not-owner-teardown"
+# ``shutil.move(tmp, os.path.splitext(tmp)[0])``, ``shutil.move(path + ".tmp", path)``: a rename within one
+# directory (one filesystem), which ``shutil.move`` does with ``os.rename``: one metadata update, not a copy.
+GUARD_NOT_RENAME_IN_PLACE = "not-rename-in-place"
 TEARDOWN_NAMES = re.compile(r"^_*(?:a?close|shutdown|shut_down|teardown|tear_down|stop|cleanup|clean_up|dispose"
                             r"|terminate|finali[sz]e|on_shutdown|on_close|__aexit__)(?:_|$)", re.IGNORECASE)
 
@@ -154,6 +157,15 @@ def _numeric_only(node: ast.Call) -> bool:
     return False
 
 
+def _in_memory(node: ast.Call) -> bool:
+    """``sqlite3.connect(":memory:")`` (or a ``file::memory:`` / ``mode=memory`` URI) touches no disk."""
+    database = _argument(node, 0, "database")
+    if isinstance(database, ast.JoinedStr):  # f"file:{name}?mode=memory"
+        return any(isinstance(part, ast.Constant) and "mode=memory" in str(part.value) for part in database.values)
+    return isinstance(database, ast.Constant) and isinstance(database.value, str) and \
+        (database.value == ":memory:" or database.value.startswith("file::memory:") or "mode=memory" in database.value)
+
+
 def _no_host(node: ast.Call) -> bool:
     """``smtplib.SMTP()`` without a host does not connect."""
     return not node.args and not any(kw.arg in ("host", None) for kw in node.keywords)
@@ -262,8 +274,8 @@ FUNCTIONS: Dict[str, BlockingCall] = {
     # AL104: calls that walk, copy or delete a whole tree: how long they block grows with what is on the
     # disk, not with what the code asked for. ``rmtree(..., ignore_errors=True)`` is best-effort cleanup
     # of a scratch directory and is not reported.
-    **_entries("AL104", TREE_ADVICE, ("copytree", "move", "make_archive", "unpack_archive"), "shutil.",
-               what=TREE_WHAT),
+    **_entries("AL104", TREE_ADVICE, ("copytree", "make_archive", "unpack_archive"), "shutil.", what=TREE_WHAT),
+    "shutil.move": BlockingCall("AL104", TREE_ADVICE, guard=GUARD_NOT_RENAME_IN_PLACE, what=TREE_WHAT),
     "shutil.rmtree": BlockingCall("AL104", TREE_ADVICE, _flag_on(1, "ignore_errors"), what=TREE_WHAT),
     **_entries("AL104", TREE_ADVICE, ("walk", "fwalk"), "os.", guard=GUARD_LAZY_WALK, what=TREE_WHAT),
     # AL109 (opt-in): one file or one directory entry at a time: open, read, write, list, make, remove.
@@ -397,7 +409,7 @@ _MONGO_COLLECTION = ("find_one", "insert_one", "insert_many", "update_one", "upd
 _SESSION = ("execute", "scalar", "scalars", "get", "commit", "flush", "rollback", "refresh", "merge", "connection")
 
 FUNCTIONS.update({
-    **_entries("AL108", SQLITE, ("sqlite3.connect", "sqlite3.dbapi2.connect")),
+    **_entries("AL108", SQLITE, ("sqlite3.connect", "sqlite3.dbapi2.connect"), unless=_in_memory),
     **_entries("AL108", PSYCOPG2, ("psycopg2.connect",)),
     **_entries("AL108", PSYCOPG, ("psycopg.connect", "psycopg.Connection.connect")),
     **_entries("AL108", MYSQL, ("pymysql.connect", "pymysql.Connect", "pymysql.connections.Connection",

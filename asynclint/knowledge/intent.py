@@ -77,7 +77,8 @@ def default_per_file_ignores() -> Dict[str, Tuple[str, ...]]:
 EXPLAINED_FAMILIES = ("AL1",)
 EXPLAINED_WORDS = re.compile(
     r"\bon purpose\b|\bdeliberate(?:ly)?\b|\bintentional(?:ly)?\b|\b(?:is|are) (?:ok|okay|fine|acceptable)\b"
-    r"|\bmay (?:\w+ )?block\b|\bblock(?:s|ing)? (?:only )?(?:for )?(?:a )?(?:tiny|brief|short|moment)",
+    r"|\bmay (?:\w+ )?block\b|\bblock(?:s|ing)? (?:only )?(?:for )?(?:a )?(?:tiny|brief|short|moment)"
+    r"|\bwe (?:\w+ )?(?:block|stop|freeze|pause)\b[^.]*\b(?:event )?loop\b",  # "Here we block the event loop until ..."
     re.IGNORECASE)
 EXPLAINED_UNLESS = re.compile(r"\b(?:TODO|FIXME|XXX|HACK|BUG)\b|\bfix\b|\bshould\b|\bnoqa\b", re.IGNORECASE)
 EXPLAINED_LOOKBACK = 8
