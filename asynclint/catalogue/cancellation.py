@@ -200,7 +200,11 @@ CANCEL_THEN_AWAIT = Rule(
     "result; and stopping another object: "
     "every await calls a method that stops something (`await self._autoscale_task.stop()`, "
     "`await self._bridge.finalize_shutdown()`, `stop_all`, `terminate`; not `close()`, which is "
-    "awaited work), which cancels and awaits that object's own task. AL401/AL402/AL404 leave those "
+    "awaited work), which cancels and awaits that object's own task; and `except (asyncio.TimeoutError, "
+    "asyncio.CancelledError)` that does not raise, around a wait with a timeout (`wait_for`, `async with "
+    "timeout(...)`, a call given `timeout=`): the author treats both as \"nothing came in time\", the "
+    "workaround for `wait_for` letting the inner cancellation out instead of `TimeoutError` before Python "
+    "3.12 (raising another error there stays AL401: a conversion). AL401/AL402/AL404 leave those "
     "to this rule; a `try` that also awaits the project's own code (`await self.refresh()`, a "
     "module's `async def`) stays theirs. Not reported when the handler "
     "checks `.cancelling()` or calls `.uncancel()`.",

@@ -75,7 +75,12 @@ CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
 TASK_SUFFIXES = ("task", "future", "fut")
 TASK_FACTORIES = frozenset({"create_task", "ensure_future"})
 STORING_METHODS = frozenset({"append", "add", "appendleft", "setdefault"})  # put a future in a container attribute
+# ``except (asyncio.TimeoutError, asyncio.CancelledError)`` around a wait with a timeout: before Python 3.12,
+# ``wait_for`` could let the inner cancellation out instead of ``TimeoutError`` when the timeout fired.
+TIMEOUT_ERRORS = frozenset({"builtins.TimeoutError", "asyncio.TimeoutError", "asyncio.exceptions.TimeoutError",
+                            "concurrent.futures.TimeoutError", "async_timeout.TimeoutError"})
 TASK_WRAPPERS = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for", "asyncio.shield", "asyncio.tasks.shield"})
+SHIELDS = frozenset({"asyncio.shield", "asyncio.tasks.shield"})
 
 CANCEL, BASE = "cancel", "base"
 SELF_CANCEL = "<current task>"
@@ -169,10 +174,15 @@ class CancellationChecker(Checker):
                 continue  # trio (and trio-only modules): the still-cancelled scope raises it again
             if self._inside_cleanup(strict):
                 continue
-            if idiom is None:
-                idiom = self._idiom(node.body)
             where = self._handler_anchor(handler, kinds, CANCEL if strict else BASE)
             caught = "bare `except:`" if handler.type is None else f"`except {node_text(where)}`"
+            if strict and leak.kind != "raise" and self._as_timeout(handler, node.body):
+                self.ctx.report("AL405", where, f"{caught} treats a cancellation as the wait's timeout (the "
+                                "pre-3.12 `wait_for` race) and also swallows a cancellation of this coroutine; "
+                                "re-raise when `asyncio.current_task().cancelling()` is non-zero")
+                continue
+            if idiom is None:
+                idiom = self._idiom(node.body)
             if idiom:
                 if leak.kind != "raise":
                     self.ctx.report("AL405", where, f"{caught} {idiom} also swallows a cancellation of this "
@@ -640,6 +650,20 @@ class CancellationChecker(Checker):
         if self._awaits_only_teardown(body):
             return "around stopping another object"
         return None
+
+    def _as_timeout(self, handler: ast.ExceptHandler, body: Sequence[ast.stmt]) -> bool:
+        """``except (asyncio.TimeoutError, asyncio.CancelledError): pass`` around a wait with a timeout
+        (``wait_for``, ``async with timeout(...)``, a call given ``timeout=``): the author treats both as
+        "nothing came in time", the workaround for ``wait_for`` letting the inner cancellation out."""
+        kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else []
+        if not any(self.ctx.resolve(kind) in TIMEOUT_ERRORS for kind in kinds):
+            return False
+        for node in walk_local(body):
+            if isinstance(node, ast.Call) and (self.ctx.resolve(node.func) in TASK_WRAPPERS - SHIELDS
+                                               or self.ctx.resolve(node.func) in TIMEOUTS
+                                               or any(kw.arg == "timeout" for kw in node.keywords)):
+                return True
+        return False
 
     def _awaits_only_teardown(self, body: Sequence[ast.stmt]) -> bool:
         """Every suspension point stops another object's task or worker (``await self._autoscale_task.stop()``,
