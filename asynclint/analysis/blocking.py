@@ -408,3 +408,75 @@ def _suffix_only(expr: ast.expr) -> bool:
     """A string constant with no path separator in it."""
     return isinstance(expr, ast.Constant) and isinstance(expr.value, str) and "/" not in expr.value \
         and "\\" not in expr.value
+
+
+# -- a coroutine alone on its thread's own event loop -----------------------------------------------------
+
+THREAD_TYPES = frozenset({"threading.Thread"})
+_NEW_LOOPS = frozenset({"asyncio.new_event_loop", "asyncio.events.new_event_loop"})
+_LOOP_RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run"})
+_SPAWNING = frozenset({"create_task", "ensure_future", "gather", "start_soon", "create_task_group", "TaskGroup",
+                       "run_coroutine_threadsafe", "call_soon", "call_later", "call_soon_threadsafe"})
+
+
+def alone_on_private_loop(ctx: "FileContext", cache: Dict[int, bool]) -> bool:
+    """Is the current coroutine a ``threading.Thread`` subclass's method that the thread runs as the only
+    coroutine of an event loop it creates for itself (``loop = asyncio.new_event_loop()``;
+    ``loop.run_until_complete(self._async_run())`` in ``run``, or ``asyncio.run(self._async_run())``),
+    starting nothing else on it and used nowhere else? Then blocking stops that thread's loop with
+    nothing else on it (jupyter-client's heartbeat thread waiting on a ``threading.Event``)."""
+    stack = ctx.function_stack
+    func = stack[-1] if stack else None
+    if not isinstance(func, ast.AsyncFunctionDef) or len(stack) != 1:
+        return False
+    if id(func) not in cache:
+        cache[id(func)] = _alone_on_private_loop(ctx, func)
+    return cache[id(func)]
+
+
+def _alone_on_private_loop(ctx: "FileContext", func: ast.AsyncFunctionDef) -> bool:
+    owner = next((n for n in reversed(ctx.ancestors) if isinstance(n, ast.ClassDef)), None)
+    if owner is None or func not in owner.body \
+            or not any(ctx.resolve(base) in THREAD_TYPES for base in owner.bases):
+        return False
+    if any(isinstance(n, ast.Call) and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) in _SPAWNING
+           for n in walk(func)):
+        return False
+    runs = [m for m in owner.body if isinstance(m, ast.FunctionDef) and _runs_on_new_loop(ctx, m, func.name)]
+    if not runs:
+        return False
+    inside = sum(1 for n in walk(owner) if isinstance(n, ast.Attribute) and n.attr == func.name)
+    outside = sum(1 for n in walk(ctx.module) if isinstance(n, ast.Attribute) and n.attr == func.name
+                  and not (isinstance(n.value, ast.Name) and n.value.id == "self"))  # (another class's own)
+    if inside != 1 or outside != sum(1 for n in walk(owner) if isinstance(n, ast.Attribute)
+                                     and n.attr == func.name and not (isinstance(n.value, ast.Name)
+                                                                      and n.value.id == "self")):
+        return False  # used elsewhere in the class or through another object
+    index = ctx.index
+    uses = getattr(index, "uses", None)
+    if callable(uses):
+        counts = uses(func.name, ctx.module_name)
+        if counts is not None and any(counts[6:9]):
+            return False  # reached through another object somewhere in the package
+    return True
+
+
+def _runs_on_new_loop(ctx: "FileContext", method: ast.FunctionDef, name: str) -> bool:
+    """``loop = asyncio.new_event_loop()`` ... ``loop.run_until_complete(self.<name>())`` in ``method``,
+    or ``asyncio.run(self.<name>())``."""
+    loops = {t.id for n in walk(method) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+             and ctx.resolve(n.value.func) in _NEW_LOOPS for t in n.targets if isinstance(t, ast.Name)}
+    for node in walk(method):
+        if not isinstance(node, ast.Call) or len(node.args) != 1 or not isinstance(node.args[0], ast.Call):
+            continue
+        inner = node.args[0].func
+        if not (isinstance(inner, ast.Attribute) and inner.attr == name and isinstance(inner.value, ast.Name)
+                and inner.value.id == "self"):
+            continue
+        func = node.func
+        if ctx.resolve(func) in _LOOP_RUNNERS:
+            return True
+        if isinstance(func, ast.Attribute) and func.attr == "run_until_complete" \
+                and isinstance(func.value, ast.Name) and func.value.id in loops:
+            return True
+    return False

@@ -14,7 +14,11 @@ from .rule import Rule
 _NOT_A_FINDING_BY_REFERENCE = (
     "Passing a blocking function by reference is the cure, not the disease: "
     "`await asyncio.to_thread(f, ...)` and `loop.run_in_executor(None, f, ...)` are never reported, nor is "
-    "code in a nested sync `def` or `lambda` (it runs wherever it is called from, often a worker thread)."
+    "code in a nested sync `def` or `lambda` (it runs wherever it is called from, often a worker thread). "
+    "Nor is a coroutine a `threading.Thread` subclass runs alone on an event loop it creates for itself "
+    "(`loop = asyncio.new_event_loop()`; `loop.run_until_complete(self._async_run())` in `run`, or "
+    "`asyncio.run(self._async_run())`) when it starts nothing else on that loop and nothing else uses it: "
+    "blocking there stops only that thread's own loop."
 )
 _TYPED_RECEIVERS = (
     "Methods are reported only when the receiver's type is known from source: a constructor or factory "

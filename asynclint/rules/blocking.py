@@ -10,9 +10,9 @@ sync helper of the project blocks.
 from __future__ import annotations
 
 import ast
-from typing import TYPE_CHECKING, Optional, Sequence, Tuple, Type
+from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple, Type
 
-from ..analysis.blocking import BlockingCalls, used_asynchronously
+from ..analysis.blocking import BlockingCalls, alone_on_private_loop, used_asynchronously
 from ..analysis.callgraph import blocking_chain, call_arguments, consumed, switched_off
 from ..analysis.index import ProjectIndex, Target
 from ..analysis.resolver import Resolver
@@ -34,6 +34,7 @@ class BlockingCallChecker(Checker):
     def __init__(self, ctx: "FileContext") -> None:
         super().__init__(ctx)
         self.calls = BlockingCalls(ctx)
+        self._alone: Dict[int, bool] = {}
 
     @classmethod
     def could_fire(cls, source: bytes, enabled: frozenset[str]) -> bool:
@@ -44,7 +45,7 @@ class BlockingCallChecker(Checker):
         if not ctx.in_coroutine:
             return
         hit = self.calls.blocking_call(node, ctx.enabled)
-        if hit is None:
+        if hit is None or alone_on_private_loop(ctx, self._alone):
             return
         qualname, call = hit
         ctx.report(call.code, node, call.message(qualname, ctx.library), self._fix(node, qualname))
@@ -85,6 +86,7 @@ class HelperBlockingChecker(Checker):
     def __init__(self, ctx: "FileContext") -> None:
         super().__init__(ctx)
         self._resolver: Optional["Resolver"] = None
+        self._alone: Dict[int, bool] = {}
 
     @classmethod
     def could_fire(cls, source: bytes, enabled: frozenset[str]) -> bool:
@@ -110,6 +112,8 @@ class HelperBlockingChecker(Checker):
             return
         if switched_off(chain.guard, call_arguments(node)):
             return  # ``helper(use_lock=False)``: the branch that blocks does not run
+        if alone_on_private_loop(ctx, self._alone):
+            return  # the thread's own loop, with nothing else on it
         ctx.report("AL107", node, self._message(node, chain, index.root or ctx.settings.project_root))
 
     def _message(self, node: ast.Call, chain: "BlockingChain", root: str) -> str:
