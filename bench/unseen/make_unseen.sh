@@ -9,6 +9,11 @@
 #
 #     $UNSEEN/src/<project>/...        (default UNSEEN=/tmp/asynclint-unseen, -unseen2, -unseen3)
 #
+# plus the lint configuration at the root of the project's sdist (pyproject.toml, setup.cfg, tox.ini,
+# .flake8, ruff.toml, .ruff.toml; the sdist is fetched too when the wheel was used), so a run sees
+# what a maintainer running asynclint in a checkout sees: a ruff/flake8 ignore of the same check
+# turns ours off there (PEER_CONFIGS=0 leaves them out).
+#
 # Idempotent: archives are kept in $UNSEEN/dl/ and reused; a project folder is
 # re-extracted only when its archive (sha256) changed or the folder is missing.
 # Prints per-project file and line counts and the total, and writes them to
@@ -29,17 +34,20 @@ esac
 [[ -f "$PINS_FILE" ]] || { echo "make_unseen.sh: no $PINS_FILE" >&2; exit 2; }
 UNSEEN=${UNSEEN:-$DEFAULT}
 PY=${PYTHON:-python3}
+PEER_CONFIGS=${PEER_CONFIGS:-1}
 
 mapfile -t PINS < <(grep -v '^\s*\(#\|$\)' "$PINS_FILE")
 
 mkdir -p "$UNSEEN/dl" "$UNSEEN/src" "$UNSEEN/stamps"
 
-# extract ARCHIVE DEST: copy every *.py member of a wheel/zip/sdist into DEST,
-# dropping an sdist's leading "<name>-<version>/" directory.
+# extract ARCHIVE DEST [configs]: copy every *.py member of a wheel/zip/sdist into DEST,
+# dropping an sdist's leading "<name>-<version>/" directory; with "configs", only the sdist's
+# root-level lint configuration files.
 extract() {
-  "$PY" - "$1" "$2" <<'PYEOF'
+  "$PY" - "$1" "$2" "${3:-}" <<'PYEOF'
 import os, sys, tarfile, zipfile, posixpath
-archive, dest = sys.argv[1], sys.argv[2]
+archive, dest, mode = sys.argv[1], sys.argv[2], sys.argv[3]
+CONFIGS = {"pyproject.toml", "setup.cfg", "tox.ini", ".flake8", "ruff.toml", ".ruff.toml"}
 
 def members():
     if archive.endswith((".whl", ".zip")):
@@ -56,9 +64,12 @@ def members():
 
 n = 0
 for name, strip, read in members():
-    if not name.endswith(".py"):
-        continue
     parts = [p for p in posixpath.normpath(name).split("/") if p not in ("", ".")]
+    if mode == "configs":
+        if not strip or len(parts) != 2 or parts[1] not in CONFIGS:
+            continue
+    elif not name.endswith(".py"):
+        continue
     if strip and len(parts) > 1:
         parts = parts[1:]
     if ".." in parts or not parts:
@@ -68,7 +79,7 @@ for name, strip, read in members():
     with open(out, "wb") as f:
         f.write(read())
     n += 1
-print(f"  extracted {n} .py files", file=sys.stderr)
+print(f"  extracted {n} {'config' if mode == 'configs' else '.py'} files", file=sys.stderr)
 PYEOF
 }
 
@@ -85,10 +96,24 @@ for pin in "${PINS[@]}"; do
       "$PY" -m pip download --quiet --no-deps --no-binary :all: -d "$dl" "$pin" >&2
     fi
   fi
-  archive=$(compgen -G "$dl/*" | head -n1)
+  archive=$(compgen -G "$dl/*.*" | head -n1)
+  sdist=""
+  if [[ "$PEER_CONFIGS" == 1 ]]; then
+    if [[ "$archive" == *.whl ]]; then
+      if ! compgen -G "$dl/sdist/*" >/dev/null; then
+        mkdir -p "$dl/sdist"
+        "$PY" -m pip download --quiet --no-deps --no-binary :all: -d "$dl/sdist" "$pin" >&2 \
+          || echo "  no sdist for $pin: no lint configuration" >&2
+      fi
+      sdist=$(compgen -G "$dl/sdist/*" | head -n1 || true)
+    else
+      sdist=$archive
+    fi
+  fi
   sha=$(sha256sum "$archive" | cut -d' ' -f1)
   stamp="$UNSEEN/stamps/$name"
   want="$name	$ver	$(basename "$archive")	$sha"
+  [[ -n "$sdist" ]] && want="$want	configs"
   if [[ -d "$UNSEEN/src/$name" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
     continue
   fi
@@ -96,6 +121,7 @@ for pin in "${PINS[@]}"; do
   rm -rf "$UNSEEN/src/$name" "$UNSEEN/src/.tmp-$name"
   mkdir -p "$UNSEEN/src/.tmp-$name"
   extract "$archive" "$UNSEEN/src/.tmp-$name"
+  [[ -n "$sdist" ]] && extract "$sdist" "$UNSEEN/src/.tmp-$name" configs
   mv "$UNSEEN/src/.tmp-$name" "$UNSEEN/src/$name"
   printf '%s\n' "$want" > "$stamp"
 done
@@ -119,7 +145,7 @@ for name in sorted(os.listdir(os.path.join(corpus, "stamps"))):
     src = os.path.join(corpus, "src", name)
     if not os.path.isdir(src):
         continue
-    _, ver, archive, sha = open(os.path.join(corpus, "stamps", name)).read().rstrip("\n").split("\t")
+    _, ver, archive, sha = open(os.path.join(corpus, "stamps", name)).read().rstrip("\n").split("\t")[:4]
     files = lines = 0
     for root, dirs, fnames in os.walk(src):
         for fn in fnames:
