@@ -104,8 +104,11 @@ DROPPED_TASK = Rule(
     "`--no-respect-peer-ignores` reports it anyway). Otherwise a task doing real "
     "work started from a handler or callback is reported, even where a project has chosen not to keep "
     "references: the loop still holds it only weakly.",
-    why_bad="The event loop keeps only a weak reference to tasks: a task nobody references can be "
-    "garbage-collected before it finishes, and its exception is never seen.",
+    why_bad="Nothing can await or cancel a dropped task: on shutdown it is destroyed while pending, and "
+    "an exception it raises surfaces only as a \"Task exception was never retrieved\" log when it is "
+    "garbage-collected, long after the failure. The event loop itself keeps only a weak reference to "
+    "tasks: while the task waits on something only it refers to (a fresh future, a local queue), it can "
+    "be collected before it finishes.",
     example="async def on_message(msg):\n    asyncio.create_task(process(msg))",
     use_instead="background_tasks = set()\n\nasync def on_message(msg):\n    task = asyncio.create_task(process(msg))\n"
     "    background_tasks.add(task)\n    task.add_done_callback(background_tasks.discard)",

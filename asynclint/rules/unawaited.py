@@ -149,8 +149,10 @@ class UnawaitedChecker(Checker):
             return
         name = node_text(call.func)
         if self._task_code() == "AL204":
-            self.ctx.report("AL204", call, f"`{name}()`: {what}; keep a reference until it finishes (the loop "
-                            "holds tasks only weakly), e.g. in a set with `task.add_done_callback(tasks.discard)`")
+            self.ctx.report("AL204", call, f"`{name}()`: {what}: nothing can await or cancel it, an exception "
+                            "it raises is only logged when it is garbage-collected, and the loop's weak reference "
+                            "lets it be collected mid-run if nothing else holds what it waits on; keep a reference "
+                            "until it finishes, e.g. in a set with `task.add_done_callback(tasks.discard)`")
         else:
             self.ctx.report("AL206", call, f"`{name}()` in sync code: {what}; nothing but the loop's weak "
                             "reference holds it, and its errors surface only when it is collected: keep it in a "
