@@ -59,7 +59,9 @@ TRUTHY_COROUTINE = Rule(
     "(`await x.call()[\"k\"]` means `await (x.call()[\"k\"])`); or as the last operand of `and`/`or` "
     "when the expression is a statement (`flag or coro()`) or is bound to a name that is then never "
     "awaited or handed on (`x = y or coro()` followed by `x[\"k\"]`). Not reported: the coroutine's own "
-    "API (`close()`, `send()`, `throw()`, `cr_*`); `x = cached or coro()` when `x` is later awaited, "
+    "API (`close()`, `send()`, `throw()`, `cr_*`); `__aenter__`/`__aexit__` on aiohttp's request methods "
+    "(`await session.request(...).__aenter__()`), whose awaitable is also an async context manager; "
+    "`x = cached or coro()` when `x` is later awaited, "
     "passed on, returned or stored (a common way to pick an awaitable).",
     why_bad="A coroutine object is always true and never equal to a result, so the test always comes out "
     "the same and the function never runs; using it as an operand, calling it, subscripting it or "

@@ -186,6 +186,12 @@ TASK_FUNCTIONS: FrozenSet[str] = frozenset({
     "asyncio.create_task", "asyncio.ensure_future", "asyncio.tasks.create_task", "asyncio.tasks.ensure_future",
 })
 
+# Methods whose awaitable is also an async context manager (aiohttp's ``_RequestContextManager``): entering
+# it by hand (``await session.request(...).__aenter__()``) is valid, unlike on a coroutine.
+AWAITABLE_CONTEXT_MANAGERS: FrozenSet[str] = frozenset(
+    f"aiohttp.ClientSession.{method}" for method in (*_HTTP_VERBS, "ws_connect"))
+CONTEXT_MANAGER_API: FrozenSet[str] = frozenset({"__aenter__", "__aexit__"})
+
 # The coroutine object's own API: using it is not a mistake.
 COROUTINE_API: FrozenSet[str] = frozenset({
     "close", "send", "throw", "cr_await", "cr_frame", "cr_running", "cr_code", "cr_origin", "cr_suspended",

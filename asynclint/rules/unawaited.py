@@ -233,6 +233,9 @@ class UnawaitedChecker(Checker):
         target = self.resolver.coroutine_call(node)
         if target is None:
             return
+        if isinstance(parent, ast.Attribute) and parent.attr in known.CONTEXT_MANAGER_API \
+                and target.qualname in known.AWAITABLE_CONTEXT_MANAGERS:
+            return  # ``await session.request(...).__aenter__()``: an async context manager entered by hand
         name = node_text(node.func)
         if how == _TRUTH:
             message = f"`{name}()` is a coroutine, which is always true; add `await`"
