@@ -478,9 +478,14 @@ class CancellationChecker(Checker):
           True`` ... ``if cancelled: raise CancelledError``), as ``Condition.wait`` does.
           (Not ``if fut.done(): return fut.result()``: that is the ``wait_for`` bug
           that swallowed cancellations before Python 3.12.)
+        - they cancel the current task again (``asyncio.current_task().cancel()``, also
+          through a name bound to it): the next ``await`` raises ``CancelledError``, and a
+          coroutine that returns first still leaves its task cancelled.
         """
         body = handler.body
         if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS) or self._cancels_given_future(body):
+            return True
+        if self._cancels_itself_again(handler):
             return True
         name = handler.name
         raised = {id(r.exc) for r in walk_local(body) if isinstance(r, ast.Raise) and r.exc is not None}
@@ -497,6 +502,19 @@ class CancellationChecker(Checker):
                     and (_tests_cancellation_state(node.test, name) or _relays_another_error(node, name)):
                 return True
         return self._reraised_later(handler, accepts)
+
+    def _cancels_itself_again(self, handler: ast.ExceptHandler) -> bool:
+        """``asyncio.current_task().cancel()`` (or ``task.cancel()`` for ``task = asyncio.current_task()``
+        bound in the function) inside the handler."""
+        func = self.ctx.current_function
+        if func is None:
+            return False
+        marks = self._cancel_marks.get(id(func))
+        if marks is None:
+            marks = _collect_cancels(func, self.ctx.resolve)
+            self._cancel_marks[id(func)] = marks
+        first, last = handler.lineno, handler.end_lineno or handler.lineno
+        return any(SELF_CANCEL in keys and first <= line <= last for (line, _), keys in marks)
 
     def _records_cancellation(self, handler: ast.ExceptHandler, leak: Leak) -> bool:
         """The handler records the cancellation as the program's state and ends there: ``inter.command_failed
