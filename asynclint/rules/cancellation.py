@@ -503,16 +503,23 @@ class CancellationChecker(Checker):
                 return True
         return self._reraised_later(handler, accepts)
 
-    def _cancels_itself_again(self, handler: ast.ExceptHandler) -> bool:
-        """``asyncio.current_task().cancel()`` (or ``task.cancel()`` for ``task = asyncio.current_task()``
-        bound in the function) inside the handler."""
+    def _function_cancels(self) -> Optional[List[Tuple[Position, FrozenSet[str]]]]:
+        """The current function's ``.cancel()`` calls (``_collect_cancels``), once per function; None outside one."""
         func = self.ctx.current_function
         if func is None:
-            return False
+            return None
         marks = self._cancel_marks.get(id(func))
         if marks is None:
             marks = _collect_cancels(func, self.ctx.resolve)
             self._cancel_marks[id(func)] = marks
+        return marks
+
+    def _cancels_itself_again(self, handler: ast.ExceptHandler) -> bool:
+        """``asyncio.current_task().cancel()`` (or ``task.cancel()`` for ``task = asyncio.current_task()``
+        bound in the function) inside the handler."""
+        marks = self._function_cancels()
+        if marks is None:
+            return False
         first, last = handler.lineno, handler.end_lineno or handler.lineno
         return any(SELF_CANCEL in keys and first <= line <= last for (line, _), keys in marks)
 
@@ -769,13 +776,9 @@ class CancellationChecker(Checker):
         an attribute or a global (``self._task``, ``_worker``), cancelled anywhere in
         the module (``stop()`` cancels what ``run()`` awaits).
         """
-        func = self.ctx.current_function
-        if func is None:
-            return False
-        marks = self._cancel_marks.get(id(func))
+        marks = self._function_cancels()
         if marks is None:
-            marks = _collect_cancels(func, self.ctx.resolve)
-            self._cancel_marks[id(func)] = marks
+            return False
         found = False
         for node in walk_local(body):
             if isinstance(node, ast.AsyncFor) or (isinstance(node, ast.comprehension) and node.is_async):
