@@ -469,7 +469,7 @@ def test_use_counts_of_coroutines() -> None:
         def helper(coro):
             return asyncio.create_task(coro)
     ''')
-    table, mentions, packages, _, _ = module_references(_ast.parse(source), source, {"asyncio": "asyncio"}, False)
+    table, mentions, packages, *_ = module_references(_ast.parse(source), source, {"asyncio": "asyncio"}, False)
 
     def as_method(name: str) -> Tuple[int, int, int]:
         return combine(table[name], method=True)
@@ -533,7 +533,7 @@ def test_use_counts_tell_methods_from_functions() -> None:
             def begin(self, loop):
                 loop.create_task(self.main())
     ''')
-    table, mentions, _, _, _ = module_references(_ast.parse(source), source,
+    table, mentions, *_ = module_references(_ast.parse(source), source,
                                            {"asyncio": "asyncio", "helpers": "pkg.helpers", "main": "pkg.cli.main"}, False)
     assert combine(table["listen"], method=False) == (1, 0, 0)  # the function: started, never awaited by name
     assert combine(table["listen"], method=True) == (0, 1, 0)  # the method: awaited (self.listen()), never started
@@ -567,7 +567,7 @@ def test_use_counts_skip_bindings_and_defs_of_the_name() -> None:
             def start(self):
                 self.start = None
     ''')
-    table, _, _, _, _ = module_references(_ast.parse(source), source, {"time": "time"}, False)
+    table, *_ = module_references(_ast.parse(source), source, {"time": "time"}, False)
     assert combine(table["start"], method=False) == (1, 0, 1)  # the root, and one read: ``start=start``'s value
 
 
@@ -593,7 +593,7 @@ def test_self_use_classes_name_the_classes_off_spawn_lines() -> None:
     import ast as _ast
 
     from asynclint.analysis.references import module_references
-    _, _, _, classes, _ = module_references(_ast.parse(source), source, {"asyncio": "asyncio"}, False)
+    _, _, _, classes, *_ = module_references(_ast.parse(source), source, {"asyncio": "asyncio"}, False)
     assert classes == {"_run": ("", "Hooks.Inner")}  # the spawn line and the binding are not uses
 
 

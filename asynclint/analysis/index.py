@@ -35,7 +35,7 @@ from .effects import Effect, summarise_function
 from .references import Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 21
+INDEX_VERSION = 22
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -56,6 +56,8 @@ _MAX_DEPTH = 24
 #   "p": (package, ...)                  top-level packages it imports
 #   "sc": {name: ("Cls", ...)}           classes reaching ``name`` through ``self``/``cls`` off spawn lines
 #   "tl": {name: ("!caller", "@method")} names used only as the last await of these coroutines
+#   "sh": {name: position}               top-level sync helpers that start the coroutine given at position
+#   "hc": ("pkg.mod.helper|name|channel", ...)  imported functions called with a call of ``name`` first
 #   "e": {"name" or "Cls.meth": Effect}  effect summaries of coroutine functions (``analysis.effects``)
 #   "q": (name, ...)                     last names before ``.task_done`` anywhere in the module
 #                                        (``self._queue.task_done()`` gives "_queue"; AL504)
@@ -145,8 +147,8 @@ def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | by
     out = summarizer.run(tree)
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     if references and source:
-        out["r"], out["m"], out["p"], out["sc"], out["tl"] = module_references(tree, text, summarizer.imports,
-                                                                              bool(out["s"]), module.split(".", 1)[0])
+        out["r"], out["m"], out["p"], out["sc"], out["tl"], out["sh"], out["hc"] = module_references(
+            tree, text, summarizer.imports, bool(out["s"]), module.split(".", 1)[0])
     word = "task_done" if isinstance(source, str) else b"task_done"
     if not source or word in source:  # type: ignore[operator]
         out["q"] = task_done_names(tree)
@@ -915,7 +917,8 @@ class ProjectIndex:
         if self.references is None:
             rows = [(path, self.modules[path][0], self.summary(path)) for path in sorted(self.modules)]
             self.tail_users = {}
-            self.references = add_up(((module, s.get("r", {}), s.get("m", ""), s.get("p", ()), s.get("tl", {}))
+            self.references = add_up(((module, s.get("r", {}), s.get("m", ""), s.get("p", ()), s.get("tl", {}),
+                                       s.get("sh", {}), s.get("hc", ()))
                                       for _, module, s in rows), self.tail_users)
             users: Dict[str, List[Tuple[str, str, str]]] = {}
             for path, module, s in rows:
@@ -1430,7 +1433,7 @@ def shape_digest(summary: Summary, graph: Any) -> str:
         "f": {name: func(f) for name, f in summary.get("f", {}).items()},
         "c": {name: (0, cls[1], {m: func(f) for m, f in cls[2].items()}, cls[3])
               for name, cls in summary.get("c", {}).items()},
-        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p", "e", "tl")},
+        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p", "e", "tl", "sh", "hc")},
     }
 
     def ordered(rows: tuple) -> tuple:

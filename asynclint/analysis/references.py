@@ -188,14 +188,16 @@ def _bare_words(code: str) -> Iterator[str]:
 
 def module_references(tree: ast.Module, source: str, imports: Dict[str, str], star: bool, package: str = ""
                       ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...], Dict[str, Tuple[str, ...]],
-                                 Dict[str, Tuple[str, ...]]]:
-    """The module's ``r``, ``m``, ``p``, ``sc`` and ``tl`` (see above, ``self_use_classes`` and
-    ``tail_only_uses``). ``imports`` maps local names to qualified ones; ``package`` is the module's
-    own top-level package (a use through an import of another one is that package's, ``!name>other``)."""
+                                 Dict[str, Tuple[str, ...]], Dict[str, int], Tuple[str, ...]]:
+    """The module's ``r``, ``m``, ``p``, ``sc``, ``tl``, ``sh`` and ``hc`` (see above, ``self_use_classes``,
+    ``tail_only_uses`` and ``helper_calls``). ``imports`` maps local names to qualified ones; ``package`` is
+    the module's own top-level package (a use through an import of another one is that package's,
+    ``!name>other``)."""
     foreign = _foreign_imports(imports, package)
     targeted: Set[str] = set()
     spawn_lines: Set[int] = set()
-    spawned = _spawns(tree, source, imports, spawn_lines)
+    helpers: Dict[str, int] = {}
+    spawned = _spawns(tree, source, imports, spawn_lines, helpers)
     roots: Counter[str] = Counter()  # started by the CLI, with no call in the text
     spelled: Counter[str] = Counter()  # the command's name in its own decorator: not a use
     for name, n in _cli_commands(tree):
@@ -252,7 +254,32 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
     words |= targeted
     classes = self_use_classes(tree, source, names, spawn_lines) if names else {}
     tails = tail_only_uses(tree, code, imports, defined, imported) if names and not star else {}
-    return table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source)))), classes, tails
+    calls = helper_calls(code, imports, names) if names else ()
+    return (table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source)))), classes, tails,
+            helpers, calls)
+
+
+_CALLEE = re.compile(r"(" + _CHAIN + r")\s*$")
+
+
+def helper_calls(code: str, imports: Dict[str, str], names: Set[str]) -> Tuple[str, ...]:
+    """``"qualified.callee|name|channel"`` for each call of an imported function whose first argument calls one
+    of ``names`` (``background_tasks.create_or_defer(self.loop())``): if another module's ``sh`` says that
+    function starts the coroutine it is given, the add-up counts the use as a start (``add_up``)."""
+    first_argument = re.compile(r"\(\s*((?:" + _WORD + r"\s*\.\s*)*)("
+                                + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\s*\(")
+    found: List[str] = []
+    for match in first_argument.finditer(code):  # (starts with a literal "(": fast)
+        before = _CALLEE.search(code, max(0, match.start() - 200), match.start())
+        if before is None:
+            continue
+        callee = _DOT_SPLIT.split(before.group(1))
+        if callee[0] not in imports:
+            continue
+        qualified = ".".join([imports[callee[0]], *callee[1:]])
+        receiver = _DOT_SPLIT.sub(".", match.group(1)).rstrip(".") or None
+        found.append(f"{qualified}|{match.group(2)}|{_channel(receiver, imports)}")
+    return tuple(found)
 
 
 def tail_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], defined: "Counter[str]",
@@ -417,17 +444,19 @@ _NESTED_IMPORT = re.compile(r"(?m)^[ \t]+from[ \t]+[\w.]+[ \t]+import[ \t]+(\([^
 _COMMENT = re.compile(r"#[^\n]*")
 
 
-def _spawns(tree: ast.Module, source: str, imports: Dict[str, str], spawn_lines: Set[int]
-            ) -> Dict[Tuple[str, int], Tuple[int, int]]:
+def _spawns(tree: ast.Module, source: str, imports: Dict[str, str], spawn_lines: Set[int],
+            exported: Optional[Dict[str, int]] = None) -> Dict[Tuple[str, int], Tuple[int, int]]:
     """``{(name, channel): (spawned, spawned-and-awaited-at-once)}`` from the statements on lines that start
-    tasks; ``spawn_lines`` gains the lines of the calls that do."""
+    tasks; ``spawn_lines`` gains the lines of the calls that do. ``exported`` gains this module's top-level
+    sync helpers that start a coroutine they are given (``{name: position}``), for other modules' calls."""
     lines = _spawn_lines(source)
     found: Dict[Tuple[str, int], List[int]] = {}
     if not lines:
         return {}
+    wrappers = _IdentityWrappers(tree)
     helpers: Dict[str, Tuple[int, bool]] = {}  # {helper: (position of its parameter, given a function?)}
     for call, parent, function in _calls_on(tree, lines):
-        for name, channel in _spawned_names(call, function, imports):
+        for name, channel in _spawned_names(call, function, imports, wrappers):
             spawn_lines.update(range(call.lineno, (call.end_lineno or call.lineno) + 1))
             if name[:1] in (_PARAM, _CALLED_PARAM):
                 helpers.update(_helper(function, name[1:], name[0] == _CALLED_PARAM))
@@ -438,13 +467,19 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str], spawn_lines:
                 entry[1] += 1  # ``await asyncio.create_task(f())`` waits for it like ``await f()``
             else:
                 entry[0] += 1
-    if helpers:
-        # ``def start_pending_task(coro, node_id): ... create_task(coro)`` in this module: its callers
-        # ``start_pending_task(self._fetch(...), node)`` start the coroutine too; and for
-        # ``def start_background(target, *args): ... create_task(target(*args))``, ``start_background(self._run)``
-        positions = sorted(p for word in helpers for p in _find_all(source, word))
+    # ``def start_pending_task(coro, node_id): ... create_task(coro)`` in this module: its callers
+    # ``start_pending_task(self._fetch(...), node)`` start the coroutine too; and for
+    # ``def start_background(target, *args): ... create_task(target(*args))``, ``start_background(self._run)``.
+    # A helper that hands its parameter to another helper (``create_or_defer(aw)``: ``create(aw)``) is one too.
+    done: Set[str] = set()
+    for _ in range(3):
+        todo = {word: helper for word, helper in helpers.items() if word not in done}
+        if not todo:
+            break
+        done.update(todo)
+        positions = sorted(p for word in todo for p in _find_all(source, word))
         for call, parent, function in _calls_on(tree, _lines_of(source, positions)):
-            helper = helpers.get(last_name(call.func) or "")
+            helper = todo.get(last_name(call.func) or "")
             if helper is None:
                 continue
             index, given_function = helper
@@ -453,6 +488,10 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str], spawn_lines:
             if index >= len(call.args):
                 continue
             given = call.args[index]
+            if isinstance(given, ast.Name) and function is not None and _is_parameter(function, given.id):
+                helpers.update({k: v for k, v in _helper(function, given.id, given_function).items()
+                                if k not in helpers})
+                continue
             if not given_function:
                 given = given.func if isinstance(given, ast.Call) else None  # type: ignore[assignment]
             elif not isinstance(given, (ast.Name, ast.Attribute)):
@@ -460,7 +499,45 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str], spawn_lines:
             name = last_name(given) if given is not None else None
             if name:
                 found.setdefault((name, _expression_channel(given, imports)), [0, 0])[0] += 1
+    if exported is not None and helpers:
+        top = {stmt.name for stmt in tree.body if isinstance(stmt, ast.FunctionDef)}
+        exported.update({name: index for name, (index, given_function) in helpers.items()
+                         if name in top and not given_function})
     return {key: (a, b) for key, (a, b) in found.items()}
+
+
+class _IdentityWrappers:
+    """The module's top-level sync defs that return their first parameter on some path
+    (``def _ensure_coroutine(aw): if iscoroutine(aw): return aw ...``): ``create_task(_ensure_coroutine(aw))``
+    starts what it was given. Looked up lazily, by name."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self._tree = tree
+        self._known: Dict[str, bool] = {}
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        if name not in self._known:
+            self._known[name] = any(_returns_first_parameter(stmt) for stmt in self._tree.body
+                                    if isinstance(stmt, ast.FunctionDef) and stmt.name == name)
+        return self._known[name]
+
+
+def _returns_first_parameter(func: ast.FunctionDef) -> bool:
+    params = [*func.args.posonlyargs, *func.args.args]
+    if not params:
+        return False
+    first = params[0].arg
+    stack: List[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        if isinstance(node, ast.Return) and isinstance(node.value, ast.Name) and node.value.id == first:
+            return True
+        stack.extend(child_nodes(node))
+    return False
 
 
 def _helper(function: Optional[ast.AST], param: str, given_function: bool) -> Dict[str, Tuple[int, bool]]:
@@ -520,7 +597,8 @@ def _spans(ordered: List[int], start: int, end: int) -> bool:
     return i < len(ordered) and ordered[i] <= end
 
 
-def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[str, str]) -> Iterator[Tuple[str, int]]:
+def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[str, str],
+                   wrappers: Any = frozenset()) -> Iterator[Tuple[str, int]]:
     func = call.func
     kind: Optional[str] = None
     if isinstance(func, ast.Attribute):
@@ -547,7 +625,7 @@ def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[st
             given_name = last_name(given) or ""
             if given_name in CORO_SPAWNERS or given_name.endswith("create_task"):
                 yield from _spawned_names(ast.Call(func=given, args=call.args[i + 1:], keywords=[]),
-                                          function, imports)
+                                          function, imports, wrappers)
                 return
         return
     arg: Optional[ast.expr] = call.args[0] if call.args else None
@@ -568,6 +646,10 @@ def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[st
         if isinstance(arg, ast.Call):
             if isinstance(arg.func, ast.Name) and function is not None and _is_parameter(function, arg.func.id):
                 yield _CALLED_PARAM + arg.func.id, FUNC  # ``create_task(target(*args))``: a helper given a function
+                return
+            if isinstance(arg.func, ast.Name) and arg.args and isinstance(arg.args[0], ast.Name) \
+                    and function is not None and _is_parameter(function, arg.args[0].id) and arg.func.id in wrappers:
+                yield _PARAM + arg.args[0].id, FUNC  # ``create_task(_ensure_coroutine(aw))``: still what it was given
                 return
             name = last_name(arg.func)
             if name:
@@ -615,6 +697,20 @@ def _qualify(expr: ast.expr, imports: Dict[str, str]) -> str:
     return ""
 
 
+def _started_by_helpers(table: Dict[str, Counts], calls: Sequence[str], starters: Set[str]) -> Dict[str, Counts]:
+    """``table`` with each call handed to a starting helper (``helper_calls``) moved from "other" to "spawned"."""
+    moved: Dict[str, List[int]] = {}
+    for call in calls:
+        callee, name, channel = call.split("|")
+        if callee in starters and name in table:
+            counts = moved.setdefault(name, list(table[name]))
+            at = int(channel)
+            if counts[at + OTHER] > 0:
+                counts[at + OTHER] -= 1
+                counts[at + SPAWN] += 1
+    return {**table, **{name: tuple(counts) for name, counts in moved.items()}} if moved else table
+
+
 def add_up(modules: Iterator[Tuple[Any, ...]],
            tail_callers: Optional[Dict[str, Dict[str, List[str]]]] = None) -> Dict[str, Dict[str, Counts]]:
     """The project's counts for every spawned name, per top-level package that defines or spawns it:
@@ -628,7 +724,13 @@ def add_up(modules: Iterator[Tuple[Any, ...]],
     are kept even if never spawned.
     """
     rows = [(row[0], row[1], row[2], row[3], row[4] if len(row) > 4 and tail_callers is not None else {})
-            for row in modules]
+            + ((row[5], row[6]) if len(row) > 6 else ({}, ())) for row in modules]
+    # another module's helper that starts the coroutine it is given (``sh``): its callers here start it too
+    starters = {f"{module}.{name}" for module, *rest in rows for name, position in rest[4].items() if position == 0}
+    if starters:
+        rows = [(module, _started_by_helpers(table, calls, starters), mentions, packages, tails, helpers, calls)
+                for module, table, mentions, packages, tails, helpers, calls in rows]
+    rows = [row[:5] for row in rows]
     spawned = {name for _, table, _, _, _ in rows for name, counts in table.items()
                if counts[FUNC + SPAWN] or counts[SELF + SPAWN] or counts[ATTR + SPAWN]}
     spawned |= {name for _, _, _, _, tails in rows for name in tails}
