@@ -63,7 +63,7 @@ REPORTING_CALLS = frozenset({
 TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at", "async_timeout.timeout", "async_timeout.timeout_at"})
 # Methods and words in a condition that asks "did we cancel this ourselves?"
 STATE_METHODS = frozenset({"cancelling", "cancelled"})
-STATE_WORDS = ("cancel", "clos", "stop", "shut")
+STATE_WORDS = ("cancel", "clos", "stop", "shut", "disconnect")
 
 # ``with X(shield=True):`` scopes that keep outside cancellation away from their body.
 SHIELDING_SCOPES = frozenset({
