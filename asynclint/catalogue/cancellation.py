@@ -170,7 +170,10 @@ SUPPRESSED = Rule(
     "just resolved (it cannot suspend), for awaits under `with CancelScope(shield=True)`, when a "
     "comment on the `with` line or inside its block says why the cancellation is caught (`with "
     "suppress(CancelledError):  # the connection may already be closed`; the words, and the comments "
-    "that do not count, are AL401's), or in test code (see AL401). In a teardown coroutine (`close`, "
+    "that do not count, are AL401's), as best-effort cleanup where `except` would be (in the `finally` "
+    "of a `try` without handlers, or inside a handler that always raises: the function raises anyway; "
+    "`suppress(CancelledError)` in the `finally` after handlers that swallow is still reported), "
+    "or in test code (see AL401). In a teardown coroutine (`close`, "
     "`stop`, `shutdown`...), outside a `while` loop, it is AL407's, opt-in.",
     why_bad="`suppress` ends the `with` block normally when the cancellation arrives, so the "
     "coroutine carries on as if it had not been cancelled: it cannot be stopped, and timeouts and "

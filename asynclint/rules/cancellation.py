@@ -601,6 +601,8 @@ class CancellationChecker(Checker):
                     self.ctx.report("AL405", call, f"`{node_text(call)}` {idiom} also swallows a "
                                     "cancellation of this coroutine")
                 continue
+            if self._inside_cleanup(CANCEL in kinds):
+                continue  # best-effort cleanup in a ``finally`` or a handler that raises anyway, as for ``except``
             teardown = self._teardown(None, lambda _: True)
             if teardown is not None:
                 self._report_teardown(call, f"`{node_text(call)}`", teardown)
