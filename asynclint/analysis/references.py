@@ -254,7 +254,7 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
     words |= targeted
     classes = self_use_classes(tree, source, names, spawn_lines) if names else {}
     tails = tail_only_uses(tree, code, imports, defined, imported) if names and not star else {}
-    calls = helper_calls(code, imports, names) if names else ()
+    calls = helper_calls(code, imports, names)
     return (table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source)))), classes, tails,
             helpers, calls)
 
@@ -266,20 +266,39 @@ def helper_calls(code: str, imports: Dict[str, str], names: Set[str]) -> Tuple[s
     """``"qualified.callee|name|channel"`` for each call of an imported function whose first argument calls one
     of ``names`` (``background_tasks.create_or_defer(self.loop())``): if another module's ``sh`` says that
     function starts the coroutine it is given, the add-up counts the use as a start (``add_up``)."""
-    first_argument = re.compile(r"\(\s*((?:" + _WORD + r"\s*\.\s*)*)("
-                                + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\s*\(")
     found: List[str] = []
-    for match in first_argument.finditer(code):  # (starts with a literal "(": fast)
-        before = _CALLEE.search(code, max(0, match.start() - 200), match.start())
-        if before is None:
+    if not imports:
+        return ()
+    if names:
+        first_argument = re.compile(r"\(\s*((?:" + _WORD + r"\s*\.\s*)*)("
+                                    + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\s*\(")
+        for match in first_argument.finditer(code):  # (starts with a literal "(": fast)
+            qualified = _imported_callee(code, match.start(), imports)
+            if qualified:
+                receiver = _DOT_SPLIT.sub(".", match.group(1)).rstrip(".") or None
+                found.append(f"{qualified}|{match.group(2)}|{_channel(receiver, imports)}")
+    # ``create(binding.refresh_loop())``: another module's function, its only mention here ("|w": the word)
+    through_module = re.compile(r"\(\s*(" + "|".join(re.escape(n) for n in sorted(imports, key=len, reverse=True))
+                                + r")\s*\.\s*(" + _WORD + r")\s*\(")
+    for match in through_module.finditer(code):
+        name = match.group(2)
+        if name in names or len(re.findall(r"\b" + re.escape(name) + r"\b", code)) != 1:
             continue
-        callee = _DOT_SPLIT.split(before.group(1))
-        if callee[0] not in imports:
-            continue
-        qualified = ".".join([imports[callee[0]], *callee[1:]])
-        receiver = _DOT_SPLIT.sub(".", match.group(1)).rstrip(".") or None
-        found.append(f"{qualified}|{match.group(2)}|{_channel(receiver, imports)}")
+        qualified = _imported_callee(code, match.start(), imports)
+        if qualified:
+            found.append(f"{qualified}|{name}|{FUNC}|w")
     return tuple(found)
+
+
+def _imported_callee(code: str, position: int, imports: Dict[str, str]) -> Optional[str]:
+    """The qualified name of the imported function called right before ``position`` (``background.create``)."""
+    before = _CALLEE.search(code, max(0, position - 200), position)
+    if before is None:
+        return None
+    callee = _DOT_SPLIT.split(before.group(1))
+    if callee[0] not in imports:
+        return None
+    return ".".join([imports[callee[0]], *callee[1:]])
 
 
 def tail_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], defined: "Counter[str]",
@@ -701,8 +720,8 @@ def _started_by_helpers(table: Dict[str, Counts], calls: Sequence[str], starters
     """``table`` with each call handed to a starting helper (``helper_calls``) moved from "other" to "spawned"."""
     moved: Dict[str, List[int]] = {}
     for call in calls:
-        callee, name, channel = call.split("|")
-        if callee in starters and name in table:
+        callee, name, channel, *word = call.split("|")
+        if callee in starters and name in table and not word:
             counts = moved.setdefault(name, list(table[name]))
             at = int(channel)
             if counts[at + OTHER] > 0:
@@ -727,13 +746,19 @@ def add_up(modules: Iterator[Tuple[Any, ...]],
             + ((row[5], row[6]) if len(row) > 6 else ({}, ())) for row in modules]
     # another module's helper that starts the coroutine it is given (``sh``): its callers here start it too
     starters = {f"{module}.{name}" for module, *rest in rows for name, position in rest[4].items() if position == 0}
+    started_words: Dict[str, Set[str]] = {}  # module -> names whose only mention there is handed to a starter
     if starters:
         rows = [(module, _started_by_helpers(table, calls, starters), mentions, packages, tails, helpers, calls)
                 for module, table, mentions, packages, tails, helpers, calls in rows]
+        for module, *rest in rows:
+            words = {parts[1] for parts in (call.split("|") for call in rest[5]) if len(parts) == 4 and parts[0] in starters}
+            if words:
+                started_words[module] = words
     rows = [row[:5] for row in rows]
     spawned = {name for _, table, _, _, _ in rows for name, counts in table.items()
                if counts[FUNC + SPAWN] or counts[SELF + SPAWN] or counts[ATTR + SPAWN]}
     spawned |= {name for _, _, _, _, tails in rows for name in tails}
+    spawned |= {name for words in started_words.values() for name in words}
     if not spawned:
         return {}
     imports: Dict[str, Set[str]] = {}
@@ -762,7 +787,8 @@ def add_up(modules: Iterator[Tuple[Any, ...]],
                     foreign.append((name, target))
                     continue
                 one = [0] * 9
-                one[channel + OTHER] = 1
+                started = channel == FUNC and name in started_words.get(module, ())
+                one[channel + (SPAWN if started else OTHER)] = 1
                 used.append((name, tuple(one)))
         for name, target in foreign:  # ``asyncio.run(...)``: only that package's ``run``
             if target in owners.get(name, ()):

@@ -74,7 +74,7 @@ SWALLOWED = Rule(
     "`create_task(target(*args))` with what it is given (also through a wrapper of that module that "
     "returns it, `create_task(_ensure_coroutine(aw))`, or by handing it to another such helper; a "
     "top-level helper counts for the calls of every module that imports it: "
-    "`background.create_or_defer(self.loop())`), also through a name bound just before: `coro = "
+    "`background.create_or_defer(self.loop())`, `background.create(poller.poll_forever())`), also through a name bound just before: `coro = "
     "self._run(); loop.create_task(coro)`) and never awaits, gathers, returns or passes anywhere "
     "else, or that such coroutines only await as their last statement (`await Service.run_services()` "
     "at the end of the `asyncio.run` root, also at the end of its `async with` or `try` body, or as "
