@@ -262,31 +262,36 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
 _CALLEE = re.compile(r"(" + _CHAIN + r")\s*$")
 
 
+_FIRST_ARGUMENT_CALL = re.compile(r"\(\s*((?:" + _WORD + r"\s*\.\s*)*)(" + _WORD + r")\s*\(")
+
+
 def helper_calls(code: str, imports: Dict[str, str], names: Set[str]) -> Tuple[str, ...]:
     """``"qualified.callee|name|channel"`` for each call of an imported function whose first argument calls one
     of ``names`` (``background_tasks.create_or_defer(self.loop())``): if another module's ``sh`` says that
-    function starts the coroutine it is given, the add-up counts the use as a start (``add_up``)."""
-    found: List[str] = []
+    function starts the coroutine it is given, the add-up counts the use as a start (``add_up``). A function of
+    another module called there (``create(binding.refresh_loop())``), when that is its only mention in this
+    module, is recorded too, marked ``|w`` (its mention word counts as the start)."""
     if not imports:
         return ()
-    if names:
-        first_argument = re.compile(r"\(\s*((?:" + _WORD + r"\s*\.\s*)*)("
-                                    + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\s*\(")
-        for match in first_argument.finditer(code):  # (starts with a literal "(": fast)
-            qualified = _imported_callee(code, match.start(), imports)
-            if qualified:
-                receiver = _DOT_SPLIT.sub(".", match.group(1)).rstrip(".") or None
-                found.append(f"{qualified}|{match.group(2)}|{_channel(receiver, imports)}")
-    # ``create(binding.refresh_loop())``: another module's function, its only mention here ("|w": the word)
-    through_module = re.compile(r"\(\s*(" + "|".join(re.escape(n) for n in sorted(imports, key=len, reverse=True))
-                                + r")\s*\.\s*(" + _WORD + r")\s*\(")
-    for match in through_module.finditer(code):
-        name = match.group(2)
-        if name in names or len(re.findall(r"\b" + re.escape(name) + r"\b", code)) != 1:
+    found: List[str] = []
+    for match in _FIRST_ARGUMENT_CALL.finditer(code):  # (one pattern, starting with a literal "(": fast)
+        chain, name = match.group(1), match.group(2)
+        if name in names:
+            word = ""
+        elif chain and _DOT_SPLIT.split(chain, 1)[0] in imports and chain.count(".") == 1:
+            word = "w"  # ``module.function(`` through an import
+        else:
             continue
         qualified = _imported_callee(code, match.start(), imports)
-        if qualified:
+        if not qualified:
+            continue
+        if word:
+            if code.count(name) != 1 and len(re.findall(r"\b" + re.escape(name) + r"\b", code)) != 1:
+                continue
             found.append(f"{qualified}|{name}|{FUNC}|w")
+        else:
+            receiver = _DOT_SPLIT.sub(".", chain).rstrip(".") or None
+            found.append(f"{qualified}|{name}|{_channel(receiver, imports)}")
     return tuple(found)
 
 
