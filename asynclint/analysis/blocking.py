@@ -188,13 +188,11 @@ class BlockingCalls:
         return _same_directory(src, node.args[1]) or _same_directory(dst, node.args[0])
 
     def _bound_value(self, expr: ast.expr) -> ast.expr:
-        """What a name this function binds exactly once by plain assignment holds; else ``expr`` itself."""
-        if isinstance(expr, ast.Name):
-            found = self.ctx.lookup(expr.id)
-            if found is not None and found[0].node is self.ctx.current_function and len(found[1]) == 1:
-                binding = found[1][0]
-                if binding.kind is BindingKind.ASSIGN and not binding.unpacked and binding.value is not None:
-                    return binding.value
+        """What a name bound exactly once by plain assignment holds; else ``expr`` itself."""
+        binding = self.ctx.single_binding(expr.id) if isinstance(expr, ast.Name) else None
+        if binding is not None and binding.kind is BindingKind.ASSIGN and not binding.unpacked \
+                and binding.value is not None:
+            return binding.value
         return expr
 
     def _owner_teardown(self, receiver: ast.expr) -> bool:
@@ -445,13 +443,11 @@ def _alone_on_private_loop(ctx: "FileContext", func: ast.AsyncFunctionDef) -> bo
     runs = [m for m in owner.body if isinstance(m, ast.FunctionDef) and _runs_on_new_loop(ctx, m, func.name)]
     if not runs:
         return False
-    inside = sum(1 for n in walk(owner) if isinstance(n, ast.Attribute) and n.attr == func.name)
-    outside = sum(1 for n in walk(ctx.module) if isinstance(n, ast.Attribute) and n.attr == func.name
-                  and not (isinstance(n.value, ast.Name) and n.value.id == "self"))  # (another class's own)
-    if inside != 1 or outside != sum(1 for n in walk(owner) if isinstance(n, ast.Attribute)
-                                     and n.attr == func.name and not (isinstance(n.value, ast.Name)
-                                                                      and n.value.id == "self")):
-        return False  # used elsewhere in the class or through another object
+    if sum(1 for n in walk(owner) if isinstance(n, ast.Attribute) and n.attr == func.name) != 1:
+        return False  # used elsewhere in the class (the one use is ``run``'s ``self.<name>()``)
+    if any(isinstance(n, ast.Attribute) and n.attr == func.name
+           and not (isinstance(n.value, ast.Name) and n.value.id == "self") for n in walk(ctx.module)):
+        return False  # reached through another object (``self.<name>`` in another class is its own)
     index = ctx.index
     uses = getattr(index, "uses", None)
     if callable(uses):
@@ -476,7 +472,8 @@ def _runs_on_new_loop(ctx: "FileContext", method: ast.FunctionDef, name: str) ->
         func = node.func
         if ctx.resolve(func) in _LOOP_RUNNERS:
             return True
-        if isinstance(func, ast.Attribute) and func.attr == "run_until_complete" \
-                and isinstance(func.value, ast.Name) and func.value.id in loops:
-            return True
+        if isinstance(func, ast.Attribute) and func.attr == "run_until_complete" and (
+                (isinstance(func.value, ast.Name) and func.value.id in loops)
+                or (isinstance(func.value, ast.Call) and ctx.resolve(func.value.func) in _NEW_LOOPS)):
+            return True  # ``loop.run_until_complete(...)``, ``new_event_loop().run_until_complete(...)``
     return False

@@ -55,7 +55,7 @@ import ast
 import bisect
 import re
 from collections import Counter
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Container, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ..base.nodes import child_nodes, last_name
 
@@ -260,8 +260,6 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
 
 
 _CALLEE = re.compile(r"(" + _CHAIN + r")\s*$")
-
-
 _FIRST_ARGUMENT_CALL = re.compile(r"\(\s*((?:" + _WORD + r"\s*\.\s*)*)(" + _WORD + r")\s*\(")
 
 
@@ -622,7 +620,7 @@ def _spans(ordered: List[int], start: int, end: int) -> bool:
 
 
 def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[str, str],
-                   wrappers: Any = frozenset()) -> Iterator[Tuple[str, int]]:
+                   wrappers: Container[str] = frozenset()) -> Iterator[Tuple[str, int]]:
     func = call.func
     kind: Optional[str] = None
     if isinstance(func, ast.Attribute):
@@ -721,18 +719,27 @@ def _qualify(expr: ast.expr, imports: Dict[str, str]) -> str:
     return ""
 
 
-def _started_by_helpers(table: Dict[str, Counts], calls: Sequence[str], starters: Set[str]) -> Dict[str, Counts]:
-    """``table`` with each call handed to a starting helper (``helper_calls``) moved from "other" to "spawned"."""
+def _started_by_helpers(table: Dict[str, Counts], calls: Sequence[str], starters: Set[str]
+                        ) -> Tuple[Dict[str, Counts], Set[str]]:
+    """``table`` with each use handed to a starting helper (``helper_calls``) moved from "other" to "spawned",
+    and the names whose only mention (``|w``) is handed to one."""
     moved: Dict[str, List[int]] = {}
+    words: Set[str] = set()
     for call in calls:
         callee, name, channel, *word = call.split("|")
-        if callee in starters and name in table and not word:
+        if callee not in starters:
+            continue
+        if word:
+            words.add(name)
+        elif name in table:
             counts = moved.setdefault(name, list(table[name]))
             at = int(channel)
             if counts[at + OTHER] > 0:
                 counts[at + OTHER] -= 1
                 counts[at + SPAWN] += 1
-    return {**table, **{name: tuple(counts) for name, counts in moved.items()}} if moved else table
+    if moved:
+        table = {**table, **{name: tuple(counts) for name, counts in moved.items()}}
+    return table, words
 
 
 def add_up(modules: Iterator[Tuple[Any, ...]],
@@ -752,14 +759,12 @@ def add_up(modules: Iterator[Tuple[Any, ...]],
     # another module's helper that starts the coroutine it is given (``sh``): its callers here start it too
     starters = {f"{module}.{name}" for module, *rest in rows for name, position in rest[4].items() if position == 0}
     started_words: Dict[str, Set[str]] = {}  # module -> names whose only mention there is handed to a starter
-    if starters:
-        rows = [(module, _started_by_helpers(table, calls, starters), mentions, packages, tails, helpers, calls)
-                for module, table, mentions, packages, tails, helpers, calls in rows]
-        for module, *rest in rows:
-            words = {parts[1] for parts in (call.split("|") for call in rest[5]) if len(parts) == 4 and parts[0] in starters}
-            if words:
-                started_words[module] = words
-    rows = [row[:5] for row in rows]
+    adjusted = []
+    for module, table, mentions, packages, tails, _, calls in rows:
+        if starters and calls:
+            table, started_words[module] = _started_by_helpers(table, calls, starters)
+        adjusted.append((module, table, mentions, packages, tails))
+    rows = adjusted  # type: ignore[assignment]
     spawned = {name for _, table, _, _, _ in rows for name, counts in table.items()
                if counts[FUNC + SPAWN] or counts[SELF + SPAWN] or counts[ATTR + SPAWN]}
     spawned |= {name for _, _, _, _, tails in rows for name in tails}

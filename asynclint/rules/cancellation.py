@@ -79,8 +79,8 @@ STORING_METHODS = frozenset({"append", "add", "appendleft", "setdefault"})  # pu
 # ``wait_for`` could let the inner cancellation out instead of ``TimeoutError`` when the timeout fired.
 TIMEOUT_ERRORS = frozenset({"builtins.TimeoutError", "asyncio.TimeoutError", "asyncio.exceptions.TimeoutError",
                             "concurrent.futures.TimeoutError", "async_timeout.TimeoutError"})
-TASK_WRAPPERS = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for", "asyncio.shield", "asyncio.tasks.shield"})
-SHIELDS = frozenset({"asyncio.shield", "asyncio.tasks.shield"})
+WAIT_FORS = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for"})
+TASK_WRAPPERS = WAIT_FORS | {"asyncio.shield", "asyncio.tasks.shield"}
 
 CANCEL, BASE = "cancel", "base"
 SELF_CANCEL = "<current task>"
@@ -685,12 +685,9 @@ class CancellationChecker(Checker):
         kinds = handler.type.elts if isinstance(handler.type, ast.Tuple) else []
         if not any(self.ctx.resolve(kind) in TIMEOUT_ERRORS for kind in kinds):
             return False
-        for node in walk_local(body):
-            if isinstance(node, ast.Call) and (self.ctx.resolve(node.func) in TASK_WRAPPERS - SHIELDS
-                                               or self.ctx.resolve(node.func) in TIMEOUTS
-                                               or any(kw.arg == "timeout" for kw in node.keywords)):
-                return True
-        return False
+        return any(isinstance(node, ast.Call) and (any(kw.arg == "timeout" for kw in node.keywords)
+                                                   or self.ctx.resolve(node.func) in WAIT_FORS | TIMEOUTS)
+                   for node in walk_local(body))
 
     def _awaits_only_teardown(self, body: Sequence[ast.stmt]) -> bool:
         """Every suspension point stops another object's task or worker (``await self._autoscale_task.stop()``,
