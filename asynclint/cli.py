@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="ignore codes in matching files, e.g. 'tests/*:AL101,AL102' (repeatable via commas)")
     sel.add_argument("--no-respect-peer-ignores", dest="respect_peer_ignores", action="store_false", default=None,
                      help="report rules even when a ruff/flake8 config ignores the same check (RUF006, ASYNC...)")
+    sel.add_argument("--no-respect-peer-selects", dest="respect_peer_selects", action="store_false", default=None,
+                     help="leave opt-in rules off even when a ruff config selects the same check (RUF006)")
     files = p.add_argument_group("files")
     files.add_argument("--exclude", type=_csv, metavar="GLOBS", help="patterns to skip; replaces the default list")
     files.add_argument("--extend-exclude", type=_csv, metavar="GLOBS", help="patterns to skip on top of the defaults")
@@ -100,7 +102,7 @@ def _cli_values(args: argparse.Namespace) -> Dict[str, Any]:
     """Flags the user gave, under their config-file keys (flags win over the file)."""
     values: Dict[str, Any] = {}
     for key in ("select", "extend_select", "ignore", "exclude", "extend_exclude", "force_exclude", "include_generated",
-                "respect_gitignore", "respect_peer_ignores", "target_version", "output_format", "show_source",
+                "respect_gitignore", "respect_peer_ignores", "respect_peer_selects", "target_version", "output_format", "show_source",
                 "fixable", "unfixable", "extend_safe_fixes", "extend_unsafe_fixes", "cache_dir"):
         value = getattr(args, key)
         if value is not None:
@@ -229,6 +231,10 @@ def _main(argv: Optional[Sequence[str]]) -> int:
         print(f"asynclint: note: {', '.join(sorted(config.peer.codes))} off: "
               f"{escape_text('; '.join(config.peer.reasons))} (the same check; --no-respect-peer-ignores reports them)",
               file=sys.stderr)
+    if config.peer.selected and not args.quiet:
+        print(f"asynclint: note: {', '.join(sorted(config.peer.selected))} on: "
+              f"{escape_text('; '.join(config.peer.select_reasons))} (the same check; --no-respect-peer-selects "
+              "leaves them off)", file=sys.stderr)
     config.settings = replace(config.settings, use_cache=not args.no_cache, cache_dir=config.cache_dir)
     outcome = _lint_stdin(args, config) if use_stdin else _lint_files(args, config, paths)
     if outcome is None:

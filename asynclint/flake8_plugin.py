@@ -56,6 +56,7 @@ NOT_FLAKE8_OPTIONS = {
     "file-time-budget": "flake8 runs its own workers; the budget applies to asynclint's pool",
     "blocking-call-depth": "project-level: read from [tool.asynclint]",
     "respect-peer-ignores": "project-level: read from [tool.asynclint]",
+    "respect-peer-selects": "project-level: read from [tool.asynclint]",
 }
 
 # The project index per project root, for this process. flake8 makes a new plugin

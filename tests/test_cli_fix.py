@@ -179,10 +179,11 @@ LOOP = (b"import asyncio\nimport time\n\n\nasync def handler():\n    loop = asyn
 def test_safe_fix_applies_with_fix_alone_and_unsafe_ones_wait(tmp_path: Path) -> None:
     """AL505's fix is safe: ``--fix`` applies it without ``--unsafe-fixes``; AL101's (unsafe) stays."""
     (tmp_path / "loop.py").write_bytes(LOOP)
-    listed = run_cli(["--isolated", "--no-cache", "loop.py"], cwd=tmp_path)
+    assert "AL505" not in run_cli(["--isolated", "--no-cache", "loop.py"], cwd=tmp_path).stdout  # opt-in
+    listed = run_cli(["--isolated", "--no-cache", "--extend-select", "AL505", "loop.py"], cwd=tmp_path)
     assert "loop.py:6:12: AL505 [*]" in listed.stdout and "loop.py:7:5: AL101 [*]" in listed.stdout
     assert "[*] 1 fixable with --fix" in listed.stderr + listed.stdout
-    done = run_cli(["--isolated", "--no-cache", "--fix", "loop.py"], cwd=tmp_path)
+    done = run_cli(["--isolated", "--no-cache", "--extend-select", "AL505", "--fix", "loop.py"], cwd=tmp_path)
     assert (tmp_path / "loop.py").read_bytes() == LOOP.replace(b"get_event_loop()", b"get_running_loop()")
     assert done.returncode == 1 and "AL505" not in done.stdout and "loop.py:7:5: AL101" in done.stdout
     assert "Traceback" not in done.stderr
@@ -190,5 +191,6 @@ def test_safe_fix_applies_with_fix_alone_and_unsafe_ones_wait(tmp_path: Path) ->
 
 def test_extend_unsafe_fixes_demotes_a_safe_fix(tmp_path: Path) -> None:
     (tmp_path / "loop.py").write_bytes(LOOP)
-    done = run_cli(["--isolated", "--no-cache", "--fix", "--extend-unsafe-fixes", "AL505", "loop.py"], cwd=tmp_path)
+    done = run_cli(["--isolated", "--no-cache", "--extend-select", "AL505", "--fix", "--extend-unsafe-fixes", "AL505",
+                    "loop.py"], cwd=tmp_path)
     assert (tmp_path / "loop.py").read_bytes() == LOOP and "AL505" in done.stdout

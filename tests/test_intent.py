@@ -142,12 +142,13 @@ def test_test_code_is_spared_blocking_and_dropped_task_findings_by_default(tmp_p
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_it.py").write_text(code)
     (tmp_path / "app.py").write_text(code)
-    (tmp_path / "pyproject.toml").write_text("[tool.asynclint]\n")
+    (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nextend-select = ["AL204"]\n')
     done = run_cli(["--no-cache", "."], cwd=tmp_path)
     rows = {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines()}
     assert rows == {("app.py", "AL101"), ("app.py", "AL204"), ("app.py", "AL201"), ("tests/test_it.py", "AL201")}
     # a per-file-ignores of the user's replaces the defaults
-    (tmp_path / "pyproject.toml").write_text('[tool.asynclint.per-file-ignores]\n"app.py" = ["AL2"]\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.asynclint]\nextend-select = ["AL204"]\n'
+                                             '[tool.asynclint.per-file-ignores]\n"app.py" = ["AL2"]\n')
     done = run_cli(["--no-cache", "."], cwd=tmp_path)
     rows = {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines()}
     assert rows == {("app.py", "AL101"), ("tests/test_it.py", "AL101"), ("tests/test_it.py", "AL204"),

@@ -1,4 +1,5 @@
-"""A ruff or flake8 config that ignores the same check project-wide turns ours off (issue 18)."""
+"""A ruff or flake8 config that ignores the same check project-wide turns ours off (issue 18); a ruff
+config that selects it turns our opt-in one on."""
 
 from __future__ import annotations
 
@@ -52,8 +53,8 @@ def _codes(root: Path, *flags: str) -> list[str]:
 ])
 def test_a_project_wide_ignore_of_the_same_check_turns_ours_off(tmp_path: Path, name: str, config: str) -> None:
     root = _project(tmp_path, name, config)
-    assert _codes(root) == ["AL401"]
-    assert _codes(root, "--no-respect-peer-ignores") == ["AL204", "AL401"]
+    assert _codes(root, "--select", "ALL") == ["AL401"]  # AL204 is opt-in: on only when selected
+    assert _codes(root, "--select", "ALL", "--no-respect-peer-ignores") == ["AL204", "AL401"]
 
 
 @pytest.mark.parametrize("config", [
@@ -64,7 +65,7 @@ def test_a_project_wide_ignore_of_the_same_check_turns_ours_off(tmp_path: Path, 
 ])
 def test_prefixes_broader_rules_and_selections_do_not(tmp_path: Path, config: str) -> None:
     root = _project(tmp_path, "pyproject.toml", config)
-    assert _codes(root) == ["AL204", "AL401"]
+    assert _codes(root, "--select", "ALL") == ["AL204", "AL401"]
 
 
 def test_an_exact_selection_of_ours_wins_over_the_peer_ignore(tmp_path: Path) -> None:
@@ -79,16 +80,19 @@ def test_an_exact_selection_of_ours_wins_over_the_peer_ignore(tmp_path: Path) ->
 def test_the_config_key_and_isolated_run_report_them(tmp_path: Path) -> None:
     root = _project(tmp_path, "pyproject.toml",
                     '[tool.ruff.lint]\nignore = ["RUF006"]\n[tool.asynclint]\nrespect-peer-ignores = false\n')
-    assert _codes(root) == ["AL204", "AL401"]
+    assert _codes(root, "--select", "ALL") == ["AL204", "AL401"]
     (root / "pyproject.toml").write_text('[tool.ruff.lint]\nignore = ["RUF006"]\n')
-    assert _codes(root, "--isolated") == ["AL204", "AL401"]
+    assert _codes(root, "--select", "ALL", "--isolated") == ["AL204", "AL401"]
 
 
 def test_the_run_says_which_file_turned_what_off(tmp_path: Path) -> None:
     root = _project(tmp_path, "pyproject.toml", '[tool.ruff.lint]\nignore = ["RUF006"]\n')
     done = run_cli(["--no-cache", "."], cwd=root)
-    # AL206 is opt-in: it was not on, so the note names only AL204
-    assert "asynclint: note: AL204 off: pyproject.toml ignores RUF006" in done.stderr
+    assert "note" not in done.stderr  # AL204 and AL206 are opt-in: nothing was on to turn off
+    done = run_cli(["--no-cache", "--select", "AL204,AL401", "."], cwd=root)
+    assert "asynclint: note: AL204 off: pyproject.toml ignores RUF006" not in done.stderr  # named: it stays on
+    done = run_cli(["--no-cache", "--select", "AL2,AL4", "--extend-select", "AL204", "--ignore", "AL206", "."], cwd=root)
+    assert "note: AL204 off" not in done.stderr
     on = run_cli(["--no-cache", "--select", "ALL", "."], cwd=root)
     assert "asynclint: note: AL204, AL206 off:" in on.stderr
     quiet = run_cli(["--no-cache", "-q", "."], cwd=root)
@@ -121,3 +125,65 @@ def test_a_broken_peer_config_is_not_ours_to_report(tmp_path: Path) -> None:
     (tmp_path / "ruff.toml").write_text("ignore = [\n")
     (tmp_path / "setup.cfg").write_text("[flake8\nignore = ASYNC300\n")
     assert peer_ignores(str(tmp_path), str(tmp_path)).codes == frozenset()
+
+
+@pytest.mark.parametrize("name, config, why", [
+    ("pyproject.toml", '[tool.ruff.lint]\nselect = ["E", "F", "RUF006"]\n', "RUF006"),
+    ("pyproject.toml", '[tool.ruff]\nextend-select = ["RUF"]\n', "RUF"),
+    ("pyproject.toml", '[tool.ruff.lint]\nselect = ["ALL"]\nignore = ["D"]\n', "ALL"),
+    ("ruff.toml", '[lint]\nextend-select = ["RUF0"]\n', "RUF0"),
+    (".ruff.toml", 'select = ["RUF00"]\n', "RUF00"),
+])
+def test_a_ruff_selection_of_the_same_check_turns_our_opt_in_rule_on(tmp_path: Path, name: str, config: str,
+                                                                     why: str) -> None:
+    root = _project(tmp_path, name, config)
+    assert _codes(root) == ["AL204", "AL401"]
+    done = run_cli(["--no-cache", "."], cwd=root)
+    assert f"asynclint: note: AL204, AL206 on: {name} selects {why}" in done.stderr
+    assert "note" not in run_cli(["--no-cache", "-q", "."], cwd=root).stderr
+
+
+@pytest.mark.parametrize("name, config", [
+    ("pyproject.toml", '[tool.ruff.lint]\nselect = ["RUF"]\nignore = ["RUF006"]\n'),   # selected, then ignored
+    ("pyproject.toml", '[tool.ruff.lint]\nselect = ["ALL"]\nextend-ignore = ["RUF006"]\n'),
+    ("pyproject.toml", '[tool.ruff.lint]\nselect = ["RUF1", "E", "F"]\n'),               # not RUF006
+    ("pyproject.toml", '[tool.ruff.lint]\nselect = ["RUF0061"]\n'),                       # not a prefix of it
+    ("pyproject.toml", '[tool.black]\nselect = ["RUF006"]\n'),                            # not ruff's table
+    ("setup.cfg", '[flake8]\nselect = ASYNC300\n'),                                    # flake8 selects by plugin
+])
+def test_other_selections_leave_it_off(tmp_path: Path, name: str, config: str) -> None:
+    root = _project(tmp_path, name, config)
+    assert _codes(root) == ["AL401"]
+
+
+@pytest.mark.parametrize("extra, flags", [
+    ('[tool.asynclint]\nignore = ["AL204"]\n', ()),                 # the user's own ignore wins
+    ('[tool.asynclint]\nignore = ["AL2"]\n', ()),
+    ('[tool.asynclint]\nselect = ["AL4"]\n', ()),                   # the user's own selection is the whole choice
+    ('[tool.asynclint]\nrespect-peer-selects = false\n', ()),
+    ('', ("--no-respect-peer-selects",)),
+    ('', ("--isolated",)),
+    ('', ("--select", "AL401")),
+])
+def test_the_users_own_choice_wins_over_the_peer_selection(tmp_path: Path, extra: str, flags: tuple) -> None:
+    root = _project(tmp_path, "pyproject.toml", '[tool.ruff.lint]\nselect = ["RUF"]\n' + extra)
+    assert _codes(root, *flags) == ["AL401"]
+
+
+def test_a_peer_selection_keeps_the_peers_per_file_ignores(tmp_path: Path) -> None:
+    root = _project(tmp_path, "pyproject.toml",
+                    '[tool.ruff.lint]\nselect = ["RUF"]\n[tool.ruff.lint.per-file-ignores]\n"pkg/app.py" = ["RUF006"]\n')
+    assert _codes(root) == ["AL401"]
+    (root / "pkg" / "other.py").write_text(DROPPED_AND_SWALLOWED)
+    assert _codes(root) == ["AL204", "AL401", "AL401"]
+
+
+def test_a_peer_selection_reaches_the_flake8_plugin(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from asynclint.flake8_plugin import build_state
+    root = _project(tmp_path, "pyproject.toml", '[tool.ruff.lint]\nselect = ["RUF"]\n')
+    options = SimpleNamespace(select=None, extend_select=None, ignore=None, extend_ignore=None,
+                              enable_extensions=None, isolated=False)
+    state = build_state(options, [str(root)])
+    assert "AL204" in state.settings.enabled

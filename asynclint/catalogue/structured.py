@@ -115,7 +115,12 @@ GET_EVENT_LOOP = Rule(
     "or compatibility copy of asyncio code).\n\n"
     "Not reported in a project that never does: it may support Python 3.6, which has no "
     "`get_running_loop()`, or have chosen `get_event_loop()` throughout; nor in test code (tests "
-    "check what `get_event_loop()` returns on purpose).",
+    "check what `get_event_loop()` returns on purpose).\n\n"
+    "Why opt-in: the change is a consistency fix with nothing broken today, and read on projects "
+    "outside the benchmark corpus, readers split on whether a maintainer would make it (some "
+    "projects took it as a cleanup, others as harmless); a default finding should be a change its "
+    "maintainers act on. Select it (`extend-select = [\"AL505\"]`) to move a project to "
+    "`get_running_loop()` with `--fix`.",
     why_bad="Inside a coroutine both return the running loop, so nothing breaks today; but the running "
     "loop is what is meant, `asyncio.get_running_loop()` says so, and the project already uses it "
     "elsewhere. `get_event_loop()` also consults the event loop policy when no loop is running, a "
@@ -131,6 +136,7 @@ GET_EVENT_LOOP = Rule(
     "event loop both return the running loop. Only a coroutine stepped by hand outside any loop "
     "(`coro.send(None)`) would now raise `RuntimeError`; `get_running_loop()` needs Python 3.7.",
     fixable=True,
+    default_enabled=False,
 )
 NO_AWAIT = Rule(
     code="AL506",

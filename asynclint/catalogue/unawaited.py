@@ -105,7 +105,15 @@ DROPPED_TASK = Rule(
     "rule where the project's ruff or flake8 config ignores `RUF006` or `ASYNC300` (the same check; "
     "`--no-respect-peer-ignores` reports it anyway). Otherwise a task doing real "
     "work started from a handler or callback is reported, even where a project has chosen not to keep "
-    "references: the loop still holds it only weakly.",
+    "references: the loop still holds it only weakly.\n\n"
+    "Opt-in, and on by itself where the project's ruff config selects `RUF006` (by code, `RUF` or "
+    "`ALL`, not ignored): such a project keeps its task references, and AL204 also sees what ruff "
+    "does not (`self._loop.create_task(...)`); `--no-respect-peer-selects` leaves it off there. Why "
+    "not on by default: read on projects outside the benchmark corpus, most dropped tasks were short, "
+    "best-effort work the maintainers start without a reference on purpose (a metric hook, a "
+    "status write, an alert re-sent on the next request, an event dispatch); about one in six was "
+    "one they would keep, and nothing in the code tells the two apart. Select it "
+    "(`extend-select = [\"AL204\"]`) where every task should be held.",
     why_bad="Nothing can await or cancel a dropped task: on shutdown it is destroyed while pending, and "
     "an exception it raises surfaces only as a \"Task exception was never retrieved\" log when it is "
     "garbage-collected, long after the failure. The event loop itself keeps only a weak reference to "
@@ -115,6 +123,7 @@ DROPPED_TASK = Rule(
     use_instead="background_tasks = set()\n\nasync def on_message(msg):\n    task = asyncio.create_task(process(msg))\n"
     "    background_tasks.add(task)\n    task.add_done_callback(background_tasks.discard)",
     where=Where.ANYWHERE,
+    default_enabled=False,
 )
 ASYNC_CALLBACK = Rule(
     code="AL205",
@@ -148,8 +157,9 @@ DROPPED_TASK_IN_SYNC_CODE = Rule(
     "silences it as it does AL204.\n\n"
     "Why opt-in: sync code cannot await the task, and callback-driven projects drop such tasks by "
     "design (a short flush or retransmission, a dispatched event handler that logs its own errors); "
-    "read on projects outside the benchmark corpus, most of these drops were deliberate, where most "
-    "drops inside coroutines were not. Select it where a lost task would matter.",
+    "read on projects outside the benchmark corpus, most of these drops were deliberate. Like AL204, "
+    "it is on by itself where the project's ruff config selects `RUF006`. Select it where a lost "
+    "task would matter.",
     why_bad="Nothing but the event loop's weak reference holds the task: it can be garbage-collected "
     "while it waits on a future nothing else holds, and an exception it raises is only logged when "
     "it is collected. Nothing can cancel or await it at shutdown.",

@@ -11,7 +11,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 from ..base.settings import DEFAULT_EXCLUDE, TARGET_VERSIONS, Settings
 from ..catalogue.selection import SelectionError, expand_selector, parse_per_file_ignores, select_rules
@@ -89,6 +89,7 @@ KEYS: Dict[str, Tuple[Callable[[Any], bool], str]] = {
     "force-exclude": (lambda v: isinstance(v, bool), "true or false"),
     "respect-gitignore": (lambda v: isinstance(v, bool), "true or false"),
     "respect-peer-ignores": (lambda v: isinstance(v, bool), "true or false"),
+    "respect-peer-selects": (lambda v: isinstance(v, bool), "true or false"),
     "target-version": (lambda v: v in TARGET_VERSIONS, "one of " + ", ".join(TARGET_VERSIONS)),
     "extend-blocking-calls": (_blocking_table, 'a table of "qualified.name" = {code = "AL1xx", message = "..."}'),
     "blocking-stat-calls": (lambda v: isinstance(v, bool), "true or false"),
@@ -129,7 +130,7 @@ class RunConfig:
     cache_dir: Optional[str] = None
     values: Dict[str, Any] = field(default_factory=dict)
     warnings: List[str] = field(default_factory=list)  # for stderr: config files skipped
-    peer: PeerIgnores = PeerIgnores()  # what a ruff/flake8 config's ignores turned off
+    peer: PeerIgnores = PeerIgnores()  # what a ruff/flake8 config's ignores turned off (selects: on)
 
 
 def find_config(start: str, warnings: Optional[List[str]] = None) -> Optional[str]:
@@ -424,13 +425,25 @@ def resolve(cli: Mapping[str, Any], paths: Sequence[str], config_file: Optional[
     root = project_root(config_path, paths, cwd)
     roots = index_roots(root, config_path, paths, cwd)
     peer = PeerIgnores()
-    if not isolated and values.get("respect-peer-ignores", True):
-        peer = peer_ignores(paths_base(paths, cwd), root)
-        named = {value for key in ("select", "extend-select") for value in values.get(key, ())}
-        off = frozenset(code for code in enabled if code in peer.codes and code not in named)
-        enabled = enabled - off
-        per_file = per_file + peer.per_file
-        peer = replace(peer, codes=off)  # what the run's note names: rules that were on
+    respect_ignores = values.get("respect-peer-ignores", True)
+    respect_selects = values.get("respect-peer-selects", True)
+    if not isolated and (respect_ignores or respect_selects):
+        found = peer_ignores(paths_base(paths, cwd), root)
+        off: FrozenSet[str] = frozenset()
+        on: FrozenSet[str] = frozenset()
+        if respect_ignores:
+            named = {value for key in ("select", "extend-select") for value in values.get(key, ())}
+            off = frozenset(code for code in enabled if code in found.codes and code not in named)
+            enabled = enabled - off
+            per_file = per_file + found.per_file
+        if respect_selects and "select" not in values:
+            # the user's own `select` is their whole choice; their `ignore` of the rule wins too
+            ignored = {code for sel in values.get("ignore", ()) for code in expand_selector(sel, for_select=False)}
+            on = frozenset(found.selected - enabled - ignored)
+            enabled = enabled | on
+        # what the run's note names: rules that were on and are now off, rules turned on
+        peer = replace(found, codes=off, selected=on, per_file=found.per_file if respect_ignores else (),
+                       reasons=found.reasons if off else (), select_reasons=found.select_reasons if on else ())
     fixable = _codes(values["fixable"], src("fixable"), "fixable") if "fixable" in values else None
     settings = Settings(
         enabled=enabled,

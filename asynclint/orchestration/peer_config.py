@@ -1,4 +1,4 @@
-"""A peer linter's project-wide ignores of the same rule: ruff's and flake8's config files.
+"""A peer linter's project-wide choices about the same rule: ruff's and flake8's config files.
 
 A project whose ruff configuration ignores ``RUF006`` has decided, for the whole project, that
 dropping a task's reference is fine (disnake: "very extreme cases"); AL204 reporting the same
@@ -6,6 +6,11 @@ shape is reporting what its maintainers already said no to. Only exact codes of 
 the same check as ours count (``knowledge.intent.PEER_RULES``): ignoring a whole prefix, or a
 broader rule such as ``BLE001``, says nothing about ours. The config file is found as the
 peer finds it: the nearest one at or above the linted paths.
+
+The other way round, a project whose ruff configuration selects ``RUF006`` (by its code, a prefix
+of it or ``ALL``, and does not ignore it) has asked for that check everywhere: our opt-in rules that
+are the same check (``knowledge.intent.PEER_SELECTS``) are turned on there, and report what ruff
+cannot see (``self._loop.create_task(...)``, ``ensure_future``).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from ..knowledge.intent import PEER_RULES
+from ..knowledge.intent import PEER_RULES, PEER_SELECTS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -37,17 +42,24 @@ class PeerIgnores:
     per_file: Tuple[Tuple[str, FrozenSet[str]], ...] = ()
     # "<file> ignores RUF006": where each code came from, for the run's note
     reasons: Tuple[str, ...] = ()
+    # our opt-in codes a ruff config's select turns on, and "<file> selects RUF" for the note
+    selected: FrozenSet[str] = frozenset()
+    select_reasons: Tuple[str, ...] = ()
 
 
 def peer_ignores(start: str, root: str) -> PeerIgnores:
-    """What the nearest ruff and flake8 configs at or above ``start`` ignore of ours (never raises)."""
+    """What the nearest ruff and flake8 configs at or above ``start`` ignore of ours, and which of our
+    opt-in rules the ruff config selects (never raises)."""
     codes: set[str] = set()
     per_file: List[Tuple[str, FrozenSet[str]]] = []
     reasons: List[str] = []
-    for path, table in (_nearest(start, RUFF_FILES, _read_ruff), _nearest(start, FLAKE8_FILES, _read_flake8)):
-        if path is None or not table:
+    selected: set[str] = set()
+    select_reasons: List[str] = []
+    for kind, (path, table) in (("ruff", _nearest(start, RUFF_FILES, _read_ruff)),
+                                ("flake8", _nearest(start, FLAKE8_FILES, _read_flake8))):
+        if path is None or table is None:
             continue
-        ignored, patterns = table
+        ignored, patterns, selectors = table
         ours = _ours(ignored)
         if ours:
             codes |= ours
@@ -57,7 +69,14 @@ def peer_ignores(start: str, root: str) -> PeerIgnores:
             mapped = _ours(peer_codes)
             if mapped:
                 per_file.append((_rebase(pattern, base, root), mapped))
-    return PeerIgnores(frozenset(codes), tuple(per_file), tuple(reasons))
+        if kind == "ruff":
+            for peer, on in sorted(PEER_SELECTS.items()):
+                how = [s for s in selectors if s == "ALL" or (s and peer.startswith(s))]
+                if how and peer not in ignored:
+                    selected |= on
+                    select_reasons.append(f"{_shown(path, root)} selects {', '.join(sorted(set(how)))}")
+    return PeerIgnores(frozenset(codes), tuple(per_file), tuple(reasons), frozenset(selected),
+                       tuple(dict.fromkeys(select_reasons)))
 
 
 def _shown(path: str, root: str) -> str:
@@ -89,7 +108,8 @@ def _rebase(pattern: str, base: str, root: str) -> str:
     return rel.replace(os.sep, "/") + "/" + pattern
 
 
-_Table = Optional[Tuple[FrozenSet[str], List[Tuple[str, FrozenSet[str]]]]]
+# (codes ignored project-wide, per-file-ignores, selectors of ``select``/``extend-select``)
+_Table = Optional[Tuple[FrozenSet[str], List[Tuple[str, FrozenSet[str]]], FrozenSet[str]]]
 
 
 def _nearest(start: str, names: Sequence[str], read: Callable[[str, str], _Table]) -> Tuple[Optional[str], _Table]:
@@ -124,24 +144,30 @@ def _read_ruff(path: str, name: str) -> _Table:
 
 
 def _ruff_ignores(data: Mapping[str, Any]) -> _Table:
-    """``ignore``/``extend-ignore`` and ``(extend-)per-file-ignores``, top level or under ``lint``."""
+    """``ignore``/``extend-ignore``, ``(extend-)per-file-ignores`` and ``select``/``extend-select``,
+    top level or under ``lint``."""
     tables = [data]
     if isinstance(data.get("lint"), dict):
         tables.append(data["lint"])
     ignored: set[str] = set()
+    selectors: set[str] = set()
     patterns: List[Tuple[str, FrozenSet[str]]] = []
     for table in tables:
         for key in ("ignore", "extend-ignore"):
             value = table.get(key)
             if isinstance(value, list):
                 ignored.update(v for v in value if isinstance(v, str))
+        for key in ("select", "extend-select"):
+            value = table.get(key)
+            if isinstance(value, list):
+                selectors.update(v for v in value if isinstance(v, str))
         for key in ("per-file-ignores", "extend-per-file-ignores"):
             value = table.get(key)
             if isinstance(value, dict):
                 for pattern, codes in value.items():
                     if isinstance(pattern, str) and isinstance(codes, list):
                         patterns.append((pattern, frozenset(c for c in codes if isinstance(c, str))))
-    return frozenset(ignored), patterns
+    return frozenset(ignored), patterns, frozenset(selectors)
 
 
 _CODE = re.compile(r"[A-Z]+[0-9]+")
@@ -162,7 +188,7 @@ def _read_flake8(path: str, name: str) -> _Table:
     patterns: List[Tuple[str, FrozenSet[str]]] = []
     for key in ("per-file-ignores", "per_file_ignores"):
         patterns.extend(_flake8_per_file(section.get(key, "")))
-    return frozenset(ignored), patterns
+    return frozenset(ignored), patterns, frozenset()
 
 
 def _flake8_per_file(text: str) -> List[Tuple[str, FrozenSet[str]]]:
