@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     sel.add_argument("--no-respect-peer-ignores", dest="respect_peer_ignores", action="store_false", default=None,
                      help="report rules even when a ruff/flake8 config ignores the same check (RUF006, ASYNC...)")
     sel.add_argument("--no-respect-peer-selects", dest="respect_peer_selects", action="store_false", default=None,
-                     help="leave opt-in rules off even when a ruff config selects the same check (RUF006)")
+                     help="leave AL204 off even when a ruff config selects the same check (RUF006)")
     files = p.add_argument_group("files")
     files.add_argument("--exclude", type=_csv, metavar="GLOBS", help="patterns to skip; replaces the default list")
     files.add_argument("--extend-exclude", type=_csv, metavar="GLOBS", help="patterns to skip on top of the defaults")

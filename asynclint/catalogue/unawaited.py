@@ -157,9 +157,9 @@ DROPPED_TASK_IN_SYNC_CODE = Rule(
     "silences it as it does AL204.\n\n"
     "Why opt-in: sync code cannot await the task, and callback-driven projects drop such tasks by "
     "design (a short flush or retransmission, a dispatched event handler that logs its own errors); "
-    "read on projects outside the benchmark corpus, most of these drops were deliberate. Like AL204, "
-    "it is on by itself where the project's ruff config selects `RUF006`. Select it where a lost "
-    "task would matter.",
+    "read on projects outside the benchmark corpus, most of these drops were deliberate. Unlike AL204, "
+    "it stays off where the project's ruff config selects `RUF006` (AL204 does not): drops in sync code "
+    "that ruff does not see were deliberate there too. Select it where a lost task would matter.",
     why_bad="Nothing but the event loop's weak reference holds the task: it can be garbage-collected "
     "while it waits on a future nothing else holds, and an exception it raises is only logged when "
     "it is collected. Nothing can cancel or await it at shutdown.",
