@@ -434,7 +434,7 @@ def test_use_counts_of_coroutines() -> None:
     import ast as _ast
     import textwrap as _tw
 
-    from asynclint.analysis.references import FUNC, add_up, combine, module_references
+    from asynclint.analysis.references import FUNC, SELF, add_up, combine, module_references
 
     source = _tw.dedent('''
         import asyncio
@@ -481,7 +481,7 @@ def test_use_counts_of_coroutines() -> None:
     assert as_method("_other") == (0, 1, 0)  # comments and prose do not count
     assert as_method("_awaited_task") == (0, 1, 0)
     assert as_method("_soon") == (1, 0, 0) and as_method("_started") == (1, 0, 0)
-    assert as_method("_returned") == (0, 0, 1)
+    assert as_method("_returned") == (0, 1, 0)  # returned: the caller awaits it
     # every use above goes through ``self.``: none of them reaches a module-level function of that name
     assert all(combine(table[name], method=False) == (0, 0, 0) for name in ("_loop", "_other", "_returned"))
     assert packages == ("asyncio", "trio")
@@ -497,6 +497,49 @@ def test_use_counts_of_coroutines() -> None:
     assert combine(totals["x"]["app"], method=False) == (1, 0, 0)  # unrelated.m's await counts only for its own package
     totals = add_up(iter([("app.m", {"x": counts(spawned=1)}, "", ()), ("lib.m", {}, "!x", ("app",))]))
     assert combine(totals["x"]["app"], method=False) == (1, 0, 1)
+    # a mention marked ``~`` was read inside an awaited expression; a private name is counted unspawned
+    totals = add_up(iter([("app.m", {"_x": counts(other=1, channel=SELF)}, "", ()), ("app.n", {}, "@_x~ _x", ())]))
+    assert combine(totals["_x"]["app"], method=True) == (0, 1, 2)
+    assert add_up(iter([("app.m", {"x": counts(other=1)}, "", ())])) == {}  # public and never started
+
+
+def test_uses_inside_awaited_expressions_count_as_awaited() -> None:
+    """``await helper(self._x)``, across lines, and ``wait_for(self._x(), 5)``: whoever awaits waits on
+    ``_x``; the callee of ``return self._x()`` too. Not its arguments, nor a spawn that is awaited."""
+    import ast as _ast
+    import textwrap as _tw
+
+    from asynclint.analysis.references import combine, module_references
+
+    source = _tw.dedent('''
+        import asyncio
+
+        class C:
+            async def use(self, helper, nursery, hooks):
+                await helper(
+                    self._helped,
+                    "x",
+                )
+                await asyncio.wait_for(self._waited(), 5)
+                await nursery.start(self._served)
+                hooks.append(self._hooked)
+                return report(self._reported)
+
+            async def _helped(self): ...
+            async def _waited(self): ...
+            async def _served(self): ...
+            async def _hooked(self): ...
+            async def _reported(self): ...
+    ''')
+    table, mentions, *_ = module_references(_ast.parse(source), source, {"asyncio": "asyncio"}, False)
+    assert combine(table["_helped"], method=True) == (0, 1, 0)
+    assert combine(table["_waited"], method=True) == (0, 1, 0)
+    assert combine(table["_served"], method=True) == (1, 0, 0)
+    assert combine(table["_hooked"], method=True) == (0, 0, 1)
+    assert combine(table["_reported"], method=True) == (0, 0, 1)
+    other = "import asyncio\n\nasync def f(c):\n    await asyncio.shield(c._shared())\n    c._kept.append(1)\n"
+    _, words, *_ = module_references(_ast.parse(other), other, {"asyncio": "asyncio"}, False)
+    assert "_shared~" in words.split() and "_kept" in words.split()
 
 
 def test_use_counts_tell_methods_from_functions() -> None:

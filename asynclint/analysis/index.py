@@ -35,7 +35,7 @@ from .effects import Effect, summarise_function
 from .references import Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 22
+INDEX_VERSION = 23
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -52,7 +52,7 @@ _MAX_DEPTH = 24
 #                                        ``await self.main_task``): a task wrapping one is reachable
 #   "r": {name: counts}                  uses of the names this module defines or spawns (nine numbers:
 #                                        spawned, awaited, other per channel; ``analysis.references``)
-#   "m": "name !name @name ..."          other names it reads as attributes or imports, by channel
+#   "m": "name !name @name~ ..."         other names it reads as attributes or imports, by channel (~: awaited)
 #   "p": (package, ...)                  top-level packages it imports
 #   "sc": {name: ("Cls", ...)}           classes reaching ``name`` through ``self``/``cls`` off spawn lines
 #   "tl": {name: ("!caller", "@method")} names used only as the last await of these coroutines
@@ -931,7 +931,8 @@ class ProjectIndex:
     def uses(self, name: str, module: str, record: bool = True) -> Optional[Counts]:
         """How the project uses functions called ``name`` seen from ``module``'s top-level package:
         (started as a task, awaited, other) per channel (``references.combine`` picks a method's or a
-        function's), or None when nothing there starts one as a task. Recorded for the result cache."""
+        function's), or None when nothing there starts one as a task and it is not a private coroutine
+        function (``references.private_name``). Recorded for the result cache."""
         package = module.split(".", 1)[0]
         found = self.add_up_references().get(name, {}).get(package)
         if record and self._consulted is not None:

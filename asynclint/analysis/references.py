@@ -34,7 +34,8 @@ statements on lines that start tasks, so the whole tree is never walked:
   nine numbers in the order FUNC, SELF, ATTR;
 - ``m``: the other names it reads as attributes or imports, space separated, each
   prefixed by its channel (``!`` FUNC, ``@`` SELF, none ATTR); each counts as an
-  "other" use of a coroutine function of that name elsewhere (a module with a star
+  "other" use of a coroutine function of that name elsewhere (an "awaited" one when
+  marked ``~``: read inside an ``await`` or ``return`` expression, ``_awaited_spans``) (a module with a star
   import lists every bare word it holds as FUNC, its attributes by their channel);
   ``!name>package`` is a use reached through a module of another top-level package
   (``asyncio.run(main())``, ``from trio import run``): it can only be that package's
@@ -81,7 +82,7 @@ _SPAWN_WORDS = ("create_task", "ensure_future", "run_coroutine_threadsafe", "run
 # (Patterns start with a literal, which the regex engine searches for fast.)
 _ASYNC_DEF = re.compile(r"async\s+def\s+(" + _WORD + ")")
 _ANY_DEF = re.compile(r"\bdef\s+(" + _WORD + ")")
-_AWAITED = re.compile(r"await\s+([\w.]*?)(\w+)\s*\(")
+_AWAIT_OR_RETURN = re.compile(r"\b(await|return)\b[ \t]*")
 _IMPORTED_PACKAGE = re.compile(r"(?m)^[ \t]*(?:from|import)[ \t]+(" + _WORD + ")")  # any depth: imports inside functions count
 _ALL_WORDS = re.compile(r"\b" + _WORD)
 # Comments, triple-quoted strings and strings holding a space (kept: ``getattr(x, "name")`` uses it).
@@ -91,6 +92,7 @@ Counts = Tuple[int, ...]  # (spawned, awaited, other) per channel: nine numbers
 _PARAM = "\x00"  # marks a spawned parameter (a coroutine object) while the module is read
 _CALLED_PARAM = "\x01"  # marks a parameter called to make the spawned coroutine (``create_task(target(*args))``)
 SPAWN, AWAIT, OTHER = 0, 1, 2
+AWAITED_MARK = "~"  # after a mention (``@_shared~``): the module reads it inside an awaited expression
 FUNC, SELF, ATTR = 0, 3, 6  # where each channel's three numbers start
 _PREFIX = {FUNC: "!", SELF: "@", ATTR: ""}
 _CHAIN = _WORD + r"(?:\s*\.\s*" + _WORD + ")*"
@@ -99,6 +101,11 @@ _DOTTED = re.compile(_CHAIN)
 _BOUND_AFTER = re.compile(r"[ \t]*=(?!=)")
 _DOT_SPLIT = re.compile(r"\s*\.\s*")
 _AFTER_CALL = re.compile(r"[)\]]\s*\.\s*(" + _WORD + ")")
+
+
+def private_name(name: str) -> bool:
+    """``_read_loop``, not ``__aenter__`` (a protocol method) nor ``__mangled`` (the class's own)."""
+    return name.startswith("_") and not name.startswith("__") and len(name) > 1
 
 
 def combine(counts: Counts, method: bool) -> Tuple[int, int, int]:
@@ -215,6 +222,9 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
         defined = Counter(_ANY_DEF.findall(code))  # a ``def`` of the same name is not a use either
         pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
         counts: Counter[Tuple[str, int]] = Counter()
+        awaited: Counter[Tuple[str, int]] = Counter()
+        spans = _awaited_spans(code)
+        starts = [start for start, _ in spans]
         for match in pattern.finditer(code):
             if _BOUND_AFTER.match(code, match.end()):
                 continue  # ``start = ...``, ``f(start=1)``, ``self.start = ...``: a name bound, not a use
@@ -225,38 +235,80 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
             if elsewhere:
                 targeted.add(f"{_PREFIX[FUNC]}{match.group(1)}>{elsewhere}")
                 continue
-            counts[match.group(1), _channel(receiver, imports)] += 1
-        awaited: Counter[Tuple[str, int]] = Counter()
-        for prefix, name in _AWAITED.findall(code):
-            if name in names and (not prefix and defined[name]
-                                  or not _foreign_target(prefix[:-1] if prefix else None, name, foreign)):
-                awaited[name, _channel(prefix[:-1] if prefix else None, imports)] += 1
+            channel = _channel(receiver, imports)
+            counts[match.group(1), channel] += 1
+            at = bisect.bisect_right(starts, match.start()) - 1
+            if at >= 0 and match.start() < spans[at][1]:
+                awaited[match.group(1), channel] += 1
         for name in names:
             row: List[int] = []
             for channel in (FUNC, SELF, ATTR):
                 spawn = spawned.get((name, channel), (0, 0))
                 uses = counts[name, channel] - (defined[name] + imported[name] if channel == FUNC else 0)
-                awaits = awaited[name, channel] + spawn[1]
+                awaits = max(awaited[name, channel], spawn[1])  # (``await create_task(...)`` is in both)
                 written = spawn[0] - (roots[name] - spelled[name] if channel == FUNC else 0)  # spawns (and names) in the text
                 row += [spawn[0], awaits, max(0, uses - written - awaits)]
             table[name] = tuple(row)
     else:
         code = _IMPORT_PATH.sub(" ", code)
+    # names read inside an awaited (or returned) expression: such a mention is marked ``~`` (awaited)
+    in_awaits = set(_ALL_WORDS.findall(" ".join(code[a:b] for a, b in _awaited_spans(code))))
+
+    def word(channel: int, name: str) -> str:
+        return _PREFIX[channel] + name + (AWAITED_MARK if name in in_awaits else "")
+
     if star:  # any bare word may be a star-imported function
-        words = {_PREFIX[FUNC] + word for word in _bare_words(code) if word not in names}
+        words = {word(FUNC, bare) for bare in _bare_words(code) if bare not in names}
     else:
-        words = {_PREFIX[FUNC] + name for name in imported if name not in names and name not in foreign}
+        words = {word(FUNC, name) for name in imported if name not in names and name not in foreign}
         words.update(f"{_PREFIX[FUNC]}{name}>{foreign[name]}" for name in imported if name in foreign and name not in names)
     for receiver, channel, name in _attribute_words(code, imports):
         if name not in names:
             elsewhere = _foreign_target(receiver, name, foreign)
-            words.add(f"{_PREFIX[FUNC]}{name}>{elsewhere}" if elsewhere else _PREFIX[channel] + name)
+            words.add(f"{_PREFIX[FUNC]}{name}>{elsewhere}" if elsewhere else word(channel, name))
     words |= targeted
     classes = self_use_classes(tree, source, names, spawn_lines) if names else {}
     tails = tail_only_uses(tree, code, imports, defined, imported) if names and not star else {}
     calls = helper_calls(code, imports, names)
     return (table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source)))), classes, tails,
             helpers, calls)
+
+
+def _awaited_spans(code: str) -> List[Tuple[int, int]]:
+    """Where the expressions after each ``await`` and ``return`` run, as (start, end) offsets in order:
+    the dotted name and its brackets, across lines (``await asyncio.wait_for(self._x(), 5)``, ``await
+    helper(\n self._x)``; not ``await nursery.start(...)``, ``await create_task(...)``: the spawn counts
+    those), and the callee of ``return self._x()``. A coroutine named in one is awaited,
+    directly or by whoever gets it (a ``return`` hands it to the caller), so its swallowed cancellation
+    reaches them."""
+    spans: List[Tuple[int, int]] = []
+    for match in _AWAIT_OR_RETURN.finditer(code):
+        start = end = match.end()
+        returned = match.group(1) == "return"  # only the returned callee: ``return report(start=start)``
+        depth = 0
+        size = len(code)
+        while end < size:
+            char = code[end]
+            if char in "([{":
+                if returned:
+                    break
+                depth += 1
+            elif char in ")]}":
+                if depth == 0:
+                    break
+                depth -= 1
+            elif depth == 0 and not (char.isalnum() or char in "_. \t"):
+                break
+            end += 1
+        callee = _DOTTED.match(code, start)
+        if callee is not None and _DOT_SPLIT.split(callee.group(0))[-1] in _STARTERS:
+            continue  # ``await nursery.start(self._serve)``, ``await create_task(...)``: counted as started
+        if end > start and (not spans or start >= spans[-1][1]):
+            spans.append((start, end))
+    return spans
+
+
+_STARTERS = CORO_SPAWNERS | FUNC_SPAWNERS | {"start"}
 
 
 _CALLEE = re.compile(r"(" + _CHAIN + r")\s*$")
@@ -744,8 +796,9 @@ def _started_by_helpers(table: Dict[str, Counts], calls: Sequence[str], starters
 
 def add_up(modules: Iterator[Tuple[Any, ...]],
            tail_callers: Optional[Dict[str, Dict[str, List[str]]]] = None) -> Dict[str, Dict[str, Counts]]:
-    """The project's counts for every spawned name, per top-level package that defines or spawns it:
-    ``{name: {package: counts}}`` (nine numbers, see ``combine``).
+    """The project's counts for every spawned name (and every private coroutine function's), per
+    top-level package that defines or spawns it: ``{name: {package: counts}}`` (nine numbers, see
+    ``combine``).
 
     ``modules`` gives each module's name, ``r``, ``m``, ``p`` and (optionally) ``tl``; names never
     spawned are left out (they are not task bodies, whatever else holds). A module's uses count for its
@@ -769,6 +822,9 @@ def add_up(modules: Iterator[Tuple[Any, ...]],
                if counts[FUNC + SPAWN] or counts[SELF + SPAWN] or counts[ATTR + SPAWN]}
     spawned |= {name for _, _, _, _, tails in rows for name in tails}
     spawned |= {name for words in started_words.values() for name in words}
+    # a private coroutine function (``_name``) is counted even if never started: AL401 asks whether
+    # anything awaits it at all (``private_name``)
+    spawned |= {name for _, table, _, _, _ in rows for name in table if private_name(name)}
     if not spawned:
         return {}
     imports: Dict[str, Set[str]] = {}
@@ -792,13 +848,15 @@ def add_up(modules: Iterator[Tuple[Any, ...]],
         for word in mentions.split() if mentions else ():
             channel = FUNC if word[0] == "!" else SELF if word[0] == "@" else ATTR
             name, _, target = word.lstrip("!@").partition(">")
+            awaited = name.endswith(AWAITED_MARK)
+            name = name.rstrip(AWAITED_MARK)
             if name in spawned and name not in tails:
                 if target:
                     foreign.append((name, target))
                     continue
                 one = [0] * 9
                 started = channel == FUNC and name in started_words.get(module, ())
-                one[channel + (SPAWN if started else OTHER)] = 1
+                one[channel + (SPAWN if started else AWAIT if awaited else OTHER)] = 1
                 used.append((name, tuple(one)))
         for name, target in foreign:  # ``asyncio.run(...)``: only that package's ``run``
             if target in owners.get(name, ()):

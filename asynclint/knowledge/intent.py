@@ -11,7 +11,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from typing import Dict, FrozenSet, List, Sequence, Tuple
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 # ``with <call>:`` blocks whose body is expected to raise or warn: the code inside is meant to fail.
 FAILURE_CONTEXTS = frozenset({"pytest.raises", "pytest.warns", "pytest.deprecated_call"})
@@ -117,6 +117,23 @@ HANDLER_EXPLAINED_UNLESS = re.compile(
     r"\b(?:TODO|FIXME|XXX|HACK|BUG)\b|\bfix\b|\bnoqa\b|\bswallow\w*|\b(?:cannot|can't|can not) be cancel"
     r"|\buncancel?lable\b|\bcancel\w* (?:is|are|gets?|get) lost\b|\blos(?:e|es|t|ing) (?:the |its |a )?cancel",
     re.IGNORECASE)
+# The docstring of the coroutine that catches the cancellation says what it does when cancelled ("A
+# cancelled turn has no consumer left, so only then are queued events dropped"): documented behaviour,
+# weighed by its author. Only what happens on a cancellation counts here ("when cancelled", "on
+# cancellation", "a cancelled turn"; a docstring says "stop" or "closed" about everything, and "the
+# caller's cancellation" in passing), and not one that asks for a change, describes the harm, or
+# promises to raise (a docstring's "Raises: CancelledError" that the handler does not keep is the bug).
+DOCSTRING_CANCEL_WORDS = re.compile(r"\b(?:when|if|on|once|upon|after)\s+(?:\w+\s+){0,3}?cancel\w*"
+                                    r"|\bcancel(?:l)?ed\s+(?!by\b|and\b|or\b)[a-z]+", re.IGNORECASE)
+DOCSTRING_RAISES = re.compile(r"\braise[sd]?\b|\bpropagat\w*", re.IGNORECASE)
+
+
+def docstring_explained(docstring: Optional[str]) -> bool:
+    """Does the function's docstring document what it does when cancelled?"""
+    return docstring is not None and DOCSTRING_CANCEL_WORDS.search(docstring) is not None \
+        and HANDLER_EXPLAINED_UNLESS.search(docstring) is None and DOCSTRING_RAISES.search(docstring) is None
+
+
 # A comment (or the part after another ``#``) that is a tool's directive, not prose: dropped with any
 # words after it (``# noqa: E501 - closed`` explains nothing), so it neither explains nor vetoes.
 PRAGMA = re.compile(r"^\s*(?:(?:type|pyright|mypy|pylint|pragma|fmt|isort|ruff|flake8|asynclint|yapf)\s*:"

@@ -25,12 +25,12 @@ from ..analysis.flow import (
     leaving_jumps,
     walk_local,
 )
-from ..analysis.references import ATTR, SELF, combine, reached_tails
+from ..analysis.references import ATTR, SELF, combine, private_name, reached_tails
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
 from ..catalogue.cancellation import RULES
-from ..knowledge.intent import STOPPING_WORDS, TEARDOWN_WORDS, await_explained, handler_explained
+from ..knowledge.intent import STOPPING_WORDS, TEARDOWN_WORDS, await_explained, docstring_explained, handler_explained
 from .base import Checker, node_text
 
 if TYPE_CHECKING:
@@ -194,6 +194,12 @@ class CancellationChecker(Checker):
                                 "(the project only starts it as a task or runs it as a program root): the task stops, but "
                                 "`task.cancelled()` is False and awaiting it returns normally")
                 continue
+            unawaited = self._never_awaited(handler, accepts)
+            if unawaited is not None:
+                self.ctx.report("AL406", where, f"{caught} ends `{unawaited}()` without re-raising; nothing in the "
+                                "project awaits or returns this private coroutine (it is started or handed on, "
+                                "e.g. as a callback): it stops, but a task running it does not look cancelled")
+                continue
             teardown = self._teardown(handler, accepts)
             if teardown is not None:
                 self._report_teardown(where, caught, teardown)
@@ -208,9 +214,13 @@ class CancellationChecker(Checker):
                                 f"`CancelledError` too, so {harm}")
 
     def _explained(self, block: ast.stmt | ast.ExceptHandler) -> bool:
-        """A comment in the handler (or ``with``) says why the cancellation is caught, or one at an await
-        the handler guards says that call raises it: the author has weighed it (``knowledge.intent``)."""
+        """A comment in the handler (or ``with``) says why the cancellation is caught, one at an await the
+        handler guards says that call raises it, or the coroutine's docstring documents what it does when
+        cancelled: the author has weighed it (``knowledge.intent``)."""
         if handler_explained(self.ctx.lines, block.lineno, block.end_lineno or block.lineno):
+            return True
+        func = self.ctx.current_function
+        if isinstance(func, ast.AsyncFunctionDef) and docstring_explained(ast.get_docstring(func)):
             return True
         guarded = self._guarded_body(block)
         return any(await_explained(self.ctx.lines, stmt.lineno) for stmt in guarded)
@@ -314,16 +324,8 @@ class CancellationChecker(Checker):
         and every way out of the handler ends it: ``return``, falling off its end, or ``break`` out of
         the loop that ends it. Not a handler that keeps a loop running or raises something else."""
         func = self.ctx.current_function
-        if not isinstance(func, ast.AsyncFunctionDef):
+        if not isinstance(func, ast.AsyncFunctionDef) or not self._handler_ends(func, handler, accepts):
             return None
-        exits = block_exits(handler.body, self.ctx.resolve, self._no_return_calls())
-        if any(not accepts(r) for r in exits.raises) or any(isinstance(j, ast.Continue) for j in exits.jumps):
-            return None
-        loops = self._enclosing_loops(func)
-        if exits.falls_through and loops:
-            return None  # the loop runs on
-        if any(isinstance(j, ast.Break) for j in exits.jumps) and len(loops) > 1:
-            return None  # leaves the inner loop only
         resolver = Resolver.of(self.ctx)
         counts = resolver.index.uses(func.name, self.ctx.module_name)
         if counts is None:
@@ -347,6 +349,43 @@ class CancellationChecker(Checker):
         if not uses[0] and not tails:
             return None
         if tails and not all(resolver.index.runs_as_task_root(entry) for entry in tails):
+            return None
+        return func.name
+
+    def _handler_ends(self, func: ast.AsyncFunctionDef, handler: ast.ExceptHandler,
+                      accepts: Callable[[ast.AST], bool]) -> bool:
+        """Every way out of the handler ends the coroutine: ``return``, falling off its end, or ``break``
+        out of the loop that ends it; not a handler that keeps a loop running or raises something else."""
+        exits = block_exits(handler.body, self.ctx.resolve, self._no_return_calls())
+        if any(not accepts(r) for r in exits.raises) or any(isinstance(j, ast.Continue) for j in exits.jumps):
+            return False
+        loops = self._enclosing_loops(func)
+        if exits.falls_through and loops:
+            return False  # the loop runs on
+        return not (any(isinstance(j, ast.Break) for j in exits.jumps) and len(loops) > 1)  # (the inner loop only)
+
+    def _never_awaited(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> Optional[str]:
+        """The coroutine's name when it is private (``_name``: the project holds every use of it), not an
+        async generator, and used in the project but never awaited or returned, directly or inside an
+        awaited call (``await helper(self._x)``, ``wait_for(self._x(), 5)``; ``analysis.references``): it
+        is started or handed on (a local name, a list of callbacks), so no caller waits on it and loses
+        its own cancellation. The handler must end it, as for a task body."""
+        func = self.ctx.current_function
+        if not isinstance(func, ast.AsyncFunctionDef) or not private_name(func.name) \
+                or any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in walk_local(func.body)) \
+                or not self._handler_ends(func, handler, accepts):
+            return None
+        resolver = Resolver.of(self.ctx)
+        counts = resolver.index.uses(func.name, self.ctx.module_name)
+        if counts is None:
+            return None
+        stack = self.ctx.ancestors
+        where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
+        method = where > 0 and isinstance(stack[where - 1], ast.ClassDef)
+        spawned, awaited, other = combine(counts, method)
+        if awaited or not (spawned or other):
+            return None  # awaited somewhere, or no use seen at all (reached by a name built at run time)
+        if reached_tails(resolver.index.tail_callers(func.name, self.ctx.module_name), method):
             return None
         return func.name
 
