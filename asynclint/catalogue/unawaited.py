@@ -18,7 +18,10 @@ UNAWAITED_CALL = Rule(
     what_it_does="Reports an expression statement that calls a coroutine function (an `async def`, "
     "resolved through imports, re-exports, classes and their bases, the standard library and known "
     "libraries) without `await`, in a coroutine or in sync code. The message says where the function "
-    "is defined. A line marked `# type: ignore[unused-coroutine]` is left alone (silenced for mypy).",
+    "is defined. A line marked `# type: ignore[unused-coroutine]` is left alone (silenced for mypy), "
+    "and so is a call made only where `inspect.iscoroutinefunction` / `asyncio.iscoroutinefunction` "
+    "said that callee is a plain function (`if not iscoroutinefunction(self.close): self.close()`, or "
+    "the `else` of the positive test: code shared with a generated sync variant).",
     why_bad="Calling an `async def` only creates a coroutine object; nothing in its body runs until it is "
     "awaited. The statement silently does nothing (Python prints \"coroutine ... was never awaited\" "
     "at garbage collection, if anyone is looking).",

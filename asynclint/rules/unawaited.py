@@ -98,7 +98,7 @@ class UnawaitedChecker(Checker):
         if "AL201" not in ctx.enabled:
             return
         target = self.resolver.coroutine_call(call)
-        if target is None:
+        if target is None or self._tested_sync(call):
             return
         name = node_text(call.func)
         defined = self._defined(target)
@@ -109,6 +109,31 @@ class UnawaitedChecker(Checker):
         else:
             ctx.report("AL201", call, f"`{name}()` is a coroutine function{defined}; its coroutine never runs "
                        "here (call it from a coroutine with `await`, or run it with `asyncio.run()`)")
+
+    def _tested_sync(self, call: ast.Call) -> bool:
+        """``if not inspect.iscoroutinefunction(self.close): self.close()`` (or the ``else`` of ``if
+        iscoroutinefunction(...)``): the call runs only where the callee is a plain function (code shared
+        by a sync variant, an override that may be either)."""
+        wanted = ast.dump(call.func)
+        stack = self.ctx.ancestors
+        for i in range(len(stack) - 1, 0, -1):
+            parent, child = stack[i - 1], stack[i]
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                return False
+            if not isinstance(parent, (ast.If, ast.IfExp)):
+                continue
+            test = parent.test
+            negated = isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not)
+            tested = test.operand if negated else test  # type: ignore[attr-defined]
+            if not (isinstance(tested, ast.Call) and len(tested.args) == 1 and ast.dump(tested.args[0]) == wanted
+                    and (self.ctx.resolve(tested.func) or "") in ("inspect.iscoroutinefunction",
+                                                                  "asyncio.iscoroutinefunction")):
+                continue
+            in_body = child is parent.body or (isinstance(parent.body, list) and child in parent.body)
+            in_else = child is parent.orelse or (isinstance(parent.orelse, list) and child in parent.orelse)
+            if (negated and in_body) or (not negated and in_else):
+                return True
+        return False
 
     def _overridden(self, call: ast.Call) -> str:
         """"" or why ``self.hook()`` gets no fix: a subclass overrides ``hook`` with a plain ``def``."""
