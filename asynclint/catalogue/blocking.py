@@ -32,7 +32,8 @@ SLEEP = Rule(
     code="AL101",
     name="blocking-sleep",
     summary="`time.sleep()` inside a coroutine",
-    what_it_does="Reports calls to `time.sleep` (however it is imported) lexically inside an `async def`.",
+    what_it_does="Reports calls to `time.sleep` (however it is imported) lexically inside an `async def`. "
+    "Not `time.sleep(0)` (a literal zero): it gives up the GIL and returns at once, holding nothing.",
     why_bad="`time.sleep` stops the whole event loop: every other task waits until it returns. "
     "An async sleep suspends only this coroutine.",
     example="import time\n\nasync def poll():\n    time.sleep(1)",

@@ -251,7 +251,13 @@ NESTED_LOOP_ADVICE = _advice("`await` the coroutine directly, or schedule it wit
                              "`await` the function directly, or start it in a nursery",
                              "`await` the function directly, or start it in a task group")
 
-SLEEP = BlockingCall("AL101", SLEEP_ADVICE)
+def _zero_seconds(node: ast.Call) -> bool:
+    """``time.sleep(0)``: gives up the GIL and returns; it does not hold the loop (a busy loop around it
+    does, and that is the loop's cost, not the call's)."""
+    return _is_false(_argument(node, 0, "secs"))
+
+
+SLEEP = BlockingCall("AL101", SLEEP_ADVICE, unless=_zero_seconds)
 
 # -- AL101-AL106 functions ---------------------------------------------------------------
 _HTTP_VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
