@@ -303,8 +303,8 @@ CONDITIONAL_IMPORTS = {
 
 @pytest.mark.parametrize("head", list(CONDITIONAL_IMPORTS.values()), ids=list(CONDITIONAL_IMPORTS))
 def test_fixes_add_an_import_when_asyncio_is_only_imported_conditionally(head: str) -> None:
-    sleep = _fixed("import time\n" + head + "\n\nasync def handler():\n    time.sleep(0)\n", "AL101")
-    assert "await asyncio.sleep(0)" in sleep and sleep.startswith("import asyncio\n"), sleep
+    sleep = _fixed("import time\n" + head + "\n\nasync def handler():\n    time.sleep(1)\n", "AL101")
+    assert "await asyncio.sleep(1)" in sleep and sleep.startswith("import asyncio\n"), sleep
     _runs(sleep)
     gather = _fixed(head + GATHER, "AL301")
     assert "asyncio.gather(" in gather and gather.startswith("import asyncio\n"), gather
@@ -319,8 +319,8 @@ GATHER = ("\n\nasync def fetch_user(client, user_id):\n    return await client.g
 
 
 def test_an_unconditional_import_is_still_used() -> None:
-    fixed = _fixed("import asyncio as aio\nimport time\n\n\nasync def handler():\n    time.sleep(0)\n", "AL101")
-    assert "await aio.sleep(0)" in fixed and fixed.count("import asyncio") == 1
+    fixed = _fixed("import asyncio as aio\nimport time\n\n\nasync def handler():\n    time.sleep(1)\n", "AL101")
+    assert "await aio.sleep(1)" in fixed and fixed.count("import asyncio") == 1
     _runs(fixed)
 
 
