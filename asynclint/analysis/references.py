@@ -73,6 +73,11 @@ FUNC_SPAWNERS = frozenset({"start_soon", "spawn_system_task",
 RUNNERS = {"asyncio.run": "coro", "trio.run": "func", "anyio.run": "func"}
 # ``@app.command()`` (click, typer and the CLIs built on them): the CLI runs the coroutine as its program's root.
 CLI_DECORATORS = frozenset({"command"})
+# ``@sio.on("message")``, ``@client.event``, ``@app.on_event("startup")``: an event handler the framework's
+# dispatcher runs (python-socketio and pyee start each call as a task; discord.py in ``_run_event``'s task);
+# nothing in the project awaits it, so it is a root like a CLI command.
+EVENT_DECORATORS = frozenset({"on", "event", "on_event"})
+ROOT_DECORATORS = CLI_DECORATORS | EVENT_DECORATORS
 PARTIAL = frozenset({"functools.partial", "partial"})
 
 _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -478,13 +483,15 @@ def _class_spans(body: List[ast.stmt], prefix: str) -> Iterator[Tuple[int, int, 
 
 
 def _cli_commands(tree: ast.Module) -> Iterator[Tuple[str, int]]:
-    """Module-level coroutine functions decorated as CLI commands (``@app.command()``): program roots,
-    with how often their decorators spell the name (``@app.command(name="start")`` names the command)."""
+    """Module-level coroutine functions decorated as CLI commands (``@app.command()``) or event handlers
+    (``@sio.on("message")``): program roots, with how often their decorators spell the name
+    (``@app.command(name="start")`` names the command)."""
     for stmt in tree.body:
         if isinstance(stmt, ast.AsyncFunctionDef):
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                if (last_name(target) or "") in CLI_DECORATORS:
+                if isinstance(target, ast.Attribute) and target.attr in ROOT_DECORATORS or \
+                        isinstance(target, ast.Name) and target.id in CLI_DECORATORS:
                     spelled = sum(1 for d in stmt.decorator_list for node in ast.walk(d)
                                   if isinstance(node, ast.Constant) and node.value == stmt.name)
                     yield stmt.name, spelled

@@ -102,7 +102,7 @@ def explained(lines: Sequence[str], line: int, code: str) -> bool:
 
 # A handler that catches the cancellation (AL401, AL402; for AL404 the ``with suppress(...)``) with a
 # comment saying why it is caught: the cancellation is expected there ("The user cancelled the request",
-# "Already closed", "Not a shutdown request", a link to the upstream issue). The author has weighed it.
+# "Already closed", "Not a shutdown request", "Happens if disconnect called", a link to the upstream issue). The author has weighed it.
 # Only real comments count (not a ``#`` in a string), on the ``except``/``with`` line or inside the
 # block; a pragma (``# type: ignore``, ``# pragma: no cover``) says nothing, nor does a one-word
 # "ignore".
@@ -110,7 +110,7 @@ HANDLER_EXPLAINED_WORDS = re.compile(
     r"\bcancel\w*|\babort\w*|\bshut(?:s|ting)?[ -]?down\b|\b(?:already )?(?:closed|closing)\b"
     r"|\bexit(?:s|ed|ing)?\b|\bstop(?:s|ped|ping)?\b|\binterrupt(?:s|ed|ion)?\b|\bspurious(?:ly)?\b"
     r"|\bdeliberate(?:ly)?\b|\bintentional(?:ly)?\b|\bon purpose\b|\bexpected\b|https?://"
-    r"|\bissues?\b|\bwork[- ]?arounds?\b",
+    r"|\bissues?\b|\bwork[- ]?arounds?\b|\bdisconnect\w*|\bhappens\s+(?:if|when)\b",
     re.IGNORECASE)
 # ... nor one that asks for a change, or only describes the harm ("the task cannot be cancelled").
 HANDLER_EXPLAINED_UNLESS = re.compile(

@@ -918,18 +918,20 @@ def _tests_cancellation_state(test: ast.expr, name: Optional[str]) -> bool:
 
 
 _STATE_WORDS = re.compile(r"cancel|abort|fail|broke|interrupt", re.IGNORECASE)
+_STATE_NAMES = re.compile(r"state|status|reason", re.IGNORECASE)  # ``disconnect_reason = "Connection Cancelled"``
 
 
 def _records_state(node: ast.AST) -> bool:
-    """``x.command_failed = True``, ``cancelled = True``, ``self._state = "cancelled"``: a flag or state
-    whose name (or value) says the work was cancelled, aborted or failed."""
+    """``x.command_failed = True``, ``cancelled = True``, ``self._state = "cancelled"``, ``disconnect_reason =
+    "Connection Cancelled"``: a flag, state or reason whose name (or value) says the work was cancelled,
+    aborted or failed."""
     if not isinstance(node, ast.Assign) or not isinstance(node.value, ast.Constant):
         return False
     value = node.value.value
     for target in node.targets:
         name = target.id if isinstance(target, ast.Name) else target.attr if isinstance(target, ast.Attribute) else ""
         if (value is True and _STATE_WORDS.search(name)) or \
-                (isinstance(value, str) and _STATE_WORDS.search(value) and "state" in name.lower()):
+                (isinstance(value, str) and _STATE_WORDS.search(value) and _STATE_NAMES.search(name)):
             return True
     return False
 
