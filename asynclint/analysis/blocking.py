@@ -21,6 +21,7 @@ from ..knowledge.blocking import (
     GUARD_BOUNDED_QUEUE,
     GUARD_LAZY_WALK,
     GUARD_NOT_EMPTY,
+    GUARD_NOT_OWN_DIRECTORY_TEARDOWN,
     GUARD_NOT_OWNER_TEARDOWN,
     GUARD_NOT_RENAME_IN_PLACE,
     GUARD_SHARED_LOCK,
@@ -163,6 +164,8 @@ class BlockingCalls:
             return not self._known_not_empty(receiver, node)
         if guard == GUARD_NOT_RENAME_IN_PLACE:
             return not self._renames_in_place(node)
+        if guard == GUARD_NOT_OWN_DIRECTORY_TEARDOWN:
+            return not (node.args and self._owner_teardown(node.args[0]))
         if receiver is None:
             return True
         if guard == GUARD_BOUNDED_QUEUE:
@@ -196,7 +199,8 @@ class BlockingCalls:
         return expr
 
     def _owner_teardown(self, receiver: ast.expr) -> bool:
-        """``self._executor.shutdown()`` inside ``async def close(self)`` (or ``shutdown``, ``teardown``...)."""
+        """``self._executor.shutdown()`` (or ``shutil.rmtree(self.files_dir)``) inside ``async def
+        close(self)`` (or ``shutdown``, ``teardown``, ``delete``...)."""
         func = self.ctx.current_function
         return isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) \
             and receiver.value.id == "self" and isinstance(func, ast.AsyncFunctionDef) \

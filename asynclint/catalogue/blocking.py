@@ -96,6 +96,8 @@ FILES = Rule(
     "`unpack_archive`, `os.walk` / `os.fwalk`, `Path.rglob` / `Path.walk`, and `glob.glob(..., "
     "recursive=True)` / `Path.glob(\"**/...\")`.\n\n"
     "Not reported: `shutil.rmtree(..., ignore_errors=True)` (best-effort cleanup of a scratch directory); "
+    "`shutil.rmtree(self.files_dir)` in the coroutine that tears its owner down (`close`, `shutdown`, "
+    "`delete`, `cleanup`, `stop`...): the owner's own directory, removed once as it goes away; "
     "`shutil.move` between a path and the same path with a suffix added or taken off (`shutil.move(tmp, "
     "os.path.splitext(tmp)[0])`, `shutil.move(path + \".part\", path)`, `p.with_suffix(...)`, directly or "
     "through a name bound once), which stays in one directory and is a rename, not a copy; "

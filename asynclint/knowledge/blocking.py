@@ -42,7 +42,10 @@ GUARD_NOT_OWNER_TEARDOWN = "not-owner-teardown"
 # ``shutil.move(tmp, os.path.splitext(tmp)[0])``, ``shutil.move(path + ".tmp", path)``: a rename within one
 # directory (one filesystem), which ``shutil.move`` does with ``os.rename``: one metadata update, not a copy.
 GUARD_NOT_RENAME_IN_PLACE = "not-rename-in-place"
-TEARDOWN_NAMES = re.compile(r"^_*(?:a?close|shutdown|shut_down|teardown|tear_down|stop|cleanup|clean_up|dispose"
+# ``shutil.rmtree(self.files_dir)`` in the coroutine that tears its owner down: the owner's own directory,
+# removed once as the owner goes away (a session's upload folder, a shuffle run's spill directory).
+GUARD_NOT_OWN_DIRECTORY_TEARDOWN = "not-own-directory-teardown"
+TEARDOWN_NAMES = re.compile(r"^_*(?:a?close|shutdown|shut_down|teardown|tear_down|stop|cleanup|clean_up|dispose|delete"
                             r"|terminate|finali[sz]e|on_shutdown|on_close|__aexit__)(?:_|$)", re.IGNORECASE)
 
 DEFAULT_WHAT = "blocks the event loop"
@@ -282,7 +285,8 @@ FUNCTIONS: Dict[str, BlockingCall] = {
     # of a scratch directory and is not reported.
     **_entries("AL104", TREE_ADVICE, ("copytree", "make_archive", "unpack_archive"), "shutil.", what=TREE_WHAT),
     "shutil.move": BlockingCall("AL104", TREE_ADVICE, guard=GUARD_NOT_RENAME_IN_PLACE, what=TREE_WHAT),
-    "shutil.rmtree": BlockingCall("AL104", TREE_ADVICE, _flag_on(1, "ignore_errors"), what=TREE_WHAT),
+    "shutil.rmtree": BlockingCall("AL104", TREE_ADVICE, _flag_on(1, "ignore_errors"), what=TREE_WHAT,
+                                  guard=GUARD_NOT_OWN_DIRECTORY_TEARDOWN),
     **_entries("AL104", TREE_ADVICE, ("walk", "fwalk"), "os.", guard=GUARD_LAZY_WALK, what=TREE_WHAT),
     # AL109 (opt-in): one file or one directory entry at a time: open, read, write, list, make, remove.
     # ``os.fdopen`` only wraps a descriptor that is already open (often a pipe handed to the loop);
