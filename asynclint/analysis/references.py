@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import heapq
 import re
 from collections import Counter
 from typing import Any, Container, Dict, Iterator, List, Optional, Sequence, Set, Tuple
@@ -87,7 +88,10 @@ _SPAWN_WORDS = ("create_task", "ensure_future", "run_coroutine_threadsafe", "run
 # (Patterns start with a literal, which the regex engine searches for fast.)
 _ASYNC_DEF = re.compile(r"async\s+def\s+(" + _WORD + ")")
 _ANY_DEF = re.compile(r"\bdef\s+(" + _WORD + ")")
-_AWAIT_OR_RETURN = re.compile(r"\b(await|return)\b[ \t]*")
+# ``await``/``return`` and the dotted name after it (two patterns that start with a literal: ten times
+# faster than one alternation)
+_AWAIT_NAME = re.compile(r"await\b[ \t]*([\w. \t]*)")
+_RETURN_NAME = re.compile(r"return\b[ \t]*([\w. \t]*)")
 _IMPORTED_PACKAGE = re.compile(r"(?m)^[ \t]*(?:from|import)[ \t]+(" + _WORD + ")")  # any depth: imports inside functions count
 _ALL_WORDS = re.compile(r"\b" + _WORD)
 # Comments, triple-quoted strings and strings holding a space (kept: ``getattr(x, "name")`` uses it).
@@ -256,8 +260,9 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
             table[name] = tuple(row)
     else:
         code = _IMPORT_PATH.sub(" ", code)
+        spans = _awaited_spans(code)
     # names read inside an awaited (or returned) expression: such a mention is marked ``~`` (awaited)
-    in_awaits = set(_ALL_WORDS.findall(" ".join(code[a:b] for a, b in _awaited_spans(code))))
+    in_awaits = set(_ALL_WORDS.findall(" ".join(code[a:b] for a, b in spans)))
 
     def word(channel: int, name: str) -> str:
         return _PREFIX[channel] + name + (AWAITED_MARK if name in in_awaits else "")
@@ -287,32 +292,35 @@ def _awaited_spans(code: str) -> List[Tuple[int, int]]:
     directly or by whoever gets it (a ``return`` hands it to the caller), so its swallowed cancellation
     reaches them."""
     spans: List[Tuple[int, int]] = []
-    for match in _AWAIT_OR_RETURN.finditer(code):
-        start = end = match.end()
-        returned = match.group(1) == "return"  # only the returned callee: ``return report(start=start)``
-        depth = 0
-        size = len(code)
-        while end < size:
-            char = code[end]
-            if char in "([{":
-                if returned:
-                    break
-                depth += 1
-            elif char in ")]}":
-                if depth == 0:
-                    break
-                depth -= 1
-            elif depth == 0 and not (char.isalnum() or char in "_. \t"):
-                break
-            end += 1
-        callee = _DOTTED.match(code, start)
-        if callee is not None and _DOT_SPLIT.split(callee.group(0))[-1] in _STARTERS:
+    size = len(code)
+    last = 0
+    for match in heapq.merge(_AWAIT_NAME.finditer(code), _RETURN_NAME.finditer(code), key=lambda m: m.start()):
+        start, end = match.start(1), match.end()
+        if start < last or end == start:
+            continue  # inside the previous span, or nothing named (``return``, ``return (a, b)``)
+        before = match.start() - 1
+        if before >= 0 and (code[before].isalnum() or code[before] == "_"):
+            continue  # ``self.await_x``: part of another name
+        awaited = code[match.start()] == "a"
+        if awaited and match.group(1).rstrip().rpartition(".")[2].strip() in _STARTERS:
             continue  # ``await nursery.start(self._serve)``, ``await create_task(...)``: counted as started
-        if end > start and (not spans or start >= spans[-1][1]):
-            spans.append((start, end))
+        while awaited and end < size and code[end] in "([{":  # (``return``: the callee only)
+            depth = 0
+            for bracket in _BRACKETS.finditer(code, end):
+                depth += 1 if bracket.group() in "([{" else -1
+                if depth == 0:
+                    end = bracket.end()
+                    break
+            else:
+                end = size
+            end = _CHAIN_CHARS.match(code, end).end()  # type: ignore[union-attr]
+        spans.append((start, end))
+        last = end
     return spans
 
 
+_CHAIN_CHARS = re.compile(r"[\w. \t]*")
+_BRACKETS = re.compile(r"[()\[\]{}]")
 _STARTERS = CORO_SPAWNERS | FUNC_SPAWNERS | {"start"}
 
 
