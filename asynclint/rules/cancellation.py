@@ -25,7 +25,7 @@ from ..analysis.flow import (
     leaving_jumps,
     walk_local,
 )
-from ..analysis.references import ATTR, SELF, combine, private_name, reached_tails
+from ..analysis.references import ATTR, SELF, Counts, combine, private_name, reached_tails
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
@@ -327,12 +327,11 @@ class CancellationChecker(Checker):
         if not isinstance(func, ast.AsyncFunctionDef) or not self._handler_ends(func, handler, accepts):
             return None
         resolver = Resolver.of(self.ctx)
-        counts = resolver.index.uses(func.name, self.ctx.module_name)
-        if counts is None:
+        found = self._project_uses(func, resolver)
+        if found is None:
             return None
+        counts, method, where = found
         stack = self.ctx.ancestors
-        where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
-        method = where > 0 and isinstance(stack[where - 1], ast.ClassDef)
         uses = combine(counts, method)  # a method is reached as an attribute, a function by name or module
         tails = reached_tails(resolver.index.tail_callers(func.name, self.ctx.module_name), method)
         self_tails = [t for t in tails if t.partition(":")[2][:1] == str(SELF)]
@@ -351,6 +350,16 @@ class CancellationChecker(Checker):
         if tails and not all(resolver.index.runs_as_task_root(entry) for entry in tails):
             return None
         return func.name
+
+    def _project_uses(self, func: ast.AsyncFunctionDef, resolver: Resolver) -> Optional[Tuple[Counts, bool, int]]:
+        """The index's use counts of ``func``'s name, whether it is a method, and where it sits in the
+        ancestors; None when the index keeps no counts for it (never started, not private)."""
+        counts = resolver.index.uses(func.name, self.ctx.module_name)
+        if counts is None:
+            return None
+        stack = self.ctx.ancestors
+        where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
+        return counts, where > 0 and isinstance(stack[where - 1], ast.ClassDef), where
 
     def _handler_ends(self, func: ast.AsyncFunctionDef, handler: ast.ExceptHandler,
                       accepts: Callable[[ast.AST], bool]) -> bool:
@@ -376,12 +385,10 @@ class CancellationChecker(Checker):
                 or not self._handler_ends(func, handler, accepts):
             return None
         resolver = Resolver.of(self.ctx)
-        counts = resolver.index.uses(func.name, self.ctx.module_name)
-        if counts is None:
+        found = self._project_uses(func, resolver)
+        if found is None:
             return None
-        stack = self.ctx.ancestors
-        where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
-        method = where > 0 and isinstance(stack[where - 1], ast.ClassDef)
+        counts, method, _ = found
         spawned, awaited, other = combine(counts, method)
         if awaited or not (spawned or other):
             return None  # awaited somewhere, or no use seen at all (reached by a name built at run time)
