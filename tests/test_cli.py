@@ -426,3 +426,15 @@ def test_readme_setup_commands_use_a_venv_and_ci_runs_the_test_command() -> None
     commands = [line for line in ci if line and not line.startswith("#")
                 and not line.startswith(("set ", "cd "))]
     assert commands == [develop.rstrip("\n")], ci
+
+
+def test_readme_try_it_output_is_what_asynclint_prints_for_the_example(tmp_path: Path) -> None:
+    """The README shows what `asynclint examples/` prints on a fresh machine: the same findings, in order."""
+    readme = (REPO / "README.md").read_text()
+    shown = readme.split("## Try it", 1)[1].split("```text\n", 1)[1].split("```", 1)[0].splitlines()
+    (tmp_path / "examples").mkdir()
+    for source in (REPO / "examples").glob("*.py"):
+        (tmp_path / "examples" / source.name).write_bytes(source.read_bytes())
+    done = run_cli(["--no-cache", "examples/"], cwd=tmp_path)
+    assert done.stdout.splitlines() == [line for line in shown if line.startswith("examples/")], done.stdout
+    assert all(line in done.stdout + done.stderr for line in shown if not line.startswith("examples/")), done.stderr

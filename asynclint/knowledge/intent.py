@@ -114,7 +114,7 @@ HANDLER_EXPLAINED_WORDS = re.compile(
     re.IGNORECASE)
 # ... nor one that asks for a change, or only describes the harm ("the task cannot be cancelled").
 HANDLER_EXPLAINED_UNLESS = re.compile(
-    r"\b(?:TODO|FIXME|XXX|HACK|BUG)\b|\bfix\b|\bnoqa\b|\bswallow\w*|\b(?:cannot|can't|can not) be cancel"
+    r"\b(?:TODO|FIXME|XXX|HACK|BUG)\b|\bfix\b|\bnoqa\b|\bswallow\w*|\b(?:cannot|can't|can not|can never|never) be cancel"
     r"|\buncancel?lable\b|\bcancel\w* (?:is|are|gets?|get) lost\b|\blos(?:e|es|t|ing) (?:the |its |a )?cancel",
     re.IGNORECASE)
 # The docstring of the coroutine that catches the cancellation says what it does when cancelled ("A
