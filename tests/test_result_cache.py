@@ -429,3 +429,26 @@ def test_task_done_and_running_loop_elsewhere_are_dependencies(project: Path) ->
              "    asyncio.get_running_loop()")
     found, _ = run(project, extra=("AL505",))
     assert found == run(project, cached=False, extra=("AL505",))[0] and ("pump.py", 12, "AL505") in found
+
+
+def test_an_edit_of_asynclint_itself_changes_the_cache_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Same version, other rules (an editable install, a checkout): the results of the old rules are not read."""
+    from asynclint.base import cachefile
+    from asynclint.orchestration.result_cache import settings_key
+
+    (tmp_path / "rules").mkdir()
+    module = tmp_path / "rules" / "blocking.py"
+    module.write_text("RULES = 1\n")
+    monkeypatch.setattr(cachefile, "_PACKAGE", str(tmp_path))
+    cachefile.source_fingerprint.cache_clear()
+    try:
+        before = settings_key(Settings(enabled=frozenset({"AL101"})), "")
+        (tmp_path / "rules" / "__pycache__").mkdir()
+        (tmp_path / "rules" / "__pycache__" / "blocking.cpython-311.pyc").write_bytes(b"x")
+        cachefile.source_fingerprint.cache_clear()
+        assert settings_key(Settings(enabled=frozenset({"AL101"})), "") == before  # compiled files are not the source
+        module.write_text("RULES = 22\n")
+        cachefile.source_fingerprint.cache_clear()
+        assert settings_key(Settings(enabled=frozenset({"AL101"})), "") != before
+    finally:
+        cachefile.source_fingerprint.cache_clear()

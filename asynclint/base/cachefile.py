@@ -6,6 +6,8 @@ cache holds plain data, never code, so a damaged file is only a cache miss.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import marshal
 import os
 import tempfile
@@ -13,6 +15,26 @@ from typing import Any, Dict, Optional
 
 CACHE_DIR_NAME = ".asynclint_cache"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@functools.lru_cache(maxsize=1)
+def source_fingerprint() -> str:
+    """Changes when any of asynclint's own modules does (path, size, mtime): part of every cache key,
+    so an editable install or a checkout never reads results its old rules wrote under the same
+    version. A reinstall of the same version changes the mtimes too, which only costs one cold run."""
+    rows = []
+    for directory, dirs, files in os.walk(_PACKAGE):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+        for name in sorted(files):
+            if name.endswith(".py"):
+                path = os.path.join(directory, name)
+                try:
+                    stat = os.stat(path)
+                except OSError:
+                    continue
+                rows.append(f"{os.path.relpath(path, _PACKAGE)}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(rows).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def ensure_cache_dir(path: str) -> bool:

@@ -33,7 +33,7 @@ from ..analysis.index import (
     summarize_source,
     summary_triggers,
 )
-from ..base.cachefile import CACHE_DIR_NAME, dump_atomic, ensure_cache_dir, load_marshal_dict
+from ..base.cachefile import CACHE_DIR_NAME, dump_atomic, ensure_cache_dir, load_marshal_dict, source_fingerprint
 from ..base.memory import one_file
 from ..base.settings import DEFAULT_EXCLUDE
 from ..base.source import DecodeError, decode
@@ -91,7 +91,8 @@ def project_files(root: str, settings: Any) -> List[str]:
 
 def _cache_path(directory: str, root: str) -> str:
     """The index cache's path prefix: its entries are spread over ``CACHE_SHARDS`` files."""
-    key = hashlib.sha256(f"{INDEX_VERSION}\0{fingerprint()}\0{sys.version_info[:2]}\0{root}".encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    key = hashlib.sha256(f"{INDEX_VERSION}\0{fingerprint()}\0{source_fingerprint()}\0{sys.version_info[:2]}\0{root}".encode(
+        "utf-8", "surrogatepass")).hexdigest()[:16]
     return os.path.join(directory, f"index-{key}")
 
 

@@ -1,7 +1,8 @@
 """The result cache: skip files whose content, settings and project index are unchanged.
 
 Like black's: a cheap stat check (size, mtime) first, a content hash only when the
-stat differs. The file is keyed by asynclint's version, the effective settings and
+stat differs. The file is keyed by asynclint's version and its own source files
+(``source_fingerprint``: an edited checkout or editable install), the effective settings and
 the index's options, so a change to any of them starts afresh; each entry also keeps
 what its lint asked the project index (the modules it looked up and their content
 digests, the triage's names, AL107's chains), so an edit elsewhere re-lints only the
@@ -18,7 +19,7 @@ from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Set, Tuple
 
 from .. import __version__
-from ..base.cachefile import dump_atomic, ensure_cache_dir, load_marshal_dict
+from ..base.cachefile import dump_atomic, ensure_cache_dir, load_marshal_dict, source_fingerprint
 from ..base.settings import Settings
 from ..engine import FileResult
 
@@ -43,7 +44,8 @@ def settings_key(settings: Settings, index_options: str) -> str:
     for transient in ("native_in_process", "crash_marker", "use_cache", "cache_dir"):
         values.pop(transient, None)
     text = _canonical(values)
-    return hashlib.sha256(f"{__version__}\0{FORMAT}\0{text}\0{index_options}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
+    return hashlib.sha256(f"{__version__}\0{source_fingerprint()}\0{FORMAT}\0{text}\0{index_options}".encode(
+        "utf-8", "surrogatepass")).hexdigest()[:20]
 
 
 class ResultCache:
