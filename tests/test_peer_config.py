@@ -133,6 +133,7 @@ def test_a_broken_peer_config_is_not_ours_to_report(tmp_path: Path) -> None:
     ("pyproject.toml", '[tool.ruff.lint]\nselect = ["ALL"]\nignore = ["D"]\n', "ALL"),
     ("ruff.toml", '[lint]\nextend-select = ["RUF0"]\n', "RUF0"),
     (".ruff.toml", 'select = ["RUF00"]\n', "RUF00"),
+    ("pyproject.toml", '[tool.ruff.lint]\nselect = ["ALL", "RUF006"]\nignore = ["RUF"]\n', "RUF006"),  # more specific
 ])
 def test_a_ruff_selection_of_the_same_check_turns_our_opt_in_rule_on(tmp_path: Path, name: str, config: str,
                                                                      why: str) -> None:
@@ -148,6 +149,8 @@ def test_a_ruff_selection_of_the_same_check_turns_our_opt_in_rule_on(tmp_path: P
     ("pyproject.toml", '[tool.ruff.lint]\nselect = ["ALL"]\nextend-ignore = ["RUF006"]\n'),
     ("pyproject.toml", '[tool.ruff.lint]\nselect = ["RUF1", "E", "F"]\n'),               # not RUF006
     ("pyproject.toml", '[tool.ruff.lint]\nselect = ["RUF0061"]\n'),                       # not a prefix of it
+    ("pyproject.toml", '[tool.ruff.lint]\nselect = ["ALL"]\nignore = ["RUF"]\n'),          # a more specific ignore
+    ("pyproject.toml", '[tool.ruff.lint]\nselect = ["RUF0"]\nignore = ["RUF0"]\n'),        # as specific: ignore wins
     ("pyproject.toml", '[tool.black]\nselect = ["RUF006"]\n'),                            # not ruff's table
     ("setup.cfg", '[flake8]\nselect = ASYNC300\n'),                                    # flake8 selects by plugin
 ])

@@ -110,7 +110,7 @@ DROPPED_TASK = Rule(
     "work started from a handler or callback is reported, even where a project has chosen not to keep "
     "references: the loop still holds it only weakly.\n\n"
     "Opt-in, and on by itself where the project's ruff config selects `RUF006` (by code, `RUF` or "
-    "`ALL`, not ignored): such a project keeps its task references, and AL204 also sees what ruff "
+    "`ALL`, as ruff resolves select and ignore): such a project keeps its task references, and AL204 also sees what ruff "
     "does not (`self._loop.create_task(...)`); `--no-respect-peer-selects` leaves it off there. Why "
     "not on by default: read on projects outside the benchmark corpus, most dropped tasks were short, "
     "best-effort work the maintainers start without a reference on purpose (a metric hook, a "

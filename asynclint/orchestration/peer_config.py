@@ -8,7 +8,7 @@ broader rule such as ``BLE001``, says nothing about ours. The config file is fou
 peer finds it: the nearest one at or above the linted paths.
 
 The other way round, a project whose ruff configuration selects ``RUF006`` (by its code, a prefix
-of it or ``ALL``, and does not ignore it) has asked for that check everywhere: our opt-in rules that
+of it or ``ALL``, and ruff runs it: ``_ruff_enables``) has asked for that check everywhere: our opt-in rules that
 are the same check (``knowledge.intent.PEER_SELECTS``) are turned on there, and report what ruff
 cannot see (``self._loop.create_task(...)``, ``ensure_future``).
 """
@@ -71,12 +71,22 @@ def peer_ignores(start: str, root: str) -> PeerIgnores:
                 per_file.append((_rebase(pattern, base, root), mapped))
         if kind == "ruff":
             for peer, on in sorted(PEER_SELECTS.items()):
-                how = [s for s in selectors if s == "ALL" or (s and peer.startswith(s))]
-                if how and peer not in ignored:
+                how = _ruff_enables(peer, selectors, ignored)
+                if how:
                     selected |= on
-                    select_reasons.append(f"{_shown(path, root)} selects {', '.join(sorted(set(how)))}")
+                    select_reasons.append(f"{_shown(path, root)} selects {how}")
     return PeerIgnores(frozenset(codes), tuple(per_file), tuple(reasons), frozenset(selected),
                        tuple(dict.fromkeys(select_reasons)))
+
+
+def _ruff_enables(code: str, selectors: Iterable[str], ignored: Iterable[str]) -> str:
+    """The selector by which ruff runs ``code`` ("" when it does not): as ruff decides, the most specific
+    matching selector wins (``ALL`` least, the full code most), and an ignore as specific as a select wins."""
+    def best(values: Iterable[str]) -> Tuple[int, str]:
+        return max(((0 if v == "ALL" else len(v), v) for v in values if v == "ALL" or (v and code.startswith(v))),
+                   default=(-1, ""))
+    chosen, ignore = best(selectors), best(ignored)
+    return chosen[1] if chosen[0] > ignore[0] else ""
 
 
 def _shown(path: str, root: str) -> str:
