@@ -515,8 +515,9 @@ class CancellationChecker(Checker):
         - they call ``.cancelling()`` or ``.uncancel()`` (the documented way to tell
           apart a cancellation you asked for);
         - they hand the caught exception on: store it (``self._exc = exc``,
-          ``errors.append(exc)``, ``outcome = Error(exc)``), or pass it to
-          ``set_exception``/``throw``, to be raised elsewhere;
+          ``errors.append(exc)``, ``outcome = Error(exc)``), pass it to
+          ``set_exception``/``throw``, to be raised elsewhere, or return it to the caller
+          (``return exc``, ``return None, exc``);
         - they re-raise under a condition that inspects the exception or the
           cancellation state (``if exc is not value: raise``, ``if task.cancelled(): raise``,
           ``if not self._closing: raise``);
@@ -544,6 +545,8 @@ class CancellationChecker(Checker):
                     return True
                 if isinstance(node, ast.Call) and _hands_on(node, name):
                     return True
+                if isinstance(node, ast.Return) and node.value is not None and _carries(node.value, name):
+                    return True  # ``return exc``: the caller gets the exception and decides
             if isinstance(node, ast.If) and any(isinstance(r, ast.Raise) for r in walk_local(node.body + node.orelse)) \
                     and (_tests_cancellation_state(node.test, name) or _relays_another_error(node, name)):
                 return True
