@@ -27,6 +27,7 @@ from ..knowledge.blocking import (
     GUARD_SHARED_LOCK,
     GUARD_STARTED_HERE,
     GUARD_STAT,
+    OWNER_TEARDOWN_NAMES,
     TEARDOWN_NAMES,
     BlockingCall,
     lookup_function,
@@ -165,7 +166,11 @@ class BlockingCalls:
         if guard == GUARD_NOT_RENAME_IN_PLACE:
             return not self._renames_in_place(node)
         if guard == GUARD_NOT_OWN_DIRECTORY_TEARDOWN:
-            return not (node.args and self._owner_teardown(node.args[0]))
+            func = self.ctx.current_function
+            target = node.args[0] if node.args else None
+            return not (isinstance(func, ast.AsyncFunctionDef) and OWNER_TEARDOWN_NAMES.fullmatch(func.name) is not None
+                        and isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
+                        and target.value.id == "self")
         if receiver is None:
             return True
         if guard == GUARD_BOUNDED_QUEUE:
@@ -199,8 +204,7 @@ class BlockingCalls:
         return expr
 
     def _owner_teardown(self, receiver: ast.expr) -> bool:
-        """``self._executor.shutdown()`` (or ``shutil.rmtree(self.files_dir)``) inside ``async def
-        close(self)`` (or ``shutdown``, ``teardown``, ``delete``...)."""
+        """``self._executor.shutdown()`` inside ``async def close(self)`` (or ``shutdown``, ``teardown``...)."""
         func = self.ctx.current_function
         return isinstance(receiver, ast.Attribute) and isinstance(receiver.value, ast.Name) \
             and receiver.value.id == "self" and isinstance(func, ast.AsyncFunctionDef) \

@@ -91,7 +91,10 @@ _ANY_DEF = re.compile(r"\bdef\s+(" + _WORD + ")")
 # ``await``/``return`` and the dotted name after it (two patterns that start with a literal: ten times
 # faster than one alternation)
 _AWAIT_NAME = re.compile(r"await\b[ \t]*([\w. \t]*)")
-_RETURN_NAME = re.compile(r"return\b[ \t]*([\w. \t]*)")
+_RETURN_NAME = re.compile(r"return\b(?![ \t]*await\b)[ \t]*([\w. \t]*)")  # (``return await ...`` is the await's)
+_COMMENT = re.compile(r"#[^\n]*")
+_TRAILER = re.compile(r"(?:[ \t]*\.[ \t]*\w+)*[ \t]*")  # ``.attr`` after a closing bracket, not `` and b()``
+_SCAN_LIMIT = 20000  # an opening bracket not closed this far on (one inside a kept string): the line only
 _IMPORTED_PACKAGE = re.compile(r"(?m)^[ \t]*(?:from|import)[ \t]+(" + _WORD + ")")  # any depth: imports inside functions count
 _ALL_WORDS = re.compile(r"\b" + _WORD)
 # Comments, triple-quoted strings and strings holding a space (kept: ``getattr(x, "name")`` uses it).
@@ -260,7 +263,7 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
             table[name] = tuple(row)
     else:
         code = _IMPORT_PATH.sub(" ", code)
-        spans = _awaited_spans(code)
+        spans = _awaited_spans(_COMMENT.sub(lambda m: " " * len(m.group()), code))  # (same offsets, no comments)
     # names read inside an awaited (or returned) expression: such a mention is marked ``~`` (awaited)
     in_awaits = set(_ALL_WORDS.findall(" ".join(code[a:b] for a, b in spans)))
 
@@ -296,24 +299,29 @@ def _awaited_spans(code: str) -> List[Tuple[int, int]]:
     last = 0
     for match in heapq.merge(_AWAIT_NAME.finditer(code), _RETURN_NAME.finditer(code), key=lambda m: m.start()):
         start, end = match.start(1), match.end()
-        if start < last or end == start:
+        awaited = code[match.start()] == "a"
+        if start < last or (end == start and not (awaited and end < size and code[end] in "([{")):
             continue  # inside the previous span, or nothing named (``return``, ``return (a, b)``)
         before = match.start() - 1
         if before >= 0 and (code[before].isalnum() or code[before] == "_"):
             continue  # ``self.await_x``: part of another name
-        awaited = code[match.start()] == "a"
         if awaited and match.group(1).rstrip().rpartition(".")[2].strip() in _STARTERS:
             continue  # ``await nursery.start(self._serve)``, ``await create_task(...)``: counted as started
         while awaited and end < size and code[end] in "([{":  # (``return``: the callee only)
-            depth = 0
+            depth, opened = 0, end
             for bracket in _BRACKETS.finditer(code, end):
                 depth += 1 if bracket.group() in "([{" else -1
                 if depth == 0:
                     end = bracket.end()
                     break
-            else:
-                end = size
-            end = _CHAIN_CHARS.match(code, end).end()  # type: ignore[union-attr]
+                if bracket.start() - opened > _SCAN_LIMIT:
+                    depth = -1
+                    break
+            if depth != 0:  # never closed: a bracket inside a kept string (``send(":(")``); the line only
+                line_end = code.find("\n", opened)
+                end = size if line_end < 0 else line_end
+                break
+            end = _TRAILER.match(code, end).end()  # type: ignore[union-attr]
         spans.append((start, end))
         last = end
     return spans

@@ -45,7 +45,10 @@ GUARD_NOT_RENAME_IN_PLACE = "not-rename-in-place"
 # ``shutil.rmtree(self.files_dir)`` in the coroutine that tears its owner down: the owner's own directory,
 # removed once as the owner goes away (a session's upload folder, a shuffle run's spill directory).
 GUARD_NOT_OWN_DIRECTORY_TEARDOWN = "not-own-directory-teardown"
-TEARDOWN_NAMES = re.compile(r"^_*(?:a?close|shutdown|shut_down|teardown|tear_down|stop|cleanup|clean_up|dispose|delete"
+# The whole name of an owner's own teardown (``delete``, not ``cleanup_expired``: a periodic sweep).
+OWNER_TEARDOWN_NAMES = re.compile(r"_*(?:a?close|shutdown|shut_down|teardown|tear_down|stop|cleanup|clean_up|dispose"
+                                  r"|delete|terminate|__aexit__)")
+TEARDOWN_NAMES = re.compile(r"^_*(?:a?close|shutdown|shut_down|teardown|tear_down|stop|cleanup|clean_up|dispose"
                             r"|terminate|finali[sz]e|on_shutdown|on_close|__aexit__)(?:_|$)", re.IGNORECASE)
 
 DEFAULT_WHAT = "blocks the event loop"
