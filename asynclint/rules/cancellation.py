@@ -25,6 +25,7 @@ from ..analysis.flow import (
     leaving_jumps,
     walk_local,
 )
+from ..analysis.index import is_async_generator
 from ..analysis.references import ATTR, SELF, Counts, combine, private_name, reached_tails
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
@@ -381,7 +382,7 @@ class CancellationChecker(Checker):
         its own cancellation. The handler must end it, as for a task body."""
         func = self.ctx.current_function
         if not isinstance(func, ast.AsyncFunctionDef) or not private_name(func.name) \
-                or any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in walk_local(func.body)) \
+                or is_async_generator(func) \
                 or not self._handler_ends(func, handler, accepts):
             return None
         resolver = Resolver.of(self.ctx)
