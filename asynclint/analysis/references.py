@@ -514,10 +514,15 @@ def _cli_commands(tree: ast.Module) -> Iterator[Tuple[str, int]]:
                     break
 
 
+# ``"Reader._main_task"``: a label (a task's or a logger's name) spelling a class's method, not a use
+_CLASS_LABEL = re.compile(r"[\"']_?[A-Z]\w*\.\w+[\"']")
+
+
 def _keep_strings(match: "re.Match[str]") -> str:
-    """Drop comments, docstrings and prose; keep strings that could name a function (``"_read_loop"``)."""
+    """Drop comments, docstrings and prose; keep strings that could name a function (``"_read_loop"``),
+    not a ``Class.method`` label (``create_task(self._main_task(), name="Pool._main_task")``)."""
     text = match.group(0)
-    if text.startswith("#") or match.group(1) or " " in text:
+    if text.startswith("#") or match.group(1) or " " in text or _CLASS_LABEL.fullmatch(text):
         return " "
     return text
 
