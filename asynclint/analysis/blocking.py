@@ -27,6 +27,7 @@ from ..knowledge.blocking import (
     GUARD_SHARED_LOCK,
     GUARD_STARTED_HERE,
     GUARD_STAT,
+    GUARD_WAITED_BY_WITH,
     OWNER_TEARDOWN_NAMES,
     TEARDOWN_NAMES,
     BlockingCall,
@@ -171,6 +172,8 @@ class BlockingCalls:
             return not (isinstance(func, ast.AsyncFunctionDef) and OWNER_TEARDOWN_NAMES.fullmatch(func.name) is not None
                         and isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name)
                         and target.value.id == "self")
+        if guard == GUARD_WAITED_BY_WITH:
+            return self._with_item(node)
         if receiver is None:
             return True
         if guard == GUARD_BOUNDED_QUEUE:
@@ -185,6 +188,11 @@ class BlockingCalls:
         if guard == GUARD_NOT_OWNER_TEARDOWN:
             return not self._owner_teardown(receiver)
         return True
+
+    def _with_item(self, node: ast.Call) -> bool:
+        """``with subprocess.Popen(...) as child:``: the block's exit waits for the child."""
+        return any(isinstance(parent, ast.With) and any(item.context_expr is node for item in parent.items)
+                   for parent in self.ctx.ancestors[-3:-1])  # (the call, its withitem, the with)
 
     def _renames_in_place(self, node: ast.Call) -> bool:
         """``shutil.move(src, dst)`` where one path is the other with a suffix added or taken off

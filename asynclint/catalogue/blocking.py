@@ -65,9 +65,12 @@ PROCESS = Rule(
     name="blocking-subprocess",
     summary="Blocking process call inside a coroutine",
     what_it_does="Reports `subprocess.run/call/check_call/check_output/getoutput/getstatusoutput`, "
-    "`subprocess.Popen(...)` and the `wait()` / `communicate()` of a `Popen` object, `os.system`, "
+    "the `wait()` / `communicate()` of a `Popen` object and `with subprocess.Popen(...)` (its exit waits), "
+    "`os.system`, "
     "`os.popen`, `os.spawn*`, `os.posix_spawn*` and `os.wait*` (not with `os.WNOHANG`) "
     "inside an `async def`. trio and anyio files are pointed at `trio.run_process` / `anyio.run_process`.\n\n"
+    "Not reported: `subprocess.Popen(...)` itself. It starts the child and returns (a fork and an exec, "
+    "milliseconds); the waits on its handle are what hold the loop, and they are reported where they happen.\n\n"
     "Not reported: `os.exec*`. It replaces the process, so nothing is left on the loop to be blocked; "
     "code that calls it from a coroutine does so on purpose (handing the process to another program) and "
     "nobody changes it for this rule.\n\n" + _NOT_A_FINDING_BY_REFERENCE,

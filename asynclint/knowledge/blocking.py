@@ -45,6 +45,9 @@ GUARD_NOT_RENAME_IN_PLACE = "not-rename-in-place"
 # ``shutil.rmtree(self.files_dir)`` in the coroutine that tears its owner down: the owner's own directory,
 # removed once as the owner goes away (a session's upload folder, a shuffle run's spill directory).
 GUARD_NOT_OWN_DIRECTORY_TEARDOWN = "not-own-directory-teardown"
+# ``subprocess.Popen(...)`` starts the child and returns (a fork and exec, milliseconds): reported only as a
+# ``with`` item, whose exit waits for the child; ``wait()`` and ``communicate()`` on the handle are reported.
+GUARD_WAITED_BY_WITH = "waited-by-with"
 # The whole name of an owner's own teardown (``delete``, not ``cleanup_expired``: a periodic sweep).
 OWNER_TEARDOWN_NAMES = re.compile(r"_*(?:a?close|shutdown|shut_down|teardown|tear_down|stop|cleanup|clean_up|dispose"
                                   r"|delete|terminate|__aexit__)")
@@ -277,7 +280,9 @@ FUNCTIONS: Dict[str, BlockingCall] = {
     **_entries("AL102", HTTP_ADVICE, ("request",), "urllib3."),
     # AL103
     **_entries("AL103", PROCESS_ADVICE, ("run", "call", "check_call", "check_output", "getoutput",
-                                         "getstatusoutput", "Popen"), "subprocess."),
+                                         "getstatusoutput"), "subprocess."),
+    "subprocess.Popen": BlockingCall("AL103", PROCESS_ADVICE, guard=GUARD_WAITED_BY_WITH,
+                                     what="blocks the event loop when its `with` block ends (the exit waits for the child)"),
     **_entries("AL103", PROCESS_ADVICE, ("system", "popen", "posix_spawn", "posix_spawnp",
                                          "spawnl", "spawnle", "spawnlp", "spawnlpe",
                                          "spawnv", "spawnve", "spawnvp", "spawnvpe"), "os."),
