@@ -500,7 +500,9 @@ def test_use_counts_of_coroutines() -> None:
     # a mention marked ``~`` was read inside an awaited expression; a private name is counted unspawned
     totals = add_up(iter([("app.m", {"_x": counts(other=1, channel=SELF)}, "", ()), ("app.n", {}, "@_x~ _x", ())]))
     assert combine(totals["_x"]["app"], method=True) == (0, 1, 2)
-    assert add_up(iter([("app.m", {"x": counts(other=1)}, "", ())])) == {}  # public and never started
+    # a public coroutine function is counted too, started or not (a root that runs until it is stopped)
+    assert combine(add_up(iter([("app.m", {"x": counts(other=1)}, "", ())]))["x"]["app"], method=False) == (0, 0, 1)
+    assert add_up(iter([("app.m", {}, "!x", ())])) == {}  # a mention alone: no coroutine of that name
 
 
 def test_uses_inside_awaited_expressions_count_as_awaited() -> None:

@@ -931,8 +931,8 @@ class ProjectIndex:
     def uses(self, name: str, module: str, record: bool = True) -> Optional[Counts]:
         """How the project uses functions called ``name`` seen from ``module``'s top-level package:
         (started as a task, awaited, other) per channel (``references.combine`` picks a method's or a
-        function's), or None when nothing there starts one as a task and it is not a private coroutine
-        function (``references.private_name``). Recorded for the result cache."""
+        function's), or None when nothing there starts one as a task or defines a coroutine function of
+        that name. Recorded for the result cache."""
         package = module.split(".", 1)[0]
         found = self.add_up_references().get(name, {}).get(package)
         if record and self._consulted is not None:

@@ -824,12 +824,12 @@ def _started_by_helpers(table: Dict[str, Counts], calls: Sequence[str], starters
 
 def add_up(modules: Iterator[Tuple[Any, ...]],
            tail_callers: Optional[Dict[str, Dict[str, List[str]]]] = None) -> Dict[str, Dict[str, Counts]]:
-    """The project's counts for every spawned name (and every private coroutine function's), per
+    """The project's counts for every spawned name and every coroutine function's, per
     top-level package that defines or spawns it: ``{name: {package: counts}}`` (nine numbers, see
     ``combine``).
 
-    ``modules`` gives each module's name, ``r``, ``m``, ``p`` and (optionally) ``tl``; names never
-    spawned are left out (they are not task bodies, whatever else holds). A module's uses count for its
+    ``modules`` gives each module's name, ``r``, ``m``, ``p`` and (optionally) ``tl``; names neither
+    spawned nor defined as coroutine functions are left out. A module's uses count for its
     own package, for the packages it imports and for the packages that import it. With
     ``tail_callers``, a module that uses a name only as a tail await (``tl``) gives no counts for it:
     it fills ``tail_callers[name][package]`` with ``"module:!caller"`` entries instead, and such names
@@ -850,9 +850,9 @@ def add_up(modules: Iterator[Tuple[Any, ...]],
                if counts[FUNC + SPAWN] or counts[SELF + SPAWN] or counts[ATTR + SPAWN]}
     spawned |= {name for _, _, _, _, tails in rows for name in tails}
     spawned |= {name for words in started_words.values() for name in words}
-    # a private coroutine function (``_name``) is counted even if never started: AL401 asks whether
-    # anything awaits it at all (``private_name``)
-    spawned |= {name for _, table, _, _, _ in rows for name in table if private_name(name)}
+    # every coroutine function is counted even if never started: AL401 asks whether anything awaits a
+    # private one (``private_name``) at all, or a public one that runs until it is stopped
+    spawned |= {name for _, table, _, _, _ in rows for name in table}
     if not spawned:
         return {}
     imports: Dict[str, Set[str]] = {}

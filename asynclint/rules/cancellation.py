@@ -83,6 +83,11 @@ TIMEOUT_ERRORS = frozenset({"builtins.TimeoutError", "asyncio.TimeoutError", "as
 WAIT_FORS = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for"})
 TASK_WRAPPERS = WAIT_FORS | {"asyncio.shield", "asyncio.tasks.shield"}
 
+# What a coroutine that runs until it is stopped waits on (``await self._stopped.wait()``), and the calls that
+# stop its own work once it is cancelled (``await self.stop()``, ``cancel_and_wait(*self._tasks)``).
+UNTIL_STOPPED_WAITS = frozenset({"wait", "serve_forever", "wait_closed", "sleep_forever"})
+SHUTDOWN_CALLS = re.compile(TEARDOWN_WORDS.pattern + r"|(?:^|_)cancel(?:_|$)", re.IGNORECASE)
+
 CANCEL, BASE = "cancel", "base"
 SELF_CANCEL = "<current task>"
 _MAX_DEPTH = 4
@@ -201,11 +206,17 @@ class CancellationChecker(Checker):
                                 "project awaits or returns this private coroutine (it is started or handed on, "
                                 "e.g. as a callback): it stops, but a task running it does not look cancelled")
                 continue
+            root = self._stopping_root(node, handler, accepts)
+            if root is not None:
+                self.ctx.report("AL406", where, f"{caught} ends `{root[0]}()`, which runs until it is stopped and "
+                                f"shuts down when cancelled (line {root[1]}); nothing in the project awaits it: it "
+                                "stops, but a task running it does not look cancelled")
+                continue
             teardown = self._teardown(handler, accepts)
             if teardown is not None:
                 self._report_teardown(where, caught, teardown)
                 continue
-            if self._explained(handler):
+            if self._explained(handler) or (leak.kind == "fall-through" and self._landing_explained(node)):
                 continue
             harm = self._harm(leak, handler)
             if strict:
@@ -225,6 +236,22 @@ class CancellationChecker(Checker):
             return True
         guarded = self._guarded_body(block)
         return any(await_explained(self.ctx.lines, stmt.lineno) for stmt in guarded)
+
+    def _landing_explained(self, node: ast.Try) -> bool:
+        """A comment on the statement a falling-through handler leads to (the one after the ``try``) says
+        why: ``return None  # DEPRECATED: 4.0 will raise CancelledError instead``, written where the
+        swallow lands."""
+        after = self._following(node)
+        return bool(after) and handler_explained(self.ctx.lines, after[0].lineno, after[0].lineno)
+
+    def _following(self, node: ast.stmt) -> Sequence[ast.stmt]:
+        """The statements after ``node`` in its block (what a handler that falls through runs next)."""
+        parent = self.ctx.parent(node)
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(parent, field, None)
+            if isinstance(block, list) and any(s is node for s in block):
+                return block[next(i for i, s in enumerate(block) if s is node) + 1:]
+        return ()
 
     def _guarded_body(self, block: ast.stmt | ast.ExceptHandler) -> List[ast.stmt]:
         """The statements of the ``try`` (whose handler ``block`` is) or the ``with`` body that await."""
@@ -396,6 +423,55 @@ class CancellationChecker(Checker):
         if reached_tails(resolver.index.tail_callers(func.name, self.ctx.module_name), method):
             return None
         return func.name
+
+    def _stopping_root(self, node: ast.Try, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]
+                       ) -> Optional[Tuple[str, int]]:
+        """The coroutine's name and its shutdown call's line when it runs until it is stopped (a ``while``
+        loop, ``await self._stopped.wait()``, ``await self._serving``), the handler ends it, it then shuts
+        its own work down (``await self.stop()`` in the handler, the ``finally`` or right after the
+        ``try``) and nothing in the project awaits a coroutine of its name: a worker's or server's
+        ``start``/``run`` where a cancellation is the way to stop it (saq's ``Worker.start``)."""
+        func = self.ctx.current_function
+        if not isinstance(func, ast.AsyncFunctionDef) or not self._handler_ends(func, handler, accepts) \
+                or not self._runs_until_stopped(node, func):
+            return None
+        line = self._shuts_down(node, handler)
+        if line is None:
+            return None
+        resolver = Resolver.of(self.ctx)
+        found = self._project_uses(func, resolver)
+        if found is None:
+            return None
+        counts, method, _ = found
+        if combine(counts, method)[1] or resolver.index.tail_callers(func.name, self.ctx.module_name):
+            return None
+        return func.name, line
+
+    def _runs_until_stopped(self, node: ast.Try, func: ast.AsyncFunctionDef) -> bool:
+        """The ``try`` is the coroutine's open-ended wait: a ``while`` loop around or inside it, or an
+        await of an event's ``wait()`` or of a bare future (``await self._serving``)."""
+        if any(isinstance(loop, ast.While) for loop in self._enclosing_loops(func)):
+            return True
+        for sub in walk_local(node.body):
+            if isinstance(sub, ast.While):
+                return True
+            if isinstance(sub, ast.Await):
+                value = sub.value
+                if isinstance(value, (ast.Name, ast.Attribute)) and not self._is_task(value):
+                    return True
+                if isinstance(value, ast.Call) and not value.args and isinstance(value.func, ast.Attribute) \
+                        and value.func.attr in UNTIL_STOPPED_WAITS:
+                    return True
+        return False
+
+    def _shuts_down(self, node: ast.Try, handler: ast.ExceptHandler) -> Optional[int]:
+        """The line of a call that stops this coroutine's own work (``self.stop()``, ``self.cleanup()``,
+        ``cancel_and_wait(*self._tasks)``) in the handler, the ``finally`` or the statements after the
+        ``try`` in its block; None when there is none."""
+        for sub in walk_local([*handler.body, *node.finalbody, *self._following(node)]):
+            if isinstance(sub, ast.Call) and SHUTDOWN_CALLS.search(last_name(sub.func) or "") is not None:
+                return sub.lineno
+        return None
 
     def _teardown(self, handler: Optional[ast.ExceptHandler], accepts: Callable[[ast.AST], bool]) -> Optional[str]:
         """The coroutine's name when it tears its owner down (``knowledge.intent.TEARDOWN_WORDS``) and the
