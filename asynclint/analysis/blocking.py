@@ -34,6 +34,7 @@ from ..knowledge.blocking import (
     lookup_function,
     lookup_method,
 )
+from ..knowledge.intent import LIFECYCLE_EVENTS, LIFECYCLE_HOOK_NAMES
 from ..knowledge.types import canonical_type
 from .scopes import BindingKind
 
@@ -493,3 +494,16 @@ def _runs_on_new_loop(ctx: "FileContext", method: ast.FunctionDef, name: str) ->
                 or (isinstance(func.value, ast.Call) and ctx.resolve(func.value.func) in _NEW_LOOPS)):
             return True  # ``loop.run_until_complete(...)``, ``new_event_loop().run_until_complete(...)``
     return False
+
+
+def in_lifecycle_hook(ctx: "FileContext") -> bool:
+    """Is the current coroutine (the outermost one of its nest) an application's startup or shutdown hook
+    (``knowledge.intent.LIFECYCLE_HOOK_NAMES``, ``@app.on_event("startup")``)?"""
+    func = next((f for f in ctx.function_stack if isinstance(f, ast.AsyncFunctionDef)), None)
+    if func is None:
+        return False
+    if LIFECYCLE_HOOK_NAMES.fullmatch(func.name):
+        return True
+    return any(isinstance(d, ast.Call) and isinstance(d.func, ast.Attribute) and d.func.attr == "on_event"
+               and d.args and isinstance(d.args[0], ast.Constant) and d.args[0].value in LIFECYCLE_EVENTS
+               for d in func.decorator_list)

@@ -87,7 +87,11 @@ _FILE_SCOPE = (
     "Both rules are left alone by default in one-shot command-line code: modules under a `cli/` package, "
     "`cli.py` and `__main__.py` get `per-file-ignores` of AL104, AL107 and AL109 (like test code gets AL1), "
     "because a command run by `asyncio.run` has nothing else on its loop. Setting `per-file-ignores` "
-    "replaces these defaults; `extend-per-file-ignores` adds to them."
+    "replaces these defaults; `extend-per-file-ignores` adds to them. For the same reason they are not "
+    "reported in an application's startup and shutdown hooks: an ASGI lifespan (`async def lifespan(app)`, "
+    "`app_lifespan`: before its `yield` nothing is served yet, after it the server has stopped), "
+    "`on_startup`/`on_shutdown` handlers and `@app.on_event(\"startup\")`/`(\"shutdown\")`; a request "
+    "handler or a coroutine only named like one (`lifespan_report`) is reported."
 )
 FILES = Rule(
     code="AL104",
@@ -273,7 +277,9 @@ BLOCKING_HELPER = Rule(
     "note that it blocks on its first call only.\n\n"
     "Not reported: a helper passed by reference to `asyncio.to_thread`, `loop.run_in_executor`, "
     "`anyio.to_thread.run_sync` or `trio.to_thread.run_sync` (the cure); a call inside a nested sync "
-    "`def` or `lambda`; a call that is awaited or entered with `async with`; and helpers whose blocking "
+    "`def` or `lambda`; a call that is awaited or entered with `async with`; a call in an application's "
+    "startup or shutdown hook (an ASGI `lifespan`, `on_startup`/`on_shutdown`, `@app.on_event(\"startup\")`: "
+    "no request waits on the loop there, see AL104); and helpers whose blocking "
     "call sits only under `if TYPE_CHECKING:` or in a nested `def` of the helper. A blocking call AL1xx "
     "would not report inside a coroutine (a non-blocking variant, a stat call without "
     "`blocking-stat-calls`) does not make a helper blocking either.",

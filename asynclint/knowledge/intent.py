@@ -56,6 +56,15 @@ TEARDOWN_WORDS = re.compile(r"(?:^|_)(?:a?close|shutdown|shut_down|teardown|tear
                             r"|dispose|terminate|finali[sz]e|aexit)(?:_|$)", re.IGNORECASE)
 
 
+# An application's startup and shutdown hooks: an ASGI ``lifespan`` (``async def lifespan(app)``, before its
+# ``yield`` the server does not serve yet, after it the server has stopped), a framework's ``on_startup``
+# / ``on_shutdown`` handlers and ``@app.on_event("startup")``. One-shot file and tree work there (AL104,
+# AL107, AL109) runs with no request waiting on the loop, like a CLI command's (``per-file-ignores``).
+LIFECYCLE_HOOK_NAMES = re.compile(r"(?:\w*_)?lifespan|_*on_(?:startup|shutdown)", re.IGNORECASE)
+LIFECYCLE_EVENTS = frozenset({"startup", "shutdown"})
+LIFECYCLE_CODES = frozenset({"AL104", "AL107", "AL109"})
+
+
 # Calls that stop another object's task or worker (``await self._autoscale_task.stop()``, ``await
 # bridge.finalize_shutdown()``): the call cancels and awaits that task, so a ``CancelledError`` around it
 # is mostly the task's own (AL405). Not ``close()``/``aclose()``: closing a connection is awaited work.

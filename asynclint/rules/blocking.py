@@ -12,13 +12,14 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple, Type
 
-from ..analysis.blocking import BlockingCalls, alone_on_private_loop, used_asynchronously
+from ..analysis.blocking import BlockingCalls, alone_on_private_loop, in_lifecycle_hook, used_asynchronously
 from ..analysis.callgraph import blocking_chain, call_arguments, consumed, switched_off
 from ..analysis.index import ProjectIndex, Target
 from ..analysis.resolver import Resolver
 from ..base.model import Fix
 from ..catalogue.blocking import BLOCKING_HELPER, RULES
 from ..knowledge.blocking import lookup_function
+from ..knowledge.intent import LIFECYCLE_CODES
 from .base import Checker, node_text
 
 if TYPE_CHECKING:
@@ -48,6 +49,8 @@ class BlockingCallChecker(Checker):
         if hit is None or alone_on_private_loop(ctx, self._alone):
             return
         qualname, call = hit
+        if call.code in LIFECYCLE_CODES and in_lifecycle_hook(ctx):
+            return  # one-shot file work at startup or shutdown: no request waits on the loop
         ctx.report(call.code, node, call.message(qualname, ctx.library), self._fix(node, qualname))
 
     # -- fix --------------------------------------------------------------------------
@@ -112,8 +115,8 @@ class HelperBlockingChecker(Checker):
             return
         if switched_off(chain.guard, call_arguments(node)):
             return  # ``helper(use_lock=False)``: the branch that blocks does not run
-        if alone_on_private_loop(ctx, self._alone):
-            return  # the thread's own loop, with nothing else on it
+        if alone_on_private_loop(ctx, self._alone) or in_lifecycle_hook(ctx):
+            return  # the thread's own loop, with nothing else on it; an app's startup or shutdown
         ctx.report("AL107", node, self._message(node, chain, index.root or ctx.settings.project_root))
 
     def _message(self, node: ast.Call, chain: "BlockingChain", root: str) -> str:
