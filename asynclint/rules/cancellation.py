@@ -467,8 +467,13 @@ class CancellationChecker(Checker):
     def _shuts_down(self, node: ast.Try, handler: ast.ExceptHandler) -> Optional[int]:
         """The line of a call that stops this coroutine's own work (``self.stop()``, ``self.cleanup()``,
         ``cancel_and_wait(*self._tasks)``) in the handler, the ``finally`` or the statements after the
-        ``try`` in its block; None when there is none."""
-        for sub in walk_local([*handler.body, *node.finalbody, *self._following(node)]):
+        ``try`` in its block (after the loop it breaks out of); None when there is none."""
+        func = self.ctx.current_function
+        loops = self._enclosing_loops(func) if func is not None else []
+        breaks = any(isinstance(j, ast.Break) for j in block_exits(handler.body, self.ctx.resolve,
+                                                                   self._no_return_calls()).jumps)
+        after_loop = self._following(loops[0]) if loops and breaks else ()  # type: ignore[arg-type]
+        for sub in walk_local([*handler.body, *node.finalbody, *self._following(node), *after_loop]):
             if isinstance(sub, ast.Call) and SHUTDOWN_CALLS.search(last_name(sub.func) or "") is not None:
                 return sub.lineno
         return None
