@@ -27,6 +27,7 @@ from ..knowledge.types import (
     PATH_TYPES,
     canonical_type,
     file_type_for_mode,
+    server_side_cursor,
 )
 from .scopes import Binding, BindingKind, Scope, ScopeKind
 
@@ -308,7 +309,7 @@ class FileContext:
         if isinstance(expr, ast.Call):
             callee = self.resolve(expr.func)
             if callee is None:
-                found = self._call_result_type(expr.func, _depth)
+                found = self._call_result_type(expr, _depth)
                 if found == "io.TextIOWrapper" and isinstance(expr.func, ast.Attribute):
                     return _with_mode(expr, "pathlib.Path.open") or found
                 return found
@@ -352,11 +353,16 @@ class FileContext:
         cache[name] = result
         return result
 
-    def _call_result_type(self, func: ast.expr, depth: int) -> Optional[str]:
+    def _call_result_type(self, call: ast.Call, depth: int) -> Optional[str]:
         """``recv.method()`` or ``instance()`` whose result type is known from the receiver's type."""
+        func = call.func
         if isinstance(func, ast.Attribute):
             receiver = self.infer_type(func.value, depth + 1)
-            return METHOD_RETURNS.get((receiver, func.attr)) if receiver else None
+            if not receiver:
+                return None
+            if func.attr == "cursor":
+                return server_side_cursor(receiver, call) or METHOD_RETURNS.get((receiver, func.attr))
+            return METHOD_RETURNS.get((receiver, func.attr))
         if isinstance(func, ast.Name):
             callable_type = self.infer_type(func, depth + 1)
             return METHOD_RETURNS.get((callable_type, "__call__")) if callable_type else None

@@ -162,7 +162,7 @@ SOCKETS = Rule(
     name="blocking-socket-or-wait",
     summary="Blocking socket, DNS or synchronous wait inside a coroutine",
     what_it_does="Reports inside an `async def`: `socket.create_connection`, DNS lookups "
-    "(`socket.getaddrinfo`, `gethostbyname`, `gethostbyaddr`, `getfqdn`...), methods of a socket known "
+    "(`socket.getaddrinfo`, `gethostbyname`, `gethostbyaddr`, `getnameinfo`, `getfqdn`...; not `getaddrinfo` with `AI_NUMERICHOST` nor `getnameinfo` with `NI_NUMERICHOST`, which only parse or format an address), methods of a socket known "
     "from `socket.socket(...)`, `create_connection`, `fromfd`, `accept()` or an annotation (`accept`, "
     "`connect`, `recv*`, `send*`, `sendall`, `makefile`) unless the same code switches it to non-blocking "
     "mode (`setblocking(False)`, `settimeout(0)`), hands it to `loop.sock_*` or calls it in a `try` "
@@ -242,7 +242,10 @@ CLIENT_LIBRARIES = Rule(
     "(`sqlite3.connect`, `psycopg2.connect`, `smtplib.SMTP(host)`...) are reported; building a client "
     "that connects lazily (`redis.Redis()`, `MongoClient()`, `create_engine()`) is not, nor is opening an "
     "in-memory SQLite database (`sqlite3.connect(\":memory:\")`, a `file::memory:` or `mode=memory` URI), "
-    "which touches no disk.\n\n"
+    "which touches no disk. A default psycopg, psycopg2, pymysql or MySQLdb cursor reads every row in "
+    "`execute()`, so its `fetchone()`/`fetchmany()`/`fetchall()` do no I/O and are not reported (the "
+    "`execute()` is); a server-side cursor's are (`conn.cursor(\"name\")`, `conn.cursor(name=...)`, "
+    "`conn.cursor(pymysql.cursors.SSCursor)`), and so are `sqlite3` fetches, which step the query.\n\n"
     "`redis.asyncio.Redis`, `AsyncSession`, `AsyncMongoClient`, motor and aiobotocore clients are async "
     "and never reported. The table is extendable with `extend-blocking-calls` (a qualified function name, "
     "or `module.Class.method` for a method on a receiver of that type).\n\n"

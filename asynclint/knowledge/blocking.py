@@ -166,6 +166,14 @@ def _numeric_only(node: ast.Call) -> bool:
     return False
 
 
+def _numeric_host_name(node: ast.Call) -> bool:
+    """``getnameinfo(addr, NI_NUMERICHOST ...)`` formats the address itself: no reverse DNS lookup."""
+    flags = _argument(node, 1, "flags")
+    return flags is not None and any(
+        (sub.attr if isinstance(sub, ast.Attribute) else sub.id if isinstance(sub, ast.Name) else "")
+        .endswith("NI_NUMERICHOST") for sub in ast.walk(flags))
+
+
 def _in_memory(node: ast.Call) -> bool:
     """``sqlite3.connect(":memory:")`` (or a ``file::memory:`` / ``mode=memory`` URI) touches no disk."""
     database = _argument(node, 0, "database")
@@ -229,6 +237,8 @@ TREE_ADVICE = _advice("run it in a worker thread with `await asyncio.to_thread(.
                       "run it in a worker thread with `await anyio.to_thread.run_sync(...)`")
 DNS_ADVICE = _advice("use `await loop.getaddrinfo(...)` (`asyncio.get_running_loop()`)",
                      "use `await trio.socket.getaddrinfo(...)`", "use `await anyio.getaddrinfo(...)`")
+REVERSE_DNS_ADVICE = _advice("use `await loop.getnameinfo(...)` (`asyncio.get_running_loop()`)",
+                             "use `await trio.socket.getnameinfo(...)`", "use `await anyio.getnameinfo(...)`")
 CONNECT_ADVICE = _advice("use `await asyncio.open_connection(...)`", "use `await trio.open_tcp_stream(...)`",
                          "use `await anyio.connect_tcp(...)`")
 SOCKET_ADVICE = _advice(
@@ -316,8 +326,8 @@ FUNCTIONS: Dict[str, BlockingCall] = {
     # AL105
     **_entries("AL105", CONNECT_ADVICE, ("socket.create_connection",)),
     **_entries("AL105", DNS_ADVICE, ("getaddrinfo",), "socket.", unless=_numeric_only),
-    **_entries("AL105", DNS_ADVICE, ("gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getnameinfo", "getfqdn"),
-               "socket."),
+    **_entries("AL105", DNS_ADVICE, ("gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getfqdn"), "socket."),
+    **_entries("AL105", REVERSE_DNS_ADVICE, ("getnameinfo",), "socket.", unless=_numeric_host_name),
     "select.select": BlockingCall("AL105", SELECT_ADVICE, _zero_timeout(3)),
     "concurrent.futures.wait": BlockingCall("AL105", FUTURE_ADVICE, _zero_timeout(1)),
     # AL110 (opt-in): terminal prompts
@@ -418,7 +428,11 @@ SSH = _offload("asyncssh")
 BOTO = _offload("aioboto3 / aiobotocore")
 XMLRPC = _offload("an async HTTP client")
 
-_DBAPI_CURSOR = ("execute", "executemany", "callproc", "fetchone", "fetchmany", "fetchall")
+# A default psycopg/pymysql/MySQLdb cursor's execute() reads every row into memory, so its fetches
+# do no I/O (reporting them repeats the execute); a server-side cursor's fetches read from the server.
+_DBAPI_EXECUTE = ("execute", "executemany", "callproc")
+_DBAPI_FETCH = ("fetchone", "fetchmany", "fetchall", "scroll")
+SERVER_FETCH_WHAT = "reads rows from the server (a server-side cursor) and blocks the event loop"
 _MONGO_COLLECTION = ("find_one", "insert_one", "insert_many", "update_one", "update_many", "replace_one",
                      "delete_one", "delete_many", "find_one_and_update", "find_one_and_replace",
                      "find_one_and_delete", "count_documents", "estimated_document_count", "aggregate", "distinct",
@@ -444,16 +458,22 @@ METHODS.update({
     "sqlite3.Cursor": _entries("AL108", SQLITE, ("execute", "executemany", "executescript", "fetchone",
                                                  "fetchmany", "fetchall")),
     "psycopg2.extensions.connection": _entries("AL108", PSYCOPG2, ("commit", "rollback")),
-    "psycopg2.extensions.cursor": _entries("AL108", PSYCOPG2, (*_DBAPI_CURSOR, "copy_from", "copy_to",
+    "psycopg2.extensions.cursor": _entries("AL108", PSYCOPG2, (*_DBAPI_EXECUTE, "copy_from", "copy_to",
                                                                "copy_expert")),
+    "psycopg2.extensions.named_cursor": {**_entries("AL108", PSYCOPG2, _DBAPI_EXECUTE),
+                                         **_entries("AL108", PSYCOPG2, _DBAPI_FETCH, what=SERVER_FETCH_WHAT)},
     **{t: _entries("AL108", PSYCOPG2, ("getconn",))
        for t in ("psycopg2.pool.SimpleConnectionPool", "psycopg2.pool.ThreadedConnectionPool")},
     "psycopg.Connection": _entries("AL108", PSYCOPG, ("execute", "commit", "rollback")),
-    "psycopg.Cursor": _entries("AL108", PSYCOPG, (*_DBAPI_CURSOR, "copy", "stream", "scroll")),
+    "psycopg.Cursor": _entries("AL108", PSYCOPG, (*_DBAPI_EXECUTE, "copy", "stream")),
+    "psycopg.ServerCursor": {**_entries("AL108", PSYCOPG, (*_DBAPI_EXECUTE, "stream")),
+                             **_entries("AL108", PSYCOPG, _DBAPI_FETCH, what=SERVER_FETCH_WHAT)},
     "psycopg_pool.ConnectionPool": _entries("AL108", PSYCOPG, ("getconn", "connection", "wait")),
     **{t: _entries("AL108", MYSQL, ("query", "commit", "rollback", "ping", "select_db"))
        for t in ("pymysql.connections.Connection", "MySQLdb.connections.Connection")},
-    **{t: _entries("AL108", MYSQL, _DBAPI_CURSOR) for t in ("pymysql.cursors.Cursor", "MySQLdb.cursors.Cursor")},
+    **{t: _entries("AL108", MYSQL, _DBAPI_EXECUTE) for t in ("pymysql.cursors.Cursor", "MySQLdb.cursors.Cursor")},
+    **{t: {**_entries("AL108", MYSQL, _DBAPI_EXECUTE), **_entries("AL108", MYSQL, _DBAPI_FETCH[:3], what=SERVER_FETCH_WHAT)}
+       for t in ("pymysql.cursors.SSCursor", "MySQLdb.cursors.SSCursor")},
     "pymongo.MongoClient": _entries("AL108", MONGO, ("list_database_names", "list_databases", "server_info",
                                                      "drop_database")),
     "pymongo.database.Database": _entries("AL108", MONGO, ("command", "list_collection_names", "list_collections",

@@ -9,6 +9,7 @@ the blocking and coroutine tables never repeat a spelling.
 
 from __future__ import annotations
 
+import ast
 from typing import Dict, Optional, Tuple
 
 TYPE_ALIASES: Dict[str, str] = {
@@ -150,6 +151,9 @@ TYPE_ALIASES: Dict[str, str] = {
     "psycopg.cursor.Cursor": "psycopg.Cursor",
     "psycopg_pool.pool.ConnectionPool": "psycopg_pool.ConnectionPool",
     "pymysql.cursors.DictCursor": "pymysql.cursors.Cursor",
+    "psycopg.server_cursor.ServerCursor": "psycopg.ServerCursor",
+    "pymysql.cursors.SSDictCursor": "pymysql.cursors.SSCursor",
+    "MySQLdb.cursors.SSDictCursor": "MySQLdb.cursors.SSCursor",
     "pymongo.database.Database": "pymongo.database.Database",
     "pymongo.collection.Collection": "pymongo.collection.Collection",
     "redis.Redis.pipeline": "redis.client.Pipeline",
@@ -221,6 +225,33 @@ METHOD_RETURNS: Dict[Tuple[str, str], str] = {
     ("botocore.client.BaseClient", "get_waiter"): "botocore.waiter.Waiter",
     ("asyncio.Runner", "get_loop"): "asyncio.AbstractEventLoop",
 }
+# ``conn.cursor(name)`` (psycopg) or ``conn.cursor(SSCursor)`` (pymysql, MySQLdb) opens a server-side
+# cursor whose fetches read from the server; a default cursor's ``execute`` buffers every row, so its
+# fetches do no I/O. psycopg2 has one class for both; its key here names the server-side one.
+SERVER_SIDE_CURSORS: Dict[str, str] = {
+    "psycopg2.extensions.connection": "psycopg2.extensions.named_cursor",
+    "psycopg.Connection": "psycopg.ServerCursor",
+    "pymysql.connections.Connection": "pymysql.cursors.SSCursor",
+    "MySQLdb.connections.Connection": "MySQLdb.cursors.SSCursor",
+}
+
+
+def server_side_cursor(receiver: Optional[str], call: ast.Call) -> Optional[str]:
+    """The server-side cursor type ``receiver.cursor(...)`` opens, or None for a default cursor."""
+    server = SERVER_SIDE_CURSORS.get(receiver or "")
+    if server is None:
+        return None
+    if receiver in ("pymysql.connections.Connection", "MySQLdb.connections.Connection"):
+        chosen = call.args[0] if call.args else next(
+            (kw.value for kw in call.keywords if kw.arg in ("cursor", "cursorclass")), None)
+        name = chosen.attr if isinstance(chosen, ast.Attribute) else chosen.id if isinstance(chosen, ast.Name) else ""
+        return server if name.startswith("SS") else None
+    named = call.args[0] if call.args else next((kw.value for kw in call.keywords if kw.arg == "name"), None)
+    if named is None or (isinstance(named, ast.Constant) and not named.value):
+        return None
+    return server
+
+
 # ``receiver.attr`` values, keyed by the receiver's type; ``*`` is any attribute
 # (``client.mydb`` is a pymongo Database), ``[]`` a subscript (``client["mydb"]``).
 ATTRIBUTE_RETURNS: Dict[Tuple[str, str], str] = {
@@ -243,6 +274,7 @@ ENTER_RETURNS_SELF = frozenset({
     "requests.Session", "httpx.Client", "urllib3.PoolManager", "urllib3.HTTPConnectionPool",
     "urllib3.HTTPSConnectionPool", "psycopg2.extensions.connection", "psycopg2.extensions.cursor",
     "psycopg.Connection", "psycopg.Cursor", "pymysql.connections.Connection", "pymysql.cursors.Cursor",
+    "psycopg2.extensions.named_cursor", "psycopg.ServerCursor", "pymysql.cursors.SSCursor", "MySQLdb.cursors.SSCursor",
     "MySQLdb.connections.Connection", "pymongo.MongoClient", "redis.Redis", "redis.client.Pipeline",
     "sqlalchemy.engine.Connection", "sqlalchemy.orm.Session", "smtplib.SMTP", "ftplib.FTP",
     "imaplib.IMAP4", "paramiko.SSHClient", "paramiko.SFTPClient", "xmlrpc.client.ServerProxy",
