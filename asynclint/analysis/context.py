@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from ..base.model import Applicability, Edit, Finding, Fix
 from ..base.nodes import walk
-from ..knowledge.intent import FAILURE_CONTEXTS, FAILURE_FAMILIES, FAILURE_METHODS, TYPE_CHECKING_NAMES
+from ..knowledge.intent import (
+    FAILURE_CONTEXTS,
+    FAILURE_FAMILIES,
+    FAILURE_METHODS,
+    SYNC_TWIN_FLAG,
+    TYPE_CHECKING_NAMES,
+)
 from ..knowledge.types import (
     ATTRIBUTE_RETURNS,
     ENTER_RETURNS_SELF,
@@ -524,9 +530,17 @@ class FileContext:
         return any(start <= line <= end for start, end in self._dead_blocks or ())
 
     def static_truth(self, test: ast.expr) -> Optional[bool]:
-        """The value of an ``if`` test known without running it: a constant, or ``TYPE_CHECKING`` (False)."""
+        """The value of an ``if`` test known without running it: a constant, ``TYPE_CHECKING`` (False),
+        a module flag bound once to ``True``/``False`` and never rebound (``_IS_SYNC = False``: pymongo
+        keeps the sync twin of its async code under ``if not _IS_SYNC: ... else:``), or ``not`` of one.
+        Only flags named for the sync/async choice: ``DEBUG = False`` is a switch someone flips."""
         if isinstance(test, ast.Constant):
             return bool(test.value)
+        if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name):
+            inner = self._module_flag(test.operand.id)
+            return None if inner is None else not inner
+        if isinstance(test, ast.Name) and test.id != "TYPE_CHECKING":
+            return self._module_flag(test.id)
         if isinstance(test, ast.Name) and test.id == "TYPE_CHECKING":
             if self.resolve_at_module(test) in TYPE_CHECKING_NAMES or self._lookup(test.id, self.module_scope) is None:
                 return False
@@ -534,6 +548,22 @@ class FileContext:
                 self.resolve_at_module(test) in TYPE_CHECKING_NAMES:
             return False
         return None
+
+    def _module_flag(self, name: str) -> Optional[bool]:
+        """``_IS_SYNC = True``/``False`` at module level, the name's only binding in the module (no ``global``)."""
+        if not SYNC_TWIN_FLAG.match(name):
+            return None
+        bindings = self.module_scope.bindings.get(name)
+        if not bindings or len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        value = binding.value
+        if binding.kind is not BindingKind.ASSIGN or binding.unpacked or not isinstance(value, ast.Constant) \
+                or not isinstance(value.value, bool):
+            return None
+        if any(isinstance(node, ast.Global) and name in node.names for node in walk(self.module)):
+            return None
+        return value.value
 
     def _find_blocks(self) -> None:
         """One walk for both kinds of block a finding is dropped in: written to fail, or never run."""

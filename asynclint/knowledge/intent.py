@@ -22,6 +22,9 @@ FAILURE_METHODS = frozenset({"assertRaises", "assertRaisesRegex", "assertRaisesR
 FAILURE_FAMILIES = ("AL1", "AL2", "AL3")
 # ``if TYPE_CHECKING:`` bodies never run (nor ``if False:`` bodies, nor the ``else`` of ``if True:``).
 TYPE_CHECKING_NAMES = frozenset({"typing.TYPE_CHECKING", "typing_extensions.TYPE_CHECKING"})
+# A module flag that picks the sync or the async twin of generated code (pymongo's ``_IS_SYNC = False``
+# in its async modules, ``_IS_ASYNC``): bound once to a constant, the other twin's branch never runs.
+SYNC_TWIN_FLAG = re.compile(r"_*(IS_)?A?SYNC(HRONOUS)?_*$", re.IGNORECASE)
 
 # A generated file says so in a comment (or the docstring's opening line) among its first lines;
 # nobody edits it by hand, so nobody acts on its findings.
