@@ -265,6 +265,8 @@ FUTURE_ADVICE = _advice("use `await asyncio.wrap_future(fut)`",
 INPUT_ADVICE = _advice("use `await asyncio.to_thread(input, ...)`", "use `await trio.to_thread.run_sync(input)`",
                        "use `await anyio.to_thread.run_sync(input)`")
 TREE_WHAT = "blocks the event loop for as long as the whole tree takes"
+# a rename on one file system; a copy of the file or the whole tree across file systems
+MOVE_WHAT = "blocks the event loop while it moves the path (across file systems, a copy of all of it)"
 NESTED_LOOP_WHAT = "starts an event loop inside a running one (it raises RuntimeError)"
 NESTED_LOOP_ADVICE = _advice("`await` the coroutine directly, or schedule it with `asyncio.create_task(...)`",
                              "`await` the function directly, or start it in a nursery",
@@ -302,7 +304,7 @@ FUNCTIONS: Dict[str, BlockingCall] = {
     # disk, not with what the code asked for. ``rmtree(..., ignore_errors=True)`` is best-effort cleanup
     # of a scratch directory and is not reported.
     **_entries("AL104", TREE_ADVICE, ("copytree", "make_archive", "unpack_archive"), "shutil.", what=TREE_WHAT),
-    "shutil.move": BlockingCall("AL104", TREE_ADVICE, guard=GUARD_NOT_RENAME_IN_PLACE, what=TREE_WHAT),
+    "shutil.move": BlockingCall("AL104", TREE_ADVICE, guard=GUARD_NOT_RENAME_IN_PLACE, what=MOVE_WHAT),
     "shutil.rmtree": BlockingCall("AL104", TREE_ADVICE, _flag_on(1, "ignore_errors"), what=TREE_WHAT,
                                   guard=GUARD_NOT_OWN_DIRECTORY_TEARDOWN),
     **_entries("AL104", TREE_ADVICE, ("walk", "fwalk"), "os.", guard=GUARD_LAZY_WALK, what=TREE_WHAT),
