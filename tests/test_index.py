@@ -227,6 +227,43 @@ def test_an_edit_rewrites_one_shard_and_a_damaged_shard_costs_only_its_files(
     assert 0 < len(calls) < 40 and str(edited) in calls
 
 
+def test_use_counts_are_cached_until_a_module_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_tree(tmp_path, {
+        "worker.py": """
+            import asyncio
+
+            async def _loop():
+                await asyncio.sleep(1)
+
+            def start():
+                return asyncio.get_running_loop().create_task(_loop())
+        """,
+        "main.py": "import worker\n",
+    })
+    cancellation = settings(tmp_path, enabled=select_rules(["AL4"]))
+    added = []
+    real = ProjectIndex.add_up_references
+
+    def counting(self: ProjectIndex):  # type: ignore[no-untyped-def]
+        if self.references is None:
+            added.append(1)
+        return real(self)
+
+    monkeypatch.setattr(ProjectIndex, "add_up_references", counting)
+    first = load_project_index(cancellation).uses("_loop", "worker")
+    assert added == [1] and first is not None
+    warm = load_project_index(cancellation)
+    assert added == [1] and warm.uses("_loop", "worker") == first
+    assert list((tmp_path / ".asynclint_cache").glob("references-*.marshal"))
+    worker = tmp_path / "worker.py"
+    worker.write_text(worker.read_text() + "\n\nasync def main():\n    await _loop()\n")
+    os.utime(worker, ns=(1, 1))
+    edited = load_project_index(cancellation)
+    assert added == [1, 1] and edited.uses("_loop", "worker") != first
+    assert edited.uses("_loop", "worker") == load_project_index(settings(tmp_path, enabled=select_rules(["AL4"]),
+                                                                         use_cache=False)).uses("_loop", "worker")
+
+
 def test_no_cache_and_cache_dir(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
     load_project_index(settings(project, use_cache=False))
     assert not (project / ".asynclint_cache").exists()
