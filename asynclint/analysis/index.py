@@ -35,7 +35,7 @@ from .effects import Effect, summarise_function
 from .references import Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 25
+INDEX_VERSION = 26
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -58,6 +58,7 @@ _MAX_DEPTH = 24
 #   "tl": {name: ("!caller", "@method")} names used only as the last await of these coroutines
 #   "sh": {name: position}               top-level sync helpers that start the coroutine given at position
 #   "hc": ("pkg.mod.helper|name|channel", ...)  imported functions called with a call of ``name`` first
+#   "ak": {name: (uses, "npos|kw,kw", ...)}  awaited calls of ``name`` through another object, when all spelled
 #   "e": {"name" or "Cls.meth": Effect}  effect summaries of coroutine functions (``analysis.effects``)
 #   "q": (name, ...)                     last names before ``.task_done`` anywhere in the module
 #                                        (``self._queue.task_done()`` gives "_queue"; AL504)
@@ -80,6 +81,7 @@ Summary = Dict[str, Any]
 #   ("k", name, package, repr of its use counts)                      is a coroutine only started as a task?
 #   ("sc", name, package, class, near, answer)                        do only unrelated classes use self.name?
 #   ("tl", name, package, callers)                                    who awaits name only as their last statement?
+#   ("ak", name, package, shapes)                                     with what arguments is name awaited elsewhere?
 #   ("q", path, name, answer)                                         "does another module call .name.task_done?"
 #   ("w", path, word, package, n, answer)                             "do n other modules of the package hold word?"
 Dependency = Tuple[Any, ...]
@@ -147,7 +149,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | by
     out = summarizer.run(tree)
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     if references and source:
-        out["r"], out["m"], out["p"], out["sc"], out["tl"], out["sh"], out["hc"] = module_references(
+        out["r"], out["m"], out["p"], out["sc"], out["tl"], out["sh"], out["hc"], out["ak"] = module_references(
             tree, text, summarizer.imports, bool(out["s"]), module.split(".", 1)[0])
     word = "task_done" if isinstance(source, str) else b"task_done"
     if not source or word in source:  # type: ignore[operator]
@@ -657,6 +659,8 @@ class ProjectIndex:
         self.self_users: Dict[str, Tuple[Tuple[str, str, str], ...]] = {}
         # name -> {top-level package: ("module:!caller", ...)} awaiting it only as their last statement ("tl")
         self.tail_users: Dict[str, Dict[str, List[str]]] = {}
+        # name -> {top-level package: ((uses, "npos|kw,kw", ...), ...)}: its modules' awaited calls ("ak")
+        self.call_shapes: Dict[str, Dict[str, List[Tuple[Any, ...]]]] = {}
         # path -> content digest of what was summarised (the lint reuses a summary of the same bytes)
         self.contents: Dict[str, str] = {}
         self._init_caches()
@@ -683,7 +687,7 @@ class ProjectIndex:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
                 "extra": tuple(self.extra_coroutines), "site": self.site_dirs, "blocking": self.blocking,
                 "contents": self.contents, "references": self.references, "self_users": self.self_users,
-                "tail_users": self.tail_users}
+                "tail_users": self.tail_users, "call_shapes": self.call_shapes}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.root = state["root"]
@@ -698,6 +702,7 @@ class ProjectIndex:
         self.references = state.get("references")
         self.self_users = state.get("self_users", {})
         self.tail_users = state.get("tail_users", {})
+        self.call_shapes = state.get("call_shapes", {})
         self._init_caches()
 
     # -- building -------------------------------------------------------------------
@@ -860,6 +865,8 @@ class ProjectIndex:
             return repr(self.uses(dependency[1], dependency[2], record=False)) == dependency[3]
         if kind == "tl":
             return self.tail_callers(dependency[1], dependency[2], record=False) == dependency[3]
+        if kind == "ak":
+            return self.awaited_call_shapes(dependency[1], dependency[2], record=False) == dependency[3]
         if kind == "sc":
             _, name, package, cls, near, answer = dependency
             return self.self_uses_unrelated(name, package, cls, near, record=False) == answer
@@ -926,6 +933,12 @@ class ProjectIndex:
                     if name in self.references:
                         users.setdefault(name, []).extend((path, module, key) for key in keys)
             self.self_users = {name: tuple(found) for name, found in users.items()}
+            shapes: Dict[str, Dict[str, List[Tuple[Any, ...]]]] = {}
+            for path, module, s in rows:
+                for name, shape in s.get("ak", {}).items():
+                    if name in self.references:
+                        shapes.setdefault(name, {}).setdefault(module.split(".", 1)[0], []).append(tuple(shape))
+            self.call_shapes = shapes
         return self.references
 
     def uses(self, name: str, module: str, record: bool = True) -> Optional[Counts]:
@@ -937,6 +950,17 @@ class ProjectIndex:
         found = self.add_up_references().get(name, {}).get(package)
         if record and self._consulted is not None:
             self._consulted[("k", name, package, repr(found))] = None
+        return found
+
+    def awaited_call_shapes(self, name: str, module: str, record: bool = True) -> Tuple[Tuple[Any, ...], ...]:
+        """For each module of ``module``'s top-level package that awaits functions called ``name`` only in
+        calls through another object with spelled arguments: (its awaited uses, "npos|kw,kw", ...), so a
+        rule can take off the uses a function's signature cannot be the target of. Recorded."""
+        package = module.split(".", 1)[0]
+        self.add_up_references()
+        found = tuple(sorted(self.call_shapes.get(name, {}).get(package, ())))
+        if record and self._consulted is not None:
+            self._consulted[("ak", name, package, found)] = None
         return found
 
     def tail_callers(self, name: str, module: str, record: bool = True) -> Tuple[str, ...]:
@@ -1434,7 +1458,7 @@ def shape_digest(summary: Summary, graph: Any) -> str:
         "f": {name: func(f) for name, f in summary.get("f", {}).items()},
         "c": {name: (0, cls[1], {m: func(f) for m, f in cls[2].items()}, cls[3])
               for name, cls in summary.get("c", {}).items()},
-        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p", "e", "tl", "sh", "hc")},
+        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p", "e", "tl", "sh", "hc", "ak")},
     }
 
     def ordered(rows: tuple) -> tuple:

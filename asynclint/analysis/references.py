@@ -41,7 +41,10 @@ statements on lines that start tasks, so the whole tree is never walked:
   (``asyncio.run(main())``, ``from trio import run``): it can only be that package's
   function, and counts for nothing else;
 - ``p``: the top-level packages it imports (anywhere in the file);
-- ``sc``: per name, the classes that reach it through ``self``/``cls`` (``self_use_classes``).
+- ``sc``: per name, the classes that reach it through ``self``/``cls`` (``self_use_classes``);
+- ``ak``: per name awaited only in calls through another object that spell their arguments, what the
+  module adds to its awaited count and the calls' shapes (``awaited_call_shapes``): a method whose
+  signature takes none of them is not what they await (``takes_call``).
 
 A use counts for a function of another top-level package only when one of the two
 packages imports the other (at module level or in a function): code can call into
@@ -207,9 +210,10 @@ def _bare_words(code: str) -> Iterator[str]:
 
 def module_references(tree: ast.Module, source: str, imports: Dict[str, str], star: bool, package: str = ""
                       ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...], Dict[str, Tuple[str, ...]],
-                                 Dict[str, Tuple[str, ...]], Dict[str, int], Tuple[str, ...]]:
-    """The module's ``r``, ``m``, ``p``, ``sc``, ``tl``, ``sh`` and ``hc`` (see above, ``self_use_classes``,
-    ``tail_only_uses`` and ``helper_calls``). ``imports`` maps local names to qualified ones; ``package`` is
+                                 Dict[str, Tuple[str, ...]], Dict[str, int], Tuple[str, ...],
+                                 Dict[str, Tuple[Any, ...]]]:
+    """The module's ``r``, ``m``, ``p``, ``sc``, ``tl``, ``sh``, ``hc`` and ``ak`` (see above,
+    ``self_use_classes``, ``tail_only_uses``, ``helper_calls`` and ``awaited_call_shapes``). ``imports`` maps local names to qualified ones; ``package`` is
     the module's own top-level package (a use through an import of another one is that package's,
     ``!name>other``)."""
     foreign = _foreign_imports(imports, package)
@@ -283,8 +287,89 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
     classes = self_use_classes(tree, source, names, spawn_lines) if names else {}
     tails = tail_only_uses(tree, code, imports, defined, imported) if names and not star else {}
     calls = helper_calls(code, imports, names)
+    shapes = awaited_call_shapes(tree, code, spans, imports, tails, names)
     return (table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source)))), classes, tails,
-            helpers, calls)
+            helpers, calls, shapes)
+
+
+_CALL_WITH_ARGUMENTS = re.compile(r"\.\s*(" + _WORD + r")\s*\(\s*[^\s)]")
+
+
+def awaited_call_shapes(tree: ast.Module, code: str, spans: Sequence[Tuple[int, int]], imports: Dict[str, str],
+                        tails: Dict[str, Tuple[str, ...]], defined: Container[str]) -> Dict[str, Tuple[Any, ...]]:
+    """``{name: (uses, "positional|keyword,keyword", ...)}`` for the names this module awaits only in calls
+    through another object with arguments it can spell (``await app._process_messages(ready_callback=f)``).
+
+    ``uses`` is what the module adds to the project's awaited count of ``name`` through another object
+    (its text count for a name it ``defined``, else 1: a mention); a coroutine function whose
+    signature takes none of these calls (``async def _process_messages(self)``) is not what they await,
+    so the rule may take those uses off (``ProjectIndex.awaited_call_shapes``). Kept only when every
+    awaited mention of the name through another object is such a call, so the counts stay exact.
+    """
+    if not spans:
+        return {}
+    candidates = {m.group(1) for start, end in spans for m in _CALL_WITH_ARGUMENTS.finditer(code, start, end)}
+    candidates -= tails.keys()
+    if not candidates:
+        return {}
+    found: Dict[str, List[Optional[str]]] = {}
+    seen: Set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Await):
+            if isinstance(node.value, ast.Call) and last_name(node.value.func) in _STARTERS:
+                continue  # ``await create_task(...)``: counted as started
+            calls = [n for n in ast.walk(node.value) if isinstance(n, ast.Call)]
+        elif isinstance(node, ast.Return) and isinstance(node.value, ast.Call):
+            calls = [node.value]  # (a ``return``: its callee only)
+        else:
+            continue
+        for call in calls:
+            func = call.func
+            if id(call) in seen or not isinstance(func, ast.Attribute) or func.attr not in candidates:
+                continue
+            seen.add(id(call))
+            if _expression_channel(func, imports) != ATTR:
+                continue
+            spelled = not any(isinstance(a, ast.Starred) for a in call.args) and \
+                all(kw.arg is not None for kw in call.keywords)
+            found.setdefault(func.attr, []).append(
+                f"{len(call.args)}|{','.join(sorted(kw.arg for kw in call.keywords if kw.arg))}" if spelled else None)
+    shapes: Dict[str, Tuple[Any, ...]] = {}
+    for name, calls in found.items():
+        if None in calls or len(calls) != _awaited_attribute_count(code, spans, name, imports):
+            continue
+        shapes[name] = (len(calls) if name in defined else 1, *sorted(set(c for c in calls if c is not None)))
+    return shapes
+
+
+def takes_call(func: ast.AsyncFunctionDef, shape: str) -> bool:
+    """Can a call spelled ``shape`` ("npos|kw,kw", ``awaited_call_shapes``) through an instance reach the
+    method ``func``? Not when it passes more positional arguments than the method takes after ``self``,
+    or a keyword it has no parameter for (no ``*args``/``**kwargs``). A decorated method may take anything."""
+    if func.decorator_list:
+        return True
+    count, _, keywords = shape.partition("|")
+    arguments = func.args
+    positional = [*arguments.posonlyargs, *arguments.args][1:]
+    if int(count) > len(positional) and arguments.vararg is None:
+        return False
+    instance = (arguments.posonlyargs or arguments.args or [None])[0]
+    named = {a.arg for a in arguments.args if a is not instance} | {a.arg for a in arguments.kwonlyargs}
+    return arguments.kwarg is not None or all(k in named for k in keywords.split(",") if k)
+
+
+def _awaited_attribute_count(code: str, spans: Sequence[Tuple[int, int]], name: str, imports: Dict[str, str]) -> int:
+    """How often ``name`` is read through another object inside the awaited spans (as the counts read it)."""
+    pattern = re.compile(r"\b" + re.escape(name) + r"\b")
+    count = 0
+    for start, end in spans:
+        for match in pattern.finditer(code, start, end):
+            if _BOUND_AFTER.match(code, match.end()):
+                continue
+            before = _RECEIVER.search(code, max(0, match.start() - 200), match.start())
+            if before is not None and _channel(before.group(1) or "", imports) == ATTR:
+                count += 1
+    return count
 
 
 def _awaited_spans(code: str) -> List[Tuple[int, int]]:

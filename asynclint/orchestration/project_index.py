@@ -99,14 +99,15 @@ def _add_up_references(index: ProjectIndex, cache_path: Optional[str]) -> None:
     data = load_marshal_dict(refs_path)
     if data is not None and data.get("v") == INDEX_VERSION and data.get("key") == key and \
             isinstance(data.get("references"), dict) and isinstance(data.get("self_users"), dict) and \
-            isinstance(data.get("tail_users"), dict):
-        index.references, index.self_users, index.tail_users = \
-            data["references"], data["self_users"], data["tail_users"]
+            isinstance(data.get("tail_users"), dict) and isinstance(data.get("call_shapes"), dict):
+        index.references, index.self_users, index.tail_users, index.call_shapes = \
+            data["references"], data["self_users"], data["tail_users"], data["call_shapes"]
         return
     index.add_up_references()
     if ensure_cache_dir(directory):
         dump_atomic(refs_path, {"v": INDEX_VERSION, "key": key, "references": index.references,
-                                "self_users": index.self_users, "tail_users": index.tail_users})
+                                "self_users": index.self_users, "tail_users": index.tail_users,
+                                "call_shapes": index.call_shapes})
 
 
 def project_files(root: str, settings: Any) -> List[str]:

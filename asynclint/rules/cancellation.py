@@ -26,7 +26,7 @@ from ..analysis.flow import (
     walk_local,
 )
 from ..analysis.index import is_async_generator
-from ..analysis.references import ATTR, SELF, Counts, combine, private_name, reached_tails
+from ..analysis.references import ATTR, AWAIT, SELF, Counts, combine, private_name, reached_tails, takes_call
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
@@ -387,7 +387,17 @@ class CancellationChecker(Checker):
             return None
         stack = self.ctx.ancestors
         where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
-        return counts, where > 0 and isinstance(stack[where - 1], ast.ClassDef), where
+        method = where > 0 and isinstance(stack[where - 1], ast.ClassDef)
+        if method and counts[ATTR + AWAIT]:
+            # ``await app._process_messages(ready_callback=f)`` cannot call ``_process_messages(self)``:
+            # another class's method of that name is what those calls await
+            unreachable = sum(uses for uses, *shapes in resolver.index.awaited_call_shapes(
+                func.name, self.ctx.module_name) if not any(takes_call(func, shape) for shape in shapes))
+            if unreachable:
+                adjusted = list(counts)
+                adjusted[ATTR + AWAIT] = max(0, adjusted[ATTR + AWAIT] - unreachable)
+                counts = tuple(adjusted)
+        return counts, method, where
 
     def _handler_ends(self, func: ast.AsyncFunctionDef, handler: ast.ExceptHandler,
                       accepts: Callable[[ast.AST], bool]) -> bool:
