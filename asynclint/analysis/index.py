@@ -35,7 +35,7 @@ from .effects import Effect, summarise_function
 from .references import Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 26
+INDEX_VERSION = 27
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24

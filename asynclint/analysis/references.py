@@ -68,7 +68,10 @@ from ..base.nodes import child_nodes, last_name
 CORO_SPAWNERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
                            "create_background_task", "async_create_task", "async_create_background_task",
                            "add_task",  # (sanic's ``app.add_task(coro)``)
-                           "convert_yielded"})  # tornado's ``gen.convert_yielded(coro)``: ensure_future
+                           "convert_yielded"}  # tornado's ``gen.convert_yielded(coro)``: ensure_future
+                          # Starlette's and sse-starlette's responses: the server iterates the async generator in
+                          # the request's own task, which nothing in the project awaits (``StreamingResponse(gen())``)
+                          | {"StreamingResponse", "EventSourceResponse"})
 # Calls that run their first argument, a coroutine function, as a task (trio/anyio).
 FUNC_SPAWNERS = frozenset({"start_soon", "spawn_system_task",
                            "start_background_task",  # python-socketio / python-engineio's documented spawner
@@ -87,7 +90,8 @@ PARTIAL = frozenset({"functools.partial", "partial"})
 _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
 _SPAWN_WORDS = ("create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
                 "create_background_task", "start_soon", "spawn_system_task", "start(", "run(", "add_task",
-                "start_background_task", "spawn_callback", "convert_yielded")
+                "start_background_task", "spawn_callback", "convert_yielded", "StreamingResponse",
+                "EventSourceResponse")
 # (Patterns start with a literal, which the regex engine searches for fast.)
 _ASYNC_DEF = re.compile(r"async\s+def\s+(" + _WORD + ")")
 _ANY_DEF = re.compile(r"\bdef\s+(" + _WORD + ")")
@@ -818,7 +822,7 @@ def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[st
     arg: Optional[ast.expr] = call.args[0] if call.args else None
     if arg is None:
         for keyword in call.keywords:
-            if keyword.arg in ("coro", "coroutine", "main", "func", "async_fn"):
+            if keyword.arg in ("coro", "coroutine", "main", "func", "async_fn", "content"):
                 arg = keyword.value
     if arg is None:
         return

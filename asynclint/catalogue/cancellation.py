@@ -276,7 +276,11 @@ TASK_BODY = Rule(
     "stopped (a `while` loop, `await self._stopped.wait()`, `await self._serving`) and, cancelled, shuts "
     "its own work down (`self.stop()`, `self.cleanup()`, cancelling its tasks: in the handler, the "
     "`finally` or right after the `try`), when nothing in the project awaits a coroutine of its name "
-    "(saq's `Worker.start`). A handler that keeps a loop running or "
+    "(saq's `Worker.start`). Also an async generator the project only hands to a streaming response "
+    "(Starlette/FastAPI `StreamingResponse(gen())`, sse-starlette `EventSourceResponse`): the server "
+    "iterates it in the request's own task, which nothing awaits, and under anyio's cancel scope the "
+    "cancellation comes back at the next await, so a body that returns only ends the response; one the "
+    "project also iterates itself (`async for`) stays AL401. A handler that keeps a loop running or "
     "raises another exception stays AL401/AL402, and so does a coroutine that is also awaited "
     "somewhere, a public one that is not such a worker, and a private one with no use in the project at "
     "all (reached by a name built at run time).",

@@ -195,10 +195,15 @@ class CancellationChecker(Checker):
                                     "coroutine; re-raise when `asyncio.current_task().cancelling()` is non-zero")
                 continue
             body = self._task_body(handler, accepts)
+            if body is not None and is_async_generator(self.ctx.current_function):
+                self.ctx.report("AL406", where, f"{caught} ends the streamed body `{body}()` without re-raising "
+                                "(the project only hands it to a streaming response, which iterates it in the "
+                                "request's own task): the response ends, but the task does not look cancelled")
+                continue
             if body is not None:
                 self.ctx.report("AL406", where, f"{caught} ends the task body `{body}()` without re-raising "
-                                "(the project only starts it as a task or runs it as a program root): the task stops, but "
-                                "`task.cancelled()` is False and awaiting it returns normally")
+                                "(the project only starts it as a task or runs it as a program root): the task stops, "
+                                "but `task.cancelled()` is False and awaiting it returns normally")
                 continue
             unawaited = self._never_awaited(handler, accepts)
             if unawaited is not None:
