@@ -108,7 +108,7 @@ def findings(run: str) -> Dict[Tuple[str, str, str, str], str]:
     return found
 
 
-def report(run: str, compare: Optional[str]) -> Iterator[str]:
+def report(run: str, compare: Optional[str], listed: Tuple[str, ...] = ()) -> Iterator[str]:
     verdicts = load_verdicts()
     found = findings(run)
     table: Dict[Tuple[str, str], collections.Counter] = collections.defaultdict(collections.Counter)
@@ -126,6 +126,10 @@ def report(run: str, compare: Optional[str]) -> Iterator[str]:
     for (name, project, location, code), message in sorted(found.items()):
         if (project, location, code) not in verdicts:
             yield f"UNREAD\t{name}\t{project}\t{location}\t{code}\t{message[:120]}"
+    for (name, project, location, code), message in sorted(found.items()):
+        verdict, reason = verdicts.get((project, location, code), ("UNREAD", ""))
+        if verdict in listed and verdict != "UNREAD":
+            yield f"{verdict}\t{name}\t{project}\t{location}\t{code}\t{reason[:200]}"
     if compare:
         before = findings(compare)
         for change, keys in (("GONE", set(before) - set(found)), ("NEW", set(found) - set(before))):
@@ -140,10 +144,12 @@ def main() -> int:
     parser.add_argument("--out", required=True, help="folder for the JSON reports (reused with --no-lint)")
     parser.add_argument("--no-lint", action="store_true", help="only join the reports already in --out")
     parser.add_argument("--compare", help="an earlier --out: list the findings that went (GONE) or came (NEW)")
+    parser.add_argument("--list", default="", help="also list the findings with these verdicts and the sheet's "
+                        "reason, e.g. FALSE,UNSURE")
     args = parser.parse_args()
     if not args.no_lint:
         lint(os.path.abspath(args.tree), set_names(args.sets), args.out)
-    for line in report(args.out, args.compare):
+    for line in report(args.out, args.compare, tuple(v for v in args.list.split(",") if v)):
         print(line)
     return 0
 
