@@ -22,7 +22,7 @@ from ..knowledge.blocking import (
     GUARD_LAZY_WALK,
     GUARD_NOT_EMPTY,
     GUARD_NOT_OWN_DIRECTORY_TEARDOWN,
-    GUARD_NOT_OWNER_TEARDOWN,
+    GUARD_NOT_EXITED, GUARD_NOT_OWNER_TEARDOWN,
     GUARD_NOT_RENAME_IN_PLACE,
     GUARD_SHARED_LOCK,
     GUARD_STARTED_HERE,
@@ -188,6 +188,8 @@ class BlockingCalls:
             return self._started_here(receiver, node) is not True
         if guard == GUARD_NOT_OWNER_TEARDOWN:
             return not self._owner_teardown(receiver)
+        if guard == GUARD_NOT_EXITED:
+            return not self._checked_exited(receiver)
         return True
 
     def _with_item(self, node: ast.Call) -> bool:
@@ -394,6 +396,42 @@ class BlockingCalls:
                         and ast.dump(sub.func.value) == wanted:
                     return True
         return False
+
+
+    def _checked_exited(self, receiver: ast.expr) -> bool:
+        """The call runs where ``proc.poll() is not None`` (or ``proc.returncode is not None``) holds: in
+        the body of such an ``if``, or the ``else`` of ``if proc.poll() is None``."""
+        wanted = ast.dump(receiver)
+        ancestors = self.ctx.ancestors
+        for i, ancestor in enumerate(ancestors[:-1]):
+            if not isinstance(ancestor, ast.If):
+                continue
+            inside = ancestors[i + 1]
+            in_body = any(stmt is inside for stmt in ancestor.body)
+            in_else = any(stmt is inside for stmt in ancestor.orelse)
+            exited = _exit_test(ancestor.test, wanted)
+            if (exited is True and in_body) or (exited is False and in_else):
+                return True
+        return False
+
+
+def _exit_test(test: ast.expr, wanted: str) -> Optional[bool]:
+    """True for ``proc.poll() is not None`` / ``proc.returncode is not None``, False for ``... is None``
+    (``wanted`` is the dump of ``proc``), else None."""
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Is, ast.IsNot))
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None):
+        return None
+    left = test.left
+    if isinstance(left, ast.Call) and not left.args and isinstance(left.func, ast.Attribute) \
+            and left.func.attr == "poll":
+        subject = left.func.value
+    elif isinstance(left, ast.Attribute) and left.attr == "returncode":
+        subject = left.value
+    else:
+        return None
+    if ast.dump(subject) != wanted:
+        return None
+    return isinstance(test.ops[0], ast.IsNot)
 
 
 _SAME_DIRECTORY_METHODS = frozenset({"with_suffix", "with_name", "with_stem"})

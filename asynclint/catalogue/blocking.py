@@ -73,7 +73,13 @@ PROCESS = Rule(
     "milliseconds); the waits on its handle are what hold the loop, and they are reported where they happen.\n\n"
     "Not reported: `os.exec*`. It replaces the process, so nothing is left on the loop to be blocked; "
     "code that calls it from a coroutine does so on purpose (handing the process to another program) and "
-    "nobody changes it for this rule.\n\n" + _NOT_A_FINDING_BY_REFERENCE,
+    "nobody changes it for this rule.\n\n"
+    "Not reported: a command that only signals a process and exits (`taskkill`, `kill`, `pkill`, "
+    "`killall`, `tskill`, named by a literal: `subprocess.run([\"taskkill\", \"/F\", \"/PID\", pid])`, "
+    "`os.system(f\"kill {pid}\")`), which returns in a fraction of a second; and `wait()` / `communicate()` "
+    "on a child that `poll()` has shown to have exited (`if proc.poll() is not None:`, `proc.returncode is "
+    "not None`, or the `else` of `if proc.poll() is None:`), which return at once. Another command, or a "
+    "wait under a guard on another process, is reported.\n\n" + _NOT_A_FINDING_BY_REFERENCE,
     why_bad="These calls wait for the child process (or for `fork`) with the event loop stopped: every other "
     "task waits until the child exits.",
     example="import subprocess\n\nasync def git_head():\n"

@@ -48,6 +48,9 @@ GUARD_NOT_OWN_DIRECTORY_TEARDOWN = "not-own-directory-teardown"
 # ``subprocess.Popen(...)`` starts the child and returns (a fork and exec, milliseconds): reported only as a
 # ``with`` item, whose exit waits for the child; ``wait()`` and ``communicate()`` on the handle are reported.
 GUARD_WAITED_BY_WITH = "waited-by-with"
+# ``if proc.poll() is not None: proc.communicate()``: the child has exited, so waiting for it returns at once
+# (``communicate`` only drains what is left in its pipes).
+GUARD_NOT_EXITED = "not-exited"
 # The whole name of an owner's own teardown (``delete``, not ``cleanup_expired``: a periodic sweep).
 OWNER_TEARDOWN_NAMES = re.compile(r"_*(?:a?close|shutdown|shut_down|teardown|tear_down|stop|cleanup|clean_up|dispose"
                                   r"|delete|terminate|__aexit__)")
@@ -154,6 +157,32 @@ def _wnohang(node: ast.Call) -> bool:
                     (isinstance(sub, ast.Name) and sub.id == "WNOHANG"):
                 return True
     return False
+
+
+# Commands that only send a signal (or ask the OS to end a process) and exit: they return at once.
+SIGNAL_COMMANDS = frozenset({"kill", "pkill", "killall", "taskkill", "tskill"})
+
+
+def _signal_command(node: ast.Call) -> bool:
+    """``subprocess.run(["taskkill", "/F", "/PID", pid])``, ``os.system(f"kill -9 {pid}")``: the command
+    only signals a process and exits, in a fraction of a second (a deny-list pattern: literal names only)."""
+    args = _argument(node, 0, "args")
+    if args is None:
+        args = _argument(node, 0, "command")  # (os.system's parameter)
+    first: Optional[ast.expr] = None
+    if isinstance(args, (ast.List, ast.Tuple)) and args.elts:
+        first = args.elts[0]
+    elif isinstance(args, ast.JoinedStr) and args.values:
+        first = args.values[0]
+    else:
+        first = args
+    if not isinstance(first, ast.Constant) or not isinstance(first.value, str):
+        return False
+    words = first.value.split()
+    if not words or (len(words) > 1 and isinstance(args, (ast.List, ast.Tuple))):
+        return False
+    program = words[0].replace("\\", "/").rsplit("/", 1)[-1].lower()
+    return program.removesuffix(".exe") in SIGNAL_COMMANDS
 
 
 def _numeric_only(node: ast.Call) -> bool:
@@ -292,11 +321,11 @@ FUNCTIONS: Dict[str, BlockingCall] = {
     **_entries("AL102", HTTP_ADVICE, ("request",), "urllib3."),
     # AL103
     **_entries("AL103", PROCESS_ADVICE, ("run", "call", "check_call", "check_output", "getoutput",
-                                         "getstatusoutput"), "subprocess."),
+                                         "getstatusoutput"), "subprocess.", unless=_signal_command),
     "subprocess.Popen": BlockingCall("AL103", PROCESS_ADVICE, guard=GUARD_WAITED_BY_WITH,
                                      what="blocks the event loop when its `with` block ends (the exit waits for the child)"),
-    **_entries("AL103", PROCESS_ADVICE, ("system", "popen", "posix_spawn", "posix_spawnp",
-                                         "spawnl", "spawnle", "spawnlp", "spawnlpe",
+    **_entries("AL103", PROCESS_ADVICE, ("system", "popen"), "os.", unless=_signal_command),
+    **_entries("AL103", PROCESS_ADVICE, ("posix_spawn", "posix_spawnp", "spawnl", "spawnle", "spawnlp", "spawnlpe",
                                          "spawnv", "spawnve", "spawnvp", "spawnvpe"), "os."),
     **_entries("AL103", PROCESS_WAIT_ADVICE, ("wait", "wait3", "wait4", "waitpid", "waitid"), "os.",
                unless=_wnohang),
@@ -369,7 +398,7 @@ METHODS: Dict[str, Dict[str, BlockingCall]] = {
                                                                 "readlines")),
     "urllib.request.OpenerDirector": _entries("AL102", HTTP_ADVICE, ("open",)),
     # AL103
-    "subprocess.Popen": _entries("AL103", PROCESS_WAIT_ADVICE, ("wait", "communicate")),
+    "subprocess.Popen": _entries("AL103", PROCESS_WAIT_ADVICE, ("wait", "communicate"), guard=GUARD_NOT_EXITED),
     # AL104
     **{t: _entries("AL109", FILE_ADVICE, _FILE_METHODS) for t in _FILE_TYPES},
     **{t: {**_entries("AL109", FILE_ADVICE, _PATH_IO), **_entries("AL109", FILE_ADVICE, _PATH_STAT, guard=GUARD_STAT),
