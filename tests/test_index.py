@@ -705,3 +705,50 @@ def test_tail_only_uses_name_the_callers_and_leave_other_uses_out() -> None:
                           ("app.cli", {}, "!run_services", (), {"run_services": (f"{FUNC}!root",)})]), callers)
     assert totals["run_services"] == {"app": counts}  # the tail-only module gives no "other" use
     assert callers == {"run_services": {"app": [f"app.cli:{FUNC}!root"]}}
+
+
+def test_raise_only_uses_are_awaits_in_handlers_that_always_raise() -> None:
+    """A private name counts only when every mention but its def and imports is ``await name(...)`` in
+    an ``except`` handler ending in ``raise`` with no ``return``/``break``/``continue``."""
+    import ast as _ast
+    from collections import Counter
+
+    from asynclint.analysis.references import raise_only_uses
+
+    source = (
+        "from .h import _imported, _mixed\n"
+        "async def _drain(t):\n    pass\n"
+        "async def a(t):\n    try:\n        await t\n    except BaseException:\n"
+        "        await _drain(t)\n        if await _imported(t) is None:\n            pass\n        raise\n"
+        "async def b(t):\n    try:\n        await t\n    except BaseException:\n"
+        "        await _mixed(t)\n        await self._returning(t)\n        if t:\n            return\n        raise\n"
+        "async def c(t):\n    await _mixed(t)\n"
+    )
+    found = raise_only_uses(_ast.parse(source), source, {}, Counter(["_imported", "_mixed"]))
+    assert found == ("!_drain", "!_imported")
+    in_finally = (
+        "class C:\n    async def _unpause(self):\n        pass\n"
+        "    async def a(self, t):\n        try:\n            await t\n        except BaseException:\n"
+        "            raise\n        finally:\n            await self._unpause()\n"
+        "    async def b(self, t):\n        try:\n            await t\n        finally:\n"
+        "            await self._swallowed()\n            return\n"
+    )
+    assert raise_only_uses(_ast.parse(in_finally), in_finally, {}, Counter()) == ("@_unpause",)
+    nested = (  # a handler inside such a finally is counted once
+        "async def _drain(t):\n    pass\n"
+        "async def a(t):\n    try:\n        await t\n    finally:\n        try:\n            await t\n"
+        "        except BaseException:\n            await _drain(t)\n            raise\n"
+    )
+    assert raise_only_uses(_ast.parse(nested), nested, {}, Counter()) == ("!_drain",)
+
+
+def test_raise_only_names_ignore_uses_through_a_channel_that_cannot_reach_them() -> None:
+    """``self._drain`` elsewhere is another class's method, not the function ``_drain``; ``obj._drain``
+    may be either, and keeps both out."""
+    from asynclint.analysis.index import _raise_only_names
+
+    helper = {"ro": ("!_drain",), "r": {"_drain": (0, 1, 0, 0, 0, 0, 0, 0, 0)}}
+    assert _raise_only_names([helper, {"m": "@_drain"}]) == ("!_drain",)
+    assert _raise_only_names([helper, {"m": "!_drain~"}]) == ()
+    assert _raise_only_names([helper, {"m": "_drain"}]) == ()
+    assert _raise_only_names([{"ro": ("@_drain",)}, {"m": "!_drain"}]) == ("@_drain",)

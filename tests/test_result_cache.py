@@ -322,6 +322,37 @@ def test_a_task_body_awaited_elsewhere_is_noticed(project: Path) -> None:
     assert ("worker.py", 11, "AL401") in found
 
 
+def test_a_use_of_a_draining_helper_outside_a_raising_handler_is_noticed(project: Path) -> None:
+    """A private helper awaited only in handlers that raise is cleanup (no AL401): awaiting it anywhere
+    else, in another file, re-lints the helper's file and brings the finding back."""
+    (project / "app" / "drain.py").write_text(textwrap.dedent("""
+        import asyncio
+
+
+        async def _finish(task):
+            while not task.done():
+                try:
+                    await asyncio.wait([task])
+                except asyncio.CancelledError:
+                    continue
+
+
+        async def commit(task):
+            try:
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                await _finish(task)
+                raise
+    """).lstrip())
+    first, _ = run(project)
+    assert not [f for f in first if f[0] == "drain.py"]
+    edit(project, "other.py", "async def tick():", "from .drain import _finish\n\n\nasync def tick(task):\n"
+         "    await _finish(task)")
+    found, stats = run(project)
+    assert found == run(project, cached=False)[0]
+    assert ("drain.py", 8, "AL401") in found
+
+
 def test_an_effect_summary_two_modules_away_is_a_dependency(project: Path) -> None:
     """AL301 judges `card()` by what `load()` in another module does: editing that body re-lints the caller."""
     files = {

@@ -26,16 +26,16 @@ import os
 import sys
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ..base.nodes import child_nodes
 from ..knowledge import coroutines as known
 from ..knowledge.types import canonical_type
 from .effects import Effect, summarise_function
-from .references import Counts, add_up, combine, module_references, reached_tails
+from .references import ATTR, AWAITED_MARK, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 27
+INDEX_VERSION = 28
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -59,6 +59,7 @@ _MAX_DEPTH = 24
 #   "sh": {name: position}               top-level sync helpers that start the coroutine given at position
 #   "hc": ("pkg.mod.helper|name|channel", ...)  imported functions called with a call of ``name`` first
 #   "ak": {name: (uses, "npos|kw,kw", ...)}  awaited calls of ``name`` through another object, when all spelled
+#   "ro": ("!name", "@name", ...)        private names used only as ``await name(...)`` in handlers that raise
 #   "e": {"name" or "Cls.meth": Effect}  effect summaries of coroutine functions (``analysis.effects``)
 #   "q": (name, ...)                     last names before ``.task_done`` anywhere in the module
 #                                        (``self._queue.task_done()`` gives "_queue"; AL504)
@@ -82,9 +83,42 @@ Summary = Dict[str, Any]
 #   ("sc", name, package, class, near, answer)                        do only unrelated classes use self.name?
 #   ("tl", name, package, callers)                                    who awaits name only as their last statement?
 #   ("ak", name, package, shapes)                                     with what arguments is name awaited elsewhere?
+#   ("ro", name, method, answer)                                      is name awaited only in handlers that raise?
 #   ("q", path, name, answer)                                         "does another module call .name.task_done?"
 #   ("w", path, word, package, n, answer)                             "do n other modules of the package hold word?"
 Dependency = Tuple[Any, ...]
+
+
+def _raise_only_names(summaries: Iterable[Summary]) -> Tuple[str, ...]:
+    """``!name`` for the module-level functions, ``@name`` for the methods, that the project awaits only
+    where an exception is on its way out ("ro"): every module's other uses of the name (its "r" counts,
+    its "m" words) are through channels that cannot reach them (``self._drain`` is not a function
+    ``_drain``; ``obj._drain`` may be either)."""
+    listed: Dict[str, Set[int]] = {}
+    other: Dict[str, Set[int]] = {}
+    prefix = {"!": FUNC, "@": SELF}
+    for s in summaries:
+        ro = s.get("ro", ())
+        kept = {word.lstrip("!@") for word in ro}
+        for word in ro:
+            listed.setdefault(word.lstrip("!@"), set()).add(prefix.get(word[:1], ATTR))
+        for name, counts in s.get("r", {}).items():
+            if name not in kept:
+                other.setdefault(name, set()).update(c for c in (FUNC, SELF, ATTR) if any(counts[c:c + 3]))
+        for word in (s.get("m") or "").split():
+            name = word.lstrip("!@").partition(">")[0].rstrip(AWAITED_MARK)
+            if name not in kept:
+                other.setdefault(name, set()).add(prefix.get(word[:1], ATTR))
+    found = []
+    for name, channels in listed.items():
+        blocked = other.get(name, set())
+        if ATTR in blocked:
+            continue
+        if FUNC not in blocked and channels & {FUNC, ATTR}:
+            found.append("!" + name)
+        if SELF not in blocked and channels & {SELF, ATTR}:
+            found.append("@" + name)
+    return tuple(sorted(found))
 
 
 def empty_summary() -> Summary:
@@ -149,7 +183,7 @@ def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | by
     out = summarizer.run(tree)
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     if references and source:
-        out["r"], out["m"], out["p"], out["sc"], out["tl"], out["sh"], out["hc"], out["ak"] = module_references(
+        out["r"], out["m"], out["p"], out["sc"], out["tl"], out["sh"], out["hc"], out["ak"], out["ro"] = module_references(
             tree, text, summarizer.imports, bool(out["s"]), module.split(".", 1)[0])
     word = "task_done" if isinstance(source, str) else b"task_done"
     if not source or word in source:  # type: ignore[operator]
@@ -661,6 +695,8 @@ class ProjectIndex:
         self.tail_users: Dict[str, Dict[str, List[str]]] = {}
         # name -> {top-level package: ((uses, "npos|kw,kw", ...), ...)}: its modules' awaited calls ("ak")
         self.call_shapes: Dict[str, Dict[str, List[Tuple[Any, ...]]]] = {}
+        # names every module that uses them awaits only inside an ``except`` handler that raises ("ro")
+        self.raise_only: Tuple[str, ...] = ()
         # path -> content digest of what was summarised (the lint reuses a summary of the same bytes)
         self.contents: Dict[str, str] = {}
         self._init_caches()
@@ -687,7 +723,7 @@ class ProjectIndex:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
                 "extra": tuple(self.extra_coroutines), "site": self.site_dirs, "blocking": self.blocking,
                 "contents": self.contents, "references": self.references, "self_users": self.self_users,
-                "tail_users": self.tail_users, "call_shapes": self.call_shapes}
+                "tail_users": self.tail_users, "call_shapes": self.call_shapes, "raise_only": self.raise_only}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.root = state["root"]
@@ -703,6 +739,7 @@ class ProjectIndex:
         self.self_users = state.get("self_users", {})
         self.tail_users = state.get("tail_users", {})
         self.call_shapes = state.get("call_shapes", {})
+        self.raise_only = tuple(state.get("raise_only", ()))
         self._init_caches()
 
     # -- building -------------------------------------------------------------------
@@ -867,6 +904,8 @@ class ProjectIndex:
             return self.tail_callers(dependency[1], dependency[2], record=False) == dependency[3]
         if kind == "ak":
             return self.awaited_call_shapes(dependency[1], dependency[2], record=False) == dependency[3]
+        if kind == "ro":
+            return self.awaited_only_before_raise(dependency[1], dependency[2], record=False) == dependency[3]
         if kind == "sc":
             _, name, package, cls, near, answer = dependency
             return self.self_uses_unrelated(name, package, cls, near, record=False) == answer
@@ -939,6 +978,7 @@ class ProjectIndex:
                     if name in self.references:
                         shapes.setdefault(name, {}).setdefault(module.split(".", 1)[0], []).append(tuple(shape))
             self.call_shapes = shapes
+            self.raise_only = _raise_only_names(s for _, _, s in rows)
         return self.references
 
     def uses(self, name: str, module: str, record: bool = True) -> Optional[Counts]:
@@ -961,6 +1001,17 @@ class ProjectIndex:
         found = tuple(sorted(self.call_shapes.get(name, {}).get(package, ())))
         if record and self._consulted is not None:
             self._consulted[("ak", name, package, found)] = None
+        return found
+
+    def awaited_only_before_raise(self, name: str, method: bool, record: bool = True) -> bool:
+        """Does every module of the project that can reach the function (``method``: the method) ``name``,
+        a private name, await it only where an exception is on its way out (``except ...: await
+        _drain(task); raise``)? Then a cancellation it swallows is raised again by its caller.
+        Recorded for the result cache."""
+        self.add_up_references()
+        found = ("@" if method else "!") + name in self.raise_only
+        if record and self._consulted is not None:
+            self._consulted[("ro", name, method, found)] = None
         return found
 
     def tail_callers(self, name: str, module: str, record: bool = True) -> Tuple[str, ...]:
@@ -1458,7 +1509,7 @@ def shape_digest(summary: Summary, graph: Any) -> str:
         "f": {name: func(f) for name, f in summary.get("f", {}).items()},
         "c": {name: (0, cls[1], {m: func(f) for m, f in cls[2].items()}, cls[3])
               for name, cls in summary.get("c", {}).items()},
-        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p", "e", "tl", "sh", "hc", "ak")},
+        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p", "e", "tl", "sh", "hc", "ak", "ro")},
     }
 
     def ordered(rows: tuple) -> tuple:

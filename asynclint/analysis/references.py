@@ -215,9 +215,10 @@ def _bare_words(code: str) -> Iterator[str]:
 def module_references(tree: ast.Module, source: str, imports: Dict[str, str], star: bool, package: str = ""
                       ) -> Tuple[Dict[str, Counts], str, Tuple[str, ...], Dict[str, Tuple[str, ...]],
                                  Dict[str, Tuple[str, ...]], Dict[str, int], Tuple[str, ...],
-                                 Dict[str, Tuple[Any, ...]]]:
-    """The module's ``r``, ``m``, ``p``, ``sc``, ``tl``, ``sh``, ``hc`` and ``ak`` (see above,
-    ``self_use_classes``, ``tail_only_uses``, ``helper_calls`` and ``awaited_call_shapes``). ``imports`` maps local names to qualified ones; ``package`` is
+                                 Dict[str, Tuple[Any, ...]], Tuple[str, ...]]:
+    """The module's ``r``, ``m``, ``p``, ``sc``, ``tl``, ``sh``, ``hc``, ``ak`` and ``ro`` (see above,
+    ``self_use_classes``, ``tail_only_uses``, ``helper_calls``, ``awaited_call_shapes`` and
+    ``raise_only_uses``). ``imports`` maps local names to qualified ones; ``package`` is
     the module's own top-level package (a use through an import of another one is that package's,
     ``!name>other``)."""
     foreign = _foreign_imports(imports, package)
@@ -292,8 +293,77 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
     tails = tail_only_uses(tree, code, imports, defined, imported) if names and not star else {}
     calls = helper_calls(code, imports, names)
     shapes = awaited_call_shapes(tree, code, spans, imports, tails, names)
+    before_raise = raise_only_uses(tree, code, imports, imported)
     return (table, " ".join(sorted(words)), tuple(sorted(set(_IMPORTED_PACKAGE.findall(source)))), classes, tails,
-            helpers, calls, shapes)
+            helpers, calls, shapes, before_raise)
+
+
+_PRIVATE_AWAIT = re.compile(r"await[ \t]+(?:" + _WORD + r"[ \t]*\.[ \t]*)*(_[A-Za-z0-9]\w*)[ \t]*\(")
+
+
+def raise_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], imported: "Counter[str]") -> Tuple[str, ...]:
+    """The private names this module uses only as ``await name(...)`` where an exception is on its way
+    out: inside an ``except`` handler that always raises (``except CancelledError: await _drain(task);
+    raise``), or in the ``finally`` of a ``try`` whose handlers all do (and that does not jump out).
+    Whatever such a helper does with a cancellation, the coroutine that awaited it raises right after.
+    Each is given as a word with its channel (``!name``, ``@name``, ``name``, as in ``m``). Every mention
+    but its ``def`` and imports must be one of those awaits (``code`` is the module without comments and
+    docstrings where the counts needed them: an extra mention only keeps a name out)."""
+    candidates = set(_PRIVATE_AWAIT.findall(code))
+    if not candidates:
+        return ()
+    found: Counter[str] = Counter()
+    channels: Set[str] = set()
+    seen: Set[int] = set()  # (a handler inside such a ``finally`` is walked twice)
+    stack: List[ast.AST] = list(tree.body)
+    while stack:  # statements only: handlers sit in statement blocks, expressions are most of a tree
+        node = stack.pop()
+        blocks: List[List[ast.stmt]] = []
+        if isinstance(node, ast.ExceptHandler) and _always_raises(node.body):
+            blocks.append(node.body)
+        if isinstance(node, TRY_NODES) and node.finalbody and all(_always_raises(h.body) for h in node.handlers) \
+                and not any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for n in _local_nodes(node.finalbody)):
+            blocks.append(node.finalbody)
+        for block in blocks:
+            for sub in _local_nodes(block):
+                if isinstance(sub, ast.Await) and isinstance(sub.value, ast.Call) and id(sub) not in seen:
+                    seen.add(id(sub))
+                    name = last_name(sub.value.func)
+                    if name in candidates:
+                        found[name] += 1
+                        channels.add(_PREFIX[_expression_channel(sub.value.func, imports)] + name)
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            block = getattr(node, field, None)
+            if isinstance(block, list):
+                stack.extend(block)
+    if not found:
+        return ()
+    pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(found, key=len, reverse=True)) + r")\b")
+    mentions = Counter(pattern.findall(code))
+    defined = Counter(name for name in re.findall(r"\bdef\s+(" + _WORD + ")", code) if name in found)
+    kept = {name for name, n in found.items() if mentions[name] - defined[name] - imported[name] == n}
+    return tuple(sorted(word for word in channels if word.lstrip("!@") in kept))
+
+
+TRY_NODES = (ast.Try, getattr(ast, "TryStar", ast.Try))
+
+
+def _always_raises(body: List[ast.stmt]) -> bool:
+    """The block ends with ``raise`` and holds no ``return``/``break``/``continue`` that could leave it
+    another way (a syntactic test: enough for the ``await cleanup(); raise`` handlers it looks for)."""
+    if not body or not isinstance(body[-1], ast.Raise):
+        return False
+    return not any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for n in _local_nodes(body))
+
+
+def _local_nodes(body: List[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node of ``body``, not entering nested functions, lambdas or classes."""
+    stack: List[ast.AST] = list(body)
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(child_nodes(node))
 
 
 _CALL_WITH_ARGUMENTS = re.compile(r"\.\s*(" + _WORD + r")\s*\(\s*[^\s)]")

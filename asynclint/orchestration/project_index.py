@@ -99,15 +99,16 @@ def _add_up_references(index: ProjectIndex, cache_path: Optional[str]) -> None:
     data = load_marshal_dict(refs_path)
     if data is not None and data.get("v") == INDEX_VERSION and data.get("key") == key and \
             isinstance(data.get("references"), dict) and isinstance(data.get("self_users"), dict) and \
-            isinstance(data.get("tail_users"), dict) and isinstance(data.get("call_shapes"), dict):
-        index.references, index.self_users, index.tail_users, index.call_shapes = \
-            data["references"], data["self_users"], data["tail_users"], data["call_shapes"]
+            isinstance(data.get("tail_users"), dict) and isinstance(data.get("call_shapes"), dict) and \
+            isinstance(data.get("raise_only"), tuple):
+        index.references, index.self_users, index.tail_users, index.call_shapes, index.raise_only = \
+            data["references"], data["self_users"], data["tail_users"], data["call_shapes"], data["raise_only"]
         return
     index.add_up_references()
     if ensure_cache_dir(directory):
         dump_atomic(refs_path, {"v": INDEX_VERSION, "key": key, "references": index.references,
                                 "self_users": index.self_users, "tail_users": index.tail_users,
-                                "call_shapes": index.call_shapes})
+                                "call_shapes": index.call_shapes, "raise_only": index.raise_only})
 
 
 def project_files(root: str, settings: Any) -> List[str]:

@@ -178,7 +178,7 @@ class CancellationChecker(Checker):
                 continue
             if leak.kind != "raise" and self._redelivered(kinds, strict):
                 continue  # trio (and trio-only modules): the still-cancelled scope raises it again
-            if self._inside_cleanup(strict):
+            if self._inside_cleanup(strict) or self._caller_reraises():
                 continue
             where = self._handler_anchor(handler, kinds, CANCEL if strict else BASE)
             caught = "bare `except:`" if handler.type is None else f"`except {node_text(where)}`"
@@ -286,6 +286,9 @@ class CancellationChecker(Checker):
         if loops and all(isinstance(loop, ast.For) for loop in loops):  # over a collection: it ends
             return ("the loop goes on to its next item, then the coroutine returns normally and whoever "
                     "awaits it loses the cancellation")
+        if loops and all(isinstance(loop, ast.While) and _waits_for_done(loop.test) for loop in loops):
+            return ("the loop waits on until the work is done, then the coroutine returns normally and whoever "
+                    "awaits it loses the cancellation")
         if loops:
             return "the loop keeps running and the task cannot be cancelled"
         return "the coroutine returns normally and whoever awaits it loses the cancellation"
@@ -351,6 +354,23 @@ class CancellationChecker(Checker):
                     block_exits(outer.body, self.ctx.resolve, self._no_return_calls()).always_raises:
                 return True
         return False
+
+    def _caller_reraises(self) -> bool:
+        """The coroutine is private and everything in the project that uses it awaits it inside an
+        ``except`` handler that always raises (``except CancelledError: await _drain(task); raise``;
+        ``ProjectIndex.awaited_only_before_raise``): the cleanup of ``_inside_cleanup``, one call away.
+        Not when a loop around the swallow runs on regardless (``while True``): the helper would never
+        return to its caller's ``raise``; a ``for`` loop or ``while not task.done()`` ends."""
+        func = self.ctx.current_function
+        if not isinstance(func, ast.AsyncFunctionDef) or not private_name(func.name):
+            return False
+        for loop in self._enclosing_loops(func):
+            if isinstance(loop, ast.While) and not _waits_for_done(loop.test):
+                return False
+        stack = self.ctx.ancestors
+        where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
+        method = where > 0 and isinstance(stack[where - 1], ast.ClassDef)
+        return Resolver.of(self.ctx).index.awaited_only_before_raise(func.name, method)
 
     def _task_body(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> Optional[str]:
         """The coroutine's name when the project only ever starts it as a task (``analysis.references``)
@@ -747,7 +767,7 @@ class CancellationChecker(Checker):
                     self.ctx.report("AL405", call, f"`{node_text(call)}` {idiom} also swallows a "
                                     "cancellation of this coroutine")
                 continue
-            if self._inside_cleanup(CANCEL in kinds):
+            if self._inside_cleanup(CANCEL in kinds) or self._caller_reraises():
                 continue  # best-effort cleanup in a ``finally`` or a handler that raises anyway, as for ``except``
             teardown = self._teardown(None, lambda _: True)
             if teardown is not None:
@@ -980,6 +1000,12 @@ class CancellationChecker(Checker):
             return False
         found = self.ctx.lookup(node.id)
         return found is not None and found[0] is self.ctx.module_scope
+
+
+def _waits_for_done(test: ast.expr) -> bool:
+    """``while not task.done():``: the loop ends when the awaited work does."""
+    return isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Call) \
+        and isinstance(test.operand.func, ast.Attribute) and test.operand.func.attr == "done"
 
 
 def _how(leak: Leak) -> str:
