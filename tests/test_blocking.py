@@ -79,6 +79,19 @@ def test_client_library_message_names_the_async_alternative() -> None:
     assert "`redis.Redis.get()`" in messages[1] and "redis.asyncio.Redis" in messages[1]
 
 
+def test_a_named_psycopg2_cursor_is_shown_as_the_librarys_own_class() -> None:
+    """psycopg2 has one cursor class, named or not: the message does not show the table's own key."""
+    (connect, fetch) = lint("""
+        import psycopg2
+
+        async def rows(dsn):
+            cur = psycopg2.connect(dsn).cursor("big")
+            return cur.fetchall()
+    """)
+    assert fetch[1] == "AL108" and fetch[2].startswith("`psycopg2.extensions.cursor.fetchall()` reads rows from "
+                                                         "the server")
+
+
 def test_nested_loop_message_explains_the_runtime_error() -> None:
     (finding,) = lint("""
         import asyncio

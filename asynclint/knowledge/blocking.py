@@ -58,6 +58,8 @@ TEARDOWN_NAMES = re.compile(r"^_*(?:a?close|shutdown|shut_down|teardown|tear_dow
                             r"|terminate|finali[sz]e|on_shutdown|on_close|__aexit__)(?:_|$)", re.IGNORECASE)
 
 DEFAULT_WHAT = "blocks the event loop"
+# Types the tables key apart that the library does not: psycopg2 has one cursor class, named or not.
+SHOWN_AS = {"psycopg2.extensions.named_cursor": "psycopg2.extensions.cursor"}
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ class BlockingCall:
     def message(self, qualname: str, library: str) -> str:
         advice = self.advice.get(library) or self.advice["asyncio"]
         shown = qualname.removeprefix("builtins.")
+        owner, dot, method = shown.rpartition(".")
+        if owner in SHOWN_AS:
+            shown = f"{SHOWN_AS[owner]}{dot}{method}"
         return f"`{shown}()` {self.what}; {advice}"
 
     def applies(self, node: ast.Call) -> bool:
