@@ -23,6 +23,7 @@ import glob
 import hashlib
 import marshal
 import os
+import re
 import sys
 import warnings
 from dataclasses import dataclass
@@ -93,22 +94,27 @@ def _raise_only_names(summaries: Iterable[Summary]) -> Tuple[str, ...]:
     """``!name`` for the module-level functions, ``@name`` for the methods, that the project awaits only
     where an exception is on its way out ("ro"): every module's other uses of the name (its "r" counts,
     its "m" words) are through channels that cannot reach them (``self._drain`` is not a function
-    ``_drain``; ``obj._drain`` may be either)."""
+    ``_drain``; ``obj._drain`` may be either). Only the listed names are looked for in the others."""
+    rows = [(s.get("ro", ()), s.get("r", {}), s.get("m") or "") for s in summaries]
     listed: Dict[str, Set[int]] = {}
-    other: Dict[str, Set[int]] = {}
     prefix = {"!": FUNC, "@": SELF}
-    for s in summaries:
-        ro = s.get("ro", ())
-        kept = {word.lstrip("!@") for word in ro}
+    for ro, _, _ in rows:
         for word in ro:
             listed.setdefault(word.lstrip("!@"), set()).add(prefix.get(word[:1], ATTR))
-        for name, counts in s.get("r", {}).items():
+    if not listed:
+        return ()
+    words = re.compile(r"(?:^| )([!@]?)(" + "|".join(re.escape(n) for n in sorted(listed, key=len, reverse=True))
+                       + r")(?=[ ~>]|$)")
+    other: Dict[str, Set[int]] = {}
+    for ro, table, mentions in rows:
+        kept = {word.lstrip("!@") for word in ro}
+        for name in listed.keys() & table.keys():
             if name not in kept:
+                counts = table[name]
                 other.setdefault(name, set()).update(c for c in (FUNC, SELF, ATTR) if any(counts[c:c + 3]))
-        for word in (s.get("m") or "").split():
-            name = word.lstrip("!@").partition(">")[0].rstrip(AWAITED_MARK)
-            if name not in kept:
-                other.setdefault(name, set()).add(prefix.get(word[:1], ATTR))
+        for match in words.finditer(mentions):
+            if match.group(2) not in kept:
+                other.setdefault(match.group(2), set()).add(prefix.get(match.group(1), ATTR))
     found = []
     for name, channels in listed.items():
         blocked = other.get(name, set())
