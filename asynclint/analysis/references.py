@@ -63,6 +63,7 @@ from collections import Counter
 from typing import Any, Container, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ..base.nodes import child_nodes, last_name
+from .flow import walk_local
 
 # Calls that run their first argument, a coroutine object, as a task or an event loop's main coroutine.
 CORO_SPAWNERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
@@ -322,10 +323,10 @@ def raise_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], import
         if isinstance(node, ast.ExceptHandler) and _always_raises(node.body):
             blocks.append(node.body)
         if isinstance(node, TRY_NODES) and node.finalbody and all(_always_raises(h.body) for h in node.handlers) \
-                and not any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for n in _local_nodes(node.finalbody)):
+                and not any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for n in walk_local(node.finalbody)):
             blocks.append(node.finalbody)
         for block in blocks:
-            for sub in _local_nodes(block):
+            for sub in walk_local(block):
                 if isinstance(sub, ast.Await) and isinstance(sub.value, ast.Call) and id(sub) not in seen:
                     seen.add(id(sub))
                     name = last_name(sub.value.func)
@@ -353,17 +354,7 @@ def _always_raises(body: List[ast.stmt]) -> bool:
     another way (a syntactic test: enough for the ``await cleanup(); raise`` handlers it looks for)."""
     if not body or not isinstance(body[-1], ast.Raise):
         return False
-    return not any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for n in _local_nodes(body))
-
-
-def _local_nodes(body: List[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node of ``body``, not entering nested functions, lambdas or classes."""
-    stack: List[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            stack.extend(child_nodes(node))
+    return not any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for n in walk_local(body))
 
 
 _CALL_WITH_ARGUMENTS = re.compile(r"\.\s*(" + _WORD + r")\s*\(\s*[^\s)]")
