@@ -400,7 +400,8 @@ class BlockingCalls:
 
     def _checked_exited(self, receiver: ast.expr) -> bool:
         """The call runs where ``proc.poll() is not None`` (or ``proc.returncode is not None``) holds: in
-        the body of such an ``if``, or the ``else`` of ``if proc.poll() is None``."""
+        the body of such an ``if``, or the ``else`` of ``if proc.poll() is None``; or right after
+        ``proc.kill()``."""
         wanted = ast.dump(receiver)
         ancestors = self.ctx.ancestors
         for i, ancestor in enumerate(ancestors[:-1]):
@@ -412,6 +413,22 @@ class BlockingCalls:
             exited = _exit_test(ancestor.test, wanted)
             if (exited is True and in_body) or (exited is False and in_else):
                 return True
+        return self._killed_just_before(wanted)
+
+    def _killed_just_before(self, wanted: str) -> bool:
+        """``proc.kill()`` is the statement right before the wait, in the same block: SIGKILL cannot be
+        caught, so the child is gone (or a zombie to reap) at once."""
+        ancestors = self.ctx.ancestors
+        statement = next((a for a in reversed(ancestors) if isinstance(a, ast.stmt)), None)
+        parent = self.ctx.parent(statement) if statement is not None else None
+        for field in ("body", "orelse", "finalbody"):
+            block = getattr(parent, field, None)
+            if isinstance(block, list) and any(s is statement for s in block):
+                at = next(i for i, s in enumerate(block) if s is statement)
+                before = block[at - 1] if at else None
+                call = before.value if isinstance(before, ast.Expr) else None
+                return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+                    and call.func.attr == "kill" and not call.args and ast.dump(call.func.value) == wanted
         return False
 
 

@@ -76,9 +76,11 @@ PROCESS = Rule(
     "nobody changes it for this rule.\n\n"
     "Not reported: a command that only signals a process and exits (`taskkill`, `kill`, `pkill`, "
     "`killall`, `tskill`, named by a literal: `subprocess.run([\"taskkill\", \"/F\", \"/PID\", pid])`, "
-    "`os.system(f\"kill {pid}\")`), which returns in a fraction of a second; and `wait()` / `communicate()` "
+    "`os.system(f\"kill {pid}\")`), which returns in a fraction of a second, or that only prints its version "
+    "(`[npm, \"--version\"]`); and `wait()` / `communicate()` "
     "on a child that `poll()` has shown to have exited (`if proc.poll() is not None:`, `proc.returncode is "
-    "not None`, or the `else` of `if proc.poll() is None:`), which return at once. Another command, or a "
+    "not None`, or the `else` of `if proc.poll() is None:`) or that `proc.kill()` has just killed (the "
+    "statement before), which return at once. Another command, or a "
     "wait under a guard on another process, is reported.\n\n" + _NOT_A_FINDING_BY_REFERENCE,
     why_bad="These calls wait for the child process (or for `fork`) with the event loop stopped: every other "
     "task waits until the child exits.",

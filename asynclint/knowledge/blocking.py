@@ -168,12 +168,16 @@ def _wnohang(node: ast.Call) -> bool:
 SIGNAL_COMMANDS = frozenset({"kill", "pkill", "killall", "taskkill", "tskill"})
 
 
-def _signal_command(node: ast.Call) -> bool:
+def _returns_at_once(node: ast.Call) -> bool:
     """``subprocess.run(["taskkill", "/F", "/PID", pid])``, ``os.system(f"kill -9 {pid}")``: the command
-    only signals a process and exits, in a fraction of a second (a deny-list pattern: literal names only)."""
+    only signals a process and exits, in a fraction of a second; ``subprocess.run([npm, "--version"])``
+    only prints a version (a deny-list pattern: literal words only)."""
     args = _argument(node, 0, "args")
     if args is None:
         args = _argument(node, 0, "command")  # (os.system's parameter)
+    if isinstance(args, (ast.List, ast.Tuple)) and len(args.elts) == 2 and isinstance(args.elts[1], ast.Constant) \
+            and args.elts[1].value == "--version":
+        return True
     first: Optional[ast.expr] = None
     if isinstance(args, (ast.List, ast.Tuple)) and args.elts:
         first = args.elts[0]
@@ -326,10 +330,10 @@ FUNCTIONS: Dict[str, BlockingCall] = {
     **_entries("AL102", HTTP_ADVICE, ("request",), "urllib3."),
     # AL103
     **_entries("AL103", PROCESS_ADVICE, ("run", "call", "check_call", "check_output", "getoutput",
-                                         "getstatusoutput"), "subprocess.", unless=_signal_command),
+                                         "getstatusoutput"), "subprocess.", unless=_returns_at_once),
     "subprocess.Popen": BlockingCall("AL103", PROCESS_ADVICE, guard=GUARD_WAITED_BY_WITH,
                                      what="blocks the event loop when its `with` block ends (the exit waits for the child)"),
-    **_entries("AL103", PROCESS_ADVICE, ("system", "popen"), "os.", unless=_signal_command),
+    **_entries("AL103", PROCESS_ADVICE, ("system", "popen"), "os.", unless=_returns_at_once),
     **_entries("AL103", PROCESS_ADVICE, ("posix_spawn", "posix_spawnp", "spawnl", "spawnle", "spawnlp", "spawnlpe",
                                          "spawnv", "spawnve", "spawnvp", "spawnvpe"), "os."),
     **_entries("AL103", PROCESS_WAIT_ADVICE, ("wait", "wait3", "wait4", "waitpid", "waitid"), "os.",

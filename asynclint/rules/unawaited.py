@@ -231,6 +231,10 @@ class UnawaitedChecker(Checker):
         coroutine = self.resolver.coroutine_call(value)
         if coroutine is None:
             return
+        if coroutine.qualname in known.AWAITABLE_CONTEXT_MANAGERS and any(
+                isinstance(parent, ast.Attribute) and parent.attr in known.CONTEXT_MANAGER_API
+                for _, parent, _ in _loads(func, target.id)):
+            return  # ``ctx = session.request(...)``, ``await ctx.__aenter__()``: entered by hand, as in AL203
         verdict = _coroutine_uses(func, target.id, target)
         if verdict is None:
             return
