@@ -299,18 +299,19 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
             helpers, calls, shapes, before_raise)
 
 
-_PRIVATE_AWAIT = re.compile(r"await[ \t]+(?:" + _WORD + r"[ \t]*\.[ \t]*)*(_[A-Za-z0-9]\w*)[ \t]*\(")
+_AWAITED_CALL = re.compile(r"await[ \t]+(?:" + _WORD + r"[ \t]*\.[ \t]*)*(" + _WORD + r")[ \t]*\(")
 
 
 def raise_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], imported: "Counter[str]") -> Tuple[str, ...]:
-    """The private names this module uses only as ``await name(...)`` where an exception is on its way
+    """The private names (or names reached through a private module) this module uses only as
+    ``await name(...)`` where an exception is on its way
     out: inside an ``except`` handler that always raises (``except CancelledError: await _drain(task);
     raise``), or in the ``finally`` of a ``try`` whose handlers all do (and that does not jump out).
     Whatever such a helper does with a cancellation, the coroutine that awaited it raises right after.
     Each is given as a word with its channel (``!name``, ``@name``, ``name``, as in ``m``). Every mention
     but its ``def`` and imports must be one of those awaits (``code`` is the module without comments and
     docstrings where the counts needed them: an extra mention only keeps a name out)."""
-    candidates = set(_PRIVATE_AWAIT.findall(code))
+    candidates = set(_AWAITED_CALL.findall(code))
     if not candidates:
         return ()
     found: Counter[str] = Counter()
@@ -330,7 +331,7 @@ def raise_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], import
                 if isinstance(sub, ast.Await) and isinstance(sub.value, ast.Call) and id(sub) not in seen:
                     seen.add(id(sub))
                     name = last_name(sub.value.func)
-                    if name in candidates:
+                    if name in candidates and (private_name(name) or _through_private_module(sub.value.func, imports)):
                         found[name] += 1
                         channels.add(_PREFIX[_expression_channel(sub.value.func, imports)] + name)
         for field in ("body", "orelse", "finalbody", "handlers", "cases"):
@@ -347,6 +348,21 @@ def raise_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], import
 
 
 TRY_NODES = (ast.Try, getattr(ast, "TryStar", ast.Try))
+
+
+def _through_private_module(func: ast.expr, imports: Dict[str, str]) -> bool:
+    """``_errors.notify(...)``, ``notify(...)`` imported from ``pkg._errors``: a function of a private
+    module (or reached through a private name), which only its package uses."""
+    parts: List[str] = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name) or func.id not in imports:
+        return False  # (``self._impl.run()``: an object's attribute, not a module)
+    path = imports[func.id].split(".") + parts[:0:-1]  # (the called name itself is public)
+    if not parts:
+        path = path[:-1]
+    return any(private_name(part) for part in path)
 
 
 def _always_raises(body: List[ast.stmt]) -> bool:

@@ -122,7 +122,9 @@ HANDLER_EXPLAINED_WORDS = re.compile(
     r"\bcancel\w*|\babort\w*|\bshut(?:s|ting)?[ -]?down\b|\b(?:already )?(?:closed|closing)\b"
     r"|\bexit(?:s|ed|ing)?\b|\bstop(?:s|ped|ping)?\b|\binterrupt(?:s|ed|ion)?\b|\bspurious(?:ly)?\b"
     r"|\bdeliberate(?:ly)?\b|\bintentional(?:ly)?\b|\bon purpose\b|\bexpected\b|https?://"
-    r"|\bissues?\b|\bwork[- ]?arounds?\b|\bdisconnect\w*|\bhappens\s+(?:if|when)\b",
+    r"|\bissues?\b|\bwork[- ]?arounds?\b|\bdisconnect\w*|\bhappens\s+(?:if|when)\b"
+    # an instruction not to raise here: ``except asyncio.CancelledError:  # don't raise any error or warnings!``
+    r"|\b(?:don'?t|do not|never|must not|mustn'?t|should ?n[o']t|shall not) (?:re-?)?raise\b",
     re.IGNORECASE)
 # ... nor one that asks for a change, or only describes the harm ("the task cannot be cancelled").
 HANDLER_EXPLAINED_UNLESS = re.compile(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
-from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, List, Optional, Sequence, Set, Tuple, Type
+from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type
 
 from ..analysis.flow import (
     BASE_EXCEPTION,
@@ -356,13 +356,15 @@ class CancellationChecker(Checker):
         return False
 
     def _caller_reraises(self) -> bool:
-        """The coroutine is private and everything in the project that uses it awaits it inside an
+        """The coroutine is private (``_drain``, or any function of a private module such as
+        ``tools/_error_handler.py``) and everything in the project that uses it awaits it inside an
         ``except`` handler that always raises (``except CancelledError: await _drain(task); raise``;
         ``ProjectIndex.awaited_only_before_raise``): the cleanup of ``_inside_cleanup``, one call away.
         Not when a loop around the swallow runs on regardless (``while True``): the helper would never
         return to its caller's ``raise``; a ``for`` loop or ``while not task.done()`` ends."""
         func = self.ctx.current_function
-        if not isinstance(func, ast.AsyncFunctionDef) or not private_name(func.name):
+        if not isinstance(func, ast.AsyncFunctionDef) or not (
+                private_name(func.name) or any(private_name(part) for part in self.ctx.module_name.split("."))):
             return False
         for loop in self._enclosing_loops(func):
             if isinstance(loop, ast.While) and not _waits_for_done(loop.test):
@@ -1097,6 +1099,18 @@ def _calls_method(body: Sequence[ast.stmt], names: FrozenSet[str]) -> bool:
     return False
 
 
+def _collected_cancelled(loop: ast.For | ast.AsyncFor) -> Iterator[FrozenSet[str]]:
+    """``for task in tasks: if task.cancel(): to_wait.add(task)``: ``to_wait`` holds cancelled tasks."""
+    names = set(_target_names(loop.target))
+    body = list(walk_local(loop.body))
+    cancelled = {n.func.value.id for n in body if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                 and n.func.attr == "cancel" and isinstance(n.func.value, ast.Name) and n.func.value.id in names}
+    for n in body:
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in ("add", "append") \
+                and len(n.args) == 1 and isinstance(n.args[0], ast.Name) and n.args[0].id in cancelled:
+            yield _sources(n.func.value)
+
+
 def _collect_cancels(root: ast.AST, resolve: Callable[[ast.expr], Optional[str]],
                      nested: bool = False) -> List[Tuple[Position, FrozenSet[str]]]:
     """Each ``x.cancel()`` (or ``x.cancel`` handed to a callback API) under ``root``: where, and what it cancels.
@@ -1132,6 +1146,7 @@ def _collect_cancels(root: ast.AST, resolve: Callable[[ast.expr], Optional[str]]
             inner = dict(loops)
             for name in _target_names(node.target):
                 inner[name] = node.iter
+            marks.extend(((node.lineno, node.col_offset), keys) for keys in _collected_cancelled(node))
             stack.append((node.iter, loops))
             stack.extend((child, inner) for child in reversed(node.body))
             stack.extend((child, loops) for child in reversed(node.orelse))
