@@ -52,6 +52,13 @@ CLI_CODES: Tuple[str, ...] = ("AL104", "AL107", "AL109")
 CLI_PATTERNS: Tuple[str, ...] = ("cli/*", "*/cli/*", "cli.py", "__main__.py")
 
 
+def is_cli_path(path: str) -> bool:
+    """A module of command-line code, as ``CLI_PATTERNS`` say: under a ``cli`` folder, ``cli.py`` or
+    ``__main__.py``."""
+    parts = path.replace("\\", "/").split("/")
+    return parts[-1] in ("cli.py", "__main__.py") or "cli" in parts[:-1]
+
+
 # A coroutine that tears its owner down (``close``, ``stop``, ``on_stop``, ``_async_shutdown_kernel``,
 # ``release``, ``__aexit__``): a handler there that ends the teardown when cancelled lets the owner finish
 # going away (faust's "so the remaining agents still get stopped"); its narrower harm is AL407's, opt-in.

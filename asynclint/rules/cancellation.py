@@ -11,6 +11,7 @@ the handler can finish without raising.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type
 
@@ -31,7 +32,8 @@ from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
 from ..catalogue.cancellation import RULES
-from ..knowledge.intent import STOPPING_WORDS, TEARDOWN_WORDS, await_explained, docstring_explained, handler_explained
+from ..knowledge.intent import (STOPPING_WORDS, TEARDOWN_WORDS, await_explained, docstring_explained, handler_explained,
+                                is_cli_path)
 from .base import Checker, node_text
 
 if TYPE_CHECKING:
@@ -223,6 +225,8 @@ class CancellationChecker(Checker):
                 continue
             if self._explained(handler) or (leak.kind == "fall-through" and self._landing_explained(node)):
                 continue
+            if leak.kind != "raise" and self._ctrl_c_exit(handler):
+                continue
             harm = self._harm(leak, handler)
             if strict:
                 self._report_swallow(where, caught, leak, harm)
@@ -241,6 +245,21 @@ class CancellationChecker(Checker):
             return True
         guarded = self._guarded_body(block)
         return any(await_explained(self.ctx.lines, stmt.lineno) for stmt in guarded)
+
+    def _ctrl_c_exit(self, handler: ast.ExceptHandler) -> bool:
+        """``except (asyncio.CancelledError, KeyboardInterrupt): pass`` in command-line code (a ``cli``
+        package, ``cli.py``, ``__main__.py``): Ctrl-C under ``asyncio.run`` cancels the command's main
+        task, and the handler is how the command exits quietly; no caller waits on it."""
+        if handler.type is None:
+            return False
+        try:
+            where = os.path.relpath(os.path.abspath(self.ctx.path), os.path.abspath(self.ctx.settings.project_root))
+        except ValueError:  # (another drive)
+            where = self.ctx.path
+        if not is_cli_path(where):
+            return False
+        names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+        return any(self.ctx.resolve(name) in ("KeyboardInterrupt", "builtins.KeyboardInterrupt") for name in names)
 
     def _landing_explained(self, node: ast.Try) -> bool:
         """A comment on the statement a falling-through handler leads to (the one after the ``try``) says
