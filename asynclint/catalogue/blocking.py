@@ -33,7 +33,9 @@ SLEEP = Rule(
     name="blocking-sleep",
     summary="`time.sleep()` inside a coroutine",
     what_it_does="Reports calls to `time.sleep` (however it is imported) lexically inside an `async def`. "
-    "Not `time.sleep(0)` (a literal zero): it gives up the GIL and returns at once, holding nothing.",
+    "Not `time.sleep(0)` (a literal zero): it gives up the GIL and returns at once, holding nothing; "
+    "nor a literal below a millisecond (`time.sleep(1e-6)`, a nudge past a clock's resolution), which "
+    "returns about as soon. `time.sleep(0.001)` and a computed duration are reported.",
     why_bad="`time.sleep` stops the whole event loop: every other task waits until it returns. "
     "An async sleep suspends only this coroutine.",
     example="import time\n\nasync def poll():\n    time.sleep(1)",

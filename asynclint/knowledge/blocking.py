@@ -312,8 +312,13 @@ NESTED_LOOP_ADVICE = _advice("`await` the coroutine directly, or schedule it wit
 
 def _zero_seconds(node: ast.Call) -> bool:
     """``time.sleep(0)``: gives up the GIL and returns; it does not hold the loop (a busy loop around it
-    does, and that is the loop's cost, not the call's)."""
-    return _is_false(_argument(node, 0, "secs"))
+    does, and that is the loop's cost, not the call's). A literal below a millisecond (``time.sleep(1e-6)``,
+    a nudge past a clock's resolution) is the same: the OS wakes the thread about as soon."""
+    secs = _argument(node, 0, "secs")
+    if _is_false(secs):
+        return True
+    return isinstance(secs, ast.Constant) and isinstance(secs.value, (int, float)) \
+        and not isinstance(secs.value, bool) and 0 <= secs.value < 0.001
 
 
 SLEEP = BlockingCall("AL101", SLEEP_ADVICE, unless=_zero_seconds)
