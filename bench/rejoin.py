@@ -140,7 +140,7 @@ def report(run: str, compare: Optional[str], listed: Tuple[str, ...] = ()) -> It
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tree", default=os.path.dirname(HERE), help="folder holding the asynclint package")
-    parser.add_argument("--sets", default="corpus,1-15", help="sets to lint: corpus and numbers, e.g. corpus,1-15")
+    parser.add_argument("--sets", default="corpus,1-20", help="sets to lint: corpus and numbers, e.g. corpus,1-20")
     parser.add_argument("--out", required=True, help="folder for the JSON reports (reused with --no-lint)")
     parser.add_argument("--no-lint", action="store_true", help="only join the reports already in --out")
     parser.add_argument("--compare", help="an earlier --out: list the findings that went (GONE) or came (NEW)")
