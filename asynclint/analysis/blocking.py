@@ -189,7 +189,8 @@ class BlockingCalls:
         if guard == GUARD_NOT_OWNER_TEARDOWN:
             return not self._owner_teardown(receiver)
         if guard == GUARD_NOT_EXITED:
-            return not self._checked_exited(receiver)
+            return not self._checked_exited(receiver) and not (
+                self._owner_teardown(receiver) and any(kw.arg == "timeout" for kw in node.keywords))
         return True
 
     def _with_item(self, node: ast.Call) -> bool:

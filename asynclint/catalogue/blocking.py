@@ -82,7 +82,9 @@ PROCESS = Rule(
     "(`[npm, \"--version\"]`); and `wait()` / `communicate()` "
     "on a child that `poll()` has shown to have exited (`if proc.poll() is not None:`, `proc.returncode is "
     "not None`, or the `else` of `if proc.poll() is None:`) or that `proc.kill()` has just killed (the "
-    "statement before), which return at once. Another command, or a "
+    "statement before), which return at once; nor a wait with a `timeout=` for the owner's own child "
+    "(`self.process.wait(timeout=2)`) in the coroutine that tears the owner down (`stop`, `close`...), "
+    "bounded and once, as for an executor's shutdown there. Another command, or a "
     "wait under a guard on another process, is reported.\n\n" + _NOT_A_FINDING_BY_REFERENCE,
     why_bad="These calls wait for the child process (or for `fork`) with the event loop stopped: every other "
     "task waits until the child exits.",

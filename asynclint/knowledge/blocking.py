@@ -49,7 +49,9 @@ GUARD_NOT_OWN_DIRECTORY_TEARDOWN = "not-own-directory-teardown"
 # ``with`` item, whose exit waits for the child; ``wait()`` and ``communicate()`` on the handle are reported.
 GUARD_WAITED_BY_WITH = "waited-by-with"
 # ``if proc.poll() is not None: proc.communicate()``: the child has exited, so waiting for it returns at once
-# (``communicate`` only drains what is left in its pipes).
+# (``communicate`` only drains what is left in its pipes); likewise right after ``proc.kill()``. Nor a wait
+# with a ``timeout=`` for the owner's own child (``self.process.wait(timeout=2)``) in the coroutine that tears
+# the owner down (``stop``, ``close``...): bounded, once, as the owner goes away (as for an executor).
 GUARD_NOT_EXITED = "not-exited"
 # The whole name of an owner's own teardown (``delete``, not ``cleanup_expired``: a periodic sweep).
 OWNER_TEARDOWN_NAMES = re.compile(r"_*(?:a?close|shutdown|shut_down|teardown|tear_down|stop|cleanup|clean_up|dispose"
