@@ -227,7 +227,7 @@ def test_an_edit_rewrites_one_shard_and_a_damaged_shard_costs_only_its_files(
     assert 0 < len(calls) < 40 and str(edited) in calls
 
 
-def test_use_counts_are_cached_until_a_module_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_use_counts_are_cached_until_a_modules_uses_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     write_tree(tmp_path, {
         "worker.py": """
             import asyncio
@@ -256,6 +256,10 @@ def test_use_counts_are_cached_until_a_module_changes(tmp_path: Path, monkeypatc
     assert added == [1] and warm.uses("_loop", "worker") == first
     assert list((tmp_path / ".asynclint_cache").glob("references-*.marshal"))
     worker = tmp_path / "worker.py"
+    worker.write_text("# a comment that moves every line\n" + worker.read_text())
+    os.utime(worker, ns=(2, 2))
+    moved = load_project_index(cancellation)
+    assert added == [1] and moved.uses("_loop", "worker") == first  # no use changed: the sums still hold
     worker.write_text(worker.read_text() + "\n\nasync def main():\n    await _loop()\n")
     os.utime(worker, ns=(1, 1))
     edited = load_project_index(cancellation)

@@ -36,7 +36,7 @@ from .effects import Effect, summarise_function
 from .references import ATTR, AWAITED_MARK, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 28
+INDEX_VERSION = 29
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -1500,6 +1500,20 @@ def apply_decorators(is_async: bool, effects: Sequence[Optional[str]]) -> bool:
     return state
 
 
+# The summary keys the project-wide use counts are added up from (``ProjectIndex.add_up_references``);
+# none holds a line number, so an edit that only moves code leaves them as they were.
+REFERENCE_KEYS = ("r", "m", "p", "sc", "tl", "sh", "hc", "ak", "ro")
+
+
+def references_digest(summary: Summary) -> str:
+    """A digest of what adding up the use counts reads from a module: equal after an edit that changed
+    no use, call or definition of a coroutine function, so the cached sums still hold."""
+    # dicts as sorted items: their order comes from sets, which differ from one process to the next
+    parts = tuple((key, tuple(sorted(value.items())) if isinstance(value, dict) else value)
+                  for key, value in ((key, summary.get(key)) for key in REFERENCE_KEYS))
+    return hashlib.blake2b(marshal.dumps(parts, 2), digest_size=16).hexdigest()
+
+
 def shape_digest(summary: Summary, graph: Any) -> str:
     """A digest of what the call graph's pass reads from a module, less its line numbers.
 
@@ -1515,7 +1529,7 @@ def shape_digest(summary: Summary, graph: Any) -> str:
         "f": {name: func(f) for name, f in summary.get("f", {}).items()},
         "c": {name: (0, cls[1], {m: func(f) for m, f in cls[2].items()}, cls[3])
               for name, cls in summary.get("c", {}).items()},
-        **{key: value for key, value in summary.items() if key not in ("f", "c", "r", "m", "p", "e", "tl", "sh", "hc", "ak", "ro")},
+        **{key: value for key, value in summary.items() if key not in ("f", "c", "e", *REFERENCE_KEYS)},
     }
 
     def ordered(rows: tuple) -> tuple:

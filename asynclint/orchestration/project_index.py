@@ -27,6 +27,7 @@ from ..analysis.index import (
     ProjectIndex,
     Summary,
     empty_summary,
+    references_digest,
     shape_digest,
     site_package_dirs,
     summarize,
@@ -74,25 +75,26 @@ def load_project_index(settings: Any, jobs: Optional[int] = None,
                 getattr(settings, "extend_coroutine_functions", ()), site)
     index.graph_blobs = {path: e[7] for path, e in new.items() if e[7]}
     index.shapes = {path: e[8] for path, e in new.items()}
+    digests = {path: e[9] for path, e in new.items()}
     index.contents = {path: e[2] for path, e in new.items()}
     if {"AL401", "AL402", "AL406"} & set(getattr(settings, "enabled", ())):
-        _add_up_references(index, cache_path)  # here, once, rather than in every worker
+        _add_up_references(index, cache_path, digests)  # here, once, rather than in every worker
     if with_graph:
         index.blocking = compute(index, index.graph_blobs, settings, os.path.dirname(cache_path) if cache_path else None)
     return index
 
 
-def _add_up_references(index: ProjectIndex, cache_path: Optional[str]) -> None:
-    """The project-wide use counts, from the cache when no module's summary changed since they were
-    added up: decoding every summary and adding them up is most of a warm run (~1 s on the corpus)."""
+def _add_up_references(index: ProjectIndex, cache_path: Optional[str], digests: Dict[str, str]) -> None:
+    """The project-wide use counts, from the cache when no module's uses changed since they were added
+    up (``references_digest``: an edit that only moves code or changes other things reuses them):
+    decoding every summary and adding them up is most of a warm run (~1 s on the corpus)."""
     if cache_path is None:
         index.add_up_references()
         return
     h = hashlib.blake2b(digest_size=16)
     for path in sorted(index.modules):
-        module, _, blob, _ = index.modules[path]
-        h.update(f"{path}\0{module}\0{len(blob)}\0".encode("utf-8", "surrogatepass"))
-        h.update(blob)
+        module, is_package = index.modules[path][:2]
+        h.update(f"{path}\0{module}\0{is_package}\0{digests.get(path, '')}\0".encode("utf-8", "surrogatepass"))
     key = h.hexdigest()
     directory, name = os.path.split(cache_path)
     refs_path = os.path.join(directory, f"references-{name[len('index-'):]}.marshal")  # not an index shard
@@ -143,9 +145,10 @@ def _load_cache(prefix: str) -> Dict[str, tuple]:
         if data is None or data.get("v") != INDEX_VERSION or not isinstance(data.get("files"), dict):
             continue
         for path_key, entry in data["files"].items():
-            if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 9 \
+            if isinstance(path_key, str) and isinstance(entry, tuple) and len(entry) == 10 \
                     and isinstance(entry[5], bytes) and isinstance(entry[6], tuple) \
                     and (entry[7] is None or isinstance(entry[7], bytes)) and isinstance(entry[8], str) \
+                    and isinstance(entry[9], str) \
                     and _shard(path_key) == shard:
                 out[path_key] = entry
     return out
@@ -234,7 +237,7 @@ def _summarise_parallel(paths: List[str], old: Dict[str, tuple], jobs: Optional[
 
 def _without_blobs(entry: tuple) -> tuple:
     """An old entry sent to a worker: its stat, digest and names, and whether it had call-graph data."""
-    return entry[:5] + (None, None, None if entry[7] is None else b"", entry[8])
+    return entry[:5] + (None, None, None if entry[7] is None else b"", entry[8], entry[9])
 
 
 def _summarise_batch(batch: List[Tuple[str, Optional[tuple], bool]]) -> List[Optional[tuple]]:
@@ -268,7 +271,7 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
         return None
     digest = hashlib.blake2b(data, digest_size=16).hexdigest()
     if old is not None and old[2] == digest and old[3] == module and old[4] == is_package:
-        rest = old[5:] if keep_summary else (None, None, None, old[8])
+        rest = old[5:] if keep_summary else (None, None, None, old[8], old[9])
         return (stat.st_size, stat.st_mtime_ns, digest, module, is_package) + rest
     if len(data) > MAX_INDEXED_BYTES:
         summary, graph = empty_summary(), None  # the engine reports AL001; parsing would cost seconds
@@ -279,7 +282,7 @@ def update_entry(path: str, old: Optional[tuple], module_name_for: Any, keep_sum
     # marshal version 2 has no back-references, so equal summaries give equal bytes (the digest relies on it)
     graph_data = (marshal.dumps(graph, 2) if graph else b"") if with_graph else None
     return (stat.st_size, stat.st_mtime_ns, digest, module, is_package, marshal.dumps(summary, 2),
-            summary_triggers(summary), graph_data, shape_digest(summary, graph))
+            summary_triggers(summary), graph_data, shape_digest(summary, graph), references_digest(summary))
 
 
 def summarize_with_graph(data: bytes, module: str, is_package: bool, path: str) -> Tuple[Summary, Any]:
