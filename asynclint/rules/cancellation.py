@@ -374,6 +374,14 @@ class CancellationChecker(Checker):
                 return True
         return False
 
+    def _ended_task_body(self, node: ast.With) -> Optional[str]:
+        """The coroutine's name when ``with suppress(...)`` is its last statement, directly in its body
+        (leaving the block ends it), and the project only starts it as a task (``_only_started``)."""
+        func = self.ctx.current_function
+        if not isinstance(func, ast.AsyncFunctionDef) or not func.body or func.body[-1] is not node:
+            return None
+        return self._only_started(func)
+
     def _caller_reraises(self) -> bool:
         """The coroutine is private (``_drain``, or any function of a private module such as
         ``tools/_error_handler.py``) and everything in the project that uses it awaits it inside an
@@ -400,6 +408,11 @@ class CancellationChecker(Checker):
         func = self.ctx.current_function
         if not isinstance(func, ast.AsyncFunctionDef) or not self._handler_ends(func, handler, accepts):
             return None
+        return self._only_started(func)
+
+    def _only_started(self, func: ast.AsyncFunctionDef) -> Optional[str]:
+        """``func``'s name when the project only ever starts it as a task or runs it as a program root
+        (directly, or awaited last by such coroutines); None otherwise."""
         resolver = Resolver.of(self.ctx)
         found = self._project_uses(func, resolver)
         if found is None:
@@ -790,6 +803,12 @@ class CancellationChecker(Checker):
                 continue
             if self._inside_cleanup(CANCEL in kinds) or self._caller_reraises():
                 continue  # best-effort cleanup in a ``finally`` or a handler that raises anyway, as for ``except``
+            body = self._ended_task_body(node)
+            if body is not None:
+                self.ctx.report("AL406", call, f"`{node_text(call)}` ends the task body `{body}()` (the project "
+                                "only starts it as a task or runs it as a program root): the task stops, but "
+                                "`task.cancelled()` is False and awaiting it returns normally")
+                continue
             teardown = self._teardown(None, lambda _: True)
             if teardown is not None:
                 self._report_teardown(call, f"`{node_text(call)}`", teardown)
