@@ -111,7 +111,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if ruff is None:
         print("ruff not found: run shared/corpus/peers.sh or pip install ruff", file=sys.stderr)
         return 2
-    asynclint = args.asynclint.split() if args.asynclint else [sys.executable, "-m", "asynclint"]
+    # (not ``-m``: run in the corpus folder, it would put that folder first on sys.path)
+    asynclint = args.asynclint.split() if args.asynclint else [
+        sys.executable, "-c", "import runpy, sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+        "runpy.run_module('asynclint', run_name='__main__', alter_sys=True)"]
     cache = tempfile.mkdtemp(prefix="asynclint-bench-cache-")
     files = python_files(corpus)
     sample = files[::20]

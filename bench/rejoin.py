@@ -29,6 +29,10 @@ from typing import Dict, Iterator, List, Optional, Tuple
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHEETS = os.path.join(HERE, "precision")
 Key = Tuple[str, str, str]  # project, path:line, code
+# ``python -m asynclint`` run in a linted project's folder would put that folder first on sys.path, so a
+# module of the project could shadow asynclint or what it imports: drop it, then run the package.
+RUN_ASYNCLINT = ("import runpy, sys; sys.path[:] = [p for p in sys.path if p not in ('', '.')]; "
+                 "runpy.run_module('asynclint', run_name='__main__', alter_sys=True)")
 
 
 def set_root(name: str) -> str:
@@ -81,7 +85,7 @@ def lint(tree: str, sets: List[str], out: str) -> None:
                 continue
             stem = os.path.join(out, f"{name}-{project}")
             with open(stem + ".json", "w") as report, open(stem + ".err", "w") as errors:
-                subprocess.run([sys.executable, "-m", "asynclint", "--output-format", "json", "--no-cache",
+                subprocess.run([sys.executable, "-c", RUN_ASYNCLINT, "--output-format", "json", "--no-cache",
                                 "--exit-zero", "."], cwd=folder, env=env, stdout=report, stderr=errors, check=False)
 
 

@@ -16,7 +16,7 @@ from asynclint.catalogue.selection import default_settings
 
 def _reference(settings: Settings, path: str) -> FrozenSet[str]:
     """The rule as written before compilation: each pattern through fnmatch, three ways."""
-    rel = settings_module._relative(path, settings.project_root)
+    rel = settings_module.relative_path(path, settings.project_root)
     name = os.path.basename(path)
     out: set[str] = set()
     for pattern, codes in settings.per_file_ignores:

@@ -63,7 +63,7 @@ from collections import Counter
 from typing import Any, Container, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
 from ..base.nodes import child_nodes, last_name
-from .flow import walk_local
+from .flow import TRY_TYPES, block_exits, leaving_jumps, walk_local
 
 # Calls that run their first argument, a coroutine object, as a task or an event loop's main coroutine.
 CORO_SPAWNERS = frozenset({"create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
@@ -321,10 +321,11 @@ def raise_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], import
     while stack:  # statements only: handlers sit in statement blocks, expressions are most of a tree
         node = stack.pop()
         blocks: List[List[ast.stmt]] = []
-        if isinstance(node, ast.ExceptHandler) and _always_raises(node.body):
+        if isinstance(node, ast.ExceptHandler) and block_exits(node.body).always_raises:
             blocks.append(node.body)
-        if isinstance(node, TRY_NODES) and node.finalbody and all(_always_raises(h.body) for h in node.handlers) \
-                and not any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for n in walk_local(node.finalbody)):
+        if isinstance(node, TRY_TYPES) and node.finalbody \
+                and all(block_exits(h.body).always_raises for h in node.handlers) \
+                and not any(True for _ in leaving_jumps(node.finalbody)):
             blocks.append(node.finalbody)
         for block in blocks:
             for sub in walk_local(block):
@@ -342,12 +343,9 @@ def raise_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], import
         return ()
     pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(found, key=len, reverse=True)) + r")\b")
     mentions = Counter(pattern.findall(code))
-    defined = Counter(name for name in re.findall(r"\bdef\s+(" + _WORD + ")", code) if name in found)
+    defined = Counter(name for name in _ANY_DEF.findall(code) if name in found)
     kept = {name for name, n in found.items() if mentions[name] - defined[name] - imported[name] == n}
     return tuple(sorted(word for word in channels if word.lstrip("!@") in kept))
-
-
-TRY_NODES = (ast.Try, getattr(ast, "TryStar", ast.Try))
 
 
 def _through_private_module(func: ast.expr, imports: Dict[str, str]) -> bool:
@@ -363,14 +361,6 @@ def _through_private_module(func: ast.expr, imports: Dict[str, str]) -> bool:
     if not parts:
         path = path[:-1]
     return any(private_name(part) for part in path)
-
-
-def _always_raises(body: List[ast.stmt]) -> bool:
-    """The block ends with ``raise`` and holds no ``return``/``break``/``continue`` that could leave it
-    another way (a syntactic test: enough for the ``await cleanup(); raise`` handlers it looks for)."""
-    if not body or not isinstance(body[-1], ast.Raise):
-        return False
-    return not any(isinstance(n, (ast.Return, ast.Break, ast.Continue)) for n in walk_local(body))
 
 
 _CALL_WITH_ARGUMENTS = re.compile(r"\.\s*(" + _WORD + r")\s*\(\s*[^\s)]")
@@ -717,7 +707,7 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str], spawn_lines:
     """``{(name, channel): (spawned, spawned-and-awaited-at-once)}`` from the statements on lines that start
     tasks; ``spawn_lines`` gains the lines of the calls that do. ``exported`` gains this module's top-level
     sync helpers that start a coroutine they are given (``{name: position}``), for other modules' calls."""
-    lines = _spawn_lines(source)
+    lines = _spawn_lines(source, imports)
     found: Dict[Tuple[str, int], List[int]] = {}
     if not lines:
         return {}
@@ -817,9 +807,14 @@ def _helper(function: Optional[ast.AST], param: str, given_function: bool) -> Di
     return {function.name: (names.index(param), given_function)} if param in names else {}
 
 
-def _spawn_lines(source: str) -> Set[int]:
-    """Lines holding a spawner's name (a plain substring search for each: far faster than one pattern)."""
-    return _lines_of(source, sorted(found for word in _SPAWN_WORDS for found in _find_all(source, word)))
+def _spawn_lines(source: str, imports: Optional[Dict[str, str]] = None) -> Set[int]:
+    """Lines holding a spawner's name (a plain substring search for each: far faster than one pattern),
+    also under a local alias (``from starlette.responses import StreamingResponse as Streamed``)."""
+    words = list(_SPAWN_WORDS)
+    if imports:
+        words += [local + "(" for local, qualified in imports.items()
+                  if local != qualified.rsplit(".", 1)[-1] and qualified.rsplit(".", 1)[-1] in CORO_SPAWNERS]
+    return _lines_of(source, sorted(found for word in words for found in _find_all(source, word)))
 
 
 def _lines_of(source: str, positions: List[int]) -> Set[int]:

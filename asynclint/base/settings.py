@@ -74,7 +74,7 @@ class Settings:
         """Codes that per-file-ignores hide for this path (patterns match the relative path or the name)."""
         if not self.per_file_ignores:
             return frozenset()
-        rel = os.path.normcase(_relative(path, self.project_root))
+        rel = os.path.normcase(relative_path(path, self.project_root))
         name = os.path.normcase(os.path.basename(path))
         out: set[str] = set()
         for matcher, codes in self._ignore_matchers:
@@ -103,7 +103,8 @@ def compile_ignores(entries: Sequence[Tuple[str, FrozenSet[str]]]) -> Tuple[Tupl
     return tuple((re.compile("|".join(parts)), codes) for codes, parts in grouped.items())
 
 
-def _relative(path: str, root: str) -> str:
+def relative_path(path: str, root: str) -> str:
+    """``path`` relative to ``root`` with ``/`` separators (``path`` itself when on another drive)."""
     try:
         rel = os.path.relpath(os.path.abspath(path), os.path.abspath(root))
     except ValueError:

@@ -11,7 +11,6 @@ the handler can finish without raising.
 from __future__ import annotations
 
 import ast
-import os
 import re
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type
 
@@ -31,6 +30,7 @@ from ..analysis.references import ATTR, AWAIT, SELF, Counts, combine, private_na
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
+from ..base.settings import relative_path
 from ..catalogue.cancellation import RULES
 from ..knowledge.intent import (STOPPING_WORDS, TEARDOWN_WORDS, await_explained, docstring_explained, handler_explained,
                                 is_cli_path)
@@ -250,13 +250,7 @@ class CancellationChecker(Checker):
         """``except (asyncio.CancelledError, KeyboardInterrupt): pass`` in command-line code (a ``cli``
         package, ``cli.py``, ``__main__.py``): Ctrl-C under ``asyncio.run`` cancels the command's main
         task, and the handler is how the command exits quietly; no caller waits on it."""
-        if handler.type is None:
-            return False
-        try:
-            where = os.path.relpath(os.path.abspath(self.ctx.path), os.path.abspath(self.ctx.settings.project_root))
-        except ValueError:  # (another drive)
-            where = self.ctx.path
-        if not is_cli_path(where):
+        if handler.type is None or not is_cli_path(relative_path(self.ctx.path, self.ctx.settings.project_root)):
             return False
         names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
         return any(self.ctx.resolve(name) in ("KeyboardInterrupt", "builtins.KeyboardInterrupt") for name in names)
