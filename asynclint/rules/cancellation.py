@@ -180,7 +180,8 @@ class CancellationChecker(Checker):
                 continue
             if leak.kind != "raise" and self._redelivered(kinds, strict):
                 continue  # trio (and trio-only modules): the still-cancelled scope raises it again
-            if self._inside_cleanup(strict) or self._caller_reraises():
+            if self._inside_cleanup(strict) or self._caller_reraises() \
+                    or (not strict and leak.kind == "fall-through" and self._raises_next(node) is not None):
                 continue
             where = self._handler_anchor(handler, kinds, CANCEL if strict else BASE)
             caught = "bare `except:`" if handler.type is None else f"`except {node_text(where)}`"
@@ -228,7 +229,12 @@ class CancellationChecker(Checker):
             if leak.kind != "raise" and self._ctrl_c_exit(handler):
                 continue
             harm = self._harm(leak, handler)
-            if strict:
+            raised = self._raises_next(node) if leak.kind == "fall-through" else None
+            if strict and raised is not None:
+                self.ctx.report("AL401", where, f"{caught} falls through to `{node_text(raised)}` (line "
+                                f"{raised.lineno}) instead of re-raising: the cancellation becomes an ordinary "  # type: ignore[attr-defined]
+                                "failure")
+            elif strict:
                 self._report_swallow(where, caught, leak, harm)
             else:
                 self.ctx.report("AL402", where, f"{caught} {_how(leak)} without raising: it catches "
@@ -367,6 +373,19 @@ class CancellationChecker(Checker):
                     block_exits(outer.body, self.ctx.resolve, self._no_return_calls()).always_raises:
                 return True
         return False
+
+    def _raises_next(self, node: ast.Try) -> Optional[ast.AST]:
+        """The statements right after the ``try`` raise, without awaiting anything first (``try: msg =
+        (await response.json())['message'] except BaseException: pass`` then ``raise ApiError(msg)``): a
+        catch-all guards a best-effort step of a function that fails either way, as in ``_inside_cleanup``.
+        Only for a catch-all falling through; ``except CancelledError`` before a ``raise`` converts on purpose.
+        The first such raise, or None."""
+        following = list(self._following(node))
+        if not following or any(isinstance(sub, (ast.Await, ast.AsyncFor, ast.AsyncWith))
+                                for sub in walk_local(following)):
+            return None
+        exits = block_exits(following, self.ctx.resolve, self._no_return_calls())
+        return exits.raises[0] if exits.always_raises and exits.raises else None
 
     def _ended_task_body(self, node: ast.With) -> Optional[str]:
         """The coroutine's name when ``with suppress(...)`` is its last statement, directly in its body
