@@ -156,3 +156,21 @@ def test_every_rule_explains_itself() -> None:
         text = RULES[code].explain()
         assert text.startswith(f"# {code} ")
         assert "## Use instead" in text
+
+
+def test_test_folders_count_from_the_project_root(tmp_path) -> None:
+    """A module under the project's ``testing`` folder is test tooling; a checkout that itself sits in a
+    folder called ``tests`` is not all test code."""
+    from asynclint.orchestration.runner import lint_paths
+
+    root = tmp_path / "tests" / "checkout"
+    for folder in ("pkg", "pkg/testing"):
+        (root / folder).mkdir(parents=True)
+        (root / folder / "worker.py").write_text(
+            "import asyncio\n\nasync def read(stream):\n    try:\n        return await stream.read()\n"
+            "    except asyncio.CancelledError:\n        return None\n")
+    settings = Settings(enabled=select_rules(["AL4"]), project_root=str(root), use_cache=False)
+    files = [str(root / "pkg" / "worker.py"), str(root / "pkg" / "testing" / "worker.py")]
+    results = lint_paths(files, settings, forced=files)
+    found = {r.path.replace(str(root), "").lstrip("/"): [f.code for f in r.findings] for r in results}
+    assert found == {"pkg/worker.py": ["AL401"], "pkg/testing/worker.py": []}

@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tupl
 
 from ..base.model import Applicability, Edit, Finding, Fix
 from ..base.nodes import walk
+from ..base.settings import relative_path
 from ..knowledge.intent import (
     FAILURE_CONTEXTS,
     FAILURE_FAMILIES,
     FAILURE_METHODS,
     SYNC_TWIN_FLAG,
     TYPE_CHECKING_NAMES,
+    is_test_folder_path,
 )
 from ..knowledge.types import (
     ATTRIBUTE_RETURNS,
@@ -122,15 +124,17 @@ class FileContext:
 
     @property
     def in_test_code(self) -> bool:
-        """In a test module (``test_*.py``, ``*_test.py``, ``conftest.py``) or a ``test*`` function.
+        """In a test module (``test_*.py``, ``*_test.py``, ``conftest.py``, any module under a ``tests``
+        or ``testing`` folder of the project) or a ``test*`` function.
 
-        Tests script what production code must not do (swallow a cancellation, inspect a
-        timeout that cannot fire) to check the library's behaviour: rules about such shapes
-        leave them alone.
+        Tests and test tooling script what production code must not do (swallow a cancellation,
+        inspect a timeout that cannot fire) to check the library's behaviour: rules about such
+        shapes leave them alone.
         """
         if self._test_module is None:
             name = os.path.basename(self.path)
-            self._test_module = name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py"
+            self._test_module = name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" \
+                or is_test_folder_path(relative_path(self.path, self.settings.project_root))
         return self._test_module or any(
             isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name.startswith("test")
             for f in self.function_stack)

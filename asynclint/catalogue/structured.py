@@ -24,7 +24,7 @@ TIMEOUT_WITHOUT_AWAIT = Rule(
     "Not reported: a body that awaits anywhere, including in a comprehension or a nested block; a "
     "`yield` (in an async generator the consumer's awaits run inside the scope; AL502 covers that); "
     "a scope the body reads through its `as` name (`cm.when()`, `scope.deadline`: it is there to be "
-    "inspected; a scope read only after the block is still reported); and test code (test modules "
+    "inspected; a scope read only after the block is still reported); and test code (test modules, modules under a `tests` or `testing` folder "
     "and `test*` functions, which enter scopes without awaiting to test the timeout machinery itself).",
     why_bad="A timeout can only interrupt a coroutine at a suspension point. A body without one runs "
     "to its end however long it takes, so the timeout never fires: either a blocking call inside was "

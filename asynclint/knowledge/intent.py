@@ -52,6 +52,18 @@ CLI_CODES: Tuple[str, ...] = ("AL104", "AL107", "AL109")
 CLI_PATTERNS: Tuple[str, ...] = ("cli/*", "*/cli/*", "cli.py", "__main__.py")
 
 
+# Folders of test code and shipped test tooling (``trio/testing/``, a project's ``tests/helpers.py``):
+# the same folders ``TEST_PATTERNS`` name, read from the path relative to the project root, so a
+# checkout that itself sits in a folder called ``test`` is not all test code.
+TEST_FOLDERS = frozenset({"tests", "test", "_tests", "testing"})
+
+
+def is_test_folder_path(path: str) -> bool:
+    """A module under a test folder (``TEST_FOLDERS``) of the project; ``path`` relative to its root."""
+    parts = path.replace("\\", "/").split("/")[:-1]
+    return any(part in TEST_FOLDERS for part in parts if part not in ("", ".", ".."))
+
+
 def is_cli_path(path: str) -> bool:
     """A module of command-line code, as ``CLI_PATTERNS`` say: under a ``cli`` folder, ``cli.py`` or
     ``__main__.py``."""
