@@ -77,8 +77,13 @@ CORO_SPAWNERS = frozenset({"create_task", "ensure_future", "run_coroutine_thread
 FUNC_SPAWNERS = frozenset({"start_soon", "spawn_system_task",
                            "start_background_task",  # python-socketio / python-engineio's documented spawner
                            "spawn_callback"})  # tornado's ``IOLoop.spawn_callback(fn, *args)``
-# ``asyncio.run(main())``, ``trio.run(main)``: only under these qualified names.
-RUNNERS = {"asyncio.run": "coro", "trio.run": "func", "anyio.run": "func"}
+# ``asyncio.run(main())``, ``trio.run(main)``, and servers that run their connection handler in a new task
+# per connection (``asyncio.start_server(on_connection, host, port)`` schedules a coroutine function's
+# call as a task, ``trio.serve_tcp(handler, port)`` starts it in a nursery): only under these names.
+RUNNERS = {"asyncio.run": "coro", "trio.run": "func", "anyio.run": "func",
+           "asyncio.start_server": "func", "asyncio.start_unix_server": "func",
+           "asyncio.streams.start_server": "func", "asyncio.streams.start_unix_server": "func",
+           "trio.serve_tcp": "func", "trio.serve_listeners": "func"}
 # ``@app.command()`` (click, typer and the CLIs built on them): the CLI runs the coroutine as its program's root.
 CLI_DECORATORS = frozenset({"command"})
 # ``@sio.on("message")``, ``@client.event``, ``@app.on_event("startup")``: an event handler the framework's
@@ -92,7 +97,7 @@ _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
 _SPAWN_WORDS = ("create_task", "ensure_future", "run_coroutine_threadsafe", "run_until_complete",
                 "create_background_task", "start_soon", "spawn_system_task", "start(", "run(", "add_task",
                 "start_background_task", "spawn_callback", "convert_yielded", "StreamingResponse",
-                "EventSourceResponse")
+                "EventSourceResponse", "start_server", "start_unix_server", "serve_tcp", "serve_listeners")
 # (Patterns start with a literal, which the regex engine searches for fast.)
 _ASYNC_DEF = re.compile(r"async\s+def\s+(" + _WORD + ")")
 _ANY_DEF = re.compile(r"\bdef\s+(" + _WORD + ")")
@@ -245,7 +250,7 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
         pattern = re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
         counts: Counter[Tuple[str, int]] = Counter()
         awaited: Counter[Tuple[str, int]] = Counter()
-        spans = _awaited_spans(code)
+        spans = _awaited_spans(code, _starter_aliases(imports))
         starts = [start for start, _ in spans]
         for match in pattern.finditer(code):
             if _BOUND_AFTER.match(code, match.end()):
@@ -273,7 +278,8 @@ def module_references(tree: ast.Module, source: str, imports: Dict[str, str], st
             table[name] = tuple(row)
     else:
         code = _IMPORT_PATH.sub(" ", code)
-        spans = _awaited_spans(_COMMENT.sub(lambda m: " " * len(m.group()), code))  # (same offsets, no comments)
+        spans = _awaited_spans(_COMMENT.sub(lambda m: " " * len(m.group()), code),  # (same offsets, no comments)
+                               _starter_aliases(imports))
     # names read inside an awaited (or returned) expression: such a mention is marked ``~`` (awaited)
     in_awaits = set(_ALL_WORDS.findall(" ".join(code[a:b] for a, b in spans)))
 
@@ -443,11 +449,11 @@ def _awaited_attribute_count(code: str, spans: Sequence[Tuple[int, int]], name: 
     return count
 
 
-def _awaited_spans(code: str) -> List[Tuple[int, int]]:
+def _awaited_spans(code: str, aliases: Container[str] = ()) -> List[Tuple[int, int]]:
     """Where the expressions after each ``await`` and ``return`` run, as (start, end) offsets in order:
     the dotted name and its brackets, across lines (``await asyncio.wait_for(self._x(), 5)``, ``await
     helper(\n self._x)``; not ``await nursery.start(...)``, ``await create_task(...)``: the spawn counts
-    those), and the callee of ``return self._x()``. A coroutine named in one is awaited,
+    those, nor a starter imported under another name, ``aliases``), and the callee of ``return self._x()``. A coroutine named in one is awaited,
     directly or by whoever gets it (a ``return`` hands it to the caller), so its swallowed cancellation
     reaches them."""
     spans: List[Tuple[int, int]] = []
@@ -461,7 +467,8 @@ def _awaited_spans(code: str) -> List[Tuple[int, int]]:
         before = match.start() - 1
         if before >= 0 and (code[before].isalnum() or code[before] == "_"):
             continue  # ``self.await_x``: part of another name
-        if awaited and match.group(1).rstrip().rpartition(".")[2].strip() in _STARTERS:
+        called = match.group(1).rstrip().rpartition(".")[2].strip()
+        if awaited and (called in _STARTERS or called in aliases):
             continue  # ``await nursery.start(self._serve)``, ``await create_task(...)``: counted as started
         while awaited and end < size and code[end] in "([{":  # (``return``: the callee only)
             depth, opened = 0, end
@@ -483,9 +490,16 @@ def _awaited_spans(code: str) -> List[Tuple[int, int]]:
     return spans
 
 
+def _starter_aliases(imports: Dict[str, str]) -> Set[str]:
+    """Local names of starters imported under another name (``from asyncio import start_unix_server as serve``)."""
+    return {local for local, qualified in imports.items() if local != qualified.rsplit(".", 1)[-1]
+            and (qualified in RUNNERS or qualified.rsplit(".", 1)[-1] in _STARTERS)}
+
+
 _CHAIN_CHARS = re.compile(r"[\w. \t]*")
 _BRACKETS = re.compile(r"[()\[\]{}]")
-_STARTERS = CORO_SPAWNERS | FUNC_SPAWNERS | {"start"}
+_SERVERS = frozenset({"start_server", "start_unix_server", "serve_tcp", "serve_listeners"})  # (``RUNNERS``)
+_STARTERS = CORO_SPAWNERS | FUNC_SPAWNERS | {"start"} | _SERVERS
 
 
 _CALLEE = re.compile(r"(" + _CHAIN + r")\s*$")
@@ -720,8 +734,10 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str], spawn_lines:
                 helpers.update(_helper(function, name[1:], name[0] == _CALLED_PARAM))
                 continue
             entry = found.setdefault((name, channel), [0, 0])
-            if isinstance(parent, ast.Await) and (last_name(call.func) or "") != "start":
-                # (``await nursery.start(fn)`` waits only until ``fn`` reports it has started)
+            if isinstance(parent, ast.Await) and (last_name(call.func) or "") != "start" \
+                    and _qualify(call.func, imports).rsplit(".", 1)[-1] not in _SERVERS:
+                # (``await nursery.start(fn)`` waits only until ``fn`` reports it has started, ``await
+                # asyncio.start_server(cb)`` until the server listens)
                 entry[1] += 1  # ``await asyncio.create_task(f())`` waits for it like ``await f()``
             else:
                 entry[0] += 1
@@ -813,7 +829,8 @@ def _spawn_lines(source: str, imports: Optional[Dict[str, str]] = None) -> Set[i
     words = list(_SPAWN_WORDS)
     if imports:
         words += [local + "(" for local, qualified in imports.items()
-                  if local != qualified.rsplit(".", 1)[-1] and qualified.rsplit(".", 1)[-1] in CORO_SPAWNERS]
+                  if local != qualified.rsplit(".", 1)[-1]
+                  and (qualified.rsplit(".", 1)[-1] in CORO_SPAWNERS or qualified in RUNNERS)]
     return _lines_of(source, sorted(found for word in words for found in _find_all(source, word)))
 
 
@@ -894,7 +911,8 @@ def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[st
     arg: Optional[ast.expr] = call.args[0] if call.args else None
     if arg is None:
         for keyword in call.keywords:
-            if keyword.arg in ("coro", "coroutine", "main", "func", "async_fn", "content"):
+            if keyword.arg in ("coro", "coroutine", "main", "func", "async_fn", "content", "client_connected_cb",
+                               "handler"):
                 arg = keyword.value
     if arg is None:
         return
