@@ -60,9 +60,9 @@ import bisect
 import heapq
 import re
 from collections import Counter
-from typing import Any, Container, Dict, Iterator, List, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Container, Dict, Iterator, List, Optional, Sequence, Set, Tuple
 
-from ..base.nodes import child_nodes, last_name
+from ..base.nodes import child_nodes, last_name, walk
 from .flow import TRY_TYPES, block_exits, leaving_jumps, walk_local
 
 # Calls that run their first argument, a coroutine object, as a task or an event loop's main coroutine.
@@ -545,6 +545,64 @@ def _imported_callee(code: str, position: int, imports: Dict[str, str]) -> Optio
     if callee[0] not in imports:
         return None
     return ".".join([imports[callee[0]], *callee[1:]])
+
+
+def local_uses(enclosing: ast.AST, func: ast.AST, resolve: Callable[[ast.expr], Optional[str]]
+               ) -> Optional[Tuple[int, int, int]]:
+    """(spawned, awaited, other) uses of a function defined inside ``enclosing``, read from ``enclosing``
+    alone: a nested ``def`` is a local name, reached only there (handing it out counts as "other"), so
+    another function of the same name elsewhere in the project does not count, as it does for the
+    index's name-wide counts. ``await create_task(f())`` and ``return f()`` count as awaited, ``f()``
+    inside ``gather``/``wait_for`` or bound to a name as other. None when the name is bound anywhere
+    else in ``enclosing`` (another ``def``, an assignment, a parameter, ``nonlocal``/``global``)."""
+    name = getattr(func, "name", None)
+    if not name:
+        return None
+    nodes = walk(enclosing)
+    parents: Dict[int, ast.AST] = {}
+    for node in nodes:
+        if node is not func and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) \
+                and node.name == name:
+            return None
+        if (isinstance(node, ast.arg) and node.arg == name) or (
+                isinstance(node, (ast.Global, ast.Nonlocal)) and name in node.names) or (
+                isinstance(node, ast.Name) and node.id == name and not isinstance(node.ctx, ast.Load)):
+            return None
+        for child in child_nodes(node):
+            parents[id(child)] = node
+    spawned = awaited = other = 0
+    for node in nodes:
+        if not isinstance(node, ast.Name) or node.id != name:
+            continue
+        parent = parents.get(id(node))
+        if isinstance(parent, ast.Call) and parent.func is node:
+            holder = parents.get(id(parent))
+            if isinstance(holder, (ast.Await, ast.Return)):
+                awaited += 1
+            elif isinstance(holder, ast.Call) and holder.args[:1] == [parent] and _starter_kind(holder, resolve) == "coro":
+                awaited, spawned = (awaited + 1, spawned) if isinstance(parents.get(id(holder)), ast.Await) \
+                    else (awaited, spawned + 1)
+            else:
+                other += 1
+        elif isinstance(parent, ast.Call) and parent.args[:1] == [node] and _starter_kind(parent, resolve) == "func":
+            spawned += 1
+        else:
+            other += 1
+    return spawned, awaited, other
+
+
+def _starter_kind(call: ast.Call, resolve: Callable[[ast.expr], Optional[str]]) -> Optional[str]:
+    """"coro" for a call that starts the coroutine object it is given first (``create_task(f())``), "func"
+    for one that starts the function it is given (``nursery.start_soon(f)``, ``asyncio.start_server(f)``)."""
+    qualified = resolve(call.func) or last_name(call.func) or ""
+    called = last_name(call.func) or ""
+    if qualified in RUNNERS:
+        return RUNNERS[qualified]
+    if called in CORO_SPAWNERS or called.endswith("create_task"):
+        return "coro"
+    if called in FUNC_SPAWNERS or (called == "start" and isinstance(call.func, ast.Attribute)):
+        return "func"
+    return None
 
 
 def tail_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], defined: "Counter[str]",

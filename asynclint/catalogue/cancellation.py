@@ -306,7 +306,10 @@ TASK_BODY = Rule(
     "A handler that keeps a loop running or "
     "raises another exception stays AL401/AL402, and so does a coroutine that is also awaited "
     "somewhere, a public one that is not such a worker, and a private one with no use in the project at "
-    "all (reached by a name built at run time).",
+    "all (reached by a name built at run time). A function defined inside another (`async def uploader()` "
+    "started by `[ensure_future(uploader()) for _ in range(4)]`) is a local name: its uses are read from "
+    "the enclosing function alone, so a function of the same name elsewhere does not count; one the "
+    "enclosing function also awaits, gathers, returns or hands out stays AL401.",
     why_bad="Cancelling the task still stops it: nothing hangs. What is lost is the record of the "
     "cancellation: `task.cancelled()` is False, `task.result()` returns normally, and `gather` or "
     "`wait` collecting the task see a normal result, so code that tells a cancelled task from a "

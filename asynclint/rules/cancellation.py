@@ -26,7 +26,8 @@ from ..analysis.flow import (
     walk_local,
 )
 from ..analysis.index import is_async_generator
-from ..analysis.references import ATTR, AWAIT, SELF, Counts, combine, private_name, reached_tails, takes_call
+from ..analysis.references import (ATTR, AWAIT, SELF, Counts, combine, local_uses, private_name, reached_tails,
+                                   takes_call)
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
@@ -425,7 +426,13 @@ class CancellationChecker(Checker):
 
     def _only_started(self, func: ast.AsyncFunctionDef) -> Optional[str]:
         """``func``'s name when the project only ever starts it as a task or runs it as a program root
-        (directly, or awaited last by such coroutines); None otherwise."""
+        (directly, or awaited last by such coroutines); None otherwise. A function nested in another is
+        read from its enclosing function alone (``local_uses``), free of other functions of its name."""
+        enclosing = self._enclosing_function(func)
+        if enclosing is not None:
+            local = local_uses(enclosing, func, self.ctx.resolve)
+            if local is not None and local[0] and not local[1] and not local[2]:
+                return func.name
         resolver = Resolver.of(self.ctx)
         found = self._project_uses(func, resolver)
         if found is None:
@@ -450,6 +457,19 @@ class CancellationChecker(Checker):
         if tails and not all(resolver.index.runs_as_task_root(entry) for entry in tails):
             return None
         return func.name
+
+    def _enclosing_function(self, func: ast.AST) -> Optional[ast.AST]:
+        """The function ``func`` is defined in (not through a class), or None for a module's function or a method."""
+        stack = self.ctx.ancestors
+        where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), None)
+        if not where:
+            return None
+        for outer in reversed(stack[:where]):
+            if isinstance(outer, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                return outer
+            if isinstance(outer, (ast.ClassDef, ast.Lambda)):
+                return None
+        return None
 
     def _project_uses(self, func: ast.AsyncFunctionDef, resolver: Resolver) -> Optional[Tuple[Counts, bool, int]]:
         """The index's use counts of ``func``'s name, whether it is a method, and where it sits in the
