@@ -370,9 +370,33 @@ class CancellationChecker(Checker):
                 if strict and outer.handlers:  # type: ignore[attr-defined]
                     return False
                 return not any(True for _ in leaving_jumps(outer.finalbody))  # type: ignore[attr-defined]
-            if isinstance(outer, ast.ExceptHandler) and \
-                    block_exits(outer.body, self.ctx.resolve, self._no_return_calls()).always_raises:
+            if isinstance(outer, ast.ExceptHandler) and (
+                    block_exits(outer.body, self.ctx.resolve, self._no_return_calls()).always_raises
+                    or self._raised_later(outer)):
                 return True
+        return False
+
+    def _raised_later(self, handler: ast.ExceptHandler) -> bool:
+        """The handler keeps the exception it caught for later (``except Exception as err: exception =
+        err``) and the function raises it under a test of that name further down (``if exception: raise
+        exception``), with no ``return`` at the function's level in between: it raises either way."""
+        func = self.ctx.current_function
+        if handler.name is None or func is None:
+            return False
+        kept = {target.id for node in walk_local(handler.body) if isinstance(node, ast.Assign)
+                and isinstance(node.value, ast.Name) and node.value.id == handler.name
+                for target in node.targets if isinstance(target, ast.Name)}
+        if not kept:
+            return False
+        for stmt in getattr(func, "body", []):
+            if stmt.lineno <= handler.lineno:
+                continue
+            if isinstance(stmt, ast.If) and any(isinstance(n, ast.Name) and n.id in kept for n in walk(stmt.test)) \
+                    and any(isinstance(r, ast.Raise) and isinstance(r.exc, ast.Name) and r.exc.id in kept
+                            for r in stmt.body):
+                return True
+            if any(isinstance(n, ast.Return) for n in walk_local([stmt])):
+                return False
         return False
 
     def _raises_next(self, node: ast.Try) -> Optional[ast.AST]:
