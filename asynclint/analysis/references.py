@@ -744,13 +744,22 @@ def _cli_commands(tree: ast.Module) -> Iterator[Tuple[str, int]]:
 
 # ``"Reader._main_task"``: a label (a task's or a logger's name) spelling a class's method, not a use
 _CLASS_LABEL = re.compile(r"[\"']_?[A-Z]\w*\.\w+[\"']")
+_NAME_LIKE = re.compile(r"[\w.:]*")  # a name, a dotted path or ``module:function``
+_FSTRING_FIELD = re.compile(r"\{([^{}]+)\}")
 
 
 def _keep_strings(match: "re.Match[str]") -> str:
-    """Drop comments, docstrings and prose; keep strings that could name a function (``"_read_loop"``),
-    not a ``Class.method`` label (``create_task(self._main_task(), name="Pool._main_task")``)."""
+    """Drop comments, docstrings and prose; keep strings that could name a function (``"_read_loop"``,
+    ``"pkg.jobs:refresh"``), not a ``Class.method`` label (``create_task(self._main_task(), name="Pool._main_task")``)
+    nor another label built around the name (``name=f"response_queue_to_buffer-{queue_id}"``: of an
+    f-string only the fields are kept, they are code)."""
     text = match.group(0)
-    if text.startswith("#") or match.group(1) or " " in text or _CLASS_LABEL.fullmatch(text):
+    if text.startswith("#") or match.group(1):
+        return " "
+    start = match.start()
+    if start and match.string[start - 1] in "fF" and "{" in text:  # an f-string: its fields are code
+        return " " + " ".join(_FSTRING_FIELD.findall(text)) + " "
+    if " " in text or _CLASS_LABEL.fullmatch(text) or not _NAME_LIKE.fullmatch(text, 1, len(text) - 1):
         return " "
     return text
 
