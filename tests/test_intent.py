@@ -179,3 +179,15 @@ def test_an_await_comment_explains_a_cancellation_it_raises() -> None:
     assert not await_explained(lines, 0) and not await_explained(lines, 99)
     assert not await_explained(["x = await f()  # if we get cancelled here the lock leaks"], 1)
     assert await_explained(["x = await f()  # Cancelled by the server on disconnect"], 1)
+
+
+def test_docstring_says_blocking() -> None:
+    from asynclint.knowledge.intent import docstring_says_blocking
+
+    for said in ("Note: Currently this is a blocking operation", "This call blocks until the file is written.",
+                 "Reading the index may block for a few milliseconds.", "It blocks the event loop while it runs."):
+        assert docstring_says_blocking(said), said
+    for said in (None, "Remove every cached response.", "Avoids blocking I/O by using aiofiles.",
+                 "This blocks the event loop. TODO: move it to a thread.", "Does not block: the work runs in a thread.",
+                 "Non-blocking: returns at once."):
+        assert not docstring_says_blocking(said), said

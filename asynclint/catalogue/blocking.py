@@ -18,7 +18,10 @@ _NOT_A_FINDING_BY_REFERENCE = (
     "Nor is a coroutine a `threading.Thread` subclass runs alone on an event loop it creates for itself "
     "(`loop = asyncio.new_event_loop()`; `loop.run_until_complete(self._async_run())` in `run`, or "
     "`asyncio.run(self._async_run())`) when it starts nothing else on that loop and nothing else uses it: "
-    "blocking there stops only that thread's own loop."
+    "blocking there stops only that thread's own loop. Nor is a call the author explains: a comment on its "
+    "line, or in the comment lines right above it, saying it blocks on purpose or only briefly, or the "
+    "coroutine's docstring telling its callers that it blocks (\"Note: Currently this is a blocking "
+    "operation\"), unless it asks for a change (`TODO`, `FIXME`, \"fix\", \"should\")."
 )
 _TYPED_RECEIVERS = (
     "Methods are reported only when the receiver's type is known from source: a constructor or factory "

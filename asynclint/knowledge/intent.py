@@ -131,6 +131,23 @@ def explained(lines: Sequence[str], line: int, code: str) -> bool:
     return bool(said) and EXPLAINED_WORDS.search(said) is not None and EXPLAINED_UNLESS.search(said) is None
 
 
+# The coroutine's docstring tells its callers it blocks ("Note: Currently this is a blocking operation",
+# "This call blocks until the file is written"): documented behaviour, weighed by its author, as a comment
+# at the call is (``EXPLAINED_WORDS``). Not one that asks for a change (``EXPLAINED_UNLESS``: "TODO: should
+# not block the loop").
+DOCSTRING_BLOCKS = re.compile(
+    r"\b(?:is|are|be) (?:a |an )?(?:synchronous,? )?blocking\b"
+    r"|\b(?:this|it) (?:call |method |function |coroutine |operation )?blocks\b|\b(?:will|may|can|does) block\b"
+    r"|\bblocks the (?:event )?loop\b",
+    re.IGNORECASE)
+
+
+def docstring_says_blocking(docstring: Optional[str]) -> bool:
+    """Does the coroutine's docstring say that it blocks?"""
+    return docstring is not None and DOCSTRING_BLOCKS.search(docstring) is not None \
+        and EXPLAINED_UNLESS.search(docstring) is None
+
+
 # A handler that catches the cancellation (AL401, AL402; for AL404 the ``with suppress(...)``) with a
 # comment saying why it is caught: the cancellation is expected there ("The user cancelled the request",
 # "Already closed", "Not a shutdown request", "Happens if disconnect called", a link to the upstream issue). The author has weighed it.

@@ -19,7 +19,7 @@ from ..analysis.resolver import Resolver
 from ..base.model import Fix
 from ..catalogue.blocking import BLOCKING_HELPER, RULES
 from ..knowledge.blocking import lookup_function
-from ..knowledge.intent import LIFECYCLE_CODES
+from ..knowledge.intent import LIFECYCLE_CODES, docstring_says_blocking
 from .base import Checker, node_text
 
 if TYPE_CHECKING:
@@ -51,6 +51,9 @@ class BlockingCallChecker(Checker):
         qualname, call = hit
         if call.code in LIFECYCLE_CODES and in_lifecycle_hook(ctx):
             return  # one-shot file work at startup or shutdown: no request waits on the loop
+        function = ctx.current_function
+        if isinstance(function, ast.AsyncFunctionDef) and docstring_says_blocking(ast.get_docstring(function)):
+            return  # the coroutine tells its callers it blocks
         ctx.report(call.code, node, call.message(qualname, ctx.library), self._fix(node, qualname))
 
     # -- fix --------------------------------------------------------------------------
