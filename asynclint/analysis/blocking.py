@@ -36,6 +36,7 @@ from ..knowledge.blocking import (
 )
 from ..knowledge.intent import LIFECYCLE_EVENTS, LIFECYCLE_HOOK_NAMES
 from ..knowledge.types import canonical_type
+from .references import local_uses
 from .scopes import BindingKind
 
 if TYPE_CHECKING:
@@ -498,11 +499,29 @@ def alone_on_private_loop(ctx: "FileContext", cache: Dict[int, bool]) -> bool:
     nothing else on it (jupyter-client's heartbeat thread waiting on a ``threading.Event``)."""
     stack = ctx.function_stack
     func = stack[-1] if stack else None
-    if not isinstance(func, ast.AsyncFunctionDef) or len(stack) != 1:
+    if not isinstance(func, ast.AsyncFunctionDef):
         return False
+    if len(stack) == 1:
+        if id(func) not in cache:
+            cache[id(func)] = _alone_on_private_loop(ctx, func)
+        return cache[id(func)]
     if id(func) not in cache:
-        cache[id(func)] = _alone_on_private_loop(ctx, func)
+        outer = stack[-2]
+        cache[id(func)] = isinstance(outer, ast.FunctionDef) and _nested_alone_on_new_loop(ctx, outer, func)
     return cache[id(func)]
+
+
+def _nested_alone_on_new_loop(ctx: "FileContext", outer: ast.FunctionDef, func: ast.AsyncFunctionDef) -> bool:
+    """A coroutine defined in a sync function that runs it, once, on an event loop of its own (``new_loop =
+    asyncio.new_event_loop()`` ... ``new_loop.run_until_complete(pump())``, or ``asyncio.run(pump())``), and
+    used nowhere else: a sync-over-async bridge (often a thread's target). Neither call can run while the
+    thread has a loop running, so the coroutine is alone on that loop unless it starts tasks itself."""
+    if any(isinstance(n, ast.Call) and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) in _SPAWNING
+           for n in walk(func)):
+        return False
+    if local_uses(outer, func, ctx.resolve) != (1, 0, 0):
+        return False  # (``run_until_complete`` and ``asyncio.run`` count as starts)
+    return _runs_on_new_loop(ctx, outer, func.name, bare=True)
 
 
 def _alone_on_private_loop(ctx: "FileContext", func: ast.AsyncFunctionDef) -> bool:
@@ -530,17 +549,19 @@ def _alone_on_private_loop(ctx: "FileContext", func: ast.AsyncFunctionDef) -> bo
     return True
 
 
-def _runs_on_new_loop(ctx: "FileContext", method: ast.FunctionDef, name: str) -> bool:
+def _runs_on_new_loop(ctx: "FileContext", method: ast.FunctionDef, name: str, bare: bool = False) -> bool:
     """``loop = asyncio.new_event_loop()`` ... ``loop.run_until_complete(self.<name>())`` in ``method``,
-    or ``asyncio.run(self.<name>())``."""
+    or ``asyncio.run(self.<name>())``; with ``bare``, of ``<name>()`` (a function defined in ``method``)."""
     loops = {t.id for n in walk(method) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
              and ctx.resolve(n.value.func) in _NEW_LOOPS for t in n.targets if isinstance(t, ast.Name)}
     for node in walk(method):
         if not isinstance(node, ast.Call) or len(node.args) != 1 or not isinstance(node.args[0], ast.Call):
             continue
         inner = node.args[0].func
-        if not (isinstance(inner, ast.Attribute) and inner.attr == name and isinstance(inner.value, ast.Name)
-                and inner.value.id == "self"):
+        if bare and not (isinstance(inner, ast.Name) and inner.id == name):
+            continue
+        if not bare and not (isinstance(inner, ast.Attribute) and inner.attr == name
+                             and isinstance(inner.value, ast.Name) and inner.value.id == "self"):
             continue
         func = node.func
         if ctx.resolve(func) in _LOOP_RUNNERS:
