@@ -116,7 +116,9 @@ FILES = Rule(
     name="blocking-file-io",
     summary="Copying, moving or walking a whole file tree inside a coroutine",
     what_it_does="Reports inside an `async def` the file-system calls whose cost grows with what is on "
-    "the disk rather than with what the code asked for: `shutil.copytree`, `shutil.rmtree`, `shutil.move`, "
+    "the disk rather than with what the code asked for: `shutil.copytree`, `shutil.rmtree`, `shutil.move` of "
+    "a source named as a directory (`self.cache_dir`, `build`, `tmp_folder`, `repo_path`, `workspace`...; "
+    "any other source is taken for a file, whose move is a rename or one file's copy: AL109), "
     "`shutil.make_archive` / "
     "`unpack_archive`, `os.walk` / `os.fwalk`, `Path.rglob` / `Path.walk`, and `glob.glob(..., "
     "recursive=True)` / `Path.glob(\"**/...\")`.\n\n"
@@ -151,7 +153,8 @@ FILE_ENTRIES = Rule(
     "of a concrete file class such as `io.TextIOWrapper`; a `typing.IO` / `BinaryIO` annotation is not "
     "enough, since in-memory `BytesIO` and `sys.stdout` satisfy it); `pathlib.Path` methods that do I/O "
     "(`read_text`, `write_bytes`, `open`, `iterdir`, `glob`, `mkdir`, `unlink`, `touch`...) on a value known "
-    "to be a path; `glob.glob`; `shutil.copy/copy2/copyfile/copyfileobj/copystat/chown`; and the `os` calls for one entry (`listdir`, `scandir`, `makedirs`, `mkdir`, "
+    "to be a path; `glob.glob`; `shutil.copy/copy2/copyfile/copyfileobj/copystat/chown`, and `shutil.move` of "
+    "a source not named as a directory (AL104 otherwise); and the `os` calls for one entry (`listdir`, `scandir`, `makedirs`, `mkdir`, "
     "`remove`, `unlink`, `rename`, `replace`, `rmdir`, `fsync`...). A file opened in the coroutine is "
     "reported once, on the `open()`: `with open(p, \"wb\") as f: f.write(data)` and "
     "`open(p).read()` are one finding. `async with aiofiles.open(...)`, `anyio.Path` and `trio.Path` are "

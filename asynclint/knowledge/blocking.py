@@ -241,6 +241,24 @@ def _recursive_glob(node: ast.Call) -> bool:
     return _flag_on(99, "recursive")(node)
 
 
+# A source path named as a directory (``self.cache_dir``, ``build``, ``tmp_folder``, ``repo_path``'s
+# ``repo``): ``shutil.move`` of it may copy a whole tree across file systems. Any other source is taken
+# for a file, whose move is a rename or one file's copy (read on projects outside the corpus: keys,
+# certificates, finished downloads, uploaded files).
+_DIRECTORY_WORDS = re.compile(r"(?:^|_)(?:dirs?|directory|directories|folders?|trees?|repos?|repository|checkout"
+                              r"|workspace|workdir|build|dist|venv|profile)(?:_|$)", re.IGNORECASE)
+
+
+def _moves_a_directory(node: ast.Call) -> bool:
+    """``shutil.move(self.cache_dir, ...)``: the source's name (or its last attribute, or the name of
+    a call's first argument: ``Path(build_dir)``) says it is a directory."""
+    source = _argument(node, 0, "src")
+    while isinstance(source, ast.Call) and source.args:
+        source = source.args[0]
+    name = source.id if isinstance(source, ast.Name) else source.attr if isinstance(source, ast.Attribute) else ""
+    return bool(name) and _DIRECTORY_WORDS.search(name) is not None
+
+
 def _double_star(position: int) -> ArgumentTest:
     """``path.glob("**/*.py")``: a pattern with ``**`` walks the whole tree."""
     def test(node: ast.Call) -> bool:
@@ -349,7 +367,8 @@ FUNCTIONS: Dict[str, BlockingCall] = {
     # disk, not with what the code asked for. ``rmtree(..., ignore_errors=True)`` is best-effort cleanup
     # of a scratch directory and is not reported.
     **_entries("AL104", TREE_ADVICE, ("copytree", "make_archive", "unpack_archive"), "shutil.", what=TREE_WHAT),
-    "shutil.move": BlockingCall("AL104", TREE_ADVICE, guard=GUARD_NOT_RENAME_IN_PLACE, what=MOVE_WHAT),
+    "shutil.move": BlockingCall("AL109", TREE_ADVICE, guard=GUARD_NOT_RENAME_IN_PLACE, what=MOVE_WHAT,
+                                code_if=(_moves_a_directory, "AL104")),
     "shutil.rmtree": BlockingCall("AL104", TREE_ADVICE, _flag_on(1, "ignore_errors"), what=TREE_WHAT,
                                   guard=GUARD_NOT_OWN_DIRECTORY_TEARDOWN),
     **_entries("AL104", TREE_ADVICE, ("walk", "fwalk"), "os.", guard=GUARD_LAZY_WALK, what=TREE_WHAT),
