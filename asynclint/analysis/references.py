@@ -579,30 +579,39 @@ def local_uses(enclosing: ast.AST, func: ast.AST, resolve: Callable[[ast.expr], 
             holder = parents.get(id(parent))
             if isinstance(holder, (ast.Await, ast.Return)):
                 awaited += 1
-            elif isinstance(holder, ast.Call) and holder.args[:1] == [parent] and _starter_kind(holder, resolve) == "coro":
+            elif isinstance(holder, ast.Call) and holder.args[:1] == [parent] and _starter_kind(holder, _resolved(holder, resolve)) == "coro":
                 awaited, spawned = (awaited + 1, spawned) if isinstance(parents.get(id(holder)), ast.Await) \
                     else (awaited, spawned + 1)
             else:
                 other += 1
-        elif isinstance(parent, ast.Call) and parent.args[:1] == [node] and _starter_kind(parent, resolve) == "func":
+        elif isinstance(parent, ast.Call) and parent.args[:1] == [node] and _starter_kind(parent, _resolved(parent, resolve)) == "func":
             spawned += 1
         else:
             other += 1
     return spawned, awaited, other
 
 
-def _starter_kind(call: ast.Call, resolve: Callable[[ast.expr], Optional[str]]) -> Optional[str]:
+def _starter_kind(call: ast.Call, qualified: str) -> Optional[str]:
     """"coro" for a call that starts the coroutine object it is given first (``create_task(f())``), "func"
-    for one that starts the function it is given (``nursery.start_soon(f)``, ``asyncio.start_server(f)``)."""
-    qualified = resolve(call.func) or last_name(call.func) or ""
-    called = last_name(call.func) or ""
+    for one that starts the function it is given (``nursery.start_soon(f)``, ``asyncio.start_server(f)``);
+    ``qualified`` is the callee's qualified name (``asyncio.run``), as far as it is known."""
     if qualified in RUNNERS:
         return RUNNERS[qualified]
-    if called in CORO_SPAWNERS or called.endswith("create_task"):
+    called = last_name(call.func) or ""
+    if called in CORO_SPAWNERS or qualified.rsplit(".", 1)[-1] in CORO_SPAWNERS or (
+            isinstance(call.func, ast.Attribute) and called.endswith("create_task")):
         return "coro"
-    if called in FUNC_SPAWNERS or (called == "start" and isinstance(call.func, ast.Attribute)):
+    if called in FUNC_SPAWNERS:
         return "func"
+    if called == "start" and isinstance(call.func, ast.Attribute) and call.args \
+            and isinstance(call.args[0], (ast.Name, ast.Attribute)):
+        return "func"  # ``nursery.start(serve, ...)``, ``tg.start(fn)``: a function, not a call
     return None
+
+
+def _resolved(call: ast.Call, resolve: Callable[[ast.expr], Optional[str]]) -> str:
+    """The callee's qualified name as a file's resolver knows it, else its spelled name."""
+    return resolve(call.func) or last_name(call.func) or ""
 
 
 def tail_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], defined: "Counter[str]",
@@ -949,23 +958,9 @@ def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[st
     func = call.func
     kind: Optional[str] = None
     if isinstance(func, ast.Attribute):
-        qualified = _qualify(func, imports)
-        if qualified in RUNNERS:
-            kind = RUNNERS[qualified]
-        elif func.attr in CORO_SPAWNERS or func.attr.endswith("create_task"):
-            kind = "coro"
-        elif func.attr in FUNC_SPAWNERS:
-            kind = "func"
-        elif func.attr == "start" and call.args and isinstance(call.args[0], (ast.Name, ast.Attribute)):
-            kind = "func"  # ``nursery.start(serve, ...)``, ``tg.start(fn)``: a function, not a call
+        kind = _starter_kind(call, _qualify(func, imports))
     elif isinstance(func, ast.Name):
-        qualified = imports.get(func.id, func.id)
-        if qualified in RUNNERS:
-            kind = RUNNERS[qualified]
-        elif func.id in CORO_SPAWNERS or qualified.rsplit(".", 1)[-1] in CORO_SPAWNERS:
-            kind = "coro"
-        elif func.id in FUNC_SPAWNERS:
-            kind = "func"
+        kind = _starter_kind(call, imports.get(func.id, func.id))
     if kind is None:
         # ``contextvars.Context().run(loop.create_task, coro)``, ``loop.call_soon_threadsafe(loop.create_task, coro)``
         for i, given in enumerate(call.args[:-1]):
