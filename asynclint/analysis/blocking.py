@@ -420,18 +420,15 @@ class BlockingCalls:
     def _killed_just_before(self, wanted: str) -> bool:
         """``proc.kill()`` is the statement right before the wait, in the same block: SIGKILL cannot be
         caught, so the child is gone (or a zombie to reap) at once."""
-        ancestors = self.ctx.ancestors
-        statement = next((a for a in reversed(ancestors) if isinstance(a, ast.stmt)), None)
-        parent = self.ctx.parent(statement) if statement is not None else None
-        for field in ("body", "orelse", "finalbody"):
-            block = getattr(parent, field, None)
-            if isinstance(block, list) and any(s is statement for s in block):
-                at = next(i for i, s in enumerate(block) if s is statement)
-                before = block[at - 1] if at else None
-                call = before.value if isinstance(before, ast.Expr) else None
-                return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
-                    and call.func.attr == "kill" and not call.args and ast.dump(call.func.value) == wanted
-        return False
+        statement = next((a for a in reversed(self.ctx.ancestors) if isinstance(a, ast.stmt)), None)
+        block = self.ctx.block_of(statement) if statement is not None else None
+        if not block:
+            return False
+        at = next(i for i, s in enumerate(block) if s is statement)
+        before = block[at - 1] if at else None
+        call = before.value if isinstance(before, ast.Expr) else None
+        return isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) \
+            and call.func.attr == "kill" and not call.args and ast.dump(call.func.value) == wanted
 
 
 def _exit_test(test: ast.expr, wanted: str) -> Optional[bool]:

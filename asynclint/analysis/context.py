@@ -147,6 +147,16 @@ class FileContext:
                 return stack[i - 1]
         return None
 
+    def block_of(self, stmt: ast.stmt) -> Optional[List[ast.stmt]]:
+        """The statement list (``body``, ``orelse`` or ``finalbody`` of its parent) holding ``stmt``, while
+        it is being visited; None when it is not in one (a handler's body is the handler's ``body``)."""
+        parent = self.parent(stmt)
+        for name in ("body", "orelse", "finalbody"):
+            block = getattr(parent, name, None)
+            if isinstance(block, list) and any(s is stmt for s in block):
+                return block
+        return None
+
     @property
     def library(self) -> str:
         """The async library this file uses, for advice: 'trio', 'anyio' or 'asyncio'."""

@@ -33,7 +33,7 @@ from ..base.nodes import child_nodes
 from ..knowledge import coroutines as known
 from ..knowledge.types import canonical_type
 from .effects import Effect, summarise_function
-from .references import ATTR, AWAITED_MARK, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
+from .references import ATTR, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
 INDEX_VERSION = 31

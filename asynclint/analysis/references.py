@@ -453,8 +453,8 @@ def _awaited_spans(code: str, aliases: Container[str] = ()) -> List[Tuple[int, i
     """Where the expressions after each ``await`` and ``return`` run, as (start, end) offsets in order:
     the dotted name and its brackets, across lines (``await asyncio.wait_for(self._x(), 5)``, ``await
     helper(\n self._x)``; not ``await nursery.start(...)``, ``await create_task(...)``: the spawn counts
-    those, nor a starter imported under another name, ``aliases``), and the callee of ``return self._x()``. A coroutine named in one is awaited,
-    directly or by whoever gets it (a ``return`` hands it to the caller), so its swallowed cancellation
+    those, nor a starter imported under another name, ``aliases``), and the callee of ``return
+    self._x()``. A coroutine named in one is awaited, directly or by whoever gets it (a ``return`` hands it to the caller), so its swallowed cancellation
     reaches them."""
     spans: List[Tuple[int, int]] = []
     size = len(code)
@@ -579,12 +579,14 @@ def local_uses(enclosing: ast.AST, func: ast.AST, resolve: Callable[[ast.expr], 
             holder = parents.get(id(parent))
             if isinstance(holder, (ast.Await, ast.Return)):
                 awaited += 1
-            elif isinstance(holder, ast.Call) and holder.args[:1] == [parent] and _starter_kind(holder, _resolved(holder, resolve)) == "coro":
+            elif isinstance(holder, ast.Call) and holder.args[:1] == [parent] \
+                    and _starter_kind(holder, _resolved(holder, resolve)) == "coro":
                 awaited, spawned = (awaited + 1, spawned) if isinstance(parents.get(id(holder)), ast.Await) \
                     else (awaited, spawned + 1)
             else:
                 other += 1
-        elif isinstance(parent, ast.Call) and parent.args[:1] == [node] and _starter_kind(parent, _resolved(parent, resolve)) == "func":
+        elif isinstance(parent, ast.Call) and parent.args[:1] == [node] \
+                and _starter_kind(parent, _resolved(parent, resolve)) == "func":
             spawned += 1
         else:
             other += 1
@@ -904,9 +906,7 @@ def _spawn_lines(source: str, imports: Optional[Dict[str, str]] = None) -> Set[i
     also under a local alias (``from starlette.responses import StreamingResponse as Streamed``)."""
     words = list(_SPAWN_WORDS)
     if imports:
-        words += [local + "(" for local, qualified in imports.items()
-                  if local != qualified.rsplit(".", 1)[-1]
-                  and (qualified.rsplit(".", 1)[-1] in CORO_SPAWNERS or qualified in RUNNERS)]
+        words += [local + "(" for local in _starter_aliases(imports)]
     return _lines_of(source, sorted(found for word in words for found in _find_all(source, word)))
 
 

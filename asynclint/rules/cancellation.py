@@ -230,7 +230,7 @@ class CancellationChecker(Checker):
             if leak.kind != "raise" and self._ctrl_c_exit(handler):
                 continue
             harm = self._harm(leak, handler)
-            raised = self._raises_next(node) if leak.kind == "fall-through" else None
+            raised = self._raises_next(node) if strict and leak.kind == "fall-through" else None
             if strict and raised is not None:
                 self.ctx.report("AL401", where, f"{caught} falls through to `{node_text(raised)}` (line "
                                 f"{raised.lineno}) instead of re-raising: the cancellation becomes an ordinary "  # type: ignore[attr-defined]
@@ -271,12 +271,8 @@ class CancellationChecker(Checker):
 
     def _following(self, node: ast.stmt) -> Sequence[ast.stmt]:
         """The statements after ``node`` in its block (what a handler that falls through runs next)."""
-        parent = self.ctx.parent(node)
-        for field in ("body", "orelse", "finalbody"):
-            block = getattr(parent, field, None)
-            if isinstance(block, list) and any(s is node for s in block):
-                return block[next(i for i, s in enumerate(block) if s is node) + 1:]
-        return ()
+        block = self.ctx.block_of(node)
+        return block[next(i for i, s in enumerate(block) if s is node) + 1:] if block is not None else ()
 
     def _guarded_body(self, block: ast.stmt | ast.ExceptHandler) -> List[ast.stmt]:
         """The statements of the ``try`` (whose handler ``block`` is) or the ``with`` body that await."""
@@ -406,8 +402,7 @@ class CancellationChecker(Checker):
         Only for a catch-all falling through; ``except CancelledError`` before a ``raise`` converts on purpose.
         The first such raise, or None."""
         following = list(self._following(node))
-        if not following or any(isinstance(sub, (ast.Await, ast.AsyncFor, ast.AsyncWith))
-                                for sub in walk_local(following)):
+        if not following or awaits_in(following) is not None:
             return None
         exits = block_exits(following, self.ctx.resolve, self._no_return_calls())
         return exits.raises[0] if exits.always_raises and exits.raises else None

@@ -85,7 +85,7 @@ class SequentialAwaitChecker(Checker):
         ctx = self.ctx
         if "AL301" not in ctx.enabled or not ctx.in_coroutine or _awaited_call(stmt) is None:
             return
-        block = self._block_of(stmt)
+        block = self.ctx.block_of(stmt)
         if block is None:
             return
         index = next(i for i, s in enumerate(block) if s is stmt)
@@ -174,16 +174,6 @@ class SequentialAwaitChecker(Checker):
             if "." in entry and qualname is not None and (qualname == entry or qualname.endswith("." + entry)):
                 return True
         return False
-
-    def _block_of(self, stmt: ast.stmt) -> Optional[List[ast.stmt]]:
-        parent = self.ctx.parent(stmt)
-        if parent is None:
-            return None
-        for field in ("body", "orelse", "finalbody"):
-            block = getattr(parent, field, None)
-            if isinstance(block, list) and any(s is stmt for s in block):
-                return block
-        return None
 
     def _step(self, stmt: ast.stmt) -> _Step:
         call = _awaited_call(stmt)
@@ -618,7 +608,7 @@ class SequentialAwaitChecker(Checker):
                                    for n in walk(func))
 
     def _previous_statement(self, stmt: ast.stmt) -> Optional[ast.stmt]:
-        block = self._block_of(stmt)
+        block = self.ctx.block_of(stmt)
         if block is None:
             return None
         index = next(i for i, s in enumerate(block) if s is stmt)
