@@ -248,7 +248,7 @@ def test_unsafe_fixes_need_unsafe() -> None:
 
 def test_fixing_twice_changes_nothing_the_second_time() -> None:
     src = (b"import time\nimport asyncio as aio\n\nasync def f():\n    time.sleep(1)\n"
-           b"    async def g():\n        time.sleep(2)\n    time.sleep(3)\n")
+           b"    async def g():\n        time.sleep(2)\n    time.sleep(3)\n    await g()\n")
     first = fix_al101(src)
     assert first.fixed is not None and len(first.applied) == 3 and first.remaining == []
     assert b"import asyncio\n" not in first.fixed, "the existing alias is reused"

@@ -535,9 +535,10 @@ class FileContext:
         return any(start <= line <= end for start, end in self._failing_blocks or ())
 
     def never_runs(self, node: ast.AST) -> bool:
-        """Is the node in a branch that cannot run: the body of ``if False:`` or ``if TYPE_CHECKING:``,
+        """Is the node in code that cannot run: the body of ``if False:`` or ``if TYPE_CHECKING:``,
         the ``else`` of ``if True:`` (psycopg writes its async modules with ``if True:  # ASYNC``
-        over the sync code its generator keeps in the ``else``)? Line ranges, found once per file."""
+        over the sync code its generator keeps in the ``else``), or the body of a function nested in
+        another that nothing refers to (``unreferenced_nested``)? Line ranges, found once per file."""
         if self._dead_blocks is None:
             self._find_blocks()
         line = getattr(node, "lineno", 0)
@@ -584,6 +585,10 @@ class FileContext:
         failing: List[Tuple[int, int]] = []
         dead: List[Tuple[int, int]] = []
         for node in walk(self.module):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                dead.extend((inner.body[0].lineno, inner.end_lineno or inner.lineno)
+                            for inner in unreferenced_nested(node))
+                continue
             if isinstance(node, ast.If):
                 truth = self.static_truth(node.test)
                 branch = node.body if truth is False else node.orelse if truth else None
@@ -790,3 +795,37 @@ def _with_mode(call: ast.Call, callee: str) -> Optional[str]:
     if isinstance(mode, ast.Constant) and isinstance(mode.value, str):
         return file_type_for_mode(mode.value)
     return None
+
+
+# Calls that can reach a local function without naming it in code.
+_NAMESPACE_CALLS = frozenset({"locals", "vars", "eval", "exec"})
+
+
+def unreferenced_nested(func: ast.FunctionDef | ast.AsyncFunctionDef) -> List[ast.FunctionDef | ast.AsyncFunctionDef]:
+    """The undecorated functions defined in ``func``'s own body (not in a class or another function there)
+    whose name nothing in ``func`` reads: a local name, reachable only from ``func``, so the body never
+    runs (aiosmb's ``temp()``, whose one ``create_task(temp(pipe))`` is commented out). Not when ``func``
+    reads its namespace (``locals()``, ``eval``) or declares the name ``nonlocal``/``global``."""
+    nested: List[ast.FunctionDef | ast.AsyncFunctionDef] = []
+    stack: List[ast.AST] = list(func.body)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if not node.decorator_list:
+                nested.append(node)
+            continue
+        if isinstance(node, (ast.ClassDef, ast.Lambda)):
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+    if not nested:
+        return []
+    read: set[str] = set()
+    for node in walk(func):
+        if isinstance(node, ast.Name):
+            if not isinstance(node.ctx, ast.Store):
+                read.add(node.id)
+        elif isinstance(node, (ast.Nonlocal, ast.Global)):
+            read.update(node.names)
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _NAMESPACE_CALLS:
+            return []
+    return [inner for inner in nested if inner.name not in read]
