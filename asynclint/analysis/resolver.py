@@ -412,6 +412,8 @@ class Resolver:
             kind = self.annotation_type(info.annotations[attr])
             if kind is not None:
                 return kind
+            if _several_types(info.annotations[attr]):
+                return None  # ``self.path: AsyncPath | Path``: whichever ``__init__`` assigns, either may be there
         values = info.attributes.get(attr)
         if not values:
             return None
@@ -460,3 +462,26 @@ class Resolver:
 
     def is_future(self, expr: ast.expr) -> bool:
         return self.receiver_type(expr) in known.FUTURE_TYPES
+
+
+def _several_types(annotation: ast.expr) -> bool:
+    """Does the annotation declare a choice of two or more types (``A | B``, ``Union[A, B]``, ``Optional``
+    of a union), ``None`` aside?"""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return False
+    members: List[ast.expr] = []
+    stack = [annotation]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
+            stack += [node.left, node.right]
+        elif isinstance(node, ast.Subscript) and getattr(node.value, "attr", getattr(node.value, "id", "")) \
+                in ("Union", "Optional"):
+            inner = node.slice
+            stack += inner.elts if isinstance(inner, ast.Tuple) else [inner]
+        elif not (isinstance(node, ast.Constant) and node.value is None):
+            members.append(node)
+    return len(members) > 1

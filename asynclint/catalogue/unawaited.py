@@ -21,7 +21,9 @@ UNAWAITED_CALL = Rule(
     "is defined. A line marked `# type: ignore[unused-coroutine]` is left alone (silenced for mypy), "
     "and so is a call made only where `inspect.iscoroutinefunction` / `asyncio.iscoroutinefunction` "
     "said that callee is a plain function (`if not iscoroutinefunction(self.close): self.close()`, or "
-    "the `else` of the positive test: code shared with a generated sync variant).",
+    "the `else` of the positive test: code shared with a generated sync variant). A method called on an "
+    "attribute annotated with a choice of types (`self.path: AsyncPath | Path`) is not known to be the "
+    "async one, whatever `__init__` assigns: either may be there.",
     why_bad="Calling an `async def` only creates a coroutine object; nothing in its body runs until it is "
     "awaited. The statement silently does nothing (Python prints \"coroutine ... was never awaited\" "
     "at garbage collection, if anyone is looking).",
