@@ -1117,13 +1117,14 @@ def _hands_on(call: ast.Call, name: str) -> bool:
 
 
 def _carries(expr: ast.expr, name: str) -> bool:
-    """``expr`` is the caught exception, or holds it: ``exc``, ``(exc, tb)``, ``Error(exc)``."""
+    """``expr`` is the caught exception, or holds it: ``exc``, ``(exc, tb)``, ``Error(exc)``,
+    ``RunResult(output=None, exception=exc)``."""
     if isinstance(expr, ast.Name):
         return expr.id == name
     if isinstance(expr, (ast.Tuple, ast.List)):
         return any(_carries(e, name) for e in expr.elts)
     if isinstance(expr, ast.Call) and not (isinstance(expr.func, ast.Name) and expr.func.id in _FORMATTERS):
-        return any(_carries(a, name) for a in expr.args)
+        return any(_carries(a, name) for a in expr.args) or any(_carries(k.value, name) for k in expr.keywords)
     return False
 
 
