@@ -805,7 +805,13 @@ def _spawns(tree: ast.Module, source: str, imports: Dict[str, str], spawn_lines:
         return {}
     wrappers = _IdentityWrappers(tree)
     helpers: Dict[str, Tuple[int, bool]] = {}  # {helper: (position of its parameter, given a function?)}
-    for call, parent, function in _calls_on(tree, lines):
+    outer: Dict[int, ast.AST] = {}
+    for call, parent, function in _calls_on(tree, lines, outer):
+        closure = _closure_parameter(call, function, outer, imports)
+        if closure is not None:
+            spawn_lines.update(range(call.lineno, (call.end_lineno or call.lineno) + 1))
+            helpers.update(_helper(*closure, False))
+            continue
         for name, channel in _spawned_names(call, function, imports, wrappers):
             spawn_lines.update(range(call.lineno, (call.end_lineno or call.lineno) + 1))
             if name[:1] in (_PARAM, _CALLED_PARAM):
@@ -876,6 +882,29 @@ class _IdentityWrappers:
         return self._known[name]
 
 
+def _closure_parameter(call: ast.Call, function: Optional[ast.AST], outer: Dict[int, ast.AST],
+                       imports: Dict[str, str]) -> Optional[Tuple[ast.AST, str]]:
+    """``(helper, parameter)`` when ``call`` starts a coroutine object that a function nested in a sync
+    ``helper`` reads from ``helper``'s parameter: ``def run_in_background(coro): def runner():
+    asyncio.run(coro)`` then ``threading.Thread(target=runner)``; ``run_in_background(serve())`` starts
+    ``serve()`` (on a loop of its own, in that thread). None otherwise."""
+    if function is None or id(function) not in outer or not call.args or not isinstance(call.args[0], ast.Name):
+        return None
+    func = call.func
+    qualified = _qualify(func, imports) if isinstance(func, ast.Attribute) else \
+        imports.get(func.id, func.id) if isinstance(func, ast.Name) else ""
+    if _starter_kind(call, qualified) != "coro":
+        return None
+    name = call.args[0].id
+    if any(isinstance(n, ast.arg) and n.arg == name or isinstance(n, ast.Name) and n.id == name
+           and not isinstance(n.ctx, ast.Load) for n in walk(function)):
+        return None  # bound in the nested function itself
+    helper = outer[id(function)]
+    while isinstance(helper, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and not _is_parameter(helper, name):
+        helper = outer.get(id(helper))  # type: ignore[assignment]
+    return (helper, name) if isinstance(helper, ast.FunctionDef) else None
+
+
 def _returns_first_parameter(func: ast.FunctionDef) -> bool:
     params = [*func.args.posonlyargs, *func.args.args]
     if not params:
@@ -928,13 +957,17 @@ def _find_all(text: str, word: str) -> Iterator[int]:
         start = text.find(word, start + len(word))
 
 
-def _calls_on(tree: ast.Module, lines: Set[int]) -> Iterator[Tuple[ast.Call, Optional[ast.AST], Optional[ast.AST]]]:
-    """Calls on ``lines``, with their parent and enclosing function; only subtrees spanning one are entered."""
+def _calls_on(tree: ast.Module, lines: Set[int], outer: Optional[Dict[int, ast.AST]] = None
+              ) -> Iterator[Tuple[ast.Call, Optional[ast.AST], Optional[ast.AST]]]:
+    """Calls on ``lines``, with their parent and enclosing function; only subtrees spanning one are entered.
+    ``outer`` gains, for each function entered inside another, the one it is defined in."""
     ordered = sorted(lines)
     stack: List[Tuple[ast.AST, Optional[ast.AST], Optional[ast.AST]]] = [(tree, None, None)]
     while stack:
         node, parent, function = stack.pop()
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if outer is not None and function is not None:
+                outer[id(node)] = function
             function = node
         if isinstance(node, ast.Call) and node.lineno in lines:
             yield node, parent, function
