@@ -882,6 +882,16 @@ class _IdentityWrappers:
         return self._known[name]
 
 
+def _start_of(call: ast.Call, imports: Dict[str, str]) -> Optional[str]:
+    """``_starter_kind`` of a call read from its module's text (names qualified through its imports)."""
+    func = call.func
+    if isinstance(func, ast.Attribute):
+        return _starter_kind(call, _qualify(func, imports))
+    if isinstance(func, ast.Name):
+        return _starter_kind(call, imports.get(func.id, func.id))
+    return None
+
+
 def _closure_parameter(call: ast.Call, function: Optional[ast.AST], outer: Dict[int, ast.AST],
                        imports: Dict[str, str]) -> Optional[Tuple[ast.AST, str]]:
     """``(helper, parameter)`` when ``call`` starts a coroutine object that a function nested in a sync
@@ -890,10 +900,7 @@ def _closure_parameter(call: ast.Call, function: Optional[ast.AST], outer: Dict[
     ``serve()`` (on a loop of its own, in that thread). None otherwise."""
     if function is None or id(function) not in outer or not call.args or not isinstance(call.args[0], ast.Name):
         return None
-    func = call.func
-    qualified = _qualify(func, imports) if isinstance(func, ast.Attribute) else \
-        imports.get(func.id, func.id) if isinstance(func, ast.Name) else ""
-    if _starter_kind(call, qualified) != "coro":
+    if _start_of(call, imports) != "coro":
         return None
     name = call.args[0].id
     if any(isinstance(n, ast.arg) and n.arg == name or isinstance(n, ast.Name) and n.id == name
@@ -988,12 +995,7 @@ def _spans(ordered: List[int], start: int, end: int) -> bool:
 
 def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[str, str],
                    wrappers: Container[str] = frozenset()) -> Iterator[Tuple[str, int]]:
-    func = call.func
-    kind: Optional[str] = None
-    if isinstance(func, ast.Attribute):
-        kind = _starter_kind(call, _qualify(func, imports))
-    elif isinstance(func, ast.Name):
-        kind = _starter_kind(call, imports.get(func.id, func.id))
+    kind = _start_of(call, imports)
     if kind is None:
         # ``contextvars.Context().run(loop.create_task, coro)``, ``loop.call_soon_threadsafe(loop.create_task, coro)``
         for i, given in enumerate(call.args[:-1]):
