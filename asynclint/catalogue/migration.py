@@ -30,7 +30,8 @@ ROWS: Tuple[Tuple[str, str, str, str], ...] = (
      "`asyncio.sleep(0)` is asyncio's way to yield to the loop (trio's `checkpoint()` has no asyncio "
      "twin)"),
     ("ASYNC116", "long-sleep-not-forever", "", "asyncio has no `sleep_forever()` to suggest"),
-    ("ASYNC119", "yield-in-cm-in-async-gen", "AL508", "opt-in"),
+    ("ASYNC119", "yield-in-cm-in-async-gen", "AL508",
+     "opt-in; a `# noqa: ASYNC119` silences AL502 on that line too (its `with` covers timeouts and task groups)"),
     ("ASYNC120", "await-in-except", "", "trio/anyio cancellation semantics, as ASYNC102"),
     ("ASYNC124", "async-function-could-be-sync", "AL506", "opt-in; RUF029 too"),
     ("ASYNC210", "blocking-http-call", "AL102", ""),

@@ -243,7 +243,7 @@ PEER_CODES: Dict[str, FrozenSet[str]] = {
     "ASYNC104": frozenset({"AL401", "AL402", "AL403"}),
     "ASYNC105": frozenset({"AL201"}),
     "ASYNC110": frozenset({"AL507"}),
-    "ASYNC119": frozenset({"AL508"}),
+    "ASYNC119": frozenset({"AL502", "AL508"}),  # a yield in any context manager: timeouts and task groups too
     "ASYNC124": frozenset({"AL506"}),
     "ASYNC210": frozenset({"AL102"}),
     "ASYNC211": frozenset({"AL102"}),
