@@ -161,6 +161,21 @@ def suspends_in(nodes: Sequence[ast.AST]) -> bool:
     return awaits_in(nodes) is not None or any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in walk_local(nodes))
 
 
+def is_stub(body: List[ast.stmt]) -> bool:
+    """``...``, ``pass``, a docstring, ``raise NotImplementedError``: a placeholder, not an implementation."""
+    for stmt in body:
+        if isinstance(stmt, ast.Pass):
+            continue
+        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
+            continue
+        if isinstance(stmt, ast.Raise) and stmt.exc is not None:
+            exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
+            if isinstance(exc, ast.Name) and exc.id == "NotImplementedError":
+                continue
+        return False
+    return True
+
+
 def walk_local(nodes: Sequence[ast.AST]) -> Iterator[ast.AST]:
     """Every node under ``nodes`` in source order, not descending into nested functions, lambdas or classes."""
     stack: List[ast.AST] = list(reversed(nodes))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, FrozenSet, List, Optional, Tuple, Type
 
-from ..analysis.flow import suspends_in
+from ..analysis.flow import is_stub, suspends_in
 from ..analysis.index import ProjectIndex
 from ..analysis.reach import QueueReach
 from ..analysis.resolver import Resolver
@@ -145,7 +145,7 @@ class AsyncioApiChecker(Checker):
         ctx = self.ctx
         if "AL506" not in ctx.enabled or node.decorator_list or node.name.startswith("test"):
             return
-        if isinstance(ctx.parent(node), ast.ClassDef) or _is_stub(node.body) or suspends_in(node.body):
+        if isinstance(ctx.parent(node), ast.ClassDef) or is_stub(node.body) or suspends_in(node.body):
             return
         if node.name in self._used_as_values():
             return
@@ -181,21 +181,6 @@ class AsyncioApiChecker(Checker):
         ctx.report("AL507", Span(node.lineno, node.col_offset, node.col_offset + len("while")),
                    f"`while {node_text(node.test)}:` only sleeps until the condition changes: wait on an "
                    "`asyncio.Event` (or `Condition`) that the code changing it sets")
-
-
-def _is_stub(body: List[ast.stmt]) -> bool:
-    """``...``, ``pass``, a docstring, ``raise NotImplementedError``: a placeholder, not an implementation."""
-    for stmt in body:
-        if isinstance(stmt, ast.Pass):
-            continue
-        if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant):
-            continue
-        if isinstance(stmt, ast.Raise) and stmt.exc is not None:
-            exc = stmt.exc.func if isinstance(stmt.exc, ast.Call) else stmt.exc
-            if isinstance(exc, ast.Name) and exc.id == "NotImplementedError":
-                continue
-        return False
-    return True
 
 
 CHECKERS: Tuple[Type[Checker], ...] = (AsyncioApiChecker,)

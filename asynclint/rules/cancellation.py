@@ -11,6 +11,7 @@ the handler can finish without raising.
 from __future__ import annotations
 
 import ast
+import os
 import re
 from typing import TYPE_CHECKING, Callable, Dict, FrozenSet, Iterator, List, Optional, Sequence, Set, Tuple, Type
 
@@ -22,7 +23,9 @@ from ..analysis.flow import (
     awaits_in,
     block_exits,
     first_leak,
+    is_stub,
     leaving_jumps,
+    suspends_in,
     walk_local,
 )
 from ..analysis.index import is_async_generator
@@ -691,6 +694,9 @@ class CancellationChecker(Checker):
         stack: List[ast.AST] = list(body)
         while stack:
             node = stack.pop()
+            if isinstance(node, ast.Await) and self._never_suspends(node.value):
+                stack.extend(child_nodes(node.value))  # (what it is given may still await)
+                continue
             if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)) or \
                     (isinstance(node, ast.comprehension) and node.is_async):
                 return True
@@ -701,6 +707,45 @@ class CancellationChecker(Checker):
                 continue
             stack.extend(child_nodes(node))
         return False
+
+    def _never_suspends(self, awaited: ast.expr) -> bool:
+        """``awaited`` calls a coroutine function of this module whose body never suspends: no ``await``,
+        ``async for``/``async with`` or ``yield`` (``async def get_property_value(...)`` over a dict
+        look-up). Awaiting it runs it to its end without yielding to the loop, so no cancellation can
+        arrive there. Not a stub (``pass``, ``...``, ``raise NotImplementedError``: an interface), not a
+        method a project subclass defines again, not a public method reached through ``self``/``cls``
+        (a subclass outside the project may override it with one that suspends)."""
+        if not isinstance(awaited, ast.Call):
+            return False
+        func = awaited.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls") \
+                and not private_name(func.attr):
+            return False
+        resolver = Resolver.of(self.ctx)
+        target = resolver.call_target(awaited)
+        if target is None or not target.is_coroutine or not target.path \
+                or os.path.abspath(target.path) != os.path.abspath(self.ctx.path):
+            return False
+        definition = self._coroutines_by_line().get(target.line)
+        if definition is None or definition.decorator_list or suspends_in(definition.body) \
+                or is_stub(definition.body):
+            return False
+        owner, _, name = target.qualname.rpartition(".")
+        if self._method_owner(definition) and resolver.index.overridden(owner, name, resolver.local):
+            return False
+        return True
+
+    def _coroutines_by_line(self) -> Dict[int, ast.AsyncFunctionDef]:
+        """This module's ``async def`` statements by line, once per file."""
+        found = self.ctx.memo.get("coroutines-by-line")
+        if not isinstance(found, dict):
+            found = self.ctx.memo["coroutines-by-line"] = {
+                node.lineno: node for node in walk(self.ctx.module) if isinstance(node, ast.AsyncFunctionDef)}
+        return found
+
+    def _method_owner(self, definition: ast.AsyncFunctionDef) -> bool:
+        """Is ``definition`` a method (directly in a class body)?"""
+        return any(isinstance(node, ast.ClassDef) and definition in node.body for node in walk(self.ctx.module))
 
     def _shields(self, expr: ast.expr) -> bool:
         return isinstance(expr, ast.Call) and self.ctx.resolve(expr.func) in SHIELDING_SCOPES and any(
