@@ -317,9 +317,33 @@ class CancellationChecker(Checker):
         flag that ends them), innermost first; empty when the swallow leaves the coroutine's loops."""
         func = self.ctx.current_function
         loops = self._enclosing_loops(func) if func is not None else []
-        if loops and (leak.kind == "continue" or (leak.kind == "fall-through" and not self._flag_leaves_loop(handler))):
+        if loops and (leak.kind == "continue" or (leak.kind == "fall-through" and not self._flag_leaves_loop(handler)
+                                                  and not self._stops_loop(handler, loops))):
             return loops
         return []
+
+    def _stops_loop(self, handler: ast.ExceptHandler, loops: Sequence[ast.AST]) -> bool:
+        """The handler falls through into a ``while`` loop (the only one) whose test reads an attribute of
+        ``self`` that the handler sets so the test fails: ``self._closing = True`` under ``while not
+        self._closing``, or through a plain method of the class that does (``self.close()`` whose body is
+        ``self._closing = True``). The loop then ends; it does not run on."""
+        if len(loops) != 1 or not isinstance(loops[0], ast.While):
+            return False
+        test = loops[0].test
+        read = {n.attr for n in walk(test) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                and n.value.id == "self"}
+        if not read:
+            return False
+        settings = list(_self_settings(handler.body))
+        owner = next((n for n in reversed(self.ctx.ancestors) if isinstance(n, ast.ClassDef)), None)
+        if owner is not None:
+            methods = {m.name: m for m in owner.body if isinstance(m, ast.FunctionDef)}
+            for node in walk_local(handler.body):
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                        and isinstance(node.func.value, ast.Name) and node.func.value.id == "self" \
+                        and node.func.attr in methods:
+                    settings.extend(_self_settings(methods[node.func.attr].body))
+        return any(attr in read and _test_fails(test, attr, value) for attr, value in settings)
 
     def _flag_leaves_loop(self, handler: ast.ExceptHandler) -> bool:
         """``except CancelledError: abort = True`` and, right after the ``try``, ``if abort: ... break``:
@@ -521,7 +545,7 @@ class CancellationChecker(Checker):
         if any(not accepts(r) for r in exits.raises) or any(isinstance(j, ast.Continue) for j in exits.jumps):
             return False
         loops = self._enclosing_loops(func)
-        if exits.falls_through and loops:
+        if exits.falls_through and loops and not self._stops_loop(handler, loops):
             return False  # the loop runs on
         return not (any(isinstance(j, ast.Break) for j in exits.jumps) and len(loops) > 1)  # (the inner loop only)
 
@@ -1204,6 +1228,30 @@ def _records_state(node: ast.AST) -> bool:
         if (value is True and _STATE_WORDS.search(name)) or \
                 (isinstance(value, str) and _STATE_WORDS.search(value) and _STATE_NAMES.search(name)):
             return True
+    return False
+
+
+def _self_settings(body: Sequence[ast.stmt]) -> Iterator[Tuple[str, object]]:
+    """``(attribute, constant)`` for each ``self.<attribute> = <constant>`` in ``body`` (nested scopes aside)."""
+    for node in walk_local(body):
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+            for target in node.targets:
+                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
+                        and target.value.id == "self":
+                    yield target.attr, node.value.value
+
+
+def _test_fails(test: ast.expr, attr: str, value: object) -> bool:
+    """Is a loop test false once ``self.<attr>`` holds ``value``: the attribute itself, ``not`` it, or a
+    conjunction (``and``) with such a part?"""
+    if isinstance(test, ast.Attribute) and isinstance(test.value, ast.Name) and test.value.id == "self":
+        return test.attr == attr and not value
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = test.operand
+        return isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name) and inner.value.id == "self" \
+            and inner.attr == attr and bool(value)
+    if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        return any(_test_fails(part, attr, value) for part in test.values)
     return False
 
 
