@@ -85,15 +85,30 @@ class ScopeChecker(Checker):
             return
         scopes, others = self._enclosing_withs(func, node)
         if scopes and "AL502" in ctx.enabled:
-            what = node_text(scopes[-1])
-            ctx.report("AL502", node, f"`yield` inside `{what}` in an async generator: the consumer's code runs "
-                       "inside this scope while the generator is suspended (cancellations and errors reach "
-                       "the wrong code); make it an `@asynccontextmanager` or move the `yield` out")
+            ctx.report("AL502", node, f"`yield` inside `{node_text(scopes[-1])}` in an async generator: "
+                       f"{self._yield_harm(scopes[-1], node)}")
         elif others and "AL508" in ctx.enabled:
             what = node_text(others[-1])
             ctx.report("AL508", node, f"`yield` inside `with {what}` in an async generator: if the consumer "
                        "stops early, its cleanup waits for garbage collection; use `contextlib.aclosing()` "
                        "at the call site or make it a context manager")
+
+    def _yield_harm(self, scope: ast.Call, node: ast.Yield) -> str:
+        """What suspending inside this kind of scope does to the consumer, and the way out."""
+        qualname = self.ctx.resolve(scope.func)
+        if qualname in known.TASK_GROUPS:
+            return ("while it is suspended, a failing child task's error is raised in the consumer's code, and a "
+                    "consumer that stops early leaves the group open; make it an `@asynccontextmanager` or "
+                    "move the `yield` out")
+        if qualname in known.CANCEL_SCOPES:
+            return ("while it is suspended, cancelling the scope cancels whatever the consumer is awaiting; make "
+                    "it an `@asynccontextmanager` or move the `yield` out")
+        if isinstance(node.value, ast.Await):
+            return ("the timeout keeps running while the consumer handles the item, so a consumer slower than it "
+                    "is cancelled in its own code; bind the awaited value inside the block and `yield` it after")
+        return ("the timeout keeps running while the consumer handles each item, so the consumer's time counts "
+                "against it and a slow consumer is cancelled in its own code; make it an `@asynccontextmanager` "
+                "or move the `yield` out")
 
     def _plain_generator(self, func: ast.AsyncFunctionDef) -> bool:
         """An async generator that is not a context manager or a fixture (by its decorators)."""
