@@ -807,22 +807,52 @@ class CancellationChecker(Checker):
         if self._cancels_itself_again(handler):
             return True
         name = handler.name
+        held = ({name} if name is not None else set()) | self._exc_info_names(body)
         raised = {id(r.exc) for r in walk_local(body) if isinstance(r, ast.Raise) and r.exc is not None}
         for node in walk_local(body):
             if id(node) in raised:
                 continue  # ``raise Other(exc)`` converts, it does not hand on
-            if name is not None:
+            for holder in held:
                 if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None \
-                        and _carries(node.value, name):
+                        and _carries(node.value, holder):
                     return True
-                if isinstance(node, ast.Call) and _hands_on(node, name):
+                if isinstance(node, ast.Call) and _hands_on(node, holder):
                     return True
-                if isinstance(node, ast.Return) and node.value is not None and _carries(node.value, name):
+                if isinstance(node, ast.Return) and node.value is not None and _carries(node.value, holder):
                     return True  # ``return exc``: the caller gets the exception and decides
             if isinstance(node, ast.If) and any(isinstance(r, ast.Raise) for r in walk_local(node.body + node.orelse)) \
                     and (_tests_cancellation_state(node.test, name) or _relays_another_error(node, name)):
                 return True
         return self._reraised_later(handler, accepts)
+
+    def _exc_info_names(self, body: Sequence[ast.stmt]) -> Set[str]:
+        """Names the handler binds to the exception it caught through ``sys``: ``exc = sys.exception()``,
+        ``_, exc, tb = sys.exc_info()``, ``exc, tb = sys.exc_info()[1:]``, ``exc = sys.exc_info()[1]``,
+        ``info = sys.exc_info()`` (a handler with no ``as`` name, apscheduler's job runner)."""
+        names: Set[str] = set()
+        for node in walk_local(body):
+            if not isinstance(node, ast.Assign) or len(node.targets) != 1:
+                continue
+            value, target, first = node.value, node.targets[0], 0
+            if isinstance(value, ast.Subscript):
+                index = value.slice
+                if isinstance(index, ast.Constant) and index.value == 1:
+                    first = -1  # the value itself
+                elif isinstance(index, ast.Slice) and isinstance(index.lower, ast.Constant) and index.lower.value == 1 \
+                        and index.upper is None and index.step is None:
+                    first = 0  # (exc, tb)
+                else:
+                    continue
+                value = value.value
+            if not isinstance(value, ast.Call) or self.ctx.resolve(value.func) not in ("sys.exc_info", "sys.exception"):
+                continue
+            if isinstance(target, ast.Name):
+                names.add(target.id)
+            elif isinstance(target, ast.Tuple) and first >= 0:
+                position = first if isinstance(node.value, ast.Subscript) else 1
+                if position < len(target.elts) and isinstance(target.elts[position], ast.Name):
+                    names.add(target.elts[position].id)  # type: ignore[attr-defined]
+        return names
 
     def _function_cancels(self) -> Optional[List[Tuple[Position, FrozenSet[str]]]]:
         """The current function's ``.cancel()`` calls (``_collect_cancels``), once per function; None outside one."""
