@@ -80,7 +80,8 @@ Summary = Dict[str, Any]
 #   ("t", digest of the trigger names)                                the triage's coroutine-function names
 #   ("b", path, qualified name, repr of its entry)                    a node of AL107's blocking chains
 #   ("o", class, method, ((subclass, path, line), ...))               project subclasses overriding a method with a def
-#   ("ov", class, method, answer)                                     does a project subclass define the method again?
+#   ("ov", class, method, answer, modules)                            does a project subclass define it again as an async
+#                                                                     def? (modules defining one: (path, digest), ...)
 #   ("k", name, package, repr of its use counts)                      is a coroutine only started as a task?
 #   ("sc", name, package, class, near, answer)                        do only unrelated classes use self.name?
 #   ("tl", name, package, callers)                                    who awaits name only as their last statement?
@@ -722,7 +723,9 @@ class ProjectIndex:
         self._module_digests: Dict[str, str] = {}
         self._trigger_digest: Optional[str] = None
         # method name -> [(path, class key)] of every project class defining it as a plain def
-        self._methods: Optional[Dict[str, List[Tuple[str, str]]]] = None  # every method name: where defined
+        self._sync_methods: Optional[Dict[str, List[Tuple[str, str]]]] = None
+        # name -> paths of the modules defining an async def of that name (from their trigger names)
+        self._async_names: Optional[Dict[str, List[str]]] = None
         self._overrides: Dict[Tuple[str, str], Tuple[Tuple[str, str, int], ...]] = {}
         self._markers: Optional[Dict[str, Tuple[Tuple[str, str], ...]]] = None
 
@@ -906,8 +909,9 @@ class ProjectIndex:
             _, cls, method, seen = dependency
             return self._find_sync_overrides(cls, method, None) == seen
         if kind == "ov":
-            _, cls, method, seen = dependency
-            return bool(self._find_overrides(cls, method, None, sync_only=False)) == seen
+            _, cls, method, seen, candidates = dependency
+            now = self._async_definers(method)
+            return now == candidates or any(self._overrides_in(path, cls, method, None) for path, _ in now) == seen
         if kind == "k":
             return repr(self.uses(dependency[1], dependency[2], record=False)) == dependency[3]
         if kind == "tl":
@@ -1348,35 +1352,58 @@ class ProjectIndex:
         return found
 
     def overridden(self, class_qualname: str, method: str, local: Optional[LocalModule] = None) -> bool:
-        """Does a project subclass of ``class_qualname`` define ``method`` again, as a ``def`` or an
-        ``async def``? Recorded as one dependency row, as ``sync_overrides``."""
-        found = bool(self._find_overrides(class_qualname, method, local, sync_only=False))
+        """Does a project subclass of ``class_qualname`` define ``method`` again as an ``async def``? Only
+        modules whose trigger names hold ``method`` (an async def or method of that name) are read, and
+        the row records them with their digests, so a warm run checks it without decoding summaries."""
+        candidates = self._async_definers(method)
+        found = any(self._overrides_in(path, class_qualname, method, local) for path, _ in candidates)
         if self._consulted is not None:
-            self._consulted[("ov", class_qualname, method, found)] = None
+            self._consulted[("ov", class_qualname, method, found, candidates)] = None
         return found
+
+    def _async_definers(self, method: str) -> Tuple[Tuple[str, str], ...]:
+        """(path, content digest) of the modules defining an ``async def`` called ``method``."""
+        if self._async_names is None:
+            table: Dict[str, List[str]] = {}
+            for module_path in sorted(self.modules):
+                for trigger in self.modules[module_path][3]:
+                    if trigger[:1] not in ("~", "=", "@") and "|" not in trigger:
+                        table.setdefault(trigger, []).append(module_path)
+            self._async_names = table
+        return tuple((path, self._module_digest(path)) for path in self._async_names.get(method, ()))
+
+    def _overrides_in(self, path: str, class_qualname: str, method: str, local: Optional[LocalModule]) -> bool:
+        """Does a class of module ``path`` other than ``class_qualname`` derive from it and define ``method``?"""
+        module = self.modules[path][0]
+        summary = local.summary if local is not None and os.path.abspath(path) == os.path.abspath(local.path) \
+            else self.summary(path)
+        for cls_key, entry in summary["c"].items():
+            if method not in entry[2]:
+                continue
+            ref = _Ref("class", f"{module}.{cls_key}" if module else cls_key, path, entry[0], summary=summary,
+                       key=cls_key, module=module)
+            if ref.qualname != class_qualname and self._derives(ref, class_qualname, local, 0, set()):
+                return True
+        return False
 
     def _find_sync_overrides(self, class_qualname: str, method: str,
                              local: Optional[LocalModule]) -> Tuple[Tuple[str, str, int], ...]:
-        return self._find_overrides(class_qualname, method, local, sync_only=True)
-
-    def _find_overrides(self, class_qualname: str, method: str, local: Optional[LocalModule],
-                        sync_only: bool) -> Tuple[Tuple[str, str, int], ...]:
-        if self._methods is None:
+        if self._sync_methods is None:
             table: Dict[str, List[Tuple[str, str]]] = {}
             for path in sorted(self.modules):
                 for cls_key, entry in self.summary(path)["c"].items():
                     for name, func in entry[2].items():
-                        if func[1]:
+                        if func[0] == 0 and func[1]:
                             table.setdefault(name, []).append((path, cls_key))
-            self._methods = table
+            self._sync_methods = table
         out: List[Tuple[str, str, int]] = []
-        for path, cls_key in self._methods.get(method, ()):
+        for path, cls_key in self._sync_methods.get(method, ()):
             module = self.modules[path][0]
             summary = self.summary(path)
             if local is not None and os.path.abspath(path) == os.path.abspath(local.path):
                 summary = local.summary
             entry = summary["c"].get(cls_key)
-            if entry is None or method not in entry[2] or (sync_only and entry[2][method][0] != 0):
+            if entry is None or method not in entry[2] or entry[2][method][0] != 0:
                 continue
             ref = _Ref("class", f"{module}.{cls_key}" if module else cls_key, path, entry[0], summary=summary,
                        key=cls_key, module=module)
