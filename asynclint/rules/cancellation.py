@@ -821,9 +821,27 @@ class CancellationChecker(Checker):
                 if isinstance(node, ast.Return) and node.value is not None and _carries(node.value, holder):
                     return True  # ``return exc``: the caller gets the exception and decides
             if isinstance(node, ast.If) and any(isinstance(r, ast.Raise) for r in walk_local(node.body + node.orelse)) \
-                    and (_tests_cancellation_state(node.test, name) or _relays_another_error(node, name)):
+                    and (_tests_cancellation_state(node.test, name) or _relays_another_error(node, name)
+                         or self._caller_decides(node, name)):
                 return True
         return self._reraised_later(handler, accepts)
+
+    def _caller_decides(self, node: ast.If, name: Optional[str]) -> bool:
+        """``if not ignore_errors: raise``: the handler re-raises unless a parameter of the function says
+        not to, so the swallow is the caller's choice, made through the function's own API (deepeval's
+        ``safe_a_classify(..., ignore_errors)``). Only names that are parameters in the test, and a
+        re-raise (bare ``raise`` or ``raise <the caught name>``) under it."""
+        func = self.ctx.current_function
+        if not isinstance(func, ast.AsyncFunctionDef):
+            return False
+        args = func.args
+        params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs]} - {"self", "cls"}
+        read = [n for n in walk(node.test) if isinstance(n, ast.Name)]
+        if not read or any(n.id not in params for n in read) \
+                or any(isinstance(n, (ast.Attribute, ast.Call, ast.Subscript)) for n in walk(node.test)):
+            return False
+        return any(isinstance(r, ast.Raise) and (r.exc is None or (isinstance(r.exc, ast.Name) and r.exc.id == name))
+                   for r in walk_local(node.body + node.orelse))
 
     def _exc_info_names(self, body: Sequence[ast.stmt]) -> Set[str]:
         """Names the handler binds to the exception it caught through ``sys``: ``exc = sys.exception()``,
