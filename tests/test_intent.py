@@ -155,6 +155,21 @@ def test_test_code_is_spared_blocking_and_dropped_task_findings_by_default(tmp_p
                     ("tests/test_it.py", "AL201")}
 
 
+def test_test_code_is_spared_sequential_await_findings_by_default(tmp_path: Path) -> None:
+    """A suite's helper awaits one step after another on purpose: AL3 is a default per-file-ignore of tests/."""
+    code = ("import aiohttp\n\n\nasync def fetch(session: aiohttp.ClientSession, url):\n"
+            "    async with session.get(url) as response:\n        return await response.read()\n\n\n"
+            "async def load_pages(session: aiohttp.ClientSession):\n"
+            "    home = await fetch(session, 'https://example.org/')\n"
+            "    about = await fetch(session, 'https://example.org/about')\n    return home, about\n")
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "helpers.py").write_text(code)
+    (tmp_path / "app.py").write_text(code)
+    done = run_cli(["--no-cache", "."], cwd=tmp_path)
+    rows = {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines() if ": AL" in line}
+    assert rows == {("app.py", "AL301")}
+
+
 def test_command_line_modules_are_spared_file_io_by_default(tmp_path) -> None:
     """`cli/`, `cli.py` and `__main__.py` get per-file-ignores of AL104, AL107 and AL109 (a sleep still reports)."""
     source = "import shutil, time\n\n\nasync def main(p):\n    shutil.rmtree(p)\n    time.sleep(1)\n"

@@ -88,7 +88,9 @@ reported only when every sign that it matters is absent:
   "at a time" or rate limits, and the function's docstring does not say
   "serially", "sequentially", "one by one" or "at a time";
 - not in a test (`test*` functions, `Test*` classes, setUp/tearDown, fixtures):
-  tests take steps in order on purpose;
+  tests take steps in order on purpose; nor, by a default per-file-ignore of `AL3`
+  (replaced by your own `per-file-ignores`), anywhere under `tests/`, `test/`,
+  `_tests/`, `testing/` or in `test_*.py`/`conftest.py`: a suite's helpers too;
 - not inside `async with` / `with` of a lock, semaphore, limiter or transaction
   (or any bare `async with obj:`).
 """
