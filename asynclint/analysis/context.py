@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..base.model import Applicability, Edit, Finding, Fix
-from ..base.nodes import walk
+from ..base.nodes import unquoted, walk
 from ..base.settings import relative_path
 from ..knowledge.intent import (
     FAILURE_CONTEXTS,
@@ -421,11 +421,10 @@ class FileContext:
 
     def annotation_type(self, annotation: ast.expr) -> Optional[str]:
         """``socket.socket``, ``Optional[X]``, ``X | None`` and ``"X"`` all give X's qualified name."""
-        if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-            try:
-                annotation = ast.parse(annotation.value, mode="eval").body
-            except SyntaxError:
-                return None
+        parsed = unquoted(annotation)
+        if parsed is None:
+            return None
+        annotation = parsed
         if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
             sides = [s for s in (annotation.left, annotation.right)
                      if not (isinstance(s, ast.Constant) and s.value is None)]

@@ -20,7 +20,7 @@ import ast
 from dataclasses import dataclass
 from typing import Callable, Iterator, List, Optional, Sequence, Tuple
 
-from ..base.nodes import child_nodes, walk
+from ..base.nodes import child_nodes, unquoted, walk
 
 TRY_STAR = getattr(ast, "TryStar", None)
 MATCH = getattr(ast, "Match", None)
@@ -224,12 +224,8 @@ class NoReturnCalls:
 
 
 def _annotation_name(annotation: ast.expr, resolve: Resolver) -> Optional[str]:
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        try:
-            annotation = ast.parse(annotation.value, mode="eval").body
-        except SyntaxError:
-            return None
-    return resolve(annotation)
+    parsed = unquoted(annotation)
+    return resolve(parsed) if parsed is not None else None
 
 
 class _Analysis:

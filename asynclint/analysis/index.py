@@ -1374,17 +1374,23 @@ class ProjectIndex:
 
     def _overrides_in(self, path: str, class_qualname: str, method: str, local: Optional[LocalModule]) -> bool:
         """Does a class of module ``path`` other than ``class_qualname`` derive from it and define ``method``?"""
+        summary = self._summary_for(path, local)
+        return any(method in entry[2] and self._subclass(path, summary, cls_key, class_qualname, local) is not None
+                   for cls_key, entry in summary["c"].items())
+
+    def _summary_for(self, path: str, local: Optional[LocalModule]) -> Summary:
+        """Module ``path``'s summary; the file being linted's own when it is that file (it may have changed)."""
+        if local is not None and os.path.abspath(path) == os.path.abspath(local.path):
+            return local.summary
+        return self.summary(path)
+
+    def _subclass(self, path: str, summary: Summary, cls_key: str, ancestor: str,
+                  local: Optional[LocalModule]) -> Optional[_Ref]:
+        """Class ``cls_key`` of module ``path`` when it is another class than ``ancestor`` and derives from it."""
         module = self.modules[path][0]
-        summary = local.summary if local is not None and os.path.abspath(path) == os.path.abspath(local.path) \
-            else self.summary(path)
-        for cls_key, entry in summary["c"].items():
-            if method not in entry[2]:
-                continue
-            ref = _Ref("class", f"{module}.{cls_key}" if module else cls_key, path, entry[0], summary=summary,
-                       key=cls_key, module=module)
-            if ref.qualname != class_qualname and self._derives(ref, class_qualname, local, 0, set()):
-                return True
-        return False
+        ref = _Ref("class", f"{module}.{cls_key}" if module else cls_key, path, summary["c"][cls_key][0],
+                   summary=summary, key=cls_key, module=module)
+        return ref if ref.qualname != ancestor and self._derives(ref, ancestor, local, 0, set()) else None
 
     def _find_sync_overrides(self, class_qualname: str, method: str,
                              local: Optional[LocalModule]) -> Tuple[Tuple[str, str, int], ...]:
@@ -1398,16 +1404,12 @@ class ProjectIndex:
             self._sync_methods = table
         out: List[Tuple[str, str, int]] = []
         for path, cls_key in self._sync_methods.get(method, ()):
-            module = self.modules[path][0]
-            summary = self.summary(path)
-            if local is not None and os.path.abspath(path) == os.path.abspath(local.path):
-                summary = local.summary
+            summary = self._summary_for(path, local)
             entry = summary["c"].get(cls_key)
             if entry is None or method not in entry[2] or entry[2][method][0] != 0:
                 continue
-            ref = _Ref("class", f"{module}.{cls_key}" if module else cls_key, path, entry[0], summary=summary,
-                       key=cls_key, module=module)
-            if ref.qualname != class_qualname and self._derives(ref, class_qualname, local, 0, set()):
+            ref = self._subclass(path, summary, cls_key, class_qualname, local)
+            if ref is not None:
                 out.append((ref.qualname, path, entry[2][method][1]))
         return tuple(sorted(out))
 

@@ -454,8 +454,8 @@ def _awaited_spans(code: str, aliases: Container[str] = ()) -> List[Tuple[int, i
     the dotted name and its brackets, across lines (``await asyncio.wait_for(self._x(), 5)``, ``await
     helper(\n self._x)``; not ``await nursery.start(...)``, ``await create_task(...)``: the spawn counts
     those, nor a starter imported under another name, ``aliases``), and the callee of ``return
-    self._x()``. A coroutine named in one is awaited, directly or by whoever gets it (a ``return`` hands it to the caller), so its swallowed cancellation
-    reaches them."""
+    self._x()``. A coroutine named in one is awaited, directly or by whoever gets it (a ``return``
+    hands it to the caller), so its swallowed cancellation reaches them."""
     spans: List[Tuple[int, int]] = []
     size = len(code)
     last = 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Dict, List, Optional, Set, Tuple
 
+from ..base.nodes import unquoted
 from ..knowledge import coroutines as known
 from ..knowledge.types import canonical_type
 from .index import (
@@ -467,13 +468,9 @@ class Resolver:
 def _several_types(annotation: ast.expr) -> bool:
     """Does the annotation declare a choice of two or more types (``A | B``, ``Union[A, B]``, ``Optional``
     of a union), ``None`` aside?"""
-    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
-        try:
-            annotation = ast.parse(annotation.value, mode="eval").body
-        except SyntaxError:
-            return False
+    parsed = unquoted(annotation)
     members: List[ast.expr] = []
-    stack = [annotation]
+    stack = [parsed] if parsed is not None else []
     while stack:
         node = stack.pop()
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):

@@ -63,3 +63,13 @@ def last_name(expr: ast.AST, through_calls: bool = False) -> Optional[str]:
     if isinstance(expr, ast.Name):
         return expr.id
     return None
+
+
+def unquoted(annotation: ast.expr) -> Optional[ast.expr]:
+    """An annotation with a string form parsed (``"Path | None"``); None when the string does not parse."""
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            return ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return None
+    return annotation

@@ -733,43 +733,42 @@ class CancellationChecker(Checker):
         return False
 
     def _never_suspends(self, awaited: ast.expr) -> bool:
-        """``awaited`` calls a coroutine function of this module whose body never suspends: no ``await``,
-        ``async for``/``async with`` or ``yield`` (``async def get_property_value(...)`` over a dict
-        look-up). Awaiting it runs it to its end without yielding to the loop, so no cancellation can
-        arrive there. Not a stub (``pass``, ``...``, ``raise NotImplementedError``: an interface), not a
-        method a project subclass defines again, not a public method reached through ``self``/``cls``
-        (a subclass outside the project may override it with one that suspends)."""
+        """``awaited`` calls a coroutine function of this module whose body never suspends
+        (``_quiet_coroutines``): awaiting it runs it to its end without yielding to the loop, so no
+        cancellation can arrive there. Not a method a project subclass defines again, nor a public method
+        reached through ``self``/``cls`` (a subclass outside the project may override it with one that
+        suspends)."""
         if not isinstance(awaited, ast.Call):
             return False
         func = awaited.func
+        quiet = self._quiet_coroutines()
+        if not quiet or last_name(func) not in {definition.name for definition, _ in quiet.values()}:
+            return False  # (most awaits: no resolution needed)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls") \
                 and not private_name(func.attr):
             return False
         resolver = Resolver.of(self.ctx)
         target = resolver.call_target(awaited)
         if target is None or not target.is_coroutine or not target.path \
-                or os.path.abspath(target.path) != os.path.abspath(self.ctx.path):
+                or os.path.abspath(target.path) != os.path.abspath(self.ctx.path) or target.line not in quiet:
             return False
-        definition = self._coroutines_by_line().get(target.line)
-        if definition is None or definition.decorator_list or suspends_in(definition.body) \
-                or is_stub(definition.body):
-            return False
+        _, is_method = quiet[target.line]
         owner, _, name = target.qualname.rpartition(".")
-        if self._method_owner(definition) and resolver.index.overridden(owner, name, resolver.local):
-            return False
-        return True
+        return not (is_method and resolver.index.overridden(owner, name, resolver.local))
 
-    def _coroutines_by_line(self) -> Dict[int, ast.AsyncFunctionDef]:
-        """This module's ``async def`` statements by line, once per file."""
-        found = self.ctx.memo.get("coroutines-by-line")
+    def _quiet_coroutines(self) -> Dict[int, Tuple[ast.AsyncFunctionDef, bool]]:
+        """This module's undecorated coroutine functions whose body never suspends (no ``await``, ``async
+        for``/``async with`` or ``yield``: ``async def get_property_value(...)`` over a dict look-up) and is
+        not a stub (``pass``, ``...``, ``raise NotImplementedError``: an interface), by line, with whether
+        each is a method. Once per file."""
+        found = self.ctx.memo.get("quiet-coroutines")
         if not isinstance(found, dict):
-            found = self.ctx.memo["coroutines-by-line"] = {
-                node.lineno: node for node in walk(self.ctx.module) if isinstance(node, ast.AsyncFunctionDef)}
+            methods = {id(m) for node in walk(self.ctx.module) if isinstance(node, ast.ClassDef) for m in node.body}
+            found = self.ctx.memo["quiet-coroutines"] = {
+                node.lineno: (node, id(node) in methods) for node in walk(self.ctx.module)
+                if isinstance(node, ast.AsyncFunctionDef) and not node.decorator_list
+                and not suspends_in(node.body) and not is_stub(node.body)}
         return found
-
-    def _method_owner(self, definition: ast.AsyncFunctionDef) -> bool:
-        """Is ``definition`` a method (directly in a class body)?"""
-        return any(isinstance(node, ast.ClassDef) and definition in node.body for node in walk(self.ctx.module))
 
     def _shields(self, expr: ast.expr) -> bool:
         return isinstance(expr, ast.Call) and self.ctx.resolve(expr.func) in SHIELDING_SCOPES and any(
