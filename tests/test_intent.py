@@ -181,6 +181,22 @@ def test_command_line_modules_are_spared_file_io_by_default(tmp_path) -> None:
     assert "commands.py:6:5: AL101" in done.stdout and "commands.py:5" not in done.stdout
 
 
+def test_benchmark_folders_are_spared_blocking_and_sequential_findings_by_default(tmp_path) -> None:
+    """`benchmark/` and `benchmarks/` get AL1 and AL3; a swallowed cancellation there still reports, and a
+    module merely named like a benchmark outside such a folder is checked as usual."""
+    source = ("import asyncio, requests\n\n\nasync def run(url):\n    requests.get(url)\n    try:\n"
+              "        await asyncio.sleep(1)\n    except asyncio.CancelledError:\n        pass\n")
+    (tmp_path / "pkg" / "benchmarks").mkdir(parents=True)
+    (tmp_path / "pkg" / "benchmarks" / "serving.py").write_text(source)
+    (tmp_path / "benchmark").mkdir()
+    (tmp_path / "benchmark" / "client.py").write_text(source)
+    (tmp_path / "pkg" / "bench_serving.py").write_text(source)
+    done = run_cli(["--no-cache", "."], cwd=tmp_path)
+    rows = {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines() if ": AL" in line}
+    assert rows == {("pkg/benchmarks/serving.py", "AL401"), ("benchmark/client.py", "AL401"),
+                    ("pkg/bench_serving.py", "AL102"), ("pkg/bench_serving.py", "AL401")}
+
+
 def test_an_await_comment_explains_a_cancellation_it_raises() -> None:
     """A comment at the awaited call (its line or the comment lines right above) saying it raises the
     cancellation explains the handler that maps it; a comment elsewhere or one describing harm does not."""

@@ -36,7 +36,7 @@ from .effects import Effect, summarise_function
 from .references import ATTR, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 32
+INDEX_VERSION = 33
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -51,6 +51,8 @@ _MAX_DEPTH = 24
 #   "h": (name or "Cls.method", ...)     coroutine functions that keep the task doing their work on
 #                                        ``self`` and await it (``self.main_task = create_task(...)``;
 #                                        ``await self.main_task``): a task wrapping one is reachable
+#   "ht": (name or "Cls.method", ...)    functions that store the running task where the project can
+#                                        cancel it (``self._running[rid] = asyncio.current_task()``)
 #   "r": {name: counts}                  uses of the names this module defines or spawns (nine numbers:
 #                                        spawned, awaited, other per channel; ``analysis.references``)
 #   "m": "name !name @name~ ..."         other names it reads as attributes or imports, by channel (~: awaited)
@@ -187,7 +189,8 @@ def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | by
     """
     newline = "\n" if isinstance(source, str) else b"\n"
     yield_lines = _word_lines(source, "yield") if source and newline in source else None
-    summarizer = _Summarizer(module, is_package, yield_lines)
+    word = "current_task" if isinstance(source, str) else b"current_task"
+    summarizer = _Summarizer(module, is_package, yield_lines, not source or word in source)  # type: ignore[operator]
     out = summarizer.run(tree)
     text = source if isinstance(source, str) else source.decode("utf-8", "replace")
     if references and source:
@@ -281,14 +284,17 @@ def _module_statements(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
 
 
 class _Summarizer:
-    def __init__(self, module: str, is_package: bool, yield_lines: Optional[List[int]] = None) -> None:
+    def __init__(self, module: str, is_package: bool, yield_lines: Optional[List[int]] = None,
+                 task_words: bool = True) -> None:
         self.yield_lines = yield_lines
+        self.task_words = task_words  # the source names ``current_task``: look for task hand-outs
         self.module = module
         self.is_package = is_package
         self.imports: Dict[str, str] = {}
         self.defined: Set[str] = set()
         self.bindings: Dict[str, List[Tuple[str, Any]]] = {}
         self.held: List[str] = []
+        self.handing: List[str] = []
 
     def run(self, tree: ast.Module) -> Summary:
         statements = list(_module_statements(tree.body))
@@ -301,6 +307,8 @@ class _Summarizer:
                 self._bind(stmt.name, "f", self.function(stmt, False))
                 if isinstance(stmt, ast.AsyncFunctionDef) and awaits_held_task(stmt):
                     self.held.append(stmt.name)
+                if self.task_words and hands_out_current_task(stmt.body, self.qualify) is not None:
+                    self.handing.append(stmt.name)
             elif isinstance(stmt, ast.ClassDef):
                 self._bind(stmt.name, "c", stmt.lineno)
                 self._class(stmt, stmt.name, out["c"])
@@ -344,6 +352,8 @@ class _Summarizer:
         out["s"] = tuple(stars)
         out["x"] = tuple(sorted(conflicts))
         out["h"] = tuple(sorted(set(self.held)))
+        if self.handing:
+            out["ht"] = tuple(sorted(set(self.handing)))
         self._effects(tree.body, "", out)
         return out
 
@@ -409,6 +419,8 @@ class _Summarizer:
                 seen.setdefault(stmt.name, []).append(self.function(stmt, True))
                 if isinstance(stmt, ast.AsyncFunctionDef) and awaits_held_task(stmt):
                     self.held.append(f"{key}.{stmt.name}")
+                if self.task_words and hands_out_current_task(stmt.body, self.qualify) is not None:
+                    self.handing.append(f"{key}.{stmt.name}")
             elif isinstance(stmt, ast.ClassDef):
                 self._class(stmt, f"{key}.{stmt.name}", classes)
                 seen.setdefault(stmt.name, []).append(None)
@@ -546,6 +558,38 @@ def awaits_held_task(func: ast.AsyncFunctionDef) -> bool:
                 and value.value.attr in held:  # type: ignore[attr-defined]
             return True
     return False
+
+
+_CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
+
+
+def hands_out_current_task(body: Sequence[ast.stmt], qualify: Callable[[ast.expr], Optional[str]]) -> Optional[int]:
+    """The first line where the running task (``asyncio.current_task()``, or a local bound to it) is stored
+    in an attribute or a subscript, or passed to a method call (``self._pending.add(task)``,
+    ``self._running[rid] = task``): from there the project can cancel it. None when it is only kept in
+    locals or asked about (``task.cancelling()``), or when only its ``cancel`` is handed to a timer (a
+    self-scheduled timeout: AL405's idiom)."""
+    def is_current(expr: Optional[ast.expr]) -> bool:
+        if isinstance(expr, ast.Call) and qualify(expr.func) in _CURRENT_TASK:
+            return True
+        return isinstance(expr, ast.Name) and expr.id in names
+
+    names: Set[str] = set()
+    stack: List[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and is_current(node.value):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in targets):
+                return node.lineno
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and any(is_current(a) for a in [*node.args, *(k.value for k in node.keywords)]):
+            return node.lineno
+        stack.extend(reversed(child_nodes(node)))
+    return None
 
 
 def _is_attribute_of(target: ast.AST, name: str) -> bool:
@@ -1321,18 +1365,29 @@ class ProjectIndex:
     def awaits_held_task(self, target: Target, local: Optional[LocalModule] = None) -> bool:
         """Does the coroutine function ``target`` (found through this index, so its module's lookup is
         already recorded) keep its work in a task on ``self`` and await it? (See "h" above.)"""
+        found = self._summary_of(target, local)
+        return found is not None and found[1] in found[0].get("h", ())
+
+    def hands_out_task(self, target: Target, local: Optional[LocalModule] = None) -> bool:
+        """Does the function ``target`` (found through this index) store the running task where the project
+        can cancel it? (See "ht" above.)"""
+        found = self._summary_of(target, local)
+        return found is not None and found[1] in found[0].get("ht", ())
+
+    def _summary_of(self, target: Target, local: Optional[LocalModule]) -> Optional[Tuple[Summary, str]]:
+        """The summary of ``target``'s module and its name there (``name`` or ``Cls.method``), or None."""
         if not target.path:
-            return False
+            return None
         if local is not None and os.path.abspath(target.path) == os.path.abspath(local.path):
             module, summary = local.module, local.summary
         elif target.path in self.modules:
             module, summary = self.modules[target.path][0], self.summary(target.path)
         else:
-            return False
+            return None
         prefix = f"{module}." if module else ""
         if not target.qualname.startswith(prefix):
-            return False
-        return target.qualname[len(prefix):] in summary.get("h", ())
+            return None
+        return summary, target.qualname[len(prefix):]
 
     def sync_overrides(self, class_qualname: str, method: str,
                        local: Optional[LocalModule] = None) -> Tuple[Tuple[str, str, int], ...]:

@@ -52,6 +52,13 @@ TEST_PATTERNS: Tuple[str, ...] = (
 CLI_CODES: Tuple[str, ...] = ("AL104", "AL107", "AL109")
 CLI_PATTERNS: Tuple[str, ...] = ("cli/*", "*/cli/*", "cli.py", "__main__.py")
 
+# Benchmark scripts drive a server from a client loop of their own: a request for the server's info before
+# or after the measured run, a pause between phases, blocks nothing the benchmark measures, and it awaits
+# one step after another on purpose (sglang's serving benchmarks, set 35). Default per-file-ignores, like
+# the test ones; AL4xx still applies.
+BENCH_CODES: Tuple[str, ...] = ("AL1", "AL3")
+BENCH_PATTERNS: Tuple[str, ...] = ("benchmark/*", "*/benchmark/*", "benchmarks/*", "*/benchmarks/*")
+
 
 # Folders of test code and shipped test tooling (``trio/testing/``, a project's ``tests/helpers.py``):
 # the same folders ``TEST_PATTERNS`` name, read from the path relative to the project root, so a
@@ -95,10 +102,11 @@ STOPPING_WORDS = re.compile(r"(?:^|_)(?:stop|shutdown|shut_down|terminate)(?:_|$
 
 
 def default_per_file_ignores() -> Dict[str, Tuple[str, ...]]:
-    """The per-file-ignores a run has when the user sets none: test code and command-line code."""
+    """The per-file-ignores a run has when the user sets none: test, command-line and benchmark code."""
     table: Dict[str, Tuple[str, ...]] = {pattern: TEST_CODES for pattern in TEST_PATTERNS}
-    for pattern in CLI_PATTERNS:
-        table[pattern] = table.get(pattern, ()) + CLI_CODES
+    for patterns, codes in ((CLI_PATTERNS, CLI_CODES), (BENCH_PATTERNS, BENCH_CODES)):
+        for pattern in patterns:
+            table[pattern] = table.get(pattern, ()) + codes
     return table
 
 

@@ -28,7 +28,7 @@ from ..analysis.flow import (
     suspends_in,
     walk_local,
 )
-from ..analysis.index import is_async_generator
+from ..analysis.index import hands_out_current_task, is_async_generator
 from ..analysis.references import (ATTR, AWAIT, SELF, Counts, combine, local_uses, private_name, reached_tails,
                                    takes_call)
 from ..analysis.resolver import Resolver
@@ -87,6 +87,7 @@ STORING_METHODS = frozenset({"append", "add", "appendleft", "setdefault"})  # pu
 TIMEOUT_ERRORS = frozenset({"builtins.TimeoutError", "asyncio.TimeoutError", "asyncio.exceptions.TimeoutError",
                             "concurrent.futures.TimeoutError", "async_timeout.TimeoutError"})
 WAIT_FORS = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for"})
+GATHERS = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 TASK_WRAPPERS = WAIT_FORS | {"asyncio.shield", "asyncio.tasks.shield"}
 
 # What a coroutine that runs until it is stopped waits on (``await self._stopped.wait()``), and the calls that
@@ -141,6 +142,7 @@ class CancellationChecker(Checker):
     def __init__(self, ctx: "FileContext") -> None:
         super().__init__(ctx)
         self._cancel_marks: Dict[int, List[Tuple[Position, FrozenSet[str]]]] = {}
+        self._task_handed_out: Dict[int, Optional[int]] = {}
         self._reported_jumps: Set[int] = set()
         self._no_return: Optional[NoReturnCalls] = None
         self._module_cancels: Optional[FrozenSet[str]] = None
@@ -799,11 +801,16 @@ class CancellationChecker(Checker):
         - they cancel the current task again (``asyncio.current_task().cancel()``, also
           through a name bound to it): the next ``await`` raises ``CancelledError``, and a
           coroutine that returns first still leaves its task cancelled.
+        - they cancel the tasks the ``try`` awaited and then await them (``await
+          asyncio.gather(*tasks)``): that await raises the cancellation again.
+        - the coroutine handed its own task to the project before the ``try`` (``_hands_out_own_task``):
+          the project cancels it on purpose, and the handler is the other half of that protocol.
         """
         body = handler.body
         if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS) or self._cancels_given_future(body):
             return True
-        if self._cancels_itself_again(handler):
+        if self._cancels_itself_again(handler) or self._awaits_what_it_cancelled(body) \
+                or self._hands_out_own_task(handler):
             return True
         name = handler.name
         held = ({name} if name is not None else set()) | self._exc_info_names(body)
@@ -824,6 +831,92 @@ class CancellationChecker(Checker):
                          or self._caller_decides(node, name)):
                 return True
         return self._reraised_later(handler, accepts)
+
+    def _awaits_what_it_cancelled(self, body: Sequence[ast.stmt]) -> bool:
+        """``for t in tasks: t.cancel()`` (or ``task.cancel()``) then ``await asyncio.gather(*tasks)`` (or
+        ``await task``) as a statement of the handler itself: awaiting what was just cancelled raises
+        ``CancelledError`` there (xoscar's batch of calls), unless ``return_exceptions`` collects it."""
+        cancelled: Set[str] = set()
+        for stmt in body:
+            for node in walk_local([stmt]):
+                if isinstance(node, ast.For) and isinstance(node.target, ast.Name) \
+                        and any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
+                                and c.func.attr == "cancel" and isinstance(c.func.value, ast.Name)
+                                and c.func.value.id == node.target.id for c in walk_local(node.body)):
+                    cancelled.add(ast.dump(node.iter))
+                if isinstance(node, ast.ListComp) and len(node.generators) == 1:
+                    loop = node.generators[0]
+                    element = node.elt
+                    if isinstance(loop.target, ast.Name) and isinstance(element, ast.Call) \
+                            and isinstance(element.func, ast.Attribute) and element.func.attr == "cancel" \
+                            and isinstance(element.func.value, ast.Name) and element.func.value.id == loop.target.id:
+                        cancelled.add(ast.dump(loop.iter))
+                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cancel" \
+                        and not node.args:
+                    cancelled.add(ast.dump(node.func.value))
+            value = stmt.value if isinstance(stmt, (ast.Expr, ast.Return, ast.Assign)) else None
+            if cancelled and isinstance(value, ast.Await) and self._awaits_cancelled(value.value, cancelled):
+                return True
+        return False
+
+    def _awaits_cancelled(self, awaited: ast.expr, cancelled: Set[str]) -> bool:
+        if ast.dump(awaited) in cancelled:
+            return True
+        if not isinstance(awaited, ast.Call) or self.ctx.resolve(awaited.func) not in GATHERS:
+            return False
+        if any(k.arg == "return_exceptions" and not (isinstance(k.value, ast.Constant) and not k.value.value)
+               for k in awaited.keywords):
+            return False
+        return bool(awaited.args) and all(
+            ast.dump(a.value if isinstance(a, ast.Starred) else a) in cancelled for a in awaited.args)
+
+    def _hands_out_own_task(self, handler: ast.ExceptHandler) -> bool:
+        """Before the handler, the coroutine stores its own task where the project can cancel it: it puts
+        ``asyncio.current_task()`` in an attribute, a container or a call's arguments (``self._pending.add(
+        task)``), directly or through a method of its class (xinference's ``self._add_running_task(
+        request_id)``, which the ``/abort`` route cancels by id). The project cancels it on purpose, and the
+        handler's answer (an HTTP 409, a ``RuntimeError(self.failure_reason)``) is the protocol's other half.
+        Not a task kept in a local only to ask ``.cancelling()``."""
+        func = self.ctx.current_function
+        if not isinstance(func, ast.AsyncFunctionDef):
+            return False
+        key = id(func)
+        if key not in self._task_handed_out:
+            self._task_handed_out[key] = self._first_task_handout(func)
+        line = self._task_handed_out[key]
+        return line is not None and line < handler.lineno
+
+    def _first_task_handout(self, func: ast.AsyncFunctionDef) -> Optional[int]:
+        """The line where ``func`` first hands its own task out (``_hands_out_own_task``), or None: in its
+        own body, or at a ``self.method(...)`` call whose method (in this class or a project base class,
+        through the index) does it."""
+        line = hands_out_current_task(func.body, self.ctx.resolve)
+        stack = self.ctx.ancestors
+        where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
+        owner = stack[where - 1] if where > 0 else None
+        if not isinstance(owner, ast.ClassDef):
+            return line
+        qualname = ".".join(n.name for n in stack[:where] if isinstance(n, ast.ClassDef))
+        qualname = f"{self.ctx.module_name}.{qualname}" if self.ctx.module_name else qualname
+        local = {stmt.name: stmt for stmt in owner.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        resolver: Optional[Resolver] = None
+        for node in walk_local(func.body):
+            if line is not None and getattr(node, "lineno", 0) >= line:
+                break
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "self"):
+                continue
+            name = node.func.attr
+            method = local.get(name)
+            if method is not None:
+                if method is not func and hands_out_current_task(method.body, self.ctx.resolve) is not None:
+                    return node.lineno
+                continue
+            resolver = resolver or Resolver.of(self.ctx)
+            target = resolver.index.method(qualname, name, self.ctx.path, resolver.local)
+            if target is not None and resolver.index.hands_out_task(target, resolver.local):
+                return node.lineno
+        return line
 
     def _caller_decides(self, node: ast.If, name: Optional[str]) -> bool:
         """``if not ignore_errors: raise``: the handler re-raises unless a parameter of the function says
