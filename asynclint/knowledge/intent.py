@@ -91,6 +91,9 @@ TEARDOWN_WORDS = re.compile(r"(?:^|_)(?:a?close|shutdown|shut_down|teardown|tear
 # / ``on_shutdown`` handlers and ``@app.on_event("startup")``. One-shot file and tree work there (AL104,
 # AL107, AL109) runs with no request waiting on the loop, like a CLI command's (``per-file-ignores``).
 LIFECYCLE_HOOK_NAMES = re.compile(r"(?:\w*_)?lifespan|_*on_(?:startup|shutdown)", re.IGNORECASE)
+# An ASGI lifespan (``async def lifespan(app)``, ``app_lifespan``): the server cancels it at shutdown; a handler
+# that ends it then lets the application finish going away, a teardown's narrower harm (AL407).
+LIFESPAN_NAMES = re.compile(r"(?:\w*_)?lifespan", re.IGNORECASE)
 LIFECYCLE_EVENTS = frozenset({"startup", "shutdown"})
 LIFECYCLE_CODES = frozenset({"AL104", "AL107", "AL109"})
 

@@ -36,7 +36,7 @@ from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
 from ..base.settings import relative_path
 from ..catalogue.cancellation import RULES
-from ..knowledge.intent import (STOPPING_WORDS, TEARDOWN_WORDS, await_explained, docstring_explained, handler_explained,
+from ..knowledge.intent import (LIFESPAN_NAMES, STOPPING_WORDS, TEARDOWN_WORDS, await_explained, docstring_explained, handler_explained,
                                 is_cli_path)
 from .base import Checker, node_text
 
@@ -629,11 +629,13 @@ class CancellationChecker(Checker):
         return None
 
     def _teardown(self, handler: Optional[ast.ExceptHandler], accepts: Callable[[ast.AST], bool]) -> Optional[str]:
-        """The coroutine's name when it tears its owner down (``knowledge.intent.TEARDOWN_WORDS``) and the
-        swallow only ends it early: not inside a ``while`` or ``async for`` loop that runs on, not raising
+        """The coroutine's name when it tears its owner down (``knowledge.intent.TEARDOWN_WORDS``), or is an
+        application's ASGI lifespan (``lifespan``: the server cancels it at shutdown, around its ``yield``
+        or its cleanup after it), and the swallow only ends it early: not inside a ``while`` or ``async for`` loop that runs on, not raising
         another exception. ``handler`` None: a ``with suppress(...)`` block, which falls through."""
         func = self.ctx.current_function
-        if not isinstance(func, ast.AsyncFunctionDef) or TEARDOWN_WORDS.search(func.name) is None:
+        if not isinstance(func, ast.AsyncFunctionDef) or (TEARDOWN_WORDS.search(func.name) is None
+                                                          and LIFESPAN_NAMES.fullmatch(func.name) is None):
             return None
         carries_on = True
         if handler is not None:
