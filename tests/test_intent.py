@@ -165,7 +165,7 @@ def test_test_code_is_spared_sequential_await_findings_by_default(tmp_path: Path
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "helpers.py").write_text(code)
     (tmp_path / "app.py").write_text(code)
-    done = run_cli(["--no-cache", "."], cwd=tmp_path)
+    done = run_cli(["--no-cache", "--extend-select", "AL301", "."], cwd=tmp_path)
     rows = {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines() if ": AL" in line}
     assert rows == {("app.py", "AL301")}
 

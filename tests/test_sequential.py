@@ -15,9 +15,9 @@ from asynclint.engine import lint_source
 from asynclint.knowledge import ordered
 
 
-def lint(source: str, select: str = "AL3", **settings: object) -> List[Finding]:
+def lint(source: str, select: str = "AL301,AL302", **settings: object) -> List[Finding]:
     text = textwrap.dedent(source).lstrip("\n")
-    values = {"enabled": select_rules([select])}
+    values = {"enabled": select_rules(select.split(","))}
     values.update(settings)
     result = lint_source(text.encode(), "example.py", Settings(**values))  # type: ignore[arg-type]
     return [f for f in result.findings if f.code.startswith("AL3")]

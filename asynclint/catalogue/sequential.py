@@ -95,13 +95,22 @@ reported only when every sign that it matters is absent:
   (or any bare `async with obj:`).
 """
 
+_WHY_OPT_IN = (
+    "\n\nWhy opt-in: whether two awaits may run together depends on what the calls do to the world, "
+    "which the source rarely says. Read by a strict standard (would a maintainer change it?) on the "
+    "corpus and on sets of projects outside it, no sequential-await finding was one to act on (0 of 37: "
+    "a dropdown awaited before its options are read, two small queries, a repair tool that reads in "
+    "turn, code nothing calls). Select it (`--extend-select AL301,AL302`) where independent round trips "
+    "are the cost to cut."
+)
+
 SEQUENTIAL = Rule(
     code="AL301",
     name="sequential-awaits",
     summary="Independent awaits run one after another",
     what_it_does="Reports two or more consecutive statements in a coroutine that each await one call, "
     "when no call needs an earlier result and nothing suggests that their order matters. It reports "
-    "once per run, on the first `await`, naming the calls.\n" + _HEURISTIC,
+    "once per run, on the first `await`, naming the calls.\n" + _HEURISTIC + _WHY_OPT_IN,
     why_bad="Sequential awaits take the sum of the latencies; run concurrently they take the longest one. "
     "Independent fetches are the most common place async code leaves that time on the table.",
     example="async def load_profile(client, uid):\n"
@@ -123,6 +132,7 @@ SEQUENTIAL = Rule(
     "offered only when nothing but whitespace separates the statements (no comment would be lost). "
     "In trio and anyio files there is no fix: start the calls in a nursery or task group.",
     fixable=True,
+    default_enabled=False,
     options="`extend-ordered-calls`: more names of ordering or pacing calls (qualified names such as "
     "`mylib.throttle`, or bare names that match any function or method of that name).",
 )
@@ -152,7 +162,7 @@ LOOP = Rule(
     "- not an ordering or pacing call, no one-operation-at-a-time receiver or argument "
     "(connection, cursor, session, stream, websocket, socket, channel, lock, queue; see "
     "AL301); no comment at or above the loop (or docstring) saying the order is on purpose; "
-    "not in a test; not inside `async with` of a lock or transaction.",
+    "not in a test; not inside `async with` of a lock or transaction." + _WHY_OPT_IN,
     why_bad="Each iteration waits for the previous one: n items take n round trips. Started together, "
     "they take about one.",
     example="class Exporter:\n"
@@ -177,6 +187,7 @@ LOOP = Rule(
     "and a list comprehension becomes the `gather` call. No fix for `.extend` bodies, set and dict "
     "comprehensions, loops with comments, or in trio and anyio files (use a nursery or task group).",
     fixable=True,
+    default_enabled=False,
     options="`extend-ordered-calls` (see AL301).",
 )
 
