@@ -807,12 +807,14 @@ class CancellationChecker(Checker):
           asyncio.gather(*tasks)``): that await raises the cancellation again.
         - the coroutine handed its own task to the project before the ``try`` (``_hands_out_own_task``):
           the project cancels it on purpose, and the handler is the other half of that protocol.
+        - they answer with HTTP 499, "Client Closed Request" (``raise HTTPException(status_code=499)``):
+          the status itself says the request's cancellation is what is being answered.
         """
         body = handler.body
         if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS) or self._cancels_given_future(body):
             return True
         if self._cancels_itself_again(handler) or self._awaits_what_it_cancelled(body) \
-                or self._hands_out_own_task(handler):
+                or self._hands_out_own_task(handler) or any(_client_closed(n) for n in walk_local(body)):
             return True
         name = handler.name
         held = ({name} if name is not None else set()) | self._exc_info_names(body)
@@ -1303,6 +1305,19 @@ class CancellationChecker(Checker):
             return False
         found = self.ctx.lookup(node.id)
         return found is not None and found[0] is self.ctx.module_scope
+
+
+def _client_closed(node: ast.AST) -> bool:
+    """A response or error built with HTTP status 499, "Client Closed Request": ``HTTPException(status_code=
+    499, ...)``, ``web.Response(status=499)``, ``HTTPError(499)``."""
+    if not isinstance(node, ast.Call):
+        return False
+    if any(k.arg in ("status", "status_code") and isinstance(k.value, ast.Constant) and k.value.value == 499
+           for k in node.keywords):
+        return True
+    callee = last_name(node.func) or ""
+    return bool(node.args) and isinstance(node.args[0], ast.Constant) and node.args[0].value == 499 \
+        and callee.endswith(("Exception", "Error", "Response"))
 
 
 def _waits_for_done(test: ast.expr) -> bool:
