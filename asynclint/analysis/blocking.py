@@ -57,10 +57,15 @@ _LOOP_SOCKET_APIS = frozenset({"add_reader", "add_writer", "sock_recv", "sock_re
 
 
 def used_asynchronously(ctx: "FileContext", node: ast.Call) -> bool:
-    """``await x.get()``, ``async with x.open()``, ``async for r in x.find()``: an async API after all."""
+    """``await x.get()``, ``async with x.open()``, ``async for r in x.find()``: an async API after all; also
+    through a method of what it returns (``await conn.ft(name).info()``: a sync-typed ``conn`` that is the
+    asyncio client, redis-om's loose ``redis.Redis`` annotation)."""
     parent = ctx.parent(node)
     if isinstance(parent, ast.Await):
         return True
+    if isinstance(parent, ast.Attribute) and parent.value is node:
+        outer = ctx.parent(parent)
+        return isinstance(outer, ast.Call) and outer.func is parent and used_asynchronously(ctx, outer)
     if isinstance(parent, ast.withitem):
         return isinstance(ctx.parent(parent), ast.AsyncWith)
     if isinstance(parent, ast.AsyncFor):

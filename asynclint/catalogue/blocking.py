@@ -30,8 +30,9 @@ _TYPED_RECEIVERS = (
     "Methods are reported only when the receiver's type is known from source: a constructor or factory "
     "call (`s = requests.Session()`, `self._sock = socket.create_connection(...)` in any method), a "
     "`with ... as` target, or an annotation (`f: io.TextIOWrapper`, `sock: socket.socket`). A call that is "
-    "itself awaited (`await client.get(...)`) or entered with `async with` is an async API and never "
-    "reported, whatever the receiver was inferred to be."
+    "itself awaited (`await client.get(...)`) or entered with `async with`, or whose result's method is "
+    "(`await conn.ft(name).info()`), is an async API and never reported, whatever the receiver was "
+    "inferred to be."
 )
 
 SLEEP = Rule(
