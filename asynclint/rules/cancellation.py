@@ -187,7 +187,9 @@ class CancellationChecker(Checker):
             if leak.kind != "raise" and self._redelivered(kinds, strict):
                 continue  # trio (and trio-only modules): the still-cancelled scope raises it again
             if self._inside_cleanup(strict) or self._caller_reraises() \
-                    or (not strict and leak.kind == "fall-through" and self._raises_next(node) is not None):
+                    or (not strict and leak.kind == "fall-through" and self._raises_next(node) is not None) \
+                    or (leak.kind == "fall-through"
+                        and self._cancellation_raised_at_the_end(node, self._reraise_test(handler, True))):
                 continue
             where = self._handler_anchor(handler, kinds, CANCEL if strict else BASE)
             caught = "bare `except:`" if handler.type is None else f"`except {node_text(where)}`"
@@ -423,6 +425,21 @@ class CancellationChecker(Checker):
             if any(isinstance(n, ast.Return) for n in walk_local([stmt])):
                 return False
         return False
+
+    def _cancellation_raised_at_the_end(self, node: ast.Try, accepts: Callable[[ast.AST], bool]) -> bool:
+        """The ``try`` stands in the function's own body and every path through what follows it ends by
+        raising the cancellation again (gcloud-aio-pubsub's subscriber cancels and collects its workers, then
+        ``raise asyncio.CancelledError('subscriber shut down')``): the handler only defers the re-raise
+        until the cleanup has run. ``accepts`` is the strict test: another error raised there (``raise
+        ApiError(msg)``) is a conversion, and a catch-all's awaits before it carry on after the swallow."""
+        func = self.ctx.current_function
+        if func is None or self.ctx.block_of(node) is not getattr(func, "body", None):
+            return False
+        following = self._following(node)
+        if not following:
+            return False
+        exits = block_exits(following, self.ctx.resolve, self._no_return_calls())
+        return exits.always_raises and bool(exits.raises) and all(accepts(r) for r in exits.raises)
 
     def _raises_next(self, node: ast.Try) -> Optional[ast.AST]:
         """The statements right after the ``try`` raise, without awaiting anything first (``try: msg =
@@ -808,13 +825,16 @@ class CancellationChecker(Checker):
         - the coroutine handed its own task to the project before the ``try`` (``_hands_out_own_task``):
           the project cancels it on purpose, and the handler is the other half of that protocol.
         - they answer with HTTP 499, "Client Closed Request" (``raise HTTPException(status_code=499)``):
-          the status itself says the request's cancellation is what is being answered.
+          the status itself says the request's cancellation is what is being answered; or they return
+          an answer that says the client disconnected (vllm's ``return self.create_error_response("Client
+          disconnected")``): the author decided what a cancellation means there.
         """
         body = handler.body
         if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS) or self._cancels_given_future(body):
             return True
         if self._cancels_itself_again(handler) or self._awaits_what_it_cancelled(body) \
-                or self._hands_out_own_task(handler) or any(_client_closed(n) for n in walk_local(body)):
+                or self._hands_out_own_task(handler) or any(_client_closed(n) or _answers_disconnect(n)
+                                                            for n in walk_local(body)):
             return True
         name = handler.name
         held = ({name} if name is not None else set()) | self._exc_info_names(body)
@@ -1318,6 +1338,17 @@ def _client_closed(node: ast.AST) -> bool:
     callee = last_name(node.func) or ""
     return bool(node.args) and isinstance(node.args[0], ast.Constant) and node.args[0].value == 499 \
         and callee.endswith(("Exception", "Error", "Response"))
+
+
+_DISCONNECTED = re.compile(r"\bdisconnect(?:ed|ion)?\b", re.IGNORECASE)
+
+
+def _answers_disconnect(node: ast.AST) -> bool:
+    """``return <answer>`` whose value holds a string saying the client disconnected (``return
+    self.create_error_response("Client disconnected")``). Not a raise: that is a conversion."""
+    return isinstance(node, ast.Return) and node.value is not None and any(
+        isinstance(n, ast.Constant) and isinstance(n.value, str) and _DISCONNECTED.search(n.value)
+        for n in walk(node.value))
 
 
 def _waits_for_done(test: ast.expr) -> bool:
