@@ -36,7 +36,7 @@ from .effects import Effect, summarise_function
 from .references import ATTR, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 33
+INDEX_VERSION = 34
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24

@@ -930,10 +930,14 @@ def _returns_first_parameter(func: ast.FunctionDef) -> bool:
 
 def _helper(function: Optional[ast.AST], param: str, given_function: bool) -> Dict[str, Tuple[int, bool]]:
     """``{function name: (position of param, given_function)}`` for a sync def that starts its parameter
-    (a coroutine object, or a function it calls to make one) as a task."""
+    (a coroutine object, or a function it calls to make one) as a task; ``*name`` for its ``*args``
+    forwarded to the spawner (``def create_task_logged(*args, **kwargs): asyncio.create_task(*args,
+    **kwargs)``)."""
     if not isinstance(function, ast.FunctionDef):
         return {}
     names = [a.arg for a in [*function.args.posonlyargs, *function.args.args]]
+    if param.startswith("*"):  # the first of ``*args``, forwarded whole: it comes after the named ones
+        return {function.name: (len(names), given_function)} if _is_vararg(function, param[1:]) else {}
     return {function.name: (names.index(param), given_function)} if param in names else {}
 
 
@@ -1014,6 +1018,10 @@ def _spawned_names(call: ast.Call, function: Optional[ast.AST], imports: Dict[st
     if arg is None:
         return
     if kind == "coro":
+        if isinstance(arg, ast.Starred) and isinstance(arg.value, ast.Name) and function is not None \
+                and _is_vararg(function, arg.value.id):
+            yield _PARAM + "*" + arg.value.id, FUNC  # ``create_task(*args, **kwargs)``: a wrapper's first argument
+            return
         if isinstance(arg, ast.Name) and function is not None:
             bound = _bound_call(function, arg.id)
             if bound is not None:
@@ -1059,6 +1067,11 @@ def _bound_call(function: ast.AST, name: str) -> Optional[ast.Call]:
             value = node.value
         stack.extend(child_nodes(node))
     return value if binds == 1 and reads == 1 else None
+
+
+def _is_vararg(function: ast.AST, name: str) -> bool:
+    args = getattr(function, "args", None)
+    return args is not None and args.vararg is not None and args.vararg.arg == name
 
 
 def _is_parameter(function: ast.AST, name: str) -> bool:
