@@ -36,7 +36,7 @@ from .effects import Effect, summarise_function
 from .references import ATTR, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 34
+INDEX_VERSION = 35
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -565,31 +565,56 @@ _CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"}
 
 def hands_out_current_task(body: Sequence[ast.stmt], qualify: Callable[[ast.expr], Optional[str]]) -> Optional[int]:
     """The first line where the running task (``asyncio.current_task()``, or a local bound to it) is stored
-    in an attribute or a subscript, or passed to a method call (``self._pending.add(task)``,
-    ``self._running[rid] = task``): from there the project can cancel it. None when it is only kept in
-    locals or asked about (``task.cancelling()``), or when only its ``cancel`` is handed to a timer (a
-    self-scheduled timeout: AL405's idiom)."""
+    where others can reach it: in an attribute, in a subscript of one (``self._running[rid] = task``), or
+    by a method of one (``self._pending.add(task)``, ``registry.register(task)``): from there the project can
+    cancel it. None when it is only kept in locals (``tasks = []; tasks.append(task)``), logged
+    (``log.debug("in %s", task)``) or asked about (``task.cancelling()``), or when only its ``cancel`` is
+    handed to a timer (a self-scheduled timeout: AL405's idiom)."""
     def is_current(expr: Optional[ast.expr]) -> bool:
         if isinstance(expr, ast.Call) and qualify(expr.func) in _CURRENT_TASK:
             return True
         return isinstance(expr, ast.Name) and expr.id in names
 
+    def shared(expr: ast.expr) -> bool:
+        """An object others can reach: an attribute chain, or a name this function does not bind."""
+        while isinstance(expr, (ast.Attribute, ast.Subscript)):
+            if isinstance(expr, ast.Attribute):
+                return True
+            expr = expr.value
+        return isinstance(expr, ast.Name) and expr.id not in local
+
+    local = {target.id for node in _local_nodes(body) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.For))
+             for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+             if isinstance(target, ast.Name)}
     names: Set[str] = set()
-    stack: List[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            continue
+    for node in _local_nodes(body):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and is_current(node.value):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            if any(isinstance(t, (ast.Attribute, ast.Subscript)) for t in targets):
+            if any(isinstance(t, (ast.Attribute, ast.Subscript)) and shared(t) for t in targets):
                 return node.lineno
             names.update(t.id for t in targets if isinstance(t, ast.Name))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                and node.func.attr not in _REPORTING_METHODS and shared(node.func.value) \
+                and qualify(node.func.value) not in _TASK_MODULES \
                 and any(is_current(a) for a in [*node.args, *(k.value for k in node.keywords)]):
             return node.lineno
-        stack.extend(reversed(child_nodes(node)))
     return None
+
+
+# Calls that only report what they are given, and modules whose functions take a task without keeping it.
+_REPORTING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log",
+                                "print", "write", "append_log"})
+_TASK_MODULES = frozenset({"asyncio", "trio", "anyio", "logging", "weakref"})
+
+
+def _local_nodes(body: Sequence[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node under ``body`` in source order, not descending into nested functions, lambdas or classes."""
+    stack: List[ast.AST] = list(reversed(body))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(reversed(child_nodes(node)))
 
 
 def _is_attribute_of(target: ast.AST, name: str) -> bool:
