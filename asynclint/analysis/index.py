@@ -577,10 +577,10 @@ def hands_out_current_task(body: Sequence[ast.stmt], qualify: Callable[[ast.expr
 
     def shared(expr: ast.expr) -> bool:
         """An object others can reach: an attribute chain, or a name this function does not bind."""
-        while isinstance(expr, (ast.Attribute, ast.Subscript)):
+        while isinstance(expr, (ast.Attribute, ast.Subscript, ast.Call)):
             if isinstance(expr, ast.Attribute):
                 return True
-            expr = expr.value
+            expr = expr.func if isinstance(expr, ast.Call) else expr.value  # ``ops.setdefault(k, set()).add``
         return isinstance(expr, ast.Name) and expr.id not in local
 
     local = {target.id for node in _local_nodes(body) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.For))
