@@ -31,8 +31,10 @@ from typing import Any, Callable, Dict, FrozenSet, Iterable, Iterator, List, Opt
 
 from ..base.nodes import child_nodes
 from ..knowledge import coroutines as known
+from ..knowledge.intent import REPORTING_CALLS
 from ..knowledge.types import canonical_type
 from .effects import Effect, summarise_function
+from .flow import walk_local
 from .references import ATTR, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
@@ -560,7 +562,9 @@ def awaits_held_task(func: ast.AsyncFunctionDef) -> bool:
     return False
 
 
-_CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
+CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
+# Modules whose functions take a task without keeping it (``asyncio.shield(task)``, ``weakref.ref(task)``).
+_TASK_TAKING_MODULES = frozenset({"asyncio", "trio", "anyio", "logging", "weakref"})
 
 
 def hands_out_current_task(body: Sequence[ast.stmt], qualify: Callable[[ast.expr], Optional[str]]) -> Optional[int]:
@@ -571,7 +575,7 @@ def hands_out_current_task(body: Sequence[ast.stmt], qualify: Callable[[ast.expr
     (``log.debug("in %s", task)``) or asked about (``task.cancelling()``), or when only its ``cancel`` is
     handed to a timer (a self-scheduled timeout: AL405's idiom)."""
     def is_current(expr: Optional[ast.expr]) -> bool:
-        if isinstance(expr, ast.Call) and qualify(expr.func) in _CURRENT_TASK:
+        if isinstance(expr, ast.Call) and qualify(expr.func) in CURRENT_TASK:
             return True
         return isinstance(expr, ast.Name) and expr.id in names
 
@@ -583,38 +587,22 @@ def hands_out_current_task(body: Sequence[ast.stmt], qualify: Callable[[ast.expr
             expr = expr.func if isinstance(expr, ast.Call) else expr.value  # ``ops.setdefault(k, set()).add``
         return isinstance(expr, ast.Name) and expr.id not in local
 
-    local = {target.id for node in _local_nodes(body) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.For))
+    local = {target.id for node in walk_local(body) if isinstance(node, (ast.Assign, ast.AnnAssign, ast.For))
              for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
              if isinstance(target, ast.Name)}
     names: Set[str] = set()
-    for node in _local_nodes(body):
+    for node in walk_local(body):
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and is_current(node.value):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, (ast.Attribute, ast.Subscript)) and shared(t) for t in targets):
                 return node.lineno
             names.update(t.id for t in targets if isinstance(t, ast.Name))
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr not in _REPORTING_METHODS and shared(node.func.value) \
-                and qualify(node.func.value) not in _TASK_MODULES \
+                and node.func.attr not in REPORTING_CALLS and shared(node.func.value) \
+                and qualify(node.func.value) not in _TASK_TAKING_MODULES \
                 and any(is_current(a) for a in [*node.args, *(k.value for k in node.keywords)]):
             return node.lineno
     return None
-
-
-# Calls that only report what they are given, and modules whose functions take a task without keeping it.
-_REPORTING_METHODS = frozenset({"debug", "info", "warning", "warn", "error", "exception", "critical", "log",
-                                "print", "write", "append_log"})
-_TASK_MODULES = frozenset({"asyncio", "trio", "anyio", "logging", "weakref"})
-
-
-def _local_nodes(body: Sequence[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node under ``body`` in source order, not descending into nested functions, lambdas or classes."""
-    stack: List[ast.AST] = list(reversed(body))
-    while stack:
-        node = stack.pop()
-        yield node
-        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            stack.extend(reversed(child_nodes(node)))
 
 
 def _is_attribute_of(target: ast.AST, name: str) -> bool:

@@ -36,6 +36,13 @@ GENERATED_MARKERS = re.compile(
     re.IGNORECASE,
 )
 
+# Calls that only report what they are given (a log line, a printout): handing the caught exception, or the
+# running task, to one of these keeps nothing (AL4xx's "hands it on", the index's task hand-outs).
+REPORTING_CALLS = frozenset({
+    "debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "print",
+    "print_exc", "print_exception", "format_exc", "format_exception", "write", "echo", "secho",
+})
+
 # Test code blocks and spawns tasks on purpose (a sleep that provokes a timeout, a task a fixture
 # cancels), and awaits one step after another to stay deterministic; its maintainers do not change it for
 # AL1xx, AL204 or AL3xx (cognee's end-to-end check, set 32): default per-file-ignores (visible and

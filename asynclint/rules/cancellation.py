@@ -28,7 +28,7 @@ from ..analysis.flow import (
     suspends_in,
     walk_local,
 )
-from ..analysis.index import hands_out_current_task, is_async_generator
+from ..analysis.index import CURRENT_TASK, hands_out_current_task, is_async_generator
 from ..analysis.references import (ATTR, AWAIT, SELF, Counts, combine, local_uses, private_name, reached_tails,
                                    takes_call)
 from ..analysis.resolver import Resolver
@@ -36,8 +36,8 @@ from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
 from ..base.settings import relative_path
 from ..catalogue.cancellation import RULES
-from ..knowledge.intent import (LIFESPAN_NAMES, STOPPING_WORDS, TEARDOWN_WORDS, await_explained, docstring_explained, handler_explained,
-                                is_cli_path)
+from ..knowledge.intent import (LIFESPAN_NAMES, REPORTING_CALLS, STOPPING_WORDS, TEARDOWN_WORDS, await_explained,
+                                docstring_explained, handler_explained, is_cli_path)
 from .base import Checker, node_text
 
 if TYPE_CHECKING:
@@ -61,11 +61,6 @@ THREAD_CANCELLATION = frozenset({"concurrent.futures.CancelledError", "concurren
 DELIBERATE_METHODS = frozenset({"cancelling", "uncancel"})
 # ... hand the exception in flight to someone else, whatever the arguments,
 TRANSFER_METHODS = frozenset({"set_exception", "throw", "athrow"})
-# ... or pass the caught exception to a call that is not just reporting it.
-REPORTING_CALLS = frozenset({
-    "debug", "info", "warning", "warn", "error", "exception", "critical", "fatal", "log", "print",
-    "print_exc", "print_exception", "format_exc", "format_exception", "write", "echo", "secho",
-})
 # Context managers under which awaiting a cancelled task stays the cancel-then-await idiom.
 TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at", "async_timeout.timeout", "async_timeout.timeout_at"})
 # Methods and words in a condition that asks "did we cancel this ourselves?"
@@ -77,7 +72,6 @@ SHIELDING_SCOPES = frozenset({
     "trio.CancelScope", "trio._core.CancelScope", "anyio.CancelScope", "trio.move_on_after",
     "trio.move_on_at", "trio.fail_after", "trio.fail_at", "anyio.move_on_after", "anyio.fail_after",
 })
-CURRENT_TASK = frozenset({"asyncio.current_task", "asyncio.tasks.current_task"})
 # Awaiting another task: the names it is usually held under, its types, and the calls that wait for one.
 TASK_SUFFIXES = ("task", "future", "fut")
 TASK_FACTORIES = frozenset({"create_task", "ensure_future"})
@@ -502,15 +496,13 @@ class CancellationChecker(Checker):
         found = self._project_uses(func, resolver)
         if found is None:
             return None
-        counts, method, where = found
-        stack = self.ctx.ancestors
+        counts, method, _ = found
         uses = combine(counts, method)  # a method is reached as an attribute, a function by name or module
         tails = reached_tails(resolver.index.tail_callers(func.name, self.ctx.module_name), method)
         self_tails = [t for t in tails if t.partition(":")[2][:1] == str(SELF)]
         if method and (uses[1] or uses[2] or self_tails) and not counts[ATTR + 1] and not counts[ATTR + 2]:
             # only ``self.<name>`` uses besides the spawns: are they all in classes unrelated to this one?
-            owner = ".".join(n.name for n in stack[:where] if isinstance(n, ast.ClassDef))
-            qualname = f"{self.ctx.module_name}.{owner}" if self.ctx.module_name else owner
+            qualname = self._class_qualname(func) or ""
             if resolver.index.self_uses_unrelated(func.name, self.ctx.module_name, qualname, self.ctx.path,
                                                   resolver.local):
                 uses = (uses[0], 0, 0)
@@ -832,7 +824,7 @@ class CancellationChecker(Checker):
         body = handler.body
         if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS) or self._cancels_given_future(body):
             return True
-        if self._cancels_itself_again(handler) or self._awaits_what_it_cancelled(body) \
+        if self._cancels_itself_again(handler) or self._awaits_what_it_cancelled(handler) \
                 or self._hands_out_own_task(handler) or any(_client_closed(n) or _answers_disconnect(n)
                                                             for n in walk_local(body)):
             return True
@@ -856,43 +848,29 @@ class CancellationChecker(Checker):
                 return True
         return self._reraised_later(handler, accepts)
 
-    def _awaits_what_it_cancelled(self, body: Sequence[ast.stmt]) -> bool:
-        """``for t in tasks: t.cancel()`` (or ``task.cancel()``) then ``await asyncio.gather(*tasks)`` (or
-        ``await task``) as a statement of the handler itself: awaiting what was just cancelled raises
-        ``CancelledError`` there (xoscar's batch of calls), unless ``return_exceptions`` collects it."""
-        cancelled: Set[str] = set()
-        for stmt in body:
-            for node in walk_local([stmt]):
-                if isinstance(node, ast.For) and isinstance(node.target, ast.Name) \
-                        and any(isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
-                                and c.func.attr == "cancel" and isinstance(c.func.value, ast.Name)
-                                and c.func.value.id == node.target.id for c in walk_local(node.body)):
-                    cancelled.add(ast.dump(node.iter))
-                if isinstance(node, ast.ListComp) and len(node.generators) == 1:
-                    loop = node.generators[0]
-                    element = node.elt
-                    if isinstance(loop.target, ast.Name) and isinstance(element, ast.Call) \
-                            and isinstance(element.func, ast.Attribute) and element.func.attr == "cancel" \
-                            and isinstance(element.func.value, ast.Name) and element.func.value.id == loop.target.id:
-                        cancelled.add(ast.dump(loop.iter))
-                if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cancel" \
-                        and not node.args:
-                    cancelled.add(ast.dump(node.func.value))
+    def _awaits_what_it_cancelled(self, handler: ast.ExceptHandler) -> bool:
+        """A statement of the handler itself awaits what the handler has just cancelled (``for t in tasks:
+        t.cancel()`` then ``return await asyncio.gather(*tasks)``, xoscar's batch; ``task.cancel()`` then
+        ``await task``): that await raises ``CancelledError`` again, unless ``return_exceptions`` collects it.
+        The cancels are the function's ``.cancel()`` marks (``_collect_cancels``) inside the handler."""
+        marks = self._function_cancels()
+        first, last = handler.lineno, handler.end_lineno or handler.lineno
+        inside = [(pos, keys) for pos, keys in marks or () if first <= pos[0] <= last]
+        for stmt in handler.body if inside else ():
             value = stmt.value if isinstance(stmt, (ast.Expr, ast.Return, ast.Assign)) else None
-            if cancelled and isinstance(value, ast.Await) and self._awaits_cancelled(value.value, cancelled):
+            if not isinstance(value, ast.Await):
+                continue
+            awaited, parts = value.value, [value.value]
+            if isinstance(awaited, ast.Call) and self.ctx.resolve(awaited.func) in GATHERS:
+                if any(k.arg == "return_exceptions" and not (isinstance(k.value, ast.Constant) and not k.value.value)
+                       for k in awaited.keywords):
+                    continue
+                parts = [a.value if isinstance(a, ast.Starred) else a for a in awaited.args]
+            where = (value.lineno, value.col_offset)
+            cancelled = {key for pos, keys in inside if pos < where for key in keys}
+            if parts and all(ast.dump(part) in cancelled for part in parts):
                 return True
         return False
-
-    def _awaits_cancelled(self, awaited: ast.expr, cancelled: Set[str]) -> bool:
-        if ast.dump(awaited) in cancelled:
-            return True
-        if not isinstance(awaited, ast.Call) or self.ctx.resolve(awaited.func) not in GATHERS:
-            return False
-        if any(k.arg == "return_exceptions" and not (isinstance(k.value, ast.Constant) and not k.value.value)
-               for k in awaited.keywords):
-            return False
-        return bool(awaited.args) and all(
-            ast.dump(a.value if isinstance(a, ast.Starred) else a) in cancelled for a in awaited.args)
 
     def _hands_out_own_task(self, handler: ast.ExceptHandler) -> bool:
         """Before the handler, the coroutine stores its own task where the project can cancel it: it puts
@@ -900,7 +878,7 @@ class CancellationChecker(Checker):
         task)``), directly or through a method of its class (xinference's ``self._add_running_task(
         request_id)``, which the ``/abort`` route cancels by id). The project cancels it on purpose, and the
         handler's answer (an HTTP 409, a ``RuntimeError(self.failure_reason)``) is the protocol's other half.
-        Not a task kept in a local only to ask ``.cancelling()``."""
+        Not a task kept in a local, logged or put in a local container (``index.hands_out_current_task``)."""
         func = self.ctx.current_function
         if not isinstance(func, ast.AsyncFunctionDef):
             return False
@@ -912,35 +890,31 @@ class CancellationChecker(Checker):
 
     def _first_task_handout(self, func: ast.AsyncFunctionDef) -> Optional[int]:
         """The line where ``func`` first hands its own task out (``_hands_out_own_task``), or None: in its
-        own body, or at a ``self.method(...)`` call whose method (in this class or a project base class,
-        through the index) does it."""
+        own body, or at a ``self.method(...)`` call whose method (of its class or a project base class, read
+        from the index's "ht" rows; the file's own summary for its own classes) does it."""
         line = hands_out_current_task(func.body, self.ctx.resolve)
-        stack = self.ctx.ancestors
-        where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
-        owner = stack[where - 1] if where > 0 else None
-        if not isinstance(owner, ast.ClassDef):
+        owner = self._class_qualname(func)
+        if owner is None:
             return line
-        qualname = ".".join(n.name for n in stack[:where] if isinstance(n, ast.ClassDef))
-        qualname = f"{self.ctx.module_name}.{qualname}" if self.ctx.module_name else qualname
-        local = {stmt.name: stmt for stmt in owner.body if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        resolver: Optional[Resolver] = None
+        resolver = Resolver.of(self.ctx)
         for node in walk_local(func.body):
             if line is not None and getattr(node, "lineno", 0) >= line:
                 break
-            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "self"):
-                continue
-            name = node.func.attr
-            method = local.get(name)
-            if method is not None:
-                if method is not func and hands_out_current_task(method.body, self.ctx.resolve) is not None:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
+                    and isinstance(node.func.value, ast.Name) and node.func.value.id == "self":
+                target = resolver.index.method(owner, node.func.attr, self.ctx.path, resolver.local)
+                if target is not None and resolver.index.hands_out_task(target, resolver.local):
                     return node.lineno
-                continue
-            resolver = resolver or Resolver.of(self.ctx)
-            target = resolver.index.method(qualname, name, self.ctx.path, resolver.local)
-            if target is not None and resolver.index.hands_out_task(target, resolver.local):
-                return node.lineno
         return line
+
+    def _class_qualname(self, func: ast.AST) -> Optional[str]:
+        """The qualified name of the class ``func`` is a method of (``pkg.mod.Outer.Inner``), or None."""
+        stack = self.ctx.ancestors
+        where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
+        if where == 0 or not isinstance(stack[where - 1], ast.ClassDef):
+            return None
+        owner = ".".join(n.name for n in stack[:where] if isinstance(n, ast.ClassDef))
+        return f"{self.ctx.module_name}.{owner}" if self.ctx.module_name else owner
 
     def _caller_decides(self, node: ast.If, name: Optional[str]) -> bool:
         """``if not ignore_errors: raise``: the handler re-raises unless a parameter of the function says
