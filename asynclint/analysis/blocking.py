@@ -168,7 +168,7 @@ class BlockingCalls:
         if guard == GUARD_STAT:
             return self.ctx.settings.blocking_stat_calls
         if guard == GUARD_LAZY_WALK:
-            return not self._walked_with_awaits(node)
+            return not self._walked_with_awaits(node) and not self._walks_one_directory(node)
         if guard == GUARD_NOT_EMPTY:
             return not self._known_not_empty(receiver, node)
         if guard == GUARD_NOT_RENAME_IN_PLACE:
@@ -263,6 +263,17 @@ class BlockingCalls:
             return False
         return any(isinstance(sub, (ast.Await, ast.AsyncFor, ast.AsyncWith))
                    for stmt in parent.body for sub in walk(stmt))
+
+    def _walks_one_directory(self, node: ast.Call) -> bool:
+        """``next(os.walk(root))``, or a ``for`` over the walk whose body always ends in ``break``: the walk stops
+        after its first step, one directory listing (AL109's cost), not the whole tree."""
+        parent = self.ctx.parent(node)
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id == "next" \
+                and parent.args and parent.args[0] is node:
+            return True
+        if not isinstance(parent, ast.For) or parent.iter is not node or not isinstance(parent.body[-1], ast.Break):
+            return False
+        return not any(isinstance(sub, ast.Continue) for stmt in parent.body for sub in walk(stmt))
 
     def _started_here(self, receiver: ast.expr, node: ast.Call) -> Optional[bool]:
         """Was the receiver made in this coroutine with no ``await`` since? None when it was not made here.
