@@ -504,6 +504,42 @@ _SPAWNING = frozenset({"create_task", "ensure_future", "gather", "start_soon", "
                        "run_coroutine_threadsafe", "call_soon", "call_later", "call_soon_threadsafe"})
 
 
+# Modules whose import means the file's coroutines may run on an event loop.
+_EVENT_LOOP_MODULES = frozenset({"asyncio", "anyio", "trio", "curio", "uvloop", "tornado", "twisted", "gevent"})
+
+
+def steps_its_own_coroutines(ctx: "FileContext") -> bool:
+    """Does the module run its coroutines itself, with no event loop? It steps them with ``coro.send(None)``
+    under ``except StopIteration`` (a synchronous trampoline) and imports no event-loop library anywhere: a
+    sync client sharing its protocol code with an async one (edgedb's and gel's ``blocking_client``), whose
+    ``async def`` methods run on the calling thread, where blocking is the point."""
+    known = ctx.memo.get("steps-own-coroutines")
+    if known is None:
+        known = ctx.memo["steps-own-coroutines"] = "send(None)" in ctx.source and _steps_own_coroutines(ctx.module)
+    return bool(known)
+
+
+def _steps_own_coroutines(module: ast.Module) -> bool:
+    trampoline = False
+    for node in walk(module):
+        if isinstance(node, ast.Import) and any(a.name.split(".")[0] in _EVENT_LOOP_MODULES for a in node.names):
+            return False
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module \
+                and node.module.split(".")[0] in _EVENT_LOOP_MODULES:
+            return False
+        if isinstance(node, ast.Try) and not trampoline:
+            trampoline = any(isinstance(h.type, ast.Name) and h.type.id == "StopIteration" for h in node.handlers) \
+                and any(_sends_none(sub) for stmt in node.body for sub in walk(stmt))
+    return trampoline
+
+
+def _sends_none(node: ast.AST) -> bool:
+    """``coro.send(None)``"""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "send" \
+        and len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Constant) \
+        and node.args[0].value is None
+
+
 def alone_on_private_loop(ctx: "FileContext", cache: Dict[int, bool]) -> bool:
     """Is the current coroutine a ``threading.Thread`` subclass's method that the thread runs as the only
     coroutine of an event loop it creates for itself (``loop = asyncio.new_event_loop()``;

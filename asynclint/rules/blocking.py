@@ -12,7 +12,8 @@ from __future__ import annotations
 import ast
 from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple, Type
 
-from ..analysis.blocking import BlockingCalls, alone_on_private_loop, in_lifecycle_hook, used_asynchronously
+from ..analysis.blocking import (BlockingCalls, alone_on_private_loop, in_lifecycle_hook, steps_its_own_coroutines,
+                                 used_asynchronously)
 from ..analysis.callgraph import blocking_chain, call_arguments, consumed, switched_off
 from ..analysis.index import ProjectIndex, Target
 from ..analysis.resolver import Resolver
@@ -46,7 +47,7 @@ class BlockingCallChecker(Checker):
         if not ctx.in_coroutine:
             return
         hit = self.calls.blocking_call(node, ctx.enabled)
-        if hit is None or alone_on_private_loop(ctx, self._alone):
+        if hit is None or alone_on_private_loop(ctx, self._alone) or steps_its_own_coroutines(ctx):
             return
         qualname, call = hit
         if call.code in LIFECYCLE_CODES and in_lifecycle_hook(ctx):
@@ -118,8 +119,8 @@ class HelperBlockingChecker(Checker):
             return
         if switched_off(chain.guard, call_arguments(node)):
             return  # ``helper(use_lock=False)``: the branch that blocks does not run
-        if alone_on_private_loop(ctx, self._alone) or in_lifecycle_hook(ctx):
-            return  # the thread's own loop, with nothing else on it; an app's startup or shutdown
+        if alone_on_private_loop(ctx, self._alone) or in_lifecycle_hook(ctx) or steps_its_own_coroutines(ctx):
+            return  # the thread's own loop, with nothing else on it; an app's startup or shutdown; no loop
         ctx.report("AL107", node, self._message(node, chain, index.root or ctx.settings.project_root))
 
     def _message(self, node: ast.Call, chain: "BlockingChain", root: str) -> str:
