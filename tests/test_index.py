@@ -756,3 +756,19 @@ def test_raise_only_names_ignore_uses_through_a_channel_that_cannot_reach_them()
     assert _raise_only_names([helper, {"m": "!_drain~"}]) == ()
     assert _raise_only_names([helper, {"m": "_drain"}]) == ()
     assert _raise_only_names([{"ro": ("@_drain",)}, {"m": "!_drain"}]) == ("@_drain",)
+
+
+def test_module_names_run_through_a_folder_without_init_inside_a_package(tmp_path: Path) -> None:
+    """``pkg/streaming/`` has no ``__init__.py`` but sits in a package: Python imports it as the namespace
+    portion ``pkg.streaming``, so its modules are named from ``pkg``; a top-level folder without one is not."""
+    from asynclint.engine import module_name_for
+
+    (tmp_path / "pkg" / "streaming" / "utils").mkdir(parents=True)
+    (tmp_path / "scripts").mkdir()
+    for path in ("pkg/__init__.py", "pkg/streaming/utils/__init__.py", "pkg/streaming/talk.py",
+                 "pkg/streaming/utils/spawn.py", "scripts/run.py"):
+        (tmp_path / path).write_text("")
+    assert module_name_for(str(tmp_path / "pkg/streaming/talk.py")) == ("pkg.streaming.talk", False)
+    assert module_name_for(str(tmp_path / "pkg/streaming/utils/spawn.py")) == ("pkg.streaming.utils.spawn", False)
+    assert module_name_for(str(tmp_path / "pkg/streaming/utils/__init__.py")) == ("pkg.streaming.utils", True)
+    assert module_name_for(str(tmp_path / "scripts/run.py")) == ("run", False)

@@ -322,6 +322,39 @@ def test_a_task_body_awaited_elsewhere_is_noticed(project: Path) -> None:
     assert ("worker.py", 11, "AL401") in found
 
 
+def test_a_spawn_helper_that_stops_starting_is_noticed(project: Path) -> None:
+    """A nested worker handed to a project helper that starts it is a task body (AL406, not selected): when
+    the helper, in another file, stops starting what it is given, the worker's file is linted again."""
+    (project / "app" / "spawn.py").write_text(textwrap.dedent("""
+        import asyncio
+
+
+        def spawn_logged(*args, **kwargs):
+            return asyncio.create_task(*args, **kwargs)
+    """).lstrip())
+    (project / "app" / "speaker.py").write_text(textwrap.dedent("""
+        import asyncio
+
+        from .spawn import spawn_logged
+
+
+        async def speak(queue):
+            async def get_chunks():
+                try:
+                    await queue.put(1)
+                except asyncio.CancelledError:
+                    pass
+
+            spawn_logged(get_chunks())
+    """).lstrip())
+    first, _ = run(project)
+    assert not [f for f in first if f[0] == "speaker.py"]
+    edit(project, "spawn.py", "return asyncio.create_task(*args, **kwargs)", "return print(*args, **kwargs)")
+    found, stats = run(project)
+    assert found == run(project, cached=False)[0]
+    assert ("speaker.py", 10, "AL401") in found
+
+
 def test_a_use_of_a_draining_helper_outside_a_raising_handler_is_noticed(project: Path) -> None:
     """A private helper awaited only in handlers that raise is cleanup (no AL401): awaiting it anywhere
     else, in another file, re-lints the helper's file and brings the finding back."""

@@ -38,7 +38,7 @@ from .flow import walk_local
 from .references import ATTR, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 35
+INDEX_VERSION = 37
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -91,6 +91,7 @@ Summary = Dict[str, Any]
 #   ("tl", name, package, callers)                                    who awaits name only as their last statement?
 #   ("ak", name, package, shapes)                                     with what arguments is name awaited elsewhere?
 #   ("ro", name, method, answer)                                      is name awaited only in handlers that raise?
+#   ("st", qualified name, answer)                                    does a project helper start what it is given?
 #   ("q", path, name, answer)                                         "does another module call .name.task_done?"
 #   ("w", path, word, package, n, answer)                             "do n other modules of the package hold word?"
 Dependency = Tuple[Any, ...]
@@ -762,6 +763,8 @@ class ProjectIndex:
         self.call_shapes: Dict[str, Dict[str, List[Tuple[Any, ...]]]] = {}
         # names every module that uses them awaits only inside an ``except`` handler that raises ("ro")
         self.raise_only: Tuple[str, ...] = ()
+        # "module.helper" for the project's sync helpers that start the coroutine object given first ("sh")
+        self.starters: FrozenSet[str] = frozenset()
         # path -> content digest of what was summarised (the lint reuses a summary of the same bytes)
         self.contents: Dict[str, str] = {}
         self._init_caches()
@@ -790,7 +793,8 @@ class ProjectIndex:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
                 "extra": tuple(self.extra_coroutines), "site": self.site_dirs, "blocking": self.blocking,
                 "contents": self.contents, "references": self.references, "self_users": self.self_users,
-                "tail_users": self.tail_users, "call_shapes": self.call_shapes, "raise_only": self.raise_only}
+                "tail_users": self.tail_users, "call_shapes": self.call_shapes, "raise_only": self.raise_only,
+                "starters": tuple(sorted(self.starters))}
 
     def __setstate__(self, state: Dict[str, Any]) -> None:
         self.root = state["root"]
@@ -807,6 +811,7 @@ class ProjectIndex:
         self.tail_users = state.get("tail_users", {})
         self.call_shapes = state.get("call_shapes", {})
         self.raise_only = tuple(state.get("raise_only", ()))
+        self.starters = frozenset(state.get("starters", ()))
         self._init_caches()
 
     # -- building -------------------------------------------------------------------
@@ -977,6 +982,8 @@ class ProjectIndex:
             return self.awaited_call_shapes(dependency[1], dependency[2], record=False) == dependency[3]
         if kind == "ro":
             return self.awaited_only_before_raise(dependency[1], dependency[2], record=False) == dependency[3]
+        if kind == "st":
+            return self.starts_first_argument(dependency[1], record=False) == dependency[2]
         if kind == "sc":
             _, name, package, cls, near, answer = dependency
             return self.self_uses_unrelated(name, package, cls, near, record=False) == answer
@@ -1050,6 +1057,8 @@ class ProjectIndex:
                         shapes.setdefault(name, {}).setdefault(module.split(".", 1)[0], []).append(tuple(shape))
             self.call_shapes = shapes
             self.raise_only = _raise_only_names(s for _, _, s in rows)
+            self.starters = frozenset(f"{module}.{name}" for _, module, s in rows
+                                      for name, position in s.get("sh", {}).items() if position == 0)
         return self.references
 
     def uses(self, name: str, module: str, record: bool = True) -> Optional[Counts]:
@@ -1083,6 +1092,15 @@ class ProjectIndex:
         found = ("@" if method else "!") + name in self.raise_only
         if record and self._consulted is not None:
             self._consulted[("ro", name, method, found)] = None
+        return found
+
+    def starts_first_argument(self, qualname: str, record: bool = True) -> bool:
+        """Is ``qualname`` a project helper that starts the coroutine object given first as a task (``def
+        create_task_logged(*args): asyncio.create_task(*args)``; ``sh``)? Recorded for the result cache."""
+        self.add_up_references()
+        found = qualname in self.starters
+        if record and self._consulted is not None:
+            self._consulted[("st", qualname, found)] = None
         return found
 
     def tail_callers(self, name: str, module: str, record: bool = True) -> Tuple[str, ...]:

@@ -547,14 +547,16 @@ def _imported_callee(code: str, position: int, imports: Dict[str, str]) -> Optio
     return ".".join([imports[callee[0]], *callee[1:]])
 
 
-def local_uses(enclosing: ast.AST, func: ast.AST, resolve: Callable[[ast.expr], Optional[str]]
-               ) -> Optional[Tuple[int, int, int]]:
+def local_uses(enclosing: ast.AST, func: ast.AST, resolve: Callable[[ast.expr], Optional[str]],
+               starts: Optional[Callable[[ast.Call], bool]] = None) -> Optional[Tuple[int, int, int]]:
     """(spawned, awaited, other) uses of a function defined inside ``enclosing``, read from ``enclosing``
     alone: a nested ``def`` is a local name, reached only there (handing it out counts as "other"), so
     another function of the same name elsewhere in the project does not count, as it does for the
     index's name-wide counts. ``await create_task(f())`` and ``return f()`` count as awaited, ``f()``
     inside ``gather``/``wait_for`` or bound to a name as other. None when the name is bound anywhere
-    else in ``enclosing`` (another ``def``, an assignment, a parameter, ``nonlocal``/``global``)."""
+    else in ``enclosing`` (another ``def``, an assignment, a parameter, ``nonlocal``/``global``). ``starts``
+    tells of a call that also starts the coroutine object given first (a project helper wrapping
+    ``create_task``)."""
     name = getattr(func, "name", None)
     if not name:
         return None
@@ -580,7 +582,8 @@ def local_uses(enclosing: ast.AST, func: ast.AST, resolve: Callable[[ast.expr], 
             if isinstance(holder, (ast.Await, ast.Return)):
                 awaited += 1
             elif isinstance(holder, ast.Call) and holder.args[:1] == [parent] \
-                    and _starter_kind(holder, _resolved(holder, resolve)) == "coro":
+                    and (_starter_kind(holder, _resolved(holder, resolve)) == "coro"
+                         or (starts is not None and starts(holder))):
                 awaited, spawned = (awaited + 1, spawned) if isinstance(parents.get(id(holder)), ast.Await) \
                     else (awaited, spawned + 1)
             else:

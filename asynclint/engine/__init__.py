@@ -78,13 +78,17 @@ def file_finding(path: str, code: str, message: str, line: int = 1, column: int 
 
 @lru_cache(maxsize=4096)
 def _package_of(directory: str) -> Tuple[str, ...]:
-    """Package parts for a directory: walk up while ``__init__.py`` exists."""
-    if not os.path.isfile(os.path.join(directory, "__init__.py")):
-        return ()
+    """Package parts for a directory: walk up while ``__init__.py`` exists, and through a folder without one
+    inside a package (``vocode/streaming/``, a namespace portion that Python imports as ``vocode.streaming``)."""
     parent = os.path.dirname(directory)
+    name = os.path.basename(directory)
+    if not os.path.isfile(os.path.join(directory, "__init__.py")):
+        if parent != directory and name.isidentifier() and os.path.isfile(os.path.join(parent, "__init__.py")):
+            return _package_of(parent) + (name,)
+        return ()
     if parent == directory:
-        return (os.path.basename(directory),)
-    return _package_of(parent) + (os.path.basename(directory),)
+        return (name,)
+    return _package_of(parent) + (name,)
 
 
 def module_name_for(path: str) -> Tuple[str, bool]:

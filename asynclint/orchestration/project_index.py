@@ -102,15 +102,17 @@ def _add_up_references(index: ProjectIndex, cache_path: Optional[str], digests: 
     if data is not None and data.get("v") == INDEX_VERSION and data.get("key") == key and \
             isinstance(data.get("references"), dict) and isinstance(data.get("self_users"), dict) and \
             isinstance(data.get("tail_users"), dict) and isinstance(data.get("call_shapes"), dict) and \
-            isinstance(data.get("raise_only"), tuple):
+            isinstance(data.get("raise_only"), tuple) and isinstance(data.get("starters"), tuple):
         index.references, index.self_users, index.tail_users, index.call_shapes, index.raise_only = \
             data["references"], data["self_users"], data["tail_users"], data["call_shapes"], data["raise_only"]
+        index.starters = frozenset(data["starters"])
         return
     index.add_up_references()
     if ensure_cache_dir(directory):
         dump_atomic(refs_path, {"v": INDEX_VERSION, "key": key, "references": index.references,
                                 "self_users": index.self_users, "tail_users": index.tail_users,
-                                "call_shapes": index.call_shapes, "raise_only": index.raise_only})
+                                "call_shapes": index.call_shapes, "raise_only": index.raise_only,
+                                "starters": tuple(sorted(index.starters))})
 
 
 def project_files(root: str, settings: Any) -> List[str]:

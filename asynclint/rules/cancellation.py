@@ -488,11 +488,11 @@ class CancellationChecker(Checker):
         (directly, or awaited last by such coroutines); None otherwise. A function nested in another is
         read from its enclosing function alone (``local_uses``), free of other functions of its name."""
         enclosing = self._enclosing_function(func)
+        resolver = Resolver.of(self.ctx)
         if enclosing is not None:
-            local = local_uses(enclosing, func, self.ctx.resolve)
+            local = local_uses(enclosing, func, self.ctx.resolve, self._starts_first_argument)
             if local is not None and local[0] and not local[1] and not local[2]:
                 return func.name
-        resolver = Resolver.of(self.ctx)
         found = self._project_uses(func, resolver)
         if found is None:
             return None
@@ -514,6 +514,11 @@ class CancellationChecker(Checker):
         if tails and not all(resolver.index.runs_as_task_root(entry) for entry in tails):
             return None
         return func.name
+
+    def _starts_first_argument(self, call: ast.Call) -> bool:
+        """A call of a project helper that starts the coroutine object it is given first as a task."""
+        qualname = self.ctx.resolve(call.func)
+        return qualname is not None and Resolver.of(self.ctx).index.starts_first_argument(qualname)
 
     def _enclosing_function(self, func: ast.AST) -> Optional[ast.AST]:
         """The function ``func`` is defined in (not through a class), or None for a module's function or a method."""
