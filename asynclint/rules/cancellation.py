@@ -179,7 +179,7 @@ class CancellationChecker(Checker):
             if leak is None or self._deliberate(handler, accepts) or self._records_cancellation(handler, leak):
                 continue
             if leak.kind != "raise" and self._redelivered(kinds, strict):
-                continue  # trio (and trio-only modules): the still-cancelled scope raises it again
+                continue  # trio, anyio (and trio-only modules): the still-cancelled scope raises it again
             if self._inside_cleanup(strict) or self._caller_reraises() \
                     or (not strict and leak.kind == "fall-through" and self._raises_next(node) is not None) \
                     or (leak.kind == "fall-through"
@@ -370,12 +370,25 @@ class CancellationChecker(Checker):
             self.ctx.report("AL401", where, f"{caught} {_how(leak)} without re-raising: {harm}")
 
     def _redelivered(self, kinds: List[Tuple[str, ast.expr]], strict: bool) -> bool:
-        """trio's cancellation is level-triggered: swallowing ``trio.Cancelled`` only defers it to the next
-        checkpoint in the still-cancelled scope. So for ``except trio.Cancelled``, and for a catch-all in a
-        module that only uses trio."""
+        """trio's cancellation, and anyio's cancel scopes', are level-triggered: swallowing the cancellation
+        only defers it to the next checkpoint in the still-cancelled scope. So for ``except trio.Cancelled``
+        and ``except anyio.get_cancelled_exc_class()``, and for a catch-all in a module that only uses trio."""
         if strict:
-            return all((self.ctx.resolve(expr) or "").startswith("trio.") for kind, expr in kinds if kind == CANCEL)
+            return all(self._level_triggered(expr, 0) for kind, expr in kinds if kind == CANCEL)
         return self.ctx.library == "trio"
+
+    def _level_triggered(self, expr: ast.expr, depth: int) -> bool:
+        """``trio.Cancelled``, anyio's ``get_cancelled_exc_class()``, or a name bound once to one of them."""
+        if depth > _MAX_DEPTH:
+            return False
+        if isinstance(expr, ast.Call):
+            return self.ctx.resolve(expr.func) in CANCELLED_FACTORIES
+        qualname = self.ctx.resolve(expr)
+        if qualname is None and isinstance(expr, ast.Name):
+            binding = self.ctx.single_binding(expr.id)
+            return binding is not None and isinstance(binding.value, ast.Call) and not binding.unpacked \
+                and self._level_triggered(binding.value, depth + 1)
+        return (qualname or "").startswith("trio.")
 
     def _inside_cleanup(self, strict: bool) -> bool:
         """The ``try`` is best-effort cleanup whose function raises anyway when an exception is in flight:
