@@ -180,6 +180,9 @@ class CancellationChecker(Checker):
                 continue
             if leak.kind != "raise" and self._redelivered(kinds, strict):
                 continue  # trio, anyio (and trio-only modules): the still-cancelled scope raises it again
+            if leak.kind == "raise" and strict and self._redelivered(kinds, strict) \
+                    and self._checkpoint_before(handler, leak.node):
+                continue  # the still-cancelled scope raises it again at that checkpoint, before the conversion
             if self._inside_cleanup(strict) or self._caller_reraises() \
                     or (not strict and leak.kind == "fall-through" and self._raises_next(node) is not None) \
                     or (leak.kind == "fall-through"
@@ -376,6 +379,19 @@ class CancellationChecker(Checker):
         if strict:
             return all(self._level_triggered(expr, 0) for kind, expr in kinds if kind == CANCEL)
         return self.ctx.library == "trio"
+
+    def _checkpoint_before(self, handler: ast.ExceptHandler, leak: ast.AST) -> bool:
+        """A statement of the handler's own body before the one holding ``leak`` awaits outside a shielding
+        scope (``async with self._send_lock:``): in a level-triggered scope that checkpoint raises the
+        cancellation again, so the conversion after it never runs (lilya's SSE send)."""
+        for stmt in handler.body:
+            if any(node is leak for node in walk_local([stmt])):
+                return False
+            if isinstance(stmt, (ast.With, ast.AsyncWith)) and any(self._shields(i.context_expr) for i in stmt.items):
+                continue
+            if any(isinstance(node, (ast.Await, ast.AsyncWith, ast.AsyncFor)) for node in walk_local([stmt])):
+                return True
+        return False
 
     def _level_triggered(self, expr: ast.expr, depth: int) -> bool:
         """``trio.Cancelled``, anyio's ``get_cancelled_exc_class()``, or a name bound once to one of them."""
