@@ -224,7 +224,10 @@ RETURN_IN_FINALLY = Rule(
     "block that leave it (not those of a loop inside the block), for `try` statements inside a "
     "coroutine. Nested functions are not looked into. Not reported when nothing can be in flight "
     "as the `finally` runs: the `try` has a bare or `BaseException` handler, no handler raises or "
-    "awaits, and its `else:` does not await (a swallow there is the handler's AL401/AL402).",
+    "awaits, and its `else:` does not await (a swallow there is the handler's AL401/AL402); nor when "
+    "nothing in the `try` body, its handlers or its `else:` awaits: no cancellation can be in flight, and "
+    "the ordinary error a jump discards there is a plain-Python mistake that ruff's B012 and Python 3.14 "
+    "(PEP 765) already report.",
     why_bad="Leaving a `finally` block by a jump discards the exception in flight, whatever it "
     "is: a `CancelledError` delivered to the `try` body vanishes and the task carries on as if "
     "it had never been cancelled. Python 3.14 warns about it too (PEP 765).",

@@ -1066,7 +1066,12 @@ class CancellationChecker(Checker):
     def _nothing_in_flight(self, node: ast.Try) -> bool:
         """A ``try`` whose handlers catch everything (bare or ``BaseException``) and neither raise nor
         await, with no awaiting ``else``: when its ``finally`` runs, no exception can be in flight, so a
-        jump out of it discards nothing (a swallow is the handler's own AL401/AL402)."""
+        jump out of it discards nothing (a swallow is the handler's own AL401/AL402). Nor can a cancellation
+        when nothing in the body, the handlers or the ``else`` suspends: what the jump discards then is an
+        ordinary error, a plain-Python mistake (ruff's B012, PEP 765), not a lost cancellation."""
+        if awaits_in(node.body) is None and awaits_in(node.orelse) is None \
+                and all(awaits_in(handler.body) is None for handler in node.handlers):
+            return True
         if not any(handler.type is None or any(kind == BASE for kind, _ in self._handler_kinds(handler))
                    for handler in node.handlers):
             return False
