@@ -253,8 +253,9 @@ SUPPRESSED = Rule(
     "or in a private coroutine the project awaits only in such handlers; "
     "`suppress(CancelledError)` in the `finally` after handlers that swallow is still reported), "
     "or in test code (see AL401). In a teardown coroutine (`close`, "
-    "`stop`, `shutdown`...), outside a `while` loop, it is AL407's, opt-in; as the last statement of a "
-    "coroutine the project only starts as a task, AL406's, opt-in.",
+    "`stop`, `shutdown`...), outside a `while` loop, it is AL407's, opt-in; as the last step of a "
+    "coroutine the project only starts as a task (its last statement, or the last of a `try` body without "
+    "`else`, an `if` branch or a `with` block that is), AL406's, opt-in.",
     why_bad="`suppress` ends the `with` block normally when the cancellation arrives, so the "
     "coroutine carries on as if it had not been cancelled: it cannot be stopped, and timeouts and "
     "task groups waiting for it hang.",
@@ -341,7 +342,8 @@ TASK_BODY = Rule(
     "iterates it in the request's own task, which nothing awaits, and under anyio's cancel scope the "
     "cancellation comes back at the next await, so a body that returns only ends the response; one the "
     "project also iterates itself (`async for`) stays AL401. Also `with suppress(CancelledError)` as "
-    "the last statement of such a task body (leaving the block ends it), which AL404 would report. "
+    "the last step of such a task body (its last statement, or the last of a `try` body, `if` branch or "
+    "`with` block that is: leaving the block ends it), which AL404 would report. "
     "A handler that keeps a loop running or "
     "raises another exception stays AL401/AL402, and so does a coroutine that is also awaited "
     "somewhere, a public one that is not such a worker, and a private one with no use in the project at "

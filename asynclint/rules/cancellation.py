@@ -480,9 +480,31 @@ class CancellationChecker(Checker):
         """The coroutine's name when ``with suppress(...)`` is its last statement, directly in its body
         (leaving the block ends it), and the project only starts it as a task (``_only_started``)."""
         func = self.ctx.current_function
-        if not isinstance(func, ast.AsyncFunctionDef) or not func.body or func.body[-1] is not node:
+        if not isinstance(func, ast.AsyncFunctionDef) or not self._last_step(func, node):
             return None
         return self._only_started(func)
+
+    def _last_step(self, func: ast.AsyncFunctionDef, node: ast.stmt) -> bool:
+        """``node`` is the function's last statement, or the last of a ``try`` body (no ``else``), ``if``
+        branch or ``with`` block that is itself a last step (nanobot's ``try: with suppress(CancelledError):
+        while ...`` under ``except Exception``): leaving it ends the function. Not inside a loop."""
+        stack = self.ctx.ancestors
+        where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is node), None)
+        if where is None:
+            return False
+        child: ast.AST = node
+        for parent in reversed(stack[:where]):
+            if parent is func:
+                return bool(func.body) and func.body[-1] is child
+            if isinstance(parent, TRY_TYPES) and not parent.orelse and parent.body[-1] is child:  # type: ignore[attr-defined]
+                child = parent
+            elif isinstance(parent, ast.If) and (parent.body[-1] is child or (parent.orelse and parent.orelse[-1] is child)):
+                child = parent
+            elif isinstance(parent, (ast.With, ast.AsyncWith)) and parent.body[-1] is child:
+                child = parent
+            else:
+                return False
+        return False
 
     def _caller_reraises(self) -> bool:
         """The coroutine is private (``_drain``, or any function of a private module such as
