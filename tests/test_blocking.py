@@ -69,13 +69,13 @@ def test_file_advice_follows_the_files_library(library: str, expected: str) -> N
 
 def test_client_library_message_names_the_async_alternative() -> None:
     messages = [m for _, _, m in lint("""
-        import sqlite3, redis, trio
+        import psycopg2, redis, trio
 
-        async def main(path):
-            sqlite3.connect(path)
+        async def main(dsn):
+            psycopg2.connect(dsn)
             redis.Redis().get("k")
     """)]
-    assert "aiosqlite" in messages[0] and "trio.to_thread.run_sync" in messages[0]
+    assert "asyncpg" in messages[0] and "trio.to_thread.run_sync" in messages[0]
     assert "`redis.Redis.get()`" in messages[1] and "redis.asyncio.Redis" in messages[1]
 
 
@@ -189,7 +189,7 @@ def test_one_finding_for_a_chained_blocking_call() -> None:
             data = open(path).read()
             rows = sqlite3.connect(path).execute("select 1")
             return [open(p).readlines() for p in paths]
-    """) == [(5, "AL109"), (6, "AL108"), (7, "AL109")]
+    """) == [(5, "AL109"), (6, "AL109"), (7, "AL109")]
 
 
 def test_nested_def_lambda_and_class_bodies_are_not_in_the_coroutine() -> None:

@@ -161,7 +161,10 @@ FILE_ENTRIES = Rule(
     "(`read_text`, `write_bytes`, `open`, `iterdir`, `glob`, `mkdir`, `unlink`, `touch`...) on a value known "
     "to be a path; `glob.glob`; `shutil.copy/copy2/copyfile/copyfileobj/copystat/chown`, and `shutil.move` of "
     "a source not named as a directory (AL104 otherwise); and the `os` calls for one entry (`listdir`, `scandir`, `makedirs`, `mkdir`, "
-    "`remove`, `unlink`, `rename`, `replace`, `rmdir`, `fsync`...). A file opened in the coroutine is "
+    "`remove`, `unlink`, `rename`, `replace`, `rmdir`, `fsync`...); and `sqlite3`, a database in a local "
+    "file (`sqlite3.connect(path)` and the connection's and cursor's `execute*`, `commit`, `rollback`, "
+    "`backup` and fetches, which step the query; advice: aiosqlite), not an in-memory one "
+    "(`sqlite3.connect(\":memory:\")`, a `file::memory:` or `mode=memory` URI), which touches no disk. A file opened in the coroutine is "
     "reported once, on the `open()`: `with open(p, \"wb\") as f: f.write(data)` and "
     "`open(p).read()` are one finding. `async with aiofiles.open(...)`, `anyio.Path` and `trio.Path` are "
     "async and never reported.\n\n"
@@ -259,20 +262,21 @@ CLIENT_LIBRARIES = Rule(
     name="blocking-client-library",
     summary="Synchronous database or network client library used inside a coroutine",
     what_it_does="Reports calls into synchronous client libraries inside an `async def`, each with the "
-    "async alternative: `sqlite3` (aiosqlite), `psycopg2` and sync `psycopg` connections and cursors "
+    "async alternative: `psycopg2` and sync `psycopg` connections and cursors "
     "(`psycopg.AsyncConnection`, asyncpg), `pymysql` / `MySQLdb` (aiomysql, asyncmy), `pymongo` clients, "
     "databases and collections (`pymongo.AsyncMongoClient`, motor), sync `redis.Redis` and its pipelines "
     "and locks (`redis.asyncio`), SQLAlchemy's sync `Engine`, `Connection`, `Session`, `sessionmaker` "
     "sessions and `Query` results (`sqlalchemy.ext.asyncio`), `smtplib` (aiosmtplib), `ftplib` (aioftp), "
     "`poplib`, `imaplib` (aioimaplib), `paramiko` (asyncssh), `boto3` / `botocore` clients "
     "(aioboto3, aiobotocore) and `xmlrpc.client.ServerProxy`. The connect calls themselves "
-    "(`sqlite3.connect`, `psycopg2.connect`, `smtplib.SMTP(host)`...) are reported; building a client "
-    "that connects lazily (`redis.Redis()`, `MongoClient()`, `create_engine()`) is not, nor is opening an "
-    "in-memory SQLite database (`sqlite3.connect(\":memory:\")`, a `file::memory:` or `mode=memory` URI), "
-    "which touches no disk. A default psycopg, psycopg2, pymysql or MySQLdb cursor reads every row in "
+    "(`psycopg2.connect`, `smtplib.SMTP(host)`...) are reported; building a client "
+    "that connects lazily (`redis.Redis()`, `MongoClient()`, `create_engine()`) is not. `sqlite3` is not a "
+    "client of a server but a database in a local file: its calls are AL109's (single-file I/O, opt-in); on "
+    "the projects read for issue 18 no maintainer moved them off the loop (Pyrogram's and kurigram's session "
+    "storage, lightrag's upload spool: 0 of 35 read true). A default psycopg, psycopg2, pymysql or MySQLdb cursor reads every row in "
     "`execute()`, so its `fetchone()`/`fetchmany()`/`fetchall()` do no I/O and are not reported (the "
     "`execute()` is); a server-side cursor's are (`conn.cursor(\"name\")`, `conn.cursor(name=...)`, "
-    "`conn.cursor(pymysql.cursors.SSCursor)`), and so are `sqlite3` fetches, which step the query.\n\n"
+    "`conn.cursor(pymysql.cursors.SSCursor)`).\n\n"
     "`redis.asyncio.Redis`, `AsyncSession`, `AsyncMongoClient`, motor and aiobotocore clients are async "
     "and never reported. The table is extendable with `extend-blocking-calls` (a qualified function name, "
     "or `module.Class.method` for a method on a receiver of that type).\n\n"
@@ -280,11 +284,11 @@ CLIENT_LIBRARIES = Rule(
     why_bad="A synchronous driver waits for the database or server with the event loop stopped: every other "
     "request served by this process waits for this query. Under load this turns one slow query into a "
     "stall of the whole service.",
-    example="import sqlite3\n\nasync def count_users(path):\n    conn = sqlite3.connect(path)\n"
-    "    return conn.execute(\"select count(*) from users\").fetchone()[0]",
-    use_instead="import aiosqlite\n\nasync def count_users(path):\n    async with aiosqlite.connect(path) as conn:\n"
-    "        cursor = await conn.execute(\"select count(*) from users\")\n"
-    "        return (await cursor.fetchone())[0]",
+    example="import psycopg2\n\nasync def count_users(dsn):\n    conn = psycopg2.connect(dsn)\n"
+    "    with conn.cursor() as cur:\n        cur.execute(\"select count(*) from users\")\n"
+    "        return cur.fetchone()[0]",
+    use_instead="import asyncpg\n\nasync def count_users(dsn):\n    conn = await asyncpg.connect(dsn)\n"
+    "    return await conn.fetchval(\"select count(*) from users\")",
     options="`extend-blocking-calls` (table): `{\"mylib.Client.fetch\" = {code = \"AL108\", message = "
     "\"use mylib.AsyncClient\"}}` adds entries to any AL1xx code.",
 )

@@ -507,7 +507,7 @@ _MONGO_COLLECTION = ("find_one", "insert_one", "insert_many", "update_one", "upd
 _SESSION = ("execute", "scalar", "scalars", "get", "commit", "flush", "rollback", "refresh", "merge", "connection")
 
 FUNCTIONS.update({
-    **_entries("AL108", SQLITE, ("sqlite3.connect", "sqlite3.dbapi2.connect"), unless=_in_memory),
+    **_entries("AL109", SQLITE, ("sqlite3.connect", "sqlite3.dbapi2.connect"), unless=_in_memory),
     **_entries("AL108", PSYCOPG2, ("psycopg2.connect",)),
     **_entries("AL108", PSYCOPG, ("psycopg.connect", "psycopg.Connection.connect")),
     **_entries("AL108", MYSQL, ("pymysql.connect", "pymysql.Connect", "pymysql.connections.Connection",
@@ -519,9 +519,9 @@ FUNCTIONS.update({
 })
 
 METHODS.update({
-    "sqlite3.Connection": _entries("AL108", SQLITE, ("execute", "executemany", "executescript", "commit",
+    "sqlite3.Connection": _entries("AL109", SQLITE, ("execute", "executemany", "executescript", "commit",
                                                      "rollback", "backup")),
-    "sqlite3.Cursor": _entries("AL108", SQLITE, ("execute", "executemany", "executescript", "fetchone",
+    "sqlite3.Cursor": _entries("AL109", SQLITE, ("execute", "executemany", "executescript", "fetchone",
                                                  "fetchmany", "fetchall")),
     "psycopg2.extensions.connection": _entries("AL108", PSYCOPG2, ("commit", "rollback")),
     "psycopg2.extensions.cursor": _entries("AL108", PSYCOPG2, (*_DBAPI_EXECUTE, "copy_from", "copy_to",
