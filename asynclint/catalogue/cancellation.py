@@ -203,7 +203,8 @@ CATCH_ALL = Rule(
     "['message'] except BaseException: pass` then `raise ApiError(msg)`: a best-effort step of a call "
     "that fails either way; `except CancelledError` there is an AL401 conversion); a handler that ends a task body (AL406, opt-in) or a teardown coroutine (AL407, "
     "opt-in); a module that uses only "
-    "trio, whose cancellation the still-cancelled scope raises again at the next checkpoint. A "
+    "trio, or only anyio (not asyncio), whose cancel scopes raise the cancellation again at the next "
+    "checkpoint (a module that also imports asyncio may run as plain asyncio tasks: reported). A "
     "catch-all that swallows in a coroutine other coroutines await, or that keeps a loop running, is "
     "reported. `except Exception` is never reported: it does not catch `CancelledError` since Python 3.8.",
     why_bad="A bare `except:` or `except BaseException` also catches `asyncio.CancelledError` "

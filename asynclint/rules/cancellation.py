@@ -375,10 +375,11 @@ class CancellationChecker(Checker):
     def _redelivered(self, kinds: List[Tuple[str, ast.expr]], strict: bool) -> bool:
         """trio's cancellation, and anyio's cancel scopes', are level-triggered: swallowing the cancellation
         only defers it to the next checkpoint in the still-cancelled scope. So for ``except trio.Cancelled``
-        and ``except anyio.get_cancelled_exc_class()``, and for a catch-all in a module that only uses trio."""
+        and ``except anyio.get_cancelled_exc_class()``, and for a catch-all in a module that uses only trio or
+        only anyio (not asyncio): its code runs in their cancel scopes."""
         if strict:
             return all(self._level_triggered(expr, 0) for kind, expr in kinds if kind == CANCEL)
-        return self.ctx.library == "trio"
+        return self.ctx.library in ("trio", "anyio")
 
     def _checkpoint_before(self, handler: ast.ExceptHandler, leak: ast.AST) -> bool:
         """A statement of the handler's own body before the one holding ``leak`` awaits outside a shielding
