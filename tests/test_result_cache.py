@@ -355,6 +355,32 @@ def test_a_spawn_helper_that_stops_starting_is_noticed(project: Path) -> None:
     assert ("speaker.py", 10, "AL401") in found
 
 
+def test_a_quiet_coroutine_of_another_module_that_starts_to_suspend_is_noticed(project: Path) -> None:
+    """A catch-all around an await of another module's coroutine that never suspends is no finding; when
+    that coroutine gains an ``await``, the caller's file is linted again and reported."""
+    (project / "app" / "routes.py").write_text(textwrap.dedent("""
+        class Route:
+            async def fallback(self):
+                self.done = True
+    """).lstrip())
+    (project / "app" / "page.py").write_text(textwrap.dedent("""
+        from .routes import Route
+
+
+        async def handle(route: Route):
+            try:
+                await route.fallback()
+            except BaseException:
+                pass
+    """).lstrip())
+    first, _ = run(project)
+    assert not [f for f in first if f[0] == "page.py"]
+    edit(project, "routes.py", "        self.done = True", "        await self.flush()\n        self.done = True")
+    found, _ = run(project)
+    assert found == run(project, cached=False)[0]
+    assert ("page.py", 7, "AL402") in found
+
+
 def test_a_use_of_a_draining_helper_outside_a_raising_handler_is_noticed(project: Path) -> None:
     """A private helper awaited only in handlers that raise is cleanup (no AL401): awaiting it anywhere
     else, in another file, re-lints the helper's file and brings the finding back."""

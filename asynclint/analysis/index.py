@@ -34,11 +34,11 @@ from ..knowledge import coroutines as known
 from ..knowledge.intent import REPORTING_CALLS
 from ..knowledge.types import canonical_type
 from .effects import Effect, summarise_function
-from .flow import walk_local
+from .flow import is_stub, suspends_in, walk_local
 from .references import ATTR, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 37
+INDEX_VERSION = 38
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -53,6 +53,8 @@ _MAX_DEPTH = 24
 #   "h": (name or "Cls.method", ...)     coroutine functions that keep the task doing their work on
 #                                        ``self`` and await it (``self.main_task = create_task(...)``;
 #                                        ``await self.main_task``): a task wrapping one is reachable
+#   "qc": (name or "Cls.method", ...)    undecorated coroutine functions whose body never suspends (no
+#                                        ``await``, ``async for``/``with`` or ``yield``) and is no stub
 #   "ht": (name or "Cls.method", ...)    functions that store the running task where the project can
 #                                        cancel it (``self._running[rid] = asyncio.current_task()``)
 #   "r": {name: counts}                  uses of the names this module defines or spawns (nine numbers:
@@ -365,6 +367,8 @@ class _Summarizer:
         attributes = out["c"].get(prefix[:-1], (0, (), {}, {}))[3] if prefix else {}
         for stmt in _module_statements(body):
             if isinstance(stmt, ast.AsyncFunctionDef):
+                if not stmt.decorator_list and not suspends_in(stmt.body) and not is_stub(stmt.body):
+                    out["qc"] = out.get("qc", ()) + (prefix + stmt.name,)
                 if self._may_yield(stmt) and is_async_generator(stmt):
                     continue
                 out["e"][prefix + stmt.name] = summarise_function(stmt, self.qualify, bool(prefix), attributes,
@@ -1093,6 +1097,17 @@ class ProjectIndex:
         if record and self._consulted is not None:
             self._consulted[("ro", name, method, found)] = None
         return found
+
+    def never_suspends(self, target: Target) -> bool:
+        """Is ``target`` a coroutine function of the project whose body never suspends ("qc": awaiting it runs
+        it to its end without yielding to the loop)? Read from its module's summary, which the lookup that
+        found ``target`` already recorded (its content digest)."""
+        entry = self.modules.get(target.path)
+        if entry is None:
+            return False
+        module = entry[0]
+        local = target.qualname[len(module) + 1:] if target.qualname.startswith(module + ".") else ""
+        return bool(local) and local in self.summary(target.path).get("qc", ())
 
     def starts_first_argument(self, qualname: str, record: bool = True) -> bool:
         """Is ``qualname`` a project helper that starts the coroutine object given first as a task (``def

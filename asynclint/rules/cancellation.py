@@ -28,7 +28,7 @@ from ..analysis.flow import (
     suspends_in,
     walk_local,
 )
-from ..analysis.index import CURRENT_TASK, hands_out_current_task, is_async_generator
+from ..analysis.index import CURRENT_TASK, ProjectIndex, Target, hands_out_current_task, is_async_generator
 from ..analysis.references import (ATTR, AWAIT, SELF, Counts, combine, local_uses, private_name, reached_tails,
                                    takes_call)
 from ..analysis.resolver import Resolver
@@ -811,20 +811,33 @@ class CancellationChecker(Checker):
         if not isinstance(awaited, ast.Call):
             return False
         func = awaited.func
-        quiet = self._quiet_coroutines()
-        if not quiet or last_name(func) not in {definition.name for definition, _ in quiet.values()}:
-            return False  # (most awaits: no resolution needed)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls") \
                 and not private_name(func.attr):
             return False
+        quiet = self._quiet_coroutines()
+        here = last_name(func) in {definition.name for definition, _ in quiet.values()}
+        if not here and not isinstance(self.ctx.index, ProjectIndex):
+            return False  # (most awaits in a lone file: no resolution needed)
         resolver = Resolver.of(self.ctx)
         target = resolver.call_target(awaited)
-        if target is None or not target.is_coroutine or not target.path \
-                or os.path.abspath(target.path) != os.path.abspath(self.ctx.path) or target.line not in quiet:
+        if target is None or not target.is_coroutine or not target.path:
             return False
-        _, is_method = quiet[target.line]
+        if os.path.abspath(target.path) == os.path.abspath(self.ctx.path):
+            if not here or target.line not in quiet:
+                return False
+            is_method = quiet[target.line][1]
+        elif resolver.index.never_suspends(target):  # another module's ("qc"): patchright's Route.fallback
+            is_method = self._is_method_target(target, resolver)
+        else:
+            return False
         owner, _, name = target.qualname.rpartition(".")
         return not (is_method and resolver.index.overridden(owner, name, resolver.local))
+
+    @staticmethod
+    def _is_method_target(target: Target, resolver: Resolver) -> bool:
+        """Does ``target`` name a method (its owner is a class of the project), not a module's function?"""
+        owner = target.qualname.rpartition(".")[0]
+        return bool(owner) and resolver.index.is_class(owner, target.path, resolver.local)
 
     def _quiet_coroutines(self) -> Dict[int, Tuple[ast.AsyncFunctionDef, bool]]:
         """This module's undecorated coroutine functions whose body never suspends (no ``await``, ``async
