@@ -99,6 +99,14 @@ def edit(root: Path, name: str, old: str, new: str) -> None:
     os.utime(path, ns=(1, 1))  # same second as the cached stat would not be noticed otherwise
 
 
+def rerun_after_edit(root: Path, name: str, old: str, new: str) -> Findings:
+    """Edit one file, run again with the cache, and check the cached run says what an uncached one says."""
+    edit(root, name, old, new)
+    found, _ = run(root)
+    assert found == run(root, cached=False)[0]
+    return found
+
+
 def relinted(stats: RunStats) -> int:
     return stats.files - stats.cached
 
@@ -126,9 +134,7 @@ def test_an_edit_relints_only_the_files_that_looked_at_it(project: Path) -> None
 def test_a_new_coroutine_function_reaches_files_the_triage_had_cleared(project: Path) -> None:
     first, _ = run(project)
     assert not [f for f in first if f[0] == "sync_caller.py"]
-    edit(project, "lib.py", "def helper", "async def helper")
-    found, _ = run(project)
-    assert found == run(project, cached=False)[0]
+    found = rerun_after_edit(project, "lib.py", "def helper", "async def helper")
     assert ("sync_caller.py", 5, "AL201") in found
 
 
@@ -349,9 +355,8 @@ def test_a_spawn_helper_that_stops_starting_is_noticed(project: Path) -> None:
     """).lstrip())
     first, _ = run(project)
     assert not [f for f in first if f[0] == "speaker.py"]
-    edit(project, "spawn.py", "return asyncio.create_task(*args, **kwargs)", "return print(*args, **kwargs)")
-    found, stats = run(project)
-    assert found == run(project, cached=False)[0]
+    found = rerun_after_edit(project, "spawn.py", "return asyncio.create_task(*args, **kwargs)",
+                             "return print(*args, **kwargs)")
     assert ("speaker.py", 10, "AL401") in found
 
 
@@ -375,9 +380,8 @@ def test_a_quiet_coroutine_of_another_module_that_starts_to_suspend_is_noticed(p
     """).lstrip())
     first, _ = run(project)
     assert not [f for f in first if f[0] == "page.py"]
-    edit(project, "routes.py", "        self.done = True", "        await self.flush()\n        self.done = True")
-    found, _ = run(project)
-    assert found == run(project, cached=False)[0]
+    found = rerun_after_edit(project, "routes.py", "        self.done = True",
+                             "        await self.flush()\n        self.done = True")
     assert ("page.py", 7, "AL402") in found
 
 
