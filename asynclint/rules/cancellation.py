@@ -67,6 +67,8 @@ TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at", "async_timeout.ti
 STATE_METHODS = frozenset({"cancelling", "cancelled"})
 STATE_WORDS = ("cancel", "clos", "stop", "shut", "disconnect")
 
+# ``asyncio.gather``: once cancelled, it raises ``CancelledError`` to its caller whatever its children returned.
+GATHERS = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 # ``with X(shield=True):`` scopes that keep outside cancellation away from their body.
 SHIELDING_SCOPES = frozenset({
     "trio.CancelScope", "trio._core.CancelScope", "anyio.CancelScope", "trio.move_on_after",
@@ -212,6 +214,12 @@ class CancellationChecker(Checker):
                 self.ctx.report("AL406", where, f"{caught} ends the task body `{body}()` without re-raising "
                                 "(the project only starts it as a task or runs it as a program root): the task stops, "
                                 "but `task.cancelled()` is False and awaiting it returns normally")
+                continue
+            gathered = self._only_gathered(handler, accepts) if leak.kind != "raise" else None
+            if gathered is not None:
+                self.ctx.report("AL406", where, f"{caught} ends `{gathered}()` without re-raising; it only runs "
+                                "inside `asyncio.gather(...)`, which raises `CancelledError` to its caller anyway "
+                                "once it was cancelled: the child stops, but does not look cancelled")
                 continue
             unawaited = self._never_awaited(handler, accepts)
             if unawaited is not None:
@@ -565,6 +573,37 @@ class CancellationChecker(Checker):
             return None
         if tails and not all(resolver.index.runs_as_task_root(entry) for entry in tails):
             return None
+        return func.name
+
+    def _only_gathered(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> Optional[str]:
+        """The name of a coroutine nested in another function that only ever runs as a direct argument of
+        ``asyncio.gather(...)`` there (skypilot's websocket/PTY bridge), when every way out of the handler ends
+        it. A cancelled gather raises ``CancelledError`` to its caller once its children are done, whatever
+        they returned, so a child that ends quietly loses no one's cancellation; one that keeps a loop running
+        would hold the gather open, and a conversion would replace the ``CancelledError``: both reported."""
+        func = self.ctx.current_function
+        if not isinstance(func, ast.AsyncFunctionDef) or is_async_generator(func) \
+                or not self._handler_ends(func, handler, accepts):
+            return None
+        enclosing = self._enclosing_function(func)
+        if enclosing is None:
+            return None
+        local = local_uses(enclosing, func, self.ctx.resolve, self._starts_first_argument)
+        if local is None or local[0] or local[1] or not local[2]:
+            return None
+        parents: Dict[int, ast.AST] = {}
+        for node in walk(enclosing):
+            for child in child_nodes(node):
+                parents[id(child)] = node
+        for node in walk(enclosing):
+            if not isinstance(node, ast.Name) or node.id != func.name:
+                continue
+            call, holder = parents.get(id(node)), None
+            if isinstance(call, ast.Call) and call.func is node:
+                holder = parents.get(id(call))
+            if not (isinstance(holder, ast.Call) and any(arg is call for arg in holder.args)
+                    and self.ctx.resolve(holder.func) in GATHERS):
+                return None
         return func.name
 
     def _starts_first_argument(self, call: ast.Call) -> bool:
