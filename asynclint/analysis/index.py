@@ -1098,17 +1098,6 @@ class ProjectIndex:
             self._consulted[("ro", name, method, found)] = None
         return found
 
-    def never_suspends(self, target: Target) -> bool:
-        """Is ``target`` a coroutine function of the project whose body never suspends ("qc": awaiting it runs
-        it to its end without yielding to the loop)? Read from its module's summary, which the lookup that
-        found ``target`` already recorded (its content digest)."""
-        entry = self.modules.get(target.path)
-        if entry is None:
-            return False
-        module = entry[0]
-        local = target.qualname[len(module) + 1:] if target.qualname.startswith(module + ".") else ""
-        return bool(local) and local in self.summary(target.path).get("qc", ())
-
     def starts_first_argument(self, qualname: str, record: bool = True) -> bool:
         """Is ``qualname`` a project helper that starts the coroutine object given first as a task (``def
         create_task_logged(*args): asyncio.create_task(*args)``; ``sh``)? Recorded for the result cache."""
@@ -1419,6 +1408,13 @@ class ProjectIndex:
         can cancel it? (See "ht" above.)"""
         found = self._summary_of(target, local)
         return found is not None and found[1] in found[0].get("ht", ())
+
+    def quiet_coroutine(self, target: Target, local: Optional[LocalModule] = None) -> Optional[str]:
+        """The name (``name`` or ``Cls.method``) of the coroutine function ``target`` (found through this index)
+        when its body never suspends, so awaiting it runs it to its end without yielding to the loop; else None.
+        (See "qc" above.)"""
+        found = self._summary_of(target, local)
+        return found[1] if found is not None and found[1] in found[0].get("qc", ()) else None
 
     def _summary_of(self, target: Target, local: Optional[LocalModule]) -> Optional[Tuple[Summary, str]]:
         """The summary of ``target``'s module and its name there (``name`` or ``Cls.method``), or None."""

@@ -28,7 +28,7 @@ from ..analysis.flow import (
     suspends_in,
     walk_local,
 )
-from ..analysis.index import CURRENT_TASK, ProjectIndex, Target, hands_out_current_task, is_async_generator
+from ..analysis.index import CURRENT_TASK, ProjectIndex, hands_out_current_task, is_async_generator
 from ..analysis.references import (ATTR, AWAIT, SELF, Counts, combine, local_uses, private_name, reached_tails,
                                    takes_call)
 from ..analysis.resolver import Resolver
@@ -865,18 +865,13 @@ class CancellationChecker(Checker):
             if not here or target.line not in quiet:
                 return False
             is_method = quiet[target.line][1]
-        elif resolver.index.never_suspends(target):  # another module's ("qc"): patchright's Route.fallback
-            is_method = self._is_method_target(target, resolver)
-        else:
-            return False
+        else:  # another module's ("qc"): patchright's Route.fallback
+            quiet_name = resolver.index.quiet_coroutine(target, resolver.local)
+            if quiet_name is None:
+                return False
+            is_method = "." in quiet_name
         owner, _, name = target.qualname.rpartition(".")
         return not (is_method and resolver.index.overridden(owner, name, resolver.local))
-
-    @staticmethod
-    def _is_method_target(target: Target, resolver: Resolver) -> bool:
-        """Does ``target`` name a method (its owner is a class of the project), not a module's function?"""
-        owner = target.qualname.rpartition(".")[0]
-        return bool(owner) and resolver.index.is_class(owner, target.path, resolver.local)
 
     def _quiet_coroutines(self) -> Dict[int, Tuple[ast.AsyncFunctionDef, bool]]:
         """This module's undecorated coroutine functions whose body never suspends (no ``await``, ``async
