@@ -1225,19 +1225,24 @@ class CancellationChecker(Checker):
 
     # -- the cancel-then-await idiom --------------------------------------------
     def _awaits_only_resolved(self, body: Sequence[ast.stmt]) -> bool:
-        """Every await in ``body`` is of a future this coroutine completed just before.
+        """Every await in ``body`` is of a future this coroutine completed just before, or checked was done.
 
-        ``fut.set_exception(err)`` then ``with suppress(BaseException): await fut``
-        does not suspend: the future is done, so no cancellation can arrive there.
+        ``fut.set_exception(err)`` then ``with suppress(BaseException): await fut``, or ``if
+        self._transport().done(): ... await self._transport()``, does not suspend: the future is done,
+        so no cancellation can arrive there.
         """
         func = self.ctx.current_function
         awaits = [n for n in walk_local(body) if isinstance(n, (ast.Await, ast.AsyncFor, ast.AsyncWith))]
         if func is None or not awaits or not all(isinstance(n, ast.Await) for n in awaits):
             return False
-        resolved = [((n.lineno, n.col_offset), ast.dump(n.func.value)) for n in walk_local(getattr(func, "body", []))
+        local = list(walk_local(getattr(func, "body", [])))
+        resolved = [((n.lineno, n.col_offset), ast.dump(n.func.value)) for n in local
                     if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
                     and n.func.attr in ("set_result", "set_exception")]
+        checked = [(ast.dump(future), n.body[0].lineno, n.body[-1].end_lineno or n.body[-1].lineno)
+                   for n in local if isinstance(n, ast.If) for future in _checked_done(n.test)]
         return all(any(pos < (n.lineno, n.col_offset) and key == ast.dump(n.value) for pos, key in resolved)
+                   or any(key == ast.dump(n.value) and first <= n.lineno <= last for key, first, last in checked)
                    for n in awaits)
 
     def _idiom(self, body: Sequence[ast.stmt]) -> Optional[str]:
@@ -1432,6 +1437,13 @@ def _answers_disconnect(node: ast.AST) -> bool:
     return isinstance(node, ast.Return) and node.value is not None and any(
         isinstance(n, ast.Constant) and isinstance(n.value, str) and _DISCONNECTED.search(n.value)
         for n in walk(node.value))
+
+
+def _checked_done(test: ast.expr) -> List[ast.expr]:
+    """The futures an ``if`` test requires to be done: ``fut.done()``, alone or joined by ``and``."""
+    parts = test.values if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And) else [test]
+    return [part.func.value for part in parts if isinstance(part, ast.Call) and not part.args
+            and isinstance(part.func, ast.Attribute) and part.func.attr == "done"]
 
 
 def _waits_for_done(test: ast.expr) -> bool:
