@@ -83,7 +83,6 @@ STORING_METHODS = frozenset({"append", "add", "appendleft", "setdefault"})  # pu
 TIMEOUT_ERRORS = frozenset({"builtins.TimeoutError", "asyncio.TimeoutError", "asyncio.exceptions.TimeoutError",
                             "concurrent.futures.TimeoutError", "async_timeout.TimeoutError"})
 WAIT_FORS = frozenset({"asyncio.wait_for", "asyncio.tasks.wait_for"})
-GATHERS = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
 TASK_WRAPPERS = WAIT_FORS | {"asyncio.shield", "asyncio.tasks.shield"}
 
 # What a coroutine that runs until it is stopped waits on (``await self._stopped.wait()``), and the calls that
@@ -220,6 +219,13 @@ class CancellationChecker(Checker):
                 self.ctx.report("AL406", where, f"{caught} ends `{gathered}()` without re-raising; it only runs "
                                 "inside `asyncio.gather(...)`, which raises `CancelledError` to its caller anyway "
                                 "once it was cancelled: the child stops, but does not look cancelled")
+                continue
+            owned = self._owner_collects(handler, accepts)
+            if owned is not None:
+                self.ctx.report("AL406", where, f"{caught} ends `{owned[0]}()` without re-raising; its class runs it "
+                                f"as the task `{owned[1]}`, which it cancels and then awaits expecting it to return "
+                                f"(line {owned[2]}; a re-raise would come out of that await): it stops, but does "
+                                "not look cancelled")
                 continue
             unawaited = self._never_awaited(handler, accepts)
             if unawaited is not None:
@@ -655,6 +661,68 @@ class CancellationChecker(Checker):
         if exits.falls_through and loops and not self._stops_loop(handler, loops):
             return False  # the loop runs on
         return not (any(isinstance(j, ast.Break) for j in exits.jumps) and len(loops) > 1)  # (the inner loop only)
+
+    def _owner_collects(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]
+                        ) -> Optional[Tuple[str, str, int]]:
+        """The method's name, its task's name and the collecting await's line when the method's own class
+        starts it as a task (``self._reader = asyncio.create_task(self._read())``, or a local ``task = ...``
+        in one method) and cancels that task and then awaits it with nothing around the await to take a
+        ``CancelledError`` (``self._reader.cancel(); await self._reader``): the class's shutdown expects the
+        task to return, so the handler that ends it is its protocol, and a re-raise would come out of the
+        owner's own await (rsocket's transports, xknx's gateway scan). The handler must end the method."""
+        func = self.ctx.current_function
+        stack = self.ctx.ancestors
+        where = next((i for i in range(len(stack) - 1, -1, -1) if stack[i] is func), 0)
+        if not isinstance(func, ast.AsyncFunctionDef) or where == 0 or not isinstance(stack[where - 1], ast.ClassDef) \
+                or is_async_generator(func) or not self._handler_ends(func, handler, accepts):
+            return None
+        methods = [m for m in stack[where - 1].body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        for method in methods:
+            for node in walk_local(method.body):
+                if not (isinstance(node, ast.Assign) and len(node.targets) == 1 and self._runs_own(node.value, func.name)):
+                    continue
+                target = node.targets[0]
+                if isinstance(target, ast.Name):
+                    line = self._cancels_then_awaits(method, target)
+                elif isinstance(target, ast.Attribute) and _is_self(target.value):
+                    line = next((found for other in methods
+                                 for found in [self._cancels_then_awaits(other, target)] if found), None)
+                else:
+                    line = None
+                if line is not None:
+                    return func.name, node_text(target), line
+        return None
+
+    def _runs_own(self, value: ast.expr, name: str) -> bool:
+        """``asyncio.create_task(self.<name>(...))`` (any ``create_task``/``ensure_future``)."""
+        if not (isinstance(value, ast.Call) and value.args and last_name(value.func) in TASK_FACTORIES):
+            return False
+        coro = value.args[0]
+        return isinstance(coro, ast.Call) and isinstance(coro.func, ast.Attribute) and coro.func.attr == name \
+            and _is_self(coro.func.value)
+
+    def _cancels_then_awaits(self, method: ast.AST, task: ast.expr) -> Optional[int]:
+        """The line of ``await <task>`` in ``method`` after a ``<task>.cancel()`` there, when no ``except`` or
+        ``suppress`` around that await takes a ``CancelledError``; None otherwise."""
+        key = _shape(task)
+        cancelled = [n.lineno for n in walk_local(getattr(method, "body", [])) if isinstance(n, ast.Call)
+                     and isinstance(n.func, ast.Attribute) and n.func.attr == "cancel" and _shape(n.func.value) == key]
+        if not cancelled:
+            return None
+        guarded: List[Tuple[int, int]] = []
+        for node in walk_local(getattr(method, "body", [])):
+            if isinstance(node, TRY_TYPES) and any(h.type is None or any(kind in (CANCEL, BASE) for kind, _ in
+                                                                          self._handler_kinds(h)) for h in node.handlers):
+                guarded.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
+            if isinstance(node, (ast.With, ast.AsyncWith)) and any(
+                    isinstance(item.context_expr, ast.Call) and self.ctx.resolve(item.context_expr.func) == SUPPRESS
+                    for item in node.items):
+                guarded.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
+        for node in walk_local(getattr(method, "body", [])):
+            if isinstance(node, ast.Await) and _shape(node.value) == key and min(cancelled) < node.lineno \
+                    and not any(first <= node.lineno <= last for first, last in guarded):
+                return node.lineno
+        return None
 
     def _never_awaited(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> Optional[str]:
         """The coroutine's name when it is private (``_name``: the project holds every use of it), not an
@@ -1437,6 +1505,16 @@ def _answers_disconnect(node: ast.AST) -> bool:
     return isinstance(node, ast.Return) and node.value is not None and any(
         isinstance(n, ast.Constant) and isinstance(n.value, str) and _DISCONNECTED.search(n.value)
         for n in walk(node.value))
+
+
+def _shape(expr: ast.expr) -> str:
+    """``expr``'s structure whether it is stored or read (``self._task = ...`` and ``await self._task``)."""
+    return re.sub(r", ctx=\w+\(\)", "", ast.dump(expr))
+
+
+def _is_self(node: ast.expr) -> bool:
+    """``self`` (the instance a method runs on)."""
+    return isinstance(node, ast.Name) and node.id == "self"
 
 
 def _checked_done(test: ast.expr) -> List[ast.expr]:
