@@ -582,35 +582,67 @@ class CancellationChecker(Checker):
         return func.name
 
     def _only_gathered(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> Optional[str]:
-        """The name of a coroutine nested in another function that only ever runs as a direct argument of
-        ``asyncio.gather(...)`` there (skypilot's websocket/PTY bridge), when every way out of the handler ends
-        it. A cancelled gather raises ``CancelledError`` to its caller once its children are done, whatever
-        they returned, so a child that ends quietly loses no one's cancellation; one that keeps a loop running
-        would hold the gather open, and a conversion would replace the ``CancelledError``: both reported."""
+        """The name of a coroutine that only ever runs as a direct argument of ``asyncio.gather(...)``, when
+        every way out of the handler ends it: one nested in another function, read from that function alone
+        (skypilot's websocket/PTY bridge), or a private method or module function (``_name``) whose every use
+        in the project is such an argument in its own module (pipecat's peer-track pumps, gathered through
+        ``self``). A cancelled gather raises ``CancelledError`` to its caller once its children are done,
+        whatever they returned, so a child that ends quietly loses no one's cancellation; one that keeps a loop
+        running would hold the gather open, and a conversion would replace the ``CancelledError``: both
+        reported."""
         func = self.ctx.current_function
         if not isinstance(func, ast.AsyncFunctionDef) or is_async_generator(func) \
                 or not self._handler_ends(func, handler, accepts):
             return None
+        name = func.name
         enclosing = self._enclosing_function(func)
-        if enclosing is None:
+        if enclosing is not None:
+            local = local_uses(enclosing, func, self.ctx.resolve, self._starts_first_argument)
+            if local is None or local[0] or local[1] or not local[2]:
+                return None
+            gathered = self._gathered_references(enclosing, lambda n: isinstance(n, ast.Name) and n.id == name,
+                                                 lambda n: True)
+            return name if gathered else None
+        if not private_name(name):
             return None
-        local = local_uses(enclosing, func, self.ctx.resolve, self._starts_first_argument)
-        if local is None or local[0] or local[1] or not local[2]:
+        resolver = Resolver.of(self.ctx)
+        found = self._project_uses(func, resolver)
+        if found is None:
             return None
+        counts, method, _ = found
+        if reached_tails(resolver.index.tail_callers(name, self.ctx.module_name), method):
+            return None
+        if method:
+            gathered = self._gathered_references(
+                self.ctx.module, lambda n: isinstance(n, ast.Attribute) and n.attr == name,
+                lambda n: isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name) and n.value.id in ("self", "cls"))
+        else:
+            gathered = self._gathered_references(
+                self.ctx.module, lambda n: isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load),
+                lambda n: True)
+        # every use the project has of the name (the index's counts, all modules) is one of these
+        return name if gathered and gathered == sum(combine(counts, method)) else None
+
+    def _gathered_references(self, scope: ast.AST, refers: Callable[[ast.AST], bool],
+                             own: Callable[[ast.AST], bool]) -> int:
+        """How many references ``scope`` holds (``refers``), when each is ``own`` and called as a direct
+        argument of ``asyncio.gather(...)``; 0 when any is not."""
         parents: Dict[int, ast.AST] = {}
-        for node in walk(enclosing):
+        for node in walk(scope):
             for child in child_nodes(node):
                 parents[id(child)] = node
-        for node in walk(enclosing):
-            if not isinstance(node, ast.Name) or node.id != func.name:
+        gathered = 0
+        for node in walk(scope):
+            if not refers(node):
                 continue
             call, holder = parents.get(id(node)), None
             if isinstance(call, ast.Call) and call.func is node:
                 holder = parents.get(id(call))
-            if not (isinstance(holder, ast.Call) and any(arg is call for arg in holder.args)
+            if not (own(node) and isinstance(holder, ast.Call) and any(arg is call for arg in holder.args)
                     and self.ctx.resolve(holder.func) in GATHERS):
-                return None
-        return func.name
+                return 0
+            gathered += 1
+        return gathered
 
     def _starts_first_argument(self, call: ast.Call) -> bool:
         """A call of a project helper that starts the coroutine object it is given first as a task."""
