@@ -192,8 +192,8 @@ class BlockingCalls:
             return self._started_here(receiver, node) is True and not self._checked_done(receiver)
         if guard == GUARD_SHARED_LOCK:
             return self._started_here(receiver, node) is not True
-        if guard == GUARD_NOT_OWNER_TEARDOWN:
-            return not self._owner_teardown(receiver)
+        if guard == GUARD_NOT_OWNER_TEARDOWN:  # (or the application's: its lifespan, a shutdown hook)
+            return not self._owner_teardown(receiver) and not in_lifecycle_hook(self.ctx)
         if guard == GUARD_NOT_EXITED:
             return not self._checked_exited(receiver) and not (
                 self._owner_teardown(receiver) and any(kw.arg == "timeout" for kw in node.keywords))

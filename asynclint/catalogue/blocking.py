@@ -211,8 +211,10 @@ SOCKETS = Rule(
     "until the work is known to be done, and `if fut.done():` guards it) — never asyncio's own futures "
     "and tasks; `concurrent.futures.wait` and `executor.shutdown()` (not `self._executor.shutdown()` in "
     "the coroutine that tears its owner down, `close`/`aclose`/`shutdown`/`stop`/`teardown`/`cleanup`/"
-    "`__aexit__`...: it waits once, for work already submitted, as the owner goes away; the same call "
-    "in a handler that does work is reported). Terminal prompts (`input()`, "
+    "`__aexit__`..., nor any executor's in an application's lifespan or startup/shutdown hook, "
+    "`async def lifespan(app)`, `on_shutdown`, `@app.on_event(\"shutdown\")`: it waits once, for work "
+    "already submitted, as the owner goes away; the same call in a handler that does work, or in a "
+    "coroutine only named like a lifespan, is reported). Terminal prompts (`input()`, "
     "`getpass`) are AL110, opt-in.\n\n"
     + _TYPED_RECEIVERS + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
     why_bad="Each of these waits for the network, another thread or the user with the event loop stopped. "

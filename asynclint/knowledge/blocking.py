@@ -37,7 +37,8 @@ GUARD_NOT_EMPTY = "not-empty"
 # loop between directories: only one directory listing blocks at a time.
 GUARD_LAZY_WALK = "lazy-walk"
 # ``self._executor.shutdown()`` in the coroutine that tears its owner down (``close``, ``shutdown``,
-# ``teardown``...): it waits once, for work already submitted, as the owner goes away.
+# ``teardown``...), or any executor's in an application's lifespan or startup/shutdown hook: it waits once,
+# for work already submitted, as the owner (the application) goes away.
 GUARD_NOT_OWNER_TEARDOWN = "not-owner-teardown"
 # ``shutil.move(tmp, os.path.splitext(tmp)[0])``, ``shutil.move(path + ".tmp", path)``: a rename within one
 # directory (one filesystem), which ``shutil.move`` does with ``os.rename``: one metadata update, not a copy.
