@@ -36,6 +36,7 @@ from ..knowledge.blocking import (
 )
 from ..knowledge.intent import LIFECYCLE_EVENTS, LIFECYCLE_HOOK_NAMES
 from ..knowledge.types import canonical_type
+from .flow import walk_local
 from .references import local_uses
 from .scopes import BindingKind
 
@@ -538,6 +539,24 @@ def _sends_none(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "send" \
         and len(node.args) == 1 and not node.keywords and isinstance(node.args[0], ast.Constant) \
         and node.args[0].value is None
+
+
+TERMINAL_PROMPTS = frozenset({"builtins.input", "getpass.getpass"})
+
+
+def waits_on_terminal(ctx: "FileContext", cache: Dict[int, bool]) -> bool:
+    """Does the current coroutine itself wait on a terminal prompt (``input()``, ``getpass.getpass()``, AL110's
+    calls)? Then it is interactive: the loop already stops at every prompt for as long as the user takes, so a
+    pause or a request between prompts holds up nothing the prompt does not (open-interpreter's CLI loop,
+    MetaGPT's manual recorder); a maintainer would not move one off the loop and leave the prompts on it."""
+    stack = ctx.function_stack
+    func = stack[-1] if stack else None
+    if not isinstance(func, ast.AsyncFunctionDef):
+        return False
+    if id(func) not in cache:
+        cache[id(func)] = any(isinstance(node, ast.Call) and ctx.resolve(node.func) in TERMINAL_PROMPTS
+                              for node in walk_local(func.body))
+    return cache[id(func)]
 
 
 def alone_on_private_loop(ctx: "FileContext", cache: Dict[int, bool]) -> bool:

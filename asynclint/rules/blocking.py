@@ -13,7 +13,7 @@ import ast
 from typing import TYPE_CHECKING, Dict, Optional, Sequence, Tuple, Type
 
 from ..analysis.blocking import (BlockingCalls, alone_on_private_loop, in_lifecycle_hook, steps_its_own_coroutines,
-                                 used_asynchronously)
+                                 used_asynchronously, waits_on_terminal)
 from ..analysis.callgraph import blocking_chain, call_arguments, consumed, switched_off
 from ..analysis.index import ProjectIndex, Target
 from ..analysis.resolver import Resolver
@@ -37,6 +37,7 @@ class BlockingCallChecker(Checker):
         super().__init__(ctx)
         self.calls = BlockingCalls(ctx)
         self._alone: Dict[int, bool] = {}
+        self._interactive: Dict[int, bool] = {}
 
     @classmethod
     def could_fire(cls, source: bytes, enabled: frozenset[str]) -> bool:
@@ -50,6 +51,8 @@ class BlockingCallChecker(Checker):
         if hit is None or alone_on_private_loop(ctx, self._alone) or steps_its_own_coroutines(ctx):
             return
         qualname, call = hit
+        if call.code != "AL110" and waits_on_terminal(ctx, self._interactive):
+            return  # an interactive coroutine: the loop already stops at each of its prompts
         if call.code in LIFECYCLE_CODES and in_lifecycle_hook(ctx):
             return  # one-shot file work at startup or shutdown: no request waits on the loop
         function = ctx.current_function
@@ -94,6 +97,7 @@ class HelperBlockingChecker(Checker):
         super().__init__(ctx)
         self._resolver: Optional["Resolver"] = None
         self._alone: Dict[int, bool] = {}
+        self._interactive: Dict[int, bool] = {}
 
     @classmethod
     def could_fire(cls, source: bytes, enabled: frozenset[str]) -> bool:
@@ -119,8 +123,10 @@ class HelperBlockingChecker(Checker):
             return
         if switched_off(chain.guard, call_arguments(node)):
             return  # ``helper(use_lock=False)``: the branch that blocks does not run
-        if alone_on_private_loop(ctx, self._alone) or in_lifecycle_hook(ctx) or steps_its_own_coroutines(ctx):
-            return  # the thread's own loop, with nothing else on it; an app's startup or shutdown; no loop
+        if alone_on_private_loop(ctx, self._alone) or in_lifecycle_hook(ctx) or steps_its_own_coroutines(ctx) \
+                or waits_on_terminal(ctx, self._interactive):
+            return  # the thread's own loop, with nothing else on it; an app's startup or shutdown; no loop;
+            # an interactive coroutine, whose prompts stop the loop anyway
         ctx.report("AL107", node, self._message(node, chain, index.root or ctx.settings.project_root))
 
     def _message(self, node: ast.Call, chain: "BlockingChain", root: str) -> str:
