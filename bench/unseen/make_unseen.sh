@@ -83,6 +83,18 @@ print(f"  extracted {n} {'config' if mode == 'configs' else '.py'} files", file=
 PYEOF
 }
 
+# A project already pinned by another set (or the corpus) is not held out: say so before it is read.
+normalise() { tr 'A-Z' 'a-z' | sed 's/[-_.][-_.]*/-/g'; }
+for pin in "${PINS[@]}"; do
+  want=$(printf '%s' "${pin%%==*}" | normalise)
+  for other in "$HERE"/unseen*/pins.txt "$HERE/../../shared/corpus/make_corpus.sh"; do
+    [[ -f "$other" && "$other" != "$PINS_FILE" ]] || continue
+    if grep -v '^\s*#' "$other" | sed 's/==.*//; s/^[[:space:]]*//' | normalise | grep -qx "$want"; then
+      echo "make_unseen.sh: warning: ${pin%%==*} is also pinned in ${other#"$HERE"/}: not held out" >&2
+    fi
+  done
+done
+
 for pin in "${PINS[@]}"; do
   name=${pin%%==*}
   ver=${pin##*==}
