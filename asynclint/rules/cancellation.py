@@ -886,6 +886,8 @@ class CancellationChecker(Checker):
                 return True  # "cannot happen", like ``assert False``: not a conversion
             if raised in THREAD_CANCELLATION:
                 return True  # the same cancellation, labelled for the thread waiting on this task
+            if self._relays_cleanup_failure(handler, node):
+                return True  # a cleanup step's own error, not the cancellation
             # A fresh CancelledError (or a project subclass of it) keeps the cancellation a cancellation,
             # and so does the library's own cancellation error (``WorkflowUpdateRPCTimeoutOrCancelledError``,
             # ``OperationCancelled``): its name tells its callers what happened, on purpose.
@@ -893,6 +895,24 @@ class CancellationChecker(Checker):
             return self._classify(cls) == CANCEL or self._project_cancellation(cls) \
                 or _CANCEL_IN_NAME.search(last_name(cls) or "") is not None
         return accepts
+
+    def _relays_cleanup_failure(self, handler: ast.ExceptHandler, raise_node: ast.Raise) -> bool:
+        """``raise e`` (or ``raise Other(...) from e``) inside an ``except SomeError as e:`` nested in the
+        cancellation's handler, around the handler's own cleanup steps: it relays the error a cleanup step
+        raised, only when that step failed; the handler's other paths still re-raise (checked as usual).
+        Not when the nested handler itself catches the cancellation or everything (``e`` may be one)."""
+        named = raise_node.cause if raise_node.cause is not None else raise_node.exc
+        if not isinstance(named, ast.Name):
+            return False
+        for node in walk_local(handler.body):
+            if not isinstance(node, TRY_TYPES):
+                continue
+            for inner in node.handlers:  # type: ignore[attr-defined]
+                if inner.name != named.id or inner.type is None or self._handler_kinds(inner):
+                    continue
+                if any(found is raise_node for found in walk_local(inner.body)):
+                    return True
+        return False
 
     def _marked_unreachable(self, node: ast.AST) -> bool:
         """A raise the author marked as never run for coverage (``# pragma: no cover`` / ``# no cov``) on
