@@ -191,10 +191,27 @@ def test_benchmark_folders_are_spared_blocking_and_sequential_findings_by_defaul
     (tmp_path / "benchmark").mkdir()
     (tmp_path / "benchmark" / "client.py").write_text(source)
     (tmp_path / "pkg" / "bench_serving.py").write_text(source)
+    (tmp_path / "pkg" / "ray_microbenchmark_helpers.py").write_text(source)  # named for it: spared too
+    (tmp_path / "pkg" / "benchmark_client.py").write_text(source)
+    (tmp_path / "pkg" / "benchmarked.py").write_text(source)
     done = run_cli(["--no-cache", "."], cwd=tmp_path)
     rows = {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines() if ": AL" in line}
     assert rows == {("pkg/benchmarks/serving.py", "AL401"), ("benchmark/client.py", "AL401"),
-                    ("pkg/bench_serving.py", "AL102"), ("pkg/bench_serving.py", "AL401")}
+                    ("pkg/bench_serving.py", "AL102"), ("pkg/bench_serving.py", "AL401"),
+                    ("pkg/ray_microbenchmark_helpers.py", "AL401"), ("pkg/benchmark_client.py", "AL401"),
+                    ("pkg/benchmarked.py", "AL102"), ("pkg/benchmarked.py", "AL401")}
+
+
+def test_test_tooling_named_for_it_is_test_code() -> None:
+    """``*_test_utils.py`` and ``*_test_helpers.py`` are test tooling like ``test_*.py``; a name that only
+    contains the letters (``latest_utils.py``) or says testing (``testing_utils.py``) is not."""
+    from asynclint.knowledge.intent import is_test_module_name
+
+    for name in ("test_app.py", "app_test.py", "conftest.py", "state_api_test_utils.py", "_test_utils.py",
+                 "db_test_helpers.py", "testutils.py"):
+        assert is_test_module_name(name), name
+    for name in ("latest_utils.py", "testing_utils.py", "contest.py", "attest_helpers.py", "utils.py"):
+        assert not is_test_module_name(name), name
 
 
 def test_an_await_comment_explains_a_cancellation_it_raises() -> None:

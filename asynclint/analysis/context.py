@@ -24,8 +24,11 @@ from ..knowledge.intent import (
     FAILURE_FAMILIES,
     FAILURE_METHODS,
     SYNC_TWIN_FLAG,
+    TEST_CODES,
+    TEST_HOOK_WORDS,
     TYPE_CHECKING_NAMES,
     is_test_folder_path,
+    is_test_module_name,
 )
 from ..knowledge.types import (
     ATTRIBUTE_RETURNS,
@@ -101,6 +104,7 @@ class FileContext:
         self._module_aliases: Optional[Dict[str, str]] = None  # module -> the name importing it unconditionally
         self._top_level: Optional[List[Tuple[int, int, bool]]] = None  # module body: (first, last line, conditional)
         self._test_module: Optional[bool] = None
+        self._test_hooks: Optional[List[Tuple[int, int]]] = None
 
     @property
     def lines(self) -> List[str]:
@@ -124,8 +128,9 @@ class FileContext:
 
     @property
     def in_test_code(self) -> bool:
-        """In a test module (``test_*.py``, ``*_test.py``, ``conftest.py``, any module under a ``tests``
-        or ``testing`` folder of the project) or a ``test*`` function.
+        """In a test module (``test_*.py``, ``*_test.py``, ``conftest.py``, test tooling named for it such as
+        ``*_test_utils.py``, any module under a ``tests`` or ``testing`` folder of the project) or a ``test*``
+        function.
 
         Tests and test tooling script what production code must not do (swallow a cancellation,
         inspect a timeout that cannot fire) to check the library's behaviour: rules about such
@@ -133,7 +138,7 @@ class FileContext:
         """
         if self._test_module is None:
             name = os.path.basename(self.path)
-            self._test_module = name.startswith("test_") or name.endswith("_test.py") or name == "conftest.py" \
+            self._test_module = is_test_module_name(name) \
                 or is_test_folder_path(relative_path(self.path, self.settings.project_root))
         return self._test_module or any(
             isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name.startswith("test")
@@ -519,6 +524,8 @@ class FileContext:
             return  # ``with pytest.raises(...)``: the code is written to fail
         if self.never_runs(node):
             return  # ``if TYPE_CHECKING:``, the ``else`` of ``if True:``: nothing there runs
+        if code.startswith(TEST_CODES) and self.in_test_hook(node):
+            return  # ``if SLEEP_FOR_TESTING_S:``: only tests switch it on
         line, col, end_line, end_col = self.span(node)
         self.findings.append(Finding(self.path, line, col, code, message, end_line, end_col, fix))
 
@@ -542,6 +549,30 @@ class FileContext:
             self._find_blocks()
         line = getattr(node, "lineno", 0)
         return any(start <= line <= end for start, end in self._dead_blocks or ())
+
+    def in_test_hook(self, node: ast.AST) -> bool:
+        """Is the node in the body of an ``if`` that only tests switch on (``TEST_HOOK_WORDS``)?"""
+        if self._test_hooks is None:
+            self._find_blocks()
+        line = getattr(node, "lineno", 0)
+        return any(start <= line <= end for start, end in self._test_hooks or ())
+
+    def _only_in_tests(self, test: ast.expr) -> bool:
+        """An ``if`` test that holds only in tests: a name or attribute with a test word
+        (``SLEEP_FOR_TESTING_S``, ``settings.TESTING``), an environment look-up of one
+        (``os.environ.get("APP_TEST_DELAY")``), or an ``and`` with one of them."""
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            return any(self._only_in_tests(value) for value in test.values)
+        name: Optional[str] = None
+        if isinstance(test, ast.Name):
+            name = test.id
+        elif isinstance(test, ast.Attribute):
+            name = test.attr
+        elif isinstance(test, ast.Call) and test.args and isinstance(test.args[0], ast.Constant) \
+                and isinstance(test.args[0].value, str) \
+                and self.resolve_at_module(test.func) in ("os.environ.get", "os.getenv"):
+            name = test.args[0].value
+        return name is not None and not TEST_HOOK_WORDS.isdisjoint(name.lower().split("_"))
 
     def static_truth(self, test: ast.expr) -> Optional[bool]:
         """The value of an ``if`` test known without running it: a constant, ``TYPE_CHECKING`` (False),
@@ -580,15 +611,18 @@ class FileContext:
         return value.value
 
     def _find_blocks(self) -> None:
-        """One walk for both kinds of block a finding is dropped in: written to fail, or never run."""
+        """One walk for the blocks a finding is dropped in: written to fail, never run, or a test hook."""
         failing: List[Tuple[int, int]] = []
         dead: List[Tuple[int, int]] = []
+        hooks: List[Tuple[int, int]] = []
         for node in walk(self.module):
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 dead.extend((inner.body[0].lineno, inner.end_lineno or inner.lineno)
                             for inner in unreferenced_nested(node))
                 continue
             if isinstance(node, ast.If):
+                if self._only_in_tests(node.test):
+                    hooks.append((node.body[0].lineno, node.body[-1].end_lineno or node.body[-1].lineno))
                 truth = self.static_truth(node.test)
                 branch = node.body if truth is False else node.orelse if truth else None
                 if branch:
@@ -605,7 +639,7 @@ class FileContext:
                         self.resolve_at_module(func) in FAILURE_CONTEXTS:
                     failing.append((node.body[0].lineno, node.end_lineno or node.lineno))
                     break
-        self._failing_blocks, self._dead_blocks = failing, dead
+        self._failing_blocks, self._dead_blocks, self._test_hooks = failing, dead, hooks
 
     # -- fix helpers ------------------------------------------------------------
     def replace(self, node: ast.AST, content: str) -> Edit:

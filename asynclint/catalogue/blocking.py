@@ -28,7 +28,11 @@ _NOT_A_FINDING_BY_REFERENCE = (
     "`input()` or `getpass.getpass()`, AL110's calls, not offloaded): it is interactive, the loop already "
     "stops at every prompt for as long as the user takes, so a pause or a request between prompts holds up "
     "nothing more (a prompt in a nested function, or `await asyncio.to_thread(input, ...)`, is not that). "
-    "Nor is a call the author explains: a comment on its "
+    "Nor is a call in the body of an `if` only tests switch on (a name, attribute or environment look-up "
+    "with the word test or testing: `if SLEEP_FOR_TESTING_S:`, `if settings.TESTING:`, `if "
+    "os.environ.get(\"APP_TEST_DELAY\"):`, also in an `and`): a test hook, off in production (its `else`, "
+    "`if not TESTING:`, an `or`, a call such as `if self.test_connection():` and `if runner.tests:` stay "
+    "reported). Nor is a call the author explains: a comment on its "
     "line, or in the comment lines right above it, saying it blocks on purpose or only briefly, or the "
     "coroutine's docstring telling its callers that it blocks (\"Note: Currently this is a blocking "
     "operation\"), unless it asks for a change (`TODO`, `FIXME`, \"fix\", \"should\")."
@@ -49,7 +53,8 @@ SLEEP = Rule(
     what_it_does="Reports calls to `time.sleep` (however it is imported) lexically inside an `async def`. "
     "Not `time.sleep(0)` (a literal zero): it gives up the GIL and returns at once, holding nothing; "
     "nor a literal below a millisecond (`time.sleep(1e-6)`, a nudge past a clock's resolution), which "
-    "returns about as soon. `time.sleep(0.001)` and a computed duration are reported.",
+    "returns about as soon. `time.sleep(0.001)` and a computed duration are reported.\n\n"
+    + _NOT_A_FINDING_BY_REFERENCE,
     why_bad="`time.sleep` stops the whole event loop: every other task waits until it returns. "
     "An async sleep suspends only this coroutine.",
     example="import time\n\nasync def poll():\n    time.sleep(1)",

@@ -175,7 +175,8 @@ SWALLOWED = Rule(
     "Awaiting a task this code cancels "
     "(`task.cancel()` then `try: await task`, also across methods for `self._task`), or only awaiting "
     "other tasks (`await self._task`, `await asyncio.wait_for(self._reader_future, 5)`), is AL405's, "
-    "opt-in. Test code (`test_*.py`, `*_test.py`, `conftest.py`, `test*` functions, and any module "
+    "opt-in. Test code (`test_*.py`, `*_test.py`, `conftest.py`, `*_test_utils.py`/`*_test_helpers.py`, "
+    "`test*` functions, and any module "
     "under a `tests`, `test` or `testing` folder of the project, such as shipped test tooling), where "
     "tasks swallow or convert cancellation on purpose, is not checked. `concurrent.futures.CancelledError` is not a "
     "task's cancellation since Python 3.8 and is never reported.",

@@ -8,6 +8,7 @@ line already silenced for another linter's code for the same mistake.
 
 from __future__ import annotations
 
+import fnmatch
 import io
 import re
 import tokenize
@@ -53,7 +54,17 @@ TEST_CODES: Tuple[str, ...] = ("AL1", "AL204", "AL206", "AL3")
 TEST_PATTERNS: Tuple[str, ...] = (
     "tests/*", "*/tests/*", "test/*", "*/test/*", "_tests/*", "*/_tests/*", "testing/*", "*/testing/*",
     "test_*.py", "*_test.py", "conftest.py",
+    # shipped test tooling named for it (ray's ``state_api_test_utils.py``, a ``_test_helpers.py``)
+    "*_test_utils.py", "_test_utils.py", "*_test_helpers.py", "_test_helpers.py", "testutils.py", "*_testutils.py",
 )
+
+
+def is_test_module_name(name: str) -> bool:
+    """A file name that says the module is tests or test tooling (``TEST_PATTERNS`` without a folder)."""
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in _TEST_NAME_PATTERNS)
+
+
+_TEST_NAME_PATTERNS = tuple(pattern for pattern in TEST_PATTERNS if "/" not in pattern)
 
 # One-shot command-line code: a command run by ``asyncio.run`` has nothing else on its loop, so a config
 # file read or an output file written there blocks nobody (file I/O and helpers; a sleep or a request
@@ -66,7 +77,17 @@ CLI_PATTERNS: Tuple[str, ...] = ("cli/*", "*/cli/*", "cli.py", "__main__.py")
 # one step after another on purpose (sglang's serving benchmarks, set 35). Default per-file-ignores, like
 # the test ones; AL4xx still applies.
 BENCH_CODES: Tuple[str, ...] = ("AL1", "AL3")
-BENCH_PATTERNS: Tuple[str, ...] = ("benchmark/*", "*/benchmark/*", "benchmarks/*", "*/benchmarks/*")
+BENCH_PATTERNS: Tuple[str, ...] = (
+    "benchmark/*", "*/benchmark/*", "benchmarks/*", "*/benchmarks/*",
+    # a module named for it (ray's ``ray_microbenchmark_helpers.py``, a ``benchmark_client.py``)
+    "benchmark.py", "benchmarks.py", "benchmark_*.py", "*_benchmark.py", "*microbenchmark*.py",
+)
+
+# An ``if`` that runs its body only in tests (``if SLEEP_FOR_TESTING_S:``, ``if settings.TESTING:``, ``if
+# os.environ.get("MYAPP_TEST_DELAY"):``): a test hook, off in production, so the test codes' findings there
+# go (ray's runtime-env agent, set 52). A word of the name, split at ``_``; not a call (``if
+# self.test_connection():`` runs everywhere), nor under ``not``, nor "tests" (``if self.tests:`` of a runner).
+TEST_HOOK_WORDS = frozenset({"test", "testing"})
 
 
 # Folders of test code and shipped test tooling (``trio/testing/``, a project's ``tests/helpers.py``):
