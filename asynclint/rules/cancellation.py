@@ -947,7 +947,7 @@ class CancellationChecker(Checker):
         stack: List[ast.AST] = list(body)
         while stack:
             node = stack.pop()
-            if isinstance(node, ast.Await) and self._never_suspends(node.value):
+            if isinstance(node, ast.Await) and (self._never_suspends(node.value) or self._absorbs_cancel(node.value)):
                 stack.extend(child_nodes(node.value))  # (what it is given may still await)
                 continue
             if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith)) or \
@@ -992,6 +992,65 @@ class CancellationChecker(Checker):
             is_method = "." in quiet_name
         owner, _, name = target.qualname.rpartition(".")
         return not (is_method and resolver.index.overridden(owner, name, resolver.local))
+
+    def _absorbs_cancel(self, awaited: ast.expr) -> bool:
+        """``awaited`` calls a private coroutine function of this module (``await self._maybe_wait()``,
+        ``await _drain()``) whose every suspension point sits in the body of a ``try`` with an ``except
+        CancelledError`` that does not re-raise: a cancellation arriving there ends in that handler, which
+        is reported itself, so none comes out of this await (mode's ``_gather_futures``, sets 30 and 48).
+        Not a method a project subclass defines again, nor a decorated one."""
+        if not isinstance(awaited, ast.Call):
+            return False
+        func = awaited.func
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in ("self", "cls"):
+            name, is_method = func.attr, True
+        elif isinstance(func, ast.Name):
+            name, is_method = func.id, False
+        else:
+            return False
+        if not private_name(name):
+            return False
+        absorbing = self._absorbing_coroutines()
+        if name not in {definition.name for definition, _ in absorbing.values()}:
+            return False
+        resolver = Resolver.of(self.ctx)
+        target = resolver.call_target(awaited)
+        if target is None or not target.is_coroutine or not target.path \
+                or os.path.abspath(target.path) != os.path.abspath(self.ctx.path) or target.line not in absorbing \
+                or absorbing[target.line][1] != is_method:
+            return False
+        owner, _, method = target.qualname.rpartition(".")
+        return not (is_method and resolver.index.overridden(owner, method, resolver.local))
+
+    def _absorbing_coroutines(self) -> Dict[int, Tuple[ast.AsyncFunctionDef, bool]]:
+        """This module's undecorated coroutine functions (not async generators) that suspend only inside
+        ``try`` bodies whose ``except CancelledError`` ends without re-raising, by line, with whether each
+        is a method. Once per file."""
+        found = self.ctx.memo.get("absorbing-coroutines")
+        if not isinstance(found, dict):
+            methods = {id(m) for node in walk(self.ctx.module) if isinstance(node, ast.ClassDef) for m in node.body}
+            found = self.ctx.memo["absorbing-coroutines"] = {
+                node.lineno: (node, id(node) in methods) for node in walk(self.ctx.module)
+                if isinstance(node, ast.AsyncFunctionDef) and not node.decorator_list
+                and suspends_in(node.body) and self._suspends_only_where_absorbed(node)}
+        return found
+
+    def _suspends_only_where_absorbed(self, function: ast.AsyncFunctionDef) -> bool:
+        """Every ``await``/``async for``/``async with``/``yield`` of ``function`` lies in the body of a ``try``
+        whose ``except CancelledError`` (named, not a catch-all) can end without raising."""
+        covered: Set[int] = set()
+        for node in walk_local(function.body):
+            if not isinstance(node, TRY_TYPES):
+                continue
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                if handler.type is None or not any(kind == CANCEL for kind, _ in self._handler_kinds(handler)):
+                    continue
+                if first_leak(handler.body, lambda _: True, self.ctx.resolve, self._no_return_calls()) is not None:
+                    covered.update(id(inner) for inner in walk_local(node.body))  # type: ignore[attr-defined]
+                break
+        return all(id(node) in covered for node in walk_local(function.body)
+                   if isinstance(node, (ast.Await, ast.AsyncFor, ast.AsyncWith, ast.Yield, ast.YieldFrom))
+                   or (isinstance(node, ast.comprehension) and node.is_async))
 
     def _quiet_coroutines(self) -> Dict[int, Tuple[ast.AsyncFunctionDef, bool]]:
         """This module's undecorated coroutine functions whose body never suspends (no ``await``, ``async
