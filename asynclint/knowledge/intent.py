@@ -59,12 +59,12 @@ TEST_PATTERNS: Tuple[str, ...] = (
 )
 
 
+_TEST_NAME_PATTERNS = tuple(pattern for pattern in TEST_PATTERNS if "/" not in pattern)
+
+
 def is_test_module_name(name: str) -> bool:
     """A file name that says the module is tests or test tooling (``TEST_PATTERNS`` without a folder)."""
     return any(fnmatch.fnmatchcase(name, pattern) for pattern in _TEST_NAME_PATTERNS)
-
-
-_TEST_NAME_PATTERNS = tuple(pattern for pattern in TEST_PATTERNS if "/" not in pattern)
 
 # One-shot command-line code: a command run by ``asyncio.run`` has nothing else on its loop, so a config
 # file read or an output file written there blocks nobody (file I/O and helpers; a sleep or a request

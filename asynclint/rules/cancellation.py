@@ -1023,17 +1023,10 @@ class CancellationChecker(Checker):
         return not (is_method and resolver.index.overridden(owner, method, resolver.local))
 
     def _absorbing_coroutines(self) -> Dict[int, Tuple[ast.AsyncFunctionDef, bool]]:
-        """This module's undecorated coroutine functions (not async generators) that suspend only inside
-        ``try`` bodies whose ``except CancelledError`` ends without re-raising, by line, with whether each
-        is a method. Once per file."""
-        found = self.ctx.memo.get("absorbing-coroutines")
-        if not isinstance(found, dict):
-            methods = {id(m) for node in walk(self.ctx.module) if isinstance(node, ast.ClassDef) for m in node.body}
-            found = self.ctx.memo["absorbing-coroutines"] = {
-                node.lineno: (node, id(node) in methods) for node in walk(self.ctx.module)
-                if isinstance(node, ast.AsyncFunctionDef) and not node.decorator_list
-                and suspends_in(node.body) and self._suspends_only_where_absorbed(node)}
-        return found
+        """This module's undecorated coroutine functions that suspend, only inside ``try`` bodies whose
+        ``except CancelledError`` ends without re-raising, by line, with whether each is a method. Once per file."""
+        return self._module_coroutines("absorbing-coroutines", lambda node: suspends_in(node.body)
+                                       and self._suspends_only_where_absorbed(node))
 
     def _suspends_only_where_absorbed(self, function: ast.AsyncFunctionDef) -> bool:
         """Every ``await``/``async for``/``async with``/``yield`` of ``function`` lies in the body of a ``try``
@@ -1057,13 +1050,19 @@ class CancellationChecker(Checker):
         for``/``async with`` or ``yield``: ``async def get_property_value(...)`` over a dict look-up) and is
         not a stub (``pass``, ``...``, ``raise NotImplementedError``: an interface), by line, with whether
         each is a method. Once per file."""
-        found = self.ctx.memo.get("quiet-coroutines")
+        return self._module_coroutines("quiet-coroutines", lambda node: not suspends_in(node.body)
+                                       and not is_stub(node.body))
+
+    def _module_coroutines(self, key: str, keep: Callable[[ast.AsyncFunctionDef], bool]
+                           ) -> Dict[int, Tuple[ast.AsyncFunctionDef, bool]]:
+        """This module's undecorated coroutine functions that ``keep`` accepts, by line, with whether each is
+        a method; memoised under ``key`` for the file."""
+        found = self.ctx.memo.get(key)
         if not isinstance(found, dict):
             methods = {id(m) for node in walk(self.ctx.module) if isinstance(node, ast.ClassDef) for m in node.body}
-            found = self.ctx.memo["quiet-coroutines"] = {
+            found = self.ctx.memo[key] = {
                 node.lineno: (node, id(node) in methods) for node in walk(self.ctx.module)
-                if isinstance(node, ast.AsyncFunctionDef) and not node.decorator_list
-                and not suspends_in(node.body) and not is_stub(node.body)}
+                if isinstance(node, ast.AsyncFunctionDef) and not node.decorator_list and keep(node)}
         return found
 
     def _shields(self, expr: ast.expr) -> bool:
