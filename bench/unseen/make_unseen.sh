@@ -105,7 +105,7 @@ for pin in "${PINS[@]}"; do
     # wheel first (pure-python or this platform's binary wheel), then sdist.
     if ! "$PY" -m pip download --quiet --no-deps --only-binary :all: -d "$dl" "$pin" >&2; then
       echo "  no wheel for $pin, falling back to the sdist" >&2
-      "$PY" -m pip download --quiet --no-deps --no-binary :all: -d "$dl" "$pin" >&2
+      "$PY" -m pip download --quiet --no-deps --no-binary "$name" -d "$dl" "$pin" >&2
     fi
   fi
   archive=$(compgen -G "$dl/*.*" | head -n1)
@@ -114,7 +114,7 @@ for pin in "${PINS[@]}"; do
     if [[ "$archive" == *.whl ]]; then
       if ! compgen -G "$dl/sdist/*" >/dev/null; then
         mkdir -p "$dl/sdist"
-        "$PY" -m pip download --quiet --no-deps --no-binary :all: -d "$dl/sdist" "$pin" >&2 \
+        "$PY" -m pip download --quiet --no-deps --no-binary "$name" -d "$dl/sdist" "$pin" >&2 \
           || echo "  no sdist for $pin: no lint configuration" >&2
       fi
       sdist=$(compgen -G "$dl/sdist/*" | head -n1 || true)
