@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from typing import TYPE_CHECKING, Dict, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Set, Tuple
 
 from ..base.nodes import walk
 from ..knowledge.blocking import (
@@ -498,7 +498,6 @@ def _suffix_only(expr: ast.expr) -> bool:
 
 # -- a coroutine alone on its thread's own event loop -----------------------------------------------------
 
-THREAD_TYPES = frozenset({"threading.Thread"})
 _NEW_LOOPS = frozenset({"asyncio.new_event_loop", "asyncio.events.new_event_loop"})
 _LOOP_RUNNERS = frozenset({"asyncio.run", "asyncio.runners.run"})
 _SPAWNING = frozenset({"create_task", "ensure_future", "gather", "start_soon", "create_task_group", "TaskGroup",
@@ -560,11 +559,12 @@ def waits_on_terminal(ctx: "FileContext", cache: Dict[int, bool]) -> bool:
 
 
 def alone_on_private_loop(ctx: "FileContext", cache: Dict[int, bool]) -> bool:
-    """Is the current coroutine a ``threading.Thread`` subclass's method that the thread runs as the only
-    coroutine of an event loop it creates for itself (``loop = asyncio.new_event_loop()``;
-    ``loop.run_until_complete(self._async_run())`` in ``run``, or ``asyncio.run(self._async_run())``),
-    starting nothing else on it and used nowhere else? Then blocking stops that thread's loop with
-    nothing else on it (jupyter-client's heartbeat thread waiting on a ``threading.Event``)."""
+    """Is the current coroutine only ever run as the one coroutine of an event loop made for it? A method
+    whose every use in its class is ``asyncio.run(self.<name>(...))`` or ``loop.run_until_complete(self.
+    <name>(...))`` on a loop just made with ``asyncio.new_event_loop()`` (a thread's ``run``, a deprecated sync
+    wrapper), or a coroutine a sync function defines and runs that way, starting nothing else on the loop
+    and used nowhere else. Neither call runs while the thread has a loop running, so blocking there stops a
+    loop with nothing else on it (jupyter-client's heartbeat thread, ring-doorbell's sync API)."""
     stack = ctx.function_stack
     func = stack[-1] if stack else None
     if not isinstance(func, ast.AsyncFunctionDef):
@@ -579,66 +579,69 @@ def alone_on_private_loop(ctx: "FileContext", cache: Dict[int, bool]) -> bool:
     return cache[id(func)]
 
 
+def _starts_other_work(func: ast.AsyncFunctionDef) -> bool:
+    return any(isinstance(n, ast.Call) and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) in _SPAWNING
+               for n in walk(func))
+
+
 def _nested_alone_on_new_loop(ctx: "FileContext", outer: ast.FunctionDef, func: ast.AsyncFunctionDef) -> bool:
     """A coroutine defined in a sync function that runs it, once, on an event loop of its own (``new_loop =
     asyncio.new_event_loop()`` ... ``new_loop.run_until_complete(pump())``, or ``asyncio.run(pump())``), and
-    used nowhere else: a sync-over-async bridge (often a thread's target). Neither call can run while the
-    thread has a loop running, so the coroutine is alone on that loop unless it starts tasks itself."""
-    if any(isinstance(n, ast.Call) and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) in _SPAWNING
-           for n in walk(func)):
+    used nowhere else: a sync-over-async bridge (often a thread's target)."""
+    if _starts_other_work(func):
         return False
     if local_uses(outer, func, ctx.resolve) != (1, 0, 0):
         return False  # (``run_until_complete`` and ``asyncio.run`` count as starts)
-    return _runs_on_new_loop(ctx, outer, func.name, bare=True)
+    return bool(_run_on_new_loop(ctx, outer, func.name, bare=True))
 
 
 def _alone_on_private_loop(ctx: "FileContext", func: ast.AsyncFunctionDef) -> bool:
     owner = next((n for n in reversed(ctx.ancestors) if isinstance(n, ast.ClassDef)), None)
-    if owner is None or func not in owner.body \
-            or not any(ctx.resolve(base) in THREAD_TYPES for base in owner.bases):
+    if owner is None or func not in owner.body or _starts_other_work(func):
         return False
-    if any(isinstance(n, ast.Call) and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) in _SPAWNING
-           for n in walk(func)):
+    uses = [n for n in walk(owner) if isinstance(n, ast.Attribute) and n.attr == func.name]
+    if not uses:
         return False
-    runs = [m for m in owner.body if isinstance(m, ast.FunctionDef) and _runs_on_new_loop(ctx, m, func.name)]
-    if not runs:
-        return False
-    if sum(1 for n in walk(owner) if isinstance(n, ast.Attribute) and n.attr == func.name) != 1:
-        return False  # used elsewhere in the class (the one use is ``run``'s ``self.<name>()``)
+    started = _run_on_new_loop(ctx, owner, func.name)
+    if any(id(use) not in started for use in uses):
+        return False  # awaited, passed on or started another way somewhere in the class
     if any(isinstance(n, ast.Attribute) and n.attr == func.name
            and not (isinstance(n.value, ast.Name) and n.value.id == "self") for n in walk(ctx.module)):
         return False  # reached through another object (``self.<name>`` in another class is its own)
     index = ctx.index
-    uses = getattr(index, "uses", None)
-    if callable(uses):
-        counts = uses(func.name, ctx.module_name)
+    uses_of = getattr(index, "uses", None)
+    if callable(uses_of):
+        counts = uses_of(func.name, ctx.module_name)
         if counts is not None and any(counts[6:9]):
             return False  # reached through another object somewhere in the package
     return True
 
 
-def _runs_on_new_loop(ctx: "FileContext", method: ast.FunctionDef, name: str, bare: bool = False) -> bool:
-    """``loop = asyncio.new_event_loop()`` ... ``loop.run_until_complete(self.<name>())`` in ``method``,
-    or ``asyncio.run(self.<name>())``; with ``bare``, of ``<name>()`` (a function defined in ``method``)."""
-    loops = {t.id for n in walk(method) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
-             and ctx.resolve(n.value.func) in _NEW_LOOPS for t in n.targets if isinstance(t, ast.Name)}
-    for node in walk(method):
-        if not isinstance(node, ast.Call) or len(node.args) != 1 or not isinstance(node.args[0], ast.Call):
-            continue
-        inner = node.args[0].func
-        if bare and not (isinstance(inner, ast.Name) and inner.id == name):
-            continue
-        if not bare and not (isinstance(inner, ast.Attribute) and inner.attr == name
-                             and isinstance(inner.value, ast.Name) and inner.value.id == "self"):
-            continue
-        func = node.func
-        if ctx.resolve(func) in _LOOP_RUNNERS:
-            return True
-        if isinstance(func, ast.Attribute) and func.attr == "run_until_complete" and (
-                (isinstance(func.value, ast.Name) and func.value.id in loops)
-                or (isinstance(func.value, ast.Call) and ctx.resolve(func.value.func) in _NEW_LOOPS)):
-            return True  # ``loop.run_until_complete(...)``, ``new_event_loop().run_until_complete(...)``
-    return False
+def _run_on_new_loop(ctx: "FileContext", scope: ast.AST, name: str, bare: bool = False) -> Set[int]:
+    """The ``self.<name>`` attributes (with ``bare``, ``<name>`` names) in ``scope`` called as the one argument
+    of ``asyncio.run(...)`` or of ``loop.run_until_complete(...)`` on a loop made in the same function with
+    ``asyncio.new_event_loop()`` (or ``new_event_loop().run_until_complete(...)``), by id."""
+    started: Set[int] = set()
+    functions = [n for n in walk(scope) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
+    for function in functions if not isinstance(scope, ast.FunctionDef) else [scope]:
+        loops = {t.id for n in walk(function) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
+                 and ctx.resolve(n.value.func) in _NEW_LOOPS for t in n.targets if isinstance(t, ast.Name)}
+        for node in walk(function):
+            if not isinstance(node, ast.Call) or len(node.args) != 1 or not isinstance(node.args[0], ast.Call):
+                continue
+            inner = node.args[0].func
+            if bare and not (isinstance(inner, ast.Name) and inner.id == name):
+                continue
+            if not bare and not (isinstance(inner, ast.Attribute) and inner.attr == name
+                                 and isinstance(inner.value, ast.Name) and inner.value.id == "self"):
+                continue
+            runner = node.func
+            if ctx.resolve(runner) in _LOOP_RUNNERS or (
+                    isinstance(runner, ast.Attribute) and runner.attr == "run_until_complete" and (
+                        (isinstance(runner.value, ast.Name) and runner.value.id in loops)
+                        or (isinstance(runner.value, ast.Call) and ctx.resolve(runner.value.func) in _NEW_LOOPS))):
+                started.add(id(inner))
+    return started
 
 
 def in_lifecycle_hook(ctx: "FileContext") -> bool:
