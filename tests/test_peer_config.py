@@ -114,6 +114,28 @@ def test_per_file_ignores_are_mapped_and_rebased_to_the_project_root(tmp_path: P
     assert "AL204" not in run.settings.ignored_for(str(sub / "app.py"))
 
 
+@pytest.mark.parametrize("config", [
+    '[tool.ruff]\nexclude = ["pkg/app.py"]\n[tool.ruff.lint]\nselect = ["ALL"]\n',  # ring-doorbell's cli.py
+    '[tool.ruff]\nextend-exclude = ["pkg"]\n[tool.ruff.lint]\nselect = ["ASYNC"]\n',
+    '[tool.ruff.lint]\nexclude = ["app.py"]\nextend-select = ["ASYNC103"]\n',
+])
+def test_a_file_the_peer_runs_the_same_check_on_but_excludes_is_off(tmp_path: Path, config: str) -> None:
+    root = _project(tmp_path, "pyproject.toml", config)
+    assert _codes(root, "--select", "AL4") == []
+    assert _codes(root, "--select", "AL4", "--no-respect-peer-ignores") == ["AL401"]
+
+
+@pytest.mark.parametrize("config", [
+    '[tool.ruff]\nexclude = ["pkg/app.py"]\n',  # ruff's defaults run none of our checks there
+    '[tool.ruff]\nexclude = ["pkg/app.py"]\n[tool.ruff.lint]\nselect = ["E", "F", "B"]\n',
+    '[tool.ruff]\nexclude = ["pkg/app.py"]\n[tool.ruff.lint]\nselect = ["ALL"]\nignore = ["ASYNC"]\n',
+    '[tool.ruff]\nexclude = ["other.py"]\n[tool.ruff.lint]\nselect = ["ALL"]\n',  # another file
+])
+def test_an_exclusion_says_nothing_where_the_peer_runs_no_such_check(tmp_path: Path, config: str) -> None:
+    root = _project(tmp_path, "pyproject.toml", config)
+    assert _codes(root, "--select", "AL4") == ["AL401"]
+
+
 def test_flake8_per_file_ignores_in_its_own_syntax(tmp_path: Path) -> None:
     (tmp_path / ".flake8").write_text("[flake8]\nper-file-ignores =\n    tests/*.py: ASYNC300, F401\n"
                                       "    scripts/run.py:ASYNC251\n")

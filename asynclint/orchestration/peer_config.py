@@ -155,7 +155,9 @@ def _read_ruff(path: str, name: str) -> _Table:
 
 def _ruff_ignores(data: Mapping[str, Any]) -> _Table:
     """``ignore``/``extend-ignore``, ``(extend-)per-file-ignores`` and ``select``/``extend-select``,
-    top level or under ``lint``."""
+    top level or under ``lint``. A file ruff is told not to lint (``exclude``/``extend-exclude``) is a
+    per-file ignore of every peer rule the config runs (``select = ["ALL"]`` with ``exclude =
+    ["ring_doorbell/cli.py"]``): the project chose not to hold that file to the same checks."""
     tables = [data]
     if isinstance(data.get("lint"), dict):
         tables.append(data["lint"])
@@ -177,6 +179,13 @@ def _ruff_ignores(data: Mapping[str, Any]) -> _Table:
                 for pattern, codes in value.items():
                     if isinstance(pattern, str) and isinstance(codes, list):
                         patterns.append((pattern, frozenset(c for c in codes if isinstance(c, str))))
+    running = frozenset(peer for peer in PEER_RULES if _ruff_enables(peer, selectors, ignored))
+    if running:
+        for table in tables:
+            for key in ("exclude", "extend-exclude"):
+                value = table.get(key)
+                if isinstance(value, list):
+                    patterns.extend((pattern, running) for pattern in value if isinstance(pattern, str) and pattern)
     return frozenset(ignored), patterns, frozenset(selectors)
 
 

@@ -245,7 +245,7 @@ class CancellationChecker(Checker):
                 continue
             if self._explained(handler) or (leak.kind == "fall-through" and self._landing_explained(node)):
                 continue
-            if leak.kind != "raise" and self._ctrl_c_exit(handler):
+            if leak.kind != "raise" and self._ctrl_c_exit(node, handler):
                 continue
             harm = self._harm(leak, handler)
             raised = self._raises_next(node) if strict and leak.kind == "fall-through" else None
@@ -271,14 +271,21 @@ class CancellationChecker(Checker):
         guarded = self._guarded_body(block)
         return any(await_explained(self.ctx.lines, stmt.lineno) for stmt in guarded)
 
-    def _ctrl_c_exit(self, handler: ast.ExceptHandler) -> bool:
+    def _ctrl_c_exit(self, node: ast.Try, handler: ast.ExceptHandler) -> bool:
         """``except (asyncio.CancelledError, KeyboardInterrupt): pass`` in command-line code (a ``cli``
-        package, ``cli.py``, ``__main__.py``): Ctrl-C under ``asyncio.run`` cancels the command's main
-        task, and the handler is how the command exits quietly; no caller waits on it."""
+        package, ``cli.py``, ``__main__.py``), or the two in handlers of one ``try`` (``except
+        CancelledError: pass`` then ``except KeyboardInterrupt: echo(...)``): Ctrl-C under ``asyncio.run``
+        cancels the command's main task, and the handler is how the command exits quietly; no caller
+        waits on it."""
         if handler.type is None or not is_cli_path(relative_path(self.ctx.path, self.ctx.settings.project_root)):
             return False
-        names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
-        return any(self.ctx.resolve(name) in ("KeyboardInterrupt", "builtins.KeyboardInterrupt") for name in names)
+        for sibling in node.handlers:
+            if sibling.type is None:
+                continue
+            names = sibling.type.elts if isinstance(sibling.type, ast.Tuple) else [sibling.type]
+            if any(self.ctx.resolve(name) in ("KeyboardInterrupt", "builtins.KeyboardInterrupt") for name in names):
+                return True
+        return False
 
     def _landing_explained(self, node: ast.Try) -> bool:
         """A comment on the statement a falling-through handler leads to (the one after the ``try``) says
