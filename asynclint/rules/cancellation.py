@@ -214,6 +214,12 @@ class CancellationChecker(Checker):
                                 "(the project only starts it as a task or runs it as a program root): the task stops, "
                                 "but `task.cancelled()` is False and awaiting it returns normally")
                 continue
+            streamed = self._streamed_response(handler, accepts)
+            if streamed is not None:
+                self.ctx.report("AL406", where, f"{caught} ends the request handler streaming `{streamed}` without "
+                                "re-raising (the server cancels a streaming handler when the client goes away or "
+                                "at shutdown): the response ends, but the handler does not look cancelled")
+                continue
             gathered = self._only_gathered(handler, accepts) if leak.kind != "raise" else None
             if gathered is not None:
                 self.ctx.report("AL406", where, f"{caught} ends `{gathered}()` without re-raising; it only runs "
@@ -555,6 +561,29 @@ class CancellationChecker(Checker):
         if not isinstance(func, ast.AsyncFunctionDef) or not self._handler_ends(func, handler, accepts):
             return None
         return self._only_started(func)
+
+    def _streamed_response(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> Optional[str]:
+        """The response's name when the coroutine is a request handler streaming it (``await response.prepare(
+        request)`` on a parameter of its own, ``return response`` as its last statement) and every way out of
+        the handler ends it. aiohttp cancels a streaming handler when the client goes away or at shutdown,
+        and ends the connection the same way whether the handler re-raises or returns (HA's event stream,
+        tribler's ``/events``)."""
+        func = self.ctx.current_function
+        if not isinstance(func, ast.AsyncFunctionDef) or not func.body:
+            return None
+        last = func.body[-1]
+        if not (isinstance(last, ast.Return) and isinstance(last.value, ast.Name)):
+            return None
+        name = last.value.id
+        params = {a.arg for a in (*func.args.posonlyargs, *func.args.args, *func.args.kwonlyargs)} - {"self", "cls"}
+        prepares = any(
+            isinstance(node, ast.Await) and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "prepare"
+            and isinstance(node.value.func.value, ast.Name) and node.value.func.value.id == name
+            and len(node.value.args) == 1 and not node.value.keywords
+            and isinstance(node.value.args[0], ast.Name) and node.value.args[0].id in params
+            for node in walk_local(func.body))
+        return name if prepares and self._handler_ends(func, handler, accepts) else None
 
     def _only_started(self, func: ast.AsyncFunctionDef) -> Optional[str]:
         """``func``'s name when the project only ever starts it as a task or runs it as a program root
