@@ -351,18 +351,18 @@ class CancellationChecker(Checker):
         return []
 
     def _stops_loop(self, handler: ast.ExceptHandler, loops: Sequence[ast.AST]) -> bool:
-        """The handler falls through into a ``while`` loop (the only one) whose test reads an attribute of
-        ``self`` that the handler sets so the test fails: ``self._closing = True`` under ``while not
-        self._closing``, or through a plain method of the class that does (``self.close()`` whose body is
-        ``self._closing = True``). The loop then ends; it does not run on."""
+        """The handler falls through into a ``while`` loop (the only one) whose test reads a flag the handler
+        sets so the test fails: an attribute of ``self`` (``self._closing = True`` under ``while not
+        self._closing``, or through a plain method of the class that does: ``self.close()`` whose body is
+        ``self._closing = True``) or a local of the function (``running = False`` under ``while running``).
+        The loop then ends; it does not run on."""
         if len(loops) != 1 or not isinstance(loops[0], ast.While):
             return False
         test = loops[0].test
-        read = {n.attr for n in walk(test) if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
-                and n.value.id == "self"}
+        read = {key for n in walk(test) for key in (_flag_key(n),) if key is not None}
         if not read:
             return False
-        settings = list(_self_settings(handler.body))
+        settings = list(_flag_settings(handler.body))
         owner = next((n for n in reversed(self.ctx.ancestors) if isinstance(n, ast.ClassDef)), None)
         if owner is not None:
             methods = {m.name: m for m in owner.body if isinstance(m, ast.FunctionDef)}
@@ -370,8 +370,9 @@ class CancellationChecker(Checker):
                 if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
                         and isinstance(node.func.value, ast.Name) and node.func.value.id == "self" \
                         and node.func.attr in methods:
-                    settings.extend(_self_settings(methods[node.func.attr].body))
-        return any(attr in read and _test_fails(test, attr, value) for attr, value in settings)
+                    settings.extend((key, value) for key, value in _flag_settings(methods[node.func.attr].body)
+                                    if key.startswith("self."))  # another method's locals are its own
+        return any(key in read and _test_fails(test, key, value) for key, value in settings)
 
     def _flag_leaves_loop(self, handler: ast.ExceptHandler) -> bool:
         """``except CancelledError: abort = True`` and, right after the ``try``, ``if abort: ... break``:
@@ -1738,27 +1739,35 @@ def _records_state(node: ast.AST) -> bool:
     return False
 
 
-def _self_settings(body: Sequence[ast.stmt]) -> Iterator[Tuple[str, object]]:
-    """``(attribute, constant)`` for each ``self.<attribute> = <constant>`` in ``body`` (nested scopes aside)."""
+def _flag_key(expr: ast.AST) -> Optional[str]:
+    """``self.<attribute>`` or a plain name, as a flag a loop test can read (``"self._closing"``, ``"running"``)."""
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
+        return f"self.{expr.attr}"
+    if isinstance(expr, ast.Name) and expr.id != "self":
+        return expr.id
+    return None
+
+
+def _flag_settings(body: Sequence[ast.stmt]) -> Iterator[Tuple[str, object]]:
+    """``(flag, constant)`` for each ``self.<attribute> = <constant>`` or ``<name> = <constant>`` in ``body``
+    (nested scopes aside)."""
     for node in walk_local(body):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
             for target in node.targets:
-                if isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) \
-                        and target.value.id == "self":
-                    yield target.attr, node.value.value
+                key = _flag_key(target)
+                if key is not None:
+                    yield key, node.value.value
 
 
-def _test_fails(test: ast.expr, attr: str, value: object) -> bool:
-    """Is a loop test false once ``self.<attr>`` holds ``value``: the attribute itself, ``not`` it, or a
+def _test_fails(test: ast.expr, key: str, value: object) -> bool:
+    """Is a loop test false once the flag ``key`` holds ``value``: the flag itself, ``not`` it, or a
     conjunction (``and``) with such a part?"""
-    if isinstance(test, ast.Attribute) and isinstance(test.value, ast.Name) and test.value.id == "self":
-        return test.attr == attr and not value
+    if _flag_key(test) is not None:
+        return _flag_key(test) == key and not value
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        inner = test.operand
-        return isinstance(inner, ast.Attribute) and isinstance(inner.value, ast.Name) and inner.value.id == "self" \
-            and inner.attr == attr and bool(value)
+        return _flag_key(test.operand) == key and bool(value)
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-        return any(_test_fails(part, attr, value) for part in test.values)
+        return any(_test_fails(part, key, value) for part in test.values)
     return False
 
 
