@@ -34,7 +34,7 @@ FUNCTIONS: FrozenSet[str] = (
     | _names("asyncio.threads", "to_thread")
     | _names("trio", "sleep sleep_forever sleep_until open_tcp_stream open_ssl_over_tcp_stream "
                      "open_unix_socket open_tcp_listeners open_ssl_over_tcp_listeners serve_tcp "
-                     "serve_ssl_over_tcp serve_listeners open_file run_process wrap_file")
+                     "serve_ssl_over_tcp serve_listeners open_file run_process")
     | _names("trio.lowlevel", "checkpoint checkpoint_if_cancelled cancel_shielded_checkpoint wait_readable "
                               "wait_writable wait_all_tasks_blocked permanently_detach_coroutine_object "
                               "temporarily_detach_coroutine_object reattach_detached_coroutine_object "
