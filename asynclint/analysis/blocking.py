@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-from typing import TYPE_CHECKING, Dict, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Dict, Optional, Sequence, Set, Tuple
 
 from ..base.nodes import walk
 from ..knowledge.blocking import (
@@ -580,6 +580,7 @@ def alone_on_private_loop(ctx: "FileContext", cache: Dict[int, bool]) -> bool:
 
 
 def _starts_other_work(func: ast.AsyncFunctionDef) -> bool:
+    """Does the coroutine start tasks or callbacks of its own (then it is not alone on its loop)?"""
     return any(isinstance(n, ast.Call) and (getattr(n.func, "attr", None) or getattr(n.func, "id", None)) in _SPAWNING
                for n in walk(func))
 
@@ -592,7 +593,7 @@ def _nested_alone_on_new_loop(ctx: "FileContext", outer: ast.FunctionDef, func: 
         return False
     if local_uses(outer, func, ctx.resolve) != (1, 0, 0):
         return False  # (``run_until_complete`` and ``asyncio.run`` count as starts)
-    return bool(_run_on_new_loop(ctx, outer, func.name, bare=True))
+    return bool(_run_on_new_loop(ctx, [outer], func.name, bare=True))
 
 
 def _alone_on_private_loop(ctx: "FileContext", func: ast.AsyncFunctionDef) -> bool:
@@ -602,7 +603,8 @@ def _alone_on_private_loop(ctx: "FileContext", func: ast.AsyncFunctionDef) -> bo
     uses = [n for n in walk(owner) if isinstance(n, ast.Attribute) and n.attr == func.name]
     if not uses:
         return False
-    started = _run_on_new_loop(ctx, owner, func.name)
+    started = _run_on_new_loop(ctx, [m for m in owner.body if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef))],
+                               func.name)
     if any(id(use) not in started for use in uses):
         return False  # awaited, passed on or started another way somewhere in the class
     if any(isinstance(n, ast.Attribute) and n.attr == func.name
@@ -617,13 +619,12 @@ def _alone_on_private_loop(ctx: "FileContext", func: ast.AsyncFunctionDef) -> bo
     return True
 
 
-def _run_on_new_loop(ctx: "FileContext", scope: ast.AST, name: str, bare: bool = False) -> Set[int]:
-    """The ``self.<name>`` attributes (with ``bare``, ``<name>`` names) in ``scope`` called as the one argument
-    of ``asyncio.run(...)`` or of ``loop.run_until_complete(...)`` on a loop made in the same function with
-    ``asyncio.new_event_loop()`` (or ``new_event_loop().run_until_complete(...)``), by id."""
+def _run_on_new_loop(ctx: "FileContext", functions: Sequence[ast.AST], name: str, bare: bool = False) -> Set[int]:
+    """The ``self.<name>`` attributes (with ``bare``, ``<name>`` names) in ``functions`` (nested ones included)
+    called as the one argument of ``asyncio.run(...)`` or of ``loop.run_until_complete(...)`` on a loop made in
+    the same function with ``asyncio.new_event_loop()`` (or ``new_event_loop().run_until_complete(...)``), by id."""
     started: Set[int] = set()
-    functions = [n for n in walk(scope) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))]
-    for function in functions if not isinstance(scope, ast.FunctionDef) else [scope]:
+    for function in functions:
         loops = {t.id for n in walk(function) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call)
                  and ctx.resolve(n.value.func) in _NEW_LOOPS for t in n.targets if isinstance(t, ast.Name)}
         for node in walk(function):

@@ -1762,8 +1762,9 @@ def _flag_settings(body: Sequence[ast.stmt]) -> Iterator[Tuple[str, object]]:
 def _test_fails(test: ast.expr, key: str, value: object) -> bool:
     """Is a loop test false once the flag ``key`` holds ``value``: the flag itself, ``not`` it, or a
     conjunction (``and``) with such a part?"""
-    if _flag_key(test) is not None:
-        return _flag_key(test) == key and not value
+    read = _flag_key(test)
+    if read is not None:
+        return read == key and not value
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         return _flag_key(test.operand) == key and bool(value)
     if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
