@@ -303,6 +303,36 @@ def test_a_subclass_overriding_a_hook_with_a_def_is_a_dependency(tmp_path: Path)
     assert fixes() == fixes(cached=False) == [(6, "AL201", False)]
 
 
+def test_a_module_that_rewrites_a_class_into_sync_wrappers_is_a_dependency(tmp_path: Path) -> None:
+    """client.py's ``self.stop()`` in ``__exit__`` is left alone while sync.py rewrites the class's
+    coroutine methods at import (pyrogram's ``wrap(Methods)``); client.py never imports sync.py, so only
+    the recorded row can make it re-lint when the rewrite goes away or comes back."""
+    files = {
+        "pyproject.toml": "[tool.asynclint]\n",
+        "app/__init__.py": "",
+        "app/client.py": "class Client:\n    async def stop(self):\n        pass\n\n"
+                         "    def __exit__(self, *args):\n        self.stop()\n",
+        "app/sync.py": "import inspect\n\nfrom .client import Client\n\n\ndef wrap(cls):\n"
+                       "    for name in dir(cls):\n        if inspect.iscoroutinefunction(getattr(cls, name)):\n"
+                       "            setattr(cls, name, lambda *a: None)\n\n\nwrap(Client)\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+
+    def found(cached: bool = True) -> List[Tuple[int, str]]:
+        settings = Settings(enabled=select_rules(), project_root=str(tmp_path), use_cache=cached)
+        paths = sorted(str(p) for p in (tmp_path / "app").glob("*.py"))
+        results = lint_paths(paths, settings, jobs=1, cache_dir=str(tmp_path / ".c") if cached else None)
+        return sorted((f.line, f.code) for r in results for f in r.findings)
+
+    assert found() == found() == []
+    edit(tmp_path, "sync.py", "\nwrap(Client)", "\n# wrap(Client)")
+    assert found() == found(cached=False) == [(6, "AL201")]
+    edit(tmp_path, "sync.py", "# wrap(Client)", "wrap(Client)")
+    assert found() == found(cached=False) == []
+
+
 def test_a_task_body_awaited_elsewhere_is_noticed(project: Path) -> None:
     """Whether a coroutine is only started as a task (AL406 instead of AL401) depends on every file:
     awaiting it in another file re-lints the file with the handler."""

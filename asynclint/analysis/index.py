@@ -35,10 +35,11 @@ from ..knowledge.intent import REPORTING_CALLS
 from ..knowledge.types import canonical_type
 from .effects import Effect, summarise_function
 from .flow import is_stub, suspends_in, walk_local
+from .rewrites import sync_rewritten_classes
 from .references import ATTR, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 38
+INDEX_VERSION = 39
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
@@ -71,6 +72,8 @@ _MAX_DEPTH = 24
 #   "q": (name, ...)                     last names before ``.task_done`` anywhere in the module
 #                                        (``self._queue.task_done()`` gives "_queue"; AL504)
 #   "w": (word, ...)                     words of ``MARKER_WORDS`` the module's source contains
+#   "y": (qualified, ...)                what its top-level calls hand to a function that replaces their
+#                                        public coroutine methods with sync wrappers (``analysis.rewrites``)
 # Func = (is_async, line, decorators, wrapper_kind, return_type)
 #   is_async: 0 def, 1 async def, 2 async def that yields (an async generator function)
 #   decorators: qualified names, "()" appended when called, "?" when unresolvable
@@ -96,6 +99,7 @@ Summary = Dict[str, Any]
 #   ("st", qualified name, answer)                                    does a project helper start what it is given?
 #   ("q", path, name, answer)                                         "does another module call .name.task_done?"
 #   ("w", path, word, package, n, answer)                             "do n other modules of the package hold word?"
+#   ("y", class, answer)                                              which rewritten class is it or derives from?
 Dependency = Tuple[Any, ...]
 
 
@@ -206,6 +210,10 @@ def summarize(tree: ast.Module, module: str, is_package: bool, source: "str | by
         out["q"] = task_done_names(tree)
     if source:
         out["w"] = tuple(w for w in MARKER_WORDS if w in text)
+    if not source or ("setattr" in text and any(word in text for word in ("iscoroutinefunction", "isasyncgenfunction"))):
+        rewritten = sync_rewritten_classes(tree, summarizer.qualify)
+        if rewritten:
+            out["y"] = rewritten
     return out
 
 
@@ -792,6 +800,8 @@ class ProjectIndex:
         self._async_names: Optional[Dict[str, List[str]]] = None
         self._overrides: Dict[Tuple[str, str], Tuple[Tuple[str, str, int], ...]] = {}
         self._markers: Optional[Dict[str, Tuple[Tuple[str, str], ...]]] = None
+        # what the project's modules rewrite into sync wrappers at import ("%" triggers; ``made_sync``)
+        self._rewritten: Optional[Tuple[str, ...]] = None
 
     def __getstate__(self) -> Dict[str, Any]:
         return {"root": self.root, "modules": self.modules, "keep": tuple(self.keep_decorators),
@@ -862,7 +872,7 @@ class ProjectIndex:
             decorated: List[Tuple[str, List[str]]] = []
             for entry in self.modules.values():
                 for trigger in entry[3]:
-                    if trigger.startswith(("~", "=")):
+                    if trigger.startswith(("~", "=", "%")):
                         continue
                     if trigger.startswith("@"):
                         wrappers.add(trigger[1:])
@@ -997,6 +1007,8 @@ class ProjectIndex:
         if kind == "w":
             _, path, word, package, least, answer = dependency
             return (self._elsewhere("=" + word, path, package) >= least) == answer
+        if kind == "y":
+            return self._made_sync(dependency[1], None) == dependency[2]
         return False
 
     def broken(self, rows: Sequence[Dependency]) -> Set[int]:
@@ -1464,7 +1476,7 @@ class ProjectIndex:
             table: Dict[str, List[str]] = {}
             for module_path in sorted(self.modules):
                 for trigger in self.modules[module_path][3]:
-                    if trigger[:1] not in ("~", "=", "@") and "|" not in trigger:
+                    if trigger[:1] not in ("~", "=", "@", "%") and "|" not in trigger:
                         table.setdefault(trigger, []).append(module_path)
             self._async_names = table
         return tuple((path, self._module_digest(path)) for path in self._async_names.get(method, ()))
@@ -1580,6 +1592,38 @@ class ProjectIndex:
                         table.setdefault(trigger, []).append((module_path, entry[0].split(".", 1)[0]))
             self._markers = {key: tuple(rows) for key, rows in table.items()}
         return sum(1 for p, top in self._markers.get(marker, ()) if p != path and (not package or top == package))
+
+    def made_sync(self, class_qualname: str, local: Optional[LocalModule] = None) -> Optional[str]:
+        """The class, ``class_qualname`` itself or a base of it, whose public coroutine methods a project
+        module replaces with synchronous wrappers at import (``analysis.rewrites``), or None. Recorded
+        as one dependency row: any module may add or drop such a rewrite."""
+        saved, self._consulted = self._consulted, None
+        try:
+            answer = self._made_sync(class_qualname, local)
+        finally:
+            self._consulted = saved
+        if self._consulted is not None:
+            self._consulted[("y", class_qualname, answer)] = None
+        return answer
+
+    def _made_sync(self, class_qualname: str, local: Optional[LocalModule]) -> Optional[str]:
+        if self._rewritten is None:
+            self._rewritten = tuple(sorted({trigger[1:] for entry in self.modules.values() for trigger in entry[3]
+                                            if trigger.startswith("%")}))
+        rewritten = self._rewritten
+        if not rewritten:
+            return None
+        if class_qualname in rewritten:
+            return class_qualname
+        ref = self._resolve(class_qualname, "", local)
+        if ref is None or ref.kind != "class":
+            return None
+        for name in rewritten:
+            target = self._resolve(name, ref.path, local)
+            if target is not None and target.kind == "class" and (
+                    target.qualname == ref.qualname or self._derives(ref, target.qualname, local, 0, set())):
+                return target.qualname
+        return None
 
     def is_class(self, qualname: str, near: str = "", local: Optional[LocalModule] = None) -> bool:
         ref = self._resolve(qualname, near, local)
@@ -1712,6 +1756,7 @@ def summary_triggers(summary: Summary) -> Tuple[str, ...]:
     # not trigger names: "~name" marks a module that calls ``.name.task_done`` (``ProjectIndex.calls_task_done``)
     names.update(f"~{name}" for name in summary.get("q", ()))
     names.update(f"={word}" for word in summary.get("w", ()))  # likewise: ``ProjectIndex.mentions``
+    names.update(f"%{name}" for name in summary.get("y", ()))  # ``ProjectIndex.made_sync``
     return tuple(sorted(names))
 
 

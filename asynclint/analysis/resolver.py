@@ -281,6 +281,22 @@ class Resolver:
         qualname = f"{self.ctx.module_name}.{key}" if self.ctx.module_name else key
         return self.index.sync_overrides(qualname, func.attr, self.local)
 
+    def made_sync(self, call: ast.Call) -> Optional[str]:
+        """For ``obj.method()`` of a public method: the class, obj's or a base of it, whose public coroutine
+        methods a project module replaces with sync wrappers at import (``analysis.rewrites``), or None."""
+        func = call.func
+        if not isinstance(func, ast.Attribute) or func.attr.startswith("_"):
+            return None
+        cls = self.class_of_receiver(func.value)
+        if cls is not None:
+            key = self._class_key(cls)
+            if key is None:
+                return None
+            qualname: Optional[str] = f"{self.ctx.module_name}.{key}" if self.ctx.module_name else key
+        else:
+            qualname = self.receiver_type(func.value)
+        return self.index.made_sync(qualname, self.local) if qualname else None
+
     # -- receiver types ---------------------------------------------------------------------
     def receiver_type(self, expr: ast.expr, depth: int = 0) -> Optional[str]:
         """The class of a value, from constructors, factories, annotations, ``await`` and ``async with``."""

@@ -23,7 +23,13 @@ UNAWAITED_CALL = Rule(
     "said that callee is a plain function (`if not iscoroutinefunction(self.close): self.close()`, or "
     "the `else` of the positive test: code shared with a generated sync variant). A method called on an "
     "attribute annotated with a choice of types (`self.path: AsyncPath | Path`) is not known to be the "
-    "async one, whatever `__init__` assigns: either may be there.",
+    "async one, whatever `__init__` assigns: either may be there. In sync code, a public method of a class "
+    "the project rewrites at import is left alone: a module-level `wrap(Methods)` whose function replaces each "
+    "public coroutine method with a sync wrapper (`setattr`, after asking `inspect.iscoroutinefunction`), as "
+    "Pyrogram's and Telethon's `sync` modules do, makes `self.stop()` in `__exit__` run the coroutine. Still "
+    "reported there: private methods (the wrappers skip them), the same call inside a coroutine (the wrapper "
+    "hands the coroutine back while the loop runs), and classes passed to a function that sets attributes "
+    "without asking for coroutine functions.",
     why_bad="Calling an `async def` only creates a coroutine object; nothing in its body runs until it is "
     "awaited. The statement silently does nothing (Python prints \"coroutine ... was never awaited\" "
     "at garbage collection, if anyone is looking).",

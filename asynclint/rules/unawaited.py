@@ -106,7 +106,7 @@ class UnawaitedChecker(Checker):
             why_not = self._overridden(call)
             fix = None if why_not else ctx.fix("Add `await`", [ctx.insert_before(call, "await ")])
             ctx.report("AL201", call, f"`{name}()` is a coroutine function{defined}; add `await`{why_not}", fix)
-        else:
+        elif not self.resolver.made_sync(call):  # a sync wrapper replaced it at import: it runs
             ctx.report("AL201", call, f"`{name}()` is a coroutine function{defined}; its coroutine never runs "
                        "here (call it from a coroutine with `await`, or run it with `asyncio.run()`)")
 
