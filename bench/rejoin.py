@@ -24,7 +24,7 @@ import os
 import re
 import subprocess
 import sys
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Set, Tuple
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SHEETS = os.path.join(HERE, "precision")
@@ -70,8 +70,9 @@ def load_verdicts() -> Dict[Key, Tuple[str, str]]:
     return verdicts
 
 
-def lint(tree: str, sets: List[str], out: str) -> None:
-    """One JSON report per project: OUT/<set>-<project>.json (stderr beside it)."""
+def lint(tree: str, sets: List[str], out: str, only: Optional[Set[Tuple[str, str]]] = None) -> None:
+    """One JSON report per project: OUT/<set>-<project>.json (stderr beside it); with ``only``, just
+    those (set, project) pairs."""
     os.makedirs(out, exist_ok=True)
     env = dict(os.environ, PYTHONPATH=tree)
     for name in sets:
@@ -81,7 +82,7 @@ def lint(tree: str, sets: List[str], out: str) -> None:
             continue
         for project in sorted(os.listdir(root)):
             folder = os.path.join(root, project)
-            if not os.path.isdir(folder):
+            if not os.path.isdir(folder) or (only is not None and (name, project) not in only):
                 continue
             stem = os.path.join(out, f"{name}-{project}")
             with open(stem + ".json", "w") as report, open(stem + ".err", "w") as errors:
@@ -148,11 +149,17 @@ def main() -> int:
     parser.add_argument("--out", required=True, help="folder for the JSON reports (reused with --no-lint)")
     parser.add_argument("--no-lint", action="store_true", help="only join the reports already in --out")
     parser.add_argument("--compare", help="an earlier --out: list the findings that went (GONE) or came (NEW)")
+    parser.add_argument("--only", help="a file of 'SET PROJECT' lines: lint just those projects (a quick check of "
+                        "a change on the projects it can touch; the join then covers what --out holds)")
     parser.add_argument("--list", default="", help="also list the findings with these verdicts and the sheet's "
                         "reason, e.g. FALSE,UNSURE")
     args = parser.parse_args()
     if not args.no_lint:
-        lint(os.path.abspath(args.tree), set_names(args.sets), args.out)
+        only = None
+        if args.only:
+            with open(args.only) as handle:
+                only = {(parts[0], parts[1]) for parts in (line.split() for line in handle) if len(parts) >= 2}
+        lint(os.path.abspath(args.tree), set_names(args.sets), args.out, only)
     for line in report(args.out, args.compare, tuple(v for v in args.list.split(",") if v)):
         print(line)
     return 0
