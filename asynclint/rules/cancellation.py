@@ -354,7 +354,8 @@ class CancellationChecker(Checker):
         """The handler falls through into a ``while`` loop (the only one) whose test reads a flag the handler
         sets so the test fails: an attribute of ``self`` (``self._closing = True`` under ``while not
         self._closing``, or through a plain method of the class that does: ``self.close()`` whose body is
-        ``self._closing = True``) or a local of the function (``running = False`` under ``while running``).
+        ``self._closing = True``), a local of the function (``running = False`` under ``while running``), or
+        an event either holds (``self.should_exit.set()`` under ``while not self.should_exit.is_set()``).
         The loop then ends; it does not run on."""
         if len(loops) != 1 or not isinstance(loops[0], ast.While):
             return False
@@ -1740,7 +1741,12 @@ def _records_state(node: ast.AST) -> bool:
 
 
 def _flag_key(expr: ast.AST) -> Optional[str]:
-    """``self.<attribute>`` or a plain name, as a flag a loop test can read (``"self._closing"``, ``"running"``)."""
+    """``self.<attribute>`` or a plain name, as a flag a loop test can read (``"self._closing"``, ``"running"``);
+    an event's ``is_set()`` on one of those (``"self.should_exit.is_set()"``), which ``.set()`` makes true."""
+    if isinstance(expr, ast.Call) and not expr.args and isinstance(expr.func, ast.Attribute) \
+            and expr.func.attr == "is_set":
+        event = _flag_key(expr.func.value)
+        return f"{event}.is_set()" if event is not None else None
     if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
         return f"self.{expr.attr}"
     if isinstance(expr, ast.Name) and expr.id != "self":
@@ -1749,14 +1755,19 @@ def _flag_key(expr: ast.AST) -> Optional[str]:
 
 
 def _flag_settings(body: Sequence[ast.stmt]) -> Iterator[Tuple[str, object]]:
-    """``(flag, constant)`` for each ``self.<attribute> = <constant>`` or ``<name> = <constant>`` in ``body``
-    (nested scopes aside)."""
+    """``(flag, constant)`` for each ``self.<attribute> = <constant>`` or ``<name> = <constant>`` in ``body``,
+    and each ``<event>.set()`` / ``.clear()`` of one (nested scopes aside)."""
     for node in walk_local(body):
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
             for target in node.targets:
                 key = _flag_key(target)
                 if key is not None:
                     yield key, node.value.value
+        elif isinstance(node, ast.Call) and not node.args and isinstance(node.func, ast.Attribute) \
+                and node.func.attr in ("set", "clear"):
+            event = _flag_key(node.func.value)
+            if event is not None:  # ``self.should_exit.set()``: its ``is_set()`` is now true
+                yield f"{event}.is_set()", node.func.attr == "set"
 
 
 def _test_fails(test: ast.expr, key: str, value: object) -> bool:
