@@ -680,6 +680,10 @@ class CancellationChecker(Checker):
             call, holder = parents.get(id(node)), None
             if isinstance(call, ast.Call) and call.func is node:
                 holder = parents.get(id(call))
+                if isinstance(holder, (ast.GeneratorExp, ast.ListComp)) and holder.elt is call \
+                        and isinstance(parents.get(id(holder)), ast.Starred):
+                    call = parents[id(holder)]  # ``gather(*(handle(c) for c in calls))``: one per item
+                    holder = parents.get(id(call))
             if not (own(node) and isinstance(holder, ast.Call) and any(arg is call for arg in holder.args)
                     and self.ctx.resolve(holder.func) in GATHERS):
                 return 0
