@@ -91,6 +91,11 @@ CLI_DECORATORS = frozenset({"command"})
 # nothing in the project awaits it, so it is a root like a CLI command.
 EVENT_DECORATORS = frozenset({"on", "event", "on_event"})
 ROOT_DECORATORS = CLI_DECORATORS | EVENT_DECORATORS
+# ``@router.get("/items")``, ``@app.websocket("/ws")``, ``@routes.post("/x")``: a route the web framework runs in
+# the request's or connection's own task (FastAPI/Starlette, aiohttp's route tables, Quart, Sanic, Litestar);
+# nothing in the project awaits it. Only with a path given first, as a string starting with "/".
+ROUTE_DECORATORS = frozenset({"get", "post", "put", "patch", "delete", "head", "options", "route",
+                              "api_route", "websocket", "websocket_route", "ws"})
 PARTIAL = frozenset({"functools.partial", "partial"})
 
 _WORD = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -741,19 +746,27 @@ def _class_spans(body: List[ast.stmt], prefix: str) -> Iterator[Tuple[int, int, 
 
 
 def _cli_commands(tree: ast.Module) -> Iterator[Tuple[str, int]]:
-    """Module-level coroutine functions decorated as CLI commands (``@app.command()``) or event handlers
-    (``@sio.on("message")``): program roots, with how often their decorators spell the name
+    """Module-level coroutine functions decorated as CLI commands (``@app.command()``), event handlers
+    (``@sio.on("message")``) or web routes (``@router.get("/items")``): program roots, with how often their decorators spell the name
     (``@app.command(name="start")`` names the command)."""
     for stmt in tree.body:
         if isinstance(stmt, ast.AsyncFunctionDef):
             for decorator in stmt.decorator_list:
                 target = decorator.func if isinstance(decorator, ast.Call) else decorator
                 if isinstance(target, ast.Attribute) and target.attr in ROOT_DECORATORS or \
-                        isinstance(target, ast.Name) and target.id in CLI_DECORATORS:
+                        isinstance(target, ast.Name) and target.id in CLI_DECORATORS or _route(decorator):
                     spelled = sum(1 for d in stmt.decorator_list for node in ast.walk(d)
                                   if isinstance(node, ast.Constant) and node.value == stmt.name)
                     yield stmt.name, spelled
                     break
+
+
+def _route(decorator: ast.expr) -> bool:
+    """``@router.get("/items")``: a web framework's route decorator, given its path first."""
+    return isinstance(decorator, ast.Call) and isinstance(decorator.func, ast.Attribute) \
+        and decorator.func.attr in ROUTE_DECORATORS and bool(decorator.args) \
+        and isinstance(decorator.args[0], ast.Constant) and isinstance(decorator.args[0].value, str) \
+        and decorator.args[0].value.startswith("/")
 
 
 # ``"Reader._main_task"``: a label (a task's or a logger's name) spelling a class's method, not a use
