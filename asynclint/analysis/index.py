@@ -39,7 +39,7 @@ from .rewrites import sync_rewritten_classes
 from .references import ATTR, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 40
+INDEX_VERSION = 41
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24

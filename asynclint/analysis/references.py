@@ -630,7 +630,7 @@ def tail_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], defined
 
     ``await Service.run_services()`` as the last statement of ``_run_all_services()`` (also at the end
     of its ``if`` branches, ``async with`` or ``try`` body, right before a bare ``return``, or as
-    ``return await ...``; ``_tail_awaits``): when the callee ends normally,
+    ``return await ...``; ``tail_awaits``): when the callee ends normally,
     so does the caller, at once. If the callers are task bodies or program roots, the callee's swallowed
     cancellation ends the task, like a task body's own (AL406). Each caller is the channel the callee
     is reached through (``0`` FUNC, ``3`` SELF, ``6`` ATTR), then ``!name`` for a function or ``@name``
@@ -647,7 +647,7 @@ def tail_only_uses(tree: ast.Module, code: str, imports: Dict[str, str], defined
             continue
         if not isinstance(node, ast.AsyncFunctionDef):
             continue
-        for call in _tail_awaits(node.body):
+        for call in tail_awaits(node.body):
             name = last_name(call.func)
             if name is not None:
                 channel = _expression_channel(call.func, imports)
@@ -668,10 +668,11 @@ def reached_tails(entries: Sequence[str], method: bool) -> List[str]:
     return [e for e in entries if e.partition(":")[2][:1] in wanted]
 
 
-def _tail_awaits(body: List[ast.stmt], at_end: bool = True) -> List[ast.Call]:
+def tail_awaits(body: List[ast.stmt], at_end: bool = True) -> List[ast.Call]:
     """The calls awaited right before the coroutine returns: by its last statement (through ``if``
-    branches, ``with``/``async with`` and the body of a ``try`` without ``else``), by a statement
-    followed by a bare ``return``, or by ``return await f(...)`` anywhere (not in nested defs)."""
+    branches, ``with``/``async with``, the body of a ``try`` without ``else`` and the end of its
+    ``finally``), by a statement followed by a bare ``return``, or by ``return await f(...)`` anywhere
+    (not in nested defs)."""
     out: List[ast.Call] = []
     for i, stmt in enumerate(body):
         following = body[i + 1] if i + 1 < len(body) else None
@@ -683,15 +684,16 @@ def _tail_awaits(body: List[ast.stmt], at_end: bool = True) -> List[ast.Call]:
                 and isinstance(stmt.value.value, ast.Call) and (ends or isinstance(stmt, ast.Return)):
             out.append(stmt.value.value)
         elif isinstance(stmt, ast.If):
-            out += _tail_awaits(stmt.body, ends) + _tail_awaits(stmt.orelse, ends)
+            out += tail_awaits(stmt.body, ends) + tail_awaits(stmt.orelse, ends)
         elif isinstance(stmt, (ast.With, ast.AsyncWith)):
-            out += _tail_awaits(stmt.body, ends)
+            out += tail_awaits(stmt.body, ends)
         elif isinstance(stmt, ast.Try):
-            out += _tail_awaits(stmt.body, ends and not stmt.orelse)
-            for block in (stmt.orelse, *(h.body for h in stmt.handlers), stmt.finalbody):
-                out += _tail_awaits(block, False)
+            out += tail_awaits(stmt.body, ends and not stmt.orelse)
+            for block in (stmt.orelse, *(h.body for h in stmt.handlers)):
+                out += tail_awaits(block, False)
+            out += tail_awaits(stmt.finalbody, ends)  # whatever ran before, the function ends after it
         elif isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
-            out += _tail_awaits(stmt.body, False) + _tail_awaits(stmt.orelse, False)
+            out += tail_awaits(stmt.body, False) + tail_awaits(stmt.orelse, False)
     return out
 
 

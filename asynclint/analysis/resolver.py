@@ -275,11 +275,8 @@ class Resolver:
         if binding is None or binding.kind is not BindingKind.PARAM:
             return ()  # ``Base.hook(self)`` names its class: overrides do not matter
         cls = self.class_of_receiver(func.value)
-        key = self._class_key(cls) if cls is not None else None
-        if key is None:
-            return ()
-        qualname = f"{self.ctx.module_name}.{key}" if self.ctx.module_name else key
-        return self.index.sync_overrides(qualname, func.attr, self.local)
+        qualname = self._class_qualname(cls) if cls is not None else None
+        return self.index.sync_overrides(qualname, func.attr, self.local) if qualname else ()
 
     def made_sync(self, call: ast.Call) -> Optional[str]:
         """For ``obj.method()`` of a public method: the class, obj's or a base of it, whose public coroutine
@@ -288,14 +285,15 @@ class Resolver:
         if not isinstance(func, ast.Attribute) or func.attr.startswith("_"):
             return None
         cls = self.class_of_receiver(func.value)
-        if cls is not None:
-            key = self._class_key(cls)
-            if key is None:
-                return None
-            qualname: Optional[str] = f"{self.ctx.module_name}.{key}" if self.ctx.module_name else key
-        else:
-            qualname = self.receiver_type(func.value)
+        qualname = self._class_qualname(cls) if cls is not None else self.receiver_type(func.value)
         return self.index.made_sync(qualname, self.local) if qualname else None
+
+    def _class_qualname(self, cls: ast.ClassDef) -> Optional[str]:
+        """``module.Cls`` (or ``module.Outer.Cls``) for a class of this file."""
+        key = self._class_key(cls)
+        if key is None:
+            return None
+        return f"{self.ctx.module_name}.{key}" if self.ctx.module_name else key
 
     # -- receiver types ---------------------------------------------------------------------
     def receiver_type(self, expr: ast.expr, depth: int = 0) -> Optional[str]:

@@ -30,7 +30,7 @@ from ..analysis.flow import (
 )
 from ..analysis.index import CURRENT_TASK, ProjectIndex, hands_out_current_task, is_async_generator
 from ..analysis.references import (ATTR, AWAIT, FUNC, SELF, Counts, combine, local_uses, private_name, reached_tails,
-                                   takes_call)
+                                   tail_awaits, takes_call)
 from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
@@ -1750,41 +1750,16 @@ def _records_state(node: ast.AST) -> bool:
 
 def _tail_self_awaits(func: ast.AsyncFunctionDef, method: bool) -> int:
     """How many times ``func`` awaits itself (``await self._connect(...)`` in a method, ``await
-    _connect(...)`` in a function) as a step after which it ends: a retry by recursion (emcache's
-    ``_create_new_connection`` awaiting itself last in its ``finally``). Each runs in the task of the
-    call that made it."""
-    def callee(node: ast.expr) -> bool:
-        if not (isinstance(node, ast.Await) and isinstance(node.value, ast.Call)):
-            return False
-        target = node.value.func
+    _connect(...)`` in a function) as a step after which it ends (``tail_awaits``): a retry by recursion
+    (emcache's ``_create_new_connection`` awaiting itself last in its ``finally``). Each runs in the task
+    of the call that made it."""
+    def itself(target: ast.expr) -> bool:
         if method:
             return isinstance(target, ast.Attribute) and target.attr == func.name \
                 and isinstance(target.value, ast.Name) and target.value.id == "self"
         return isinstance(target, ast.Name) and target.id == func.name
 
-    def tails(body: Sequence[ast.stmt]) -> Iterator[ast.stmt]:
-        """The statements after which the block ends the function (nothing of it runs after them)."""
-        if not body:
-            return
-        last = body[-1]
-        yield last
-        if isinstance(last, ast.If):
-            yield from tails(last.body)
-            yield from tails(last.orelse)
-        elif isinstance(last, (ast.With, ast.AsyncWith)):
-            yield from tails(last.body)
-        elif isinstance(last, TRY_TYPES):
-            if last.finalbody:  # type: ignore[attr-defined]
-                yield from tails(last.finalbody)  # type: ignore[attr-defined]
-            else:
-                if not last.orelse:  # type: ignore[attr-defined]
-                    yield from tails(last.body)  # type: ignore[attr-defined]
-                yield from tails(last.orelse)  # type: ignore[attr-defined]
-                for handler in last.handlers:  # type: ignore[attr-defined]
-                    yield from tails(handler.body)
-
-    return sum(1 for stmt in tails(func.body)
-               if isinstance(stmt, (ast.Expr, ast.Return)) and stmt.value is not None and callee(stmt.value))
+    return sum(1 for call in tail_awaits(func.body) if itself(call.func))
 
 
 def _flag_key(expr: ast.AST) -> Optional[str]:
