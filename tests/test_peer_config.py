@@ -57,6 +57,26 @@ def test_a_project_wide_ignore_of_the_same_check_turns_ours_off(tmp_path: Path, 
     assert _codes(root, "--select", "ALL", "--no-respect-peer-ignores") == ["AL204", "AL401"]
 
 
+JUMP_OUT_OF_FINALLY = """\
+async def fetch(conn):
+    try:
+        return await conn.fetch()
+    finally:
+        return None
+"""
+
+
+@pytest.mark.parametrize("config, expected", [
+    ('[tool.ruff.lint]\nextend-ignore = ["B012"]\n', []),  # bugbear's check is AL403 outside coroutines too
+    ('[tool.ruff.lint]\nextend-ignore = ["B"]\n', ["AL403"]),  # a whole prefix does not count
+])
+def test_a_project_wide_ignore_of_b012_turns_al403_off(tmp_path: Path, config: str, expected: list) -> None:
+    root = _project(tmp_path, "pyproject.toml", config)
+    (root / "pkg" / "app.py").write_text(JUMP_OUT_OF_FINALLY)
+    assert _codes(root) == expected
+    assert _codes(root, "--no-respect-peer-ignores") == ["AL403"]
+
+
 @pytest.mark.parametrize("config", [
     '[tool.ruff.lint]\nignore = ["RUF"]\n',          # a whole prefix: they do not use the family
     '[tool.ruff.lint]\nignore = ["BLE001", "F841"]\n',  # broader checks that only overlap ours

@@ -252,7 +252,10 @@ RETURN_IN_FINALLY = Rule(
     "awaits, and its `else:` does not await (a swallow there is the handler's AL401/AL402); nor when "
     "nothing in the `try` body, its handlers or its `else:` awaits: no cancellation can be in flight, and "
     "the ordinary error a jump discards there is a plain-Python mistake that ruff's B012 and Python 3.14 "
-    "(PEP 765) already report.",
+    "(PEP 765) already report. A jump already silenced for the same check of another linter is not "
+    "reported either: `# noqa: B012` (flake8-bugbear, ruff), `# pylint: disable=lost-exception` or "
+    "`return-in-finally`, by name or by id (`W0150`, `W0134`), and a ruff or flake8 config that ignores "
+    "`B012`.",
     why_bad="Leaving a `finally` block by a jump discards the exception in flight, whatever it "
     "is: a `CancelledError` delivered to the `try` body vanishes and the task carries on as if "
     "it had never been cancelled. Python 3.14 warns about it too (PEP 765).",

@@ -31,6 +31,7 @@ from ..knowledge.intent import (
     GENERATED_MARKERS,
     PEER_CODES,
     PYLINT_NAMES,
+    PYRE_CODES,
     TYPE_CHECKER_CODES,
     explained,
 )
@@ -323,8 +324,9 @@ def peer_silenced(lines: Sequence[str], line: int, code: str) -> bool:
     """Is the finding's line already silenced for another tool's code for the same mistake?
 
     ``# noqa: ASYNC230`` (flake8-async, ruff), ``# noqa: BLE001``, ``# pylint: disable=broad-except``
-    (or ``disable-next`` on the line above), ``# type: ignore[unused-coroutine]``: the author has
-    seen this line and accepted it.
+    or ``=W0718`` (or ``disable-next`` on the line above), ``# type: ignore[unused-coroutine]``,
+    ``# pyre-ignore[1001]`` (on the line or in the comments right above it, where Pyre wants it):
+    the author has seen this line and accepted it.
     """
     text = lines[line - 1]
     if "#" in text:
@@ -337,6 +339,13 @@ def peer_silenced(lines: Sequence[str], line: int, code: str) -> bool:
         for match in _TYPE_IGNORE.finditer(text):
             if _names_silence(match.group(1), TYPE_CHECKER_CODES, code):
                 return True
+    number = line
+    while number > 1 and lines[number - 2].lstrip().startswith("#"):  # Pyre's place: the comments right above
+        number -= 1
+    for text in lines[number - 1:line]:
+        for match in _PYRE.finditer(text):
+            if _names_silence(match.group(1), PYRE_CODES, code):
+                return True
     if line > 1 and "disable-next" in lines[line - 2]:
         for match in _PYLINT.finditer(lines[line - 2]):
             if match.group(1) == "disable-next" and _names_silence(match.group(2), PYLINT_NAMES, code):
@@ -346,10 +355,11 @@ def peer_silenced(lines: Sequence[str], line: int, code: str) -> bool:
 
 _PYLINT = re.compile(r"#\s*pylint:\s*(disable|disable-next)\s*=\s*([\w\-, ]+)")
 _TYPE_IGNORE = re.compile(r"#\s*(?:type|pyright):\s*ignore\[([\w\-, ]+)\]")
+_PYRE = re.compile(r"#\s*pyre-(?:ignore|fixme)\[([\d, ]+)\]")
 
 
 def _names_silence(names: str, table: Dict[str, FrozenSet[str]], code: str) -> bool:
-    return any(code in table.get(name.strip(), ()) for name in names.split(","))
+    return any(code in table.get(name.strip(), table.get(name.strip().upper(), ())) for name in names.split(","))
 
 
 def _filter(result: FileResult, settings: Settings, lines: Sequence[str], own_noqa: bool = True) -> None:

@@ -275,7 +275,7 @@ def block_comments(lines: Sequence[str], first: int, last: int) -> List[str]:
 
 
 # Other tools' codes for the same mistake: a line silenced for them is silenced for asynclint.
-# flake8-async / ruff ASYNC, ruff RUF, flake8-blind-except, pycodestyle, pyflakes. A blind-except silence
+# flake8-async / ruff ASYNC, ruff RUF, flake8-blind-except, flake8-bugbear, pycodestyle, pyflakes. A blind-except silence
 # also covers AL401: ``except (CancelledError, SystemExit, Exception):  # noqa: BLE001`` catches
 # everything on purpose, the cancellation included.
 PEER_CODES: Dict[str, FrozenSet[str]] = {
@@ -305,28 +305,30 @@ PEER_CODES: Dict[str, FrozenSet[str]] = {
     "BLE001": frozenset({"AL401", "AL402"}),
     "E722": frozenset({"AL402"}),
     "B001": frozenset({"AL402"}),
+    "B012": frozenset({"AL403"}),  # flake8-bugbear / ruff: return, break or continue in a finally
     "F841": frozenset({"AL204", "AL206"}),
 }
 # Peer rules that are the same check as ours: a peer config that ignores one of these codes
 # *project-wide* (ruff's ``ignore``, flake8's ``extend-ignore``, or per file) has turned ours off
-# too. Not the broader rules above (BLE001, E722, B001, F841): ignoring a blind-except or an
-# unused-variable check everywhere says nothing about cancellation or tasks.
+# too, and so is B012 (AL403 is B012 in a coroutine). Not the broader rules above (BLE001, E722, B001,
+# F841): ignoring a blind-except or an unused-variable check everywhere says nothing about cancellation or tasks.
 PEER_RULES: Dict[str, FrozenSet[str]] = {
-    peer: ours for peer, ours in PEER_CODES.items() if peer.startswith("ASYNC") or peer.startswith("RUF")}
+    peer: ours for peer, ours in PEER_CODES.items() if peer.startswith(("ASYNC", "RUF")) or peer == "B012"}
 # A ruff rule a project selects (by code, prefix or ``ALL``) that is the same check as an opt-in rule
 # of ours: the project asked for it, so ours is on there too (``orchestration.peer_config``). Only
 # stable ruff rules: a prefix selects a preview rule only with ``preview = true``. Not AL206: read on
 # projects that select RUF006, the drops in sync code ruff does not see were still deliberate
 # (slixmpp's stanza dispatch, 0 of 4).
 PEER_SELECTS: Dict[str, FrozenSet[str]] = {"RUF006": frozenset({"AL204"})}
-# pylint's message names (``# pylint: disable=broad-except`` on the line, ``disable-next`` above it).
+# pylint's messages, by name or by id (``# pylint: disable=broad-except`` or ``disable=W0718`` on the
+# line, ``disable-next`` above it): pylint takes either, and many projects write the id.
 PYLINT_NAMES: Dict[str, FrozenSet[str]] = {
-    "broad-except": frozenset({"AL401", "AL402"}),
-    "broad-exception-caught": frozenset({"AL401", "AL402"}),
-    "bare-except": frozenset({"AL402"}),
-    "lost-exception": frozenset({"AL403"}),
-    "return-in-finally": frozenset({"AL403"}),
-    "unused-variable": frozenset({"AL204", "AL206"}),
+    "broad-except": frozenset({"AL401", "AL402"}), "W0703": frozenset({"AL401", "AL402"}),
+    "broad-exception-caught": frozenset({"AL401", "AL402"}), "W0718": frozenset({"AL401", "AL402"}),
+    "bare-except": frozenset({"AL402"}), "W0702": frozenset({"AL402"}),
+    "lost-exception": frozenset({"AL403"}), "W0150": frozenset({"AL403"}),
+    "return-in-finally": frozenset({"AL403"}), "W0134": frozenset({"AL403"}),
+    "unused-variable": frozenset({"AL204", "AL206"}), "W0612": frozenset({"AL204", "AL206"}),
 }
 # mypy error codes and pyright rules (``# type: ignore[unused-coroutine]``, ``# pyright: ignore[...]``).
 TYPE_CHECKER_CODES: Dict[str, FrozenSet[str]] = {
@@ -334,3 +336,6 @@ TYPE_CHECKER_CODES: Dict[str, FrozenSet[str]] = {
     "unused-awaitable": frozenset({"AL201", "AL204", "AL206"}),
     "reportUnusedCoroutine": frozenset({"AL201"}),
 }
+# Pyre's error numbers (``# pyre-ignore[1001]`` or ``# pyre-fixme[1001]``, on the line above the error as
+# Pyre wants it, or on the line): 1001 is "Unawaited awaitable".
+PYRE_CODES: Dict[str, FrozenSet[str]] = {"1001": frozenset({"AL201", "AL202"})}
