@@ -204,7 +204,7 @@ SOCKETS = Rule(
     name="blocking-socket-or-wait",
     summary="Blocking socket, DNS or synchronous wait inside a coroutine",
     what_it_does="Reports inside an `async def`: `socket.create_connection`, DNS lookups "
-    "(`socket.getaddrinfo`, `gethostbyname`, `gethostbyaddr`, `getnameinfo`, `getfqdn`...; not `getaddrinfo` with `AI_NUMERICHOST` nor `getnameinfo` with `NI_NUMERICHOST`, which only parse or format an address), methods of a socket known "
+    "(`socket.getaddrinfo`, `gethostbyname`, `gethostbyaddr`, `getnameinfo`, `getfqdn`...; not `getaddrinfo` with `AI_NUMERICHOST` nor `getnameinfo` with `NI_NUMERICHOST`, which only parse or format an address, nor `gethostbyname(socket.gethostname())`, the machine's own name, which the hosts file answers: the usual 'my own address' idiom, which maintainers keep (`getfqdn()` and any other name are reported)), methods of a socket known "
     "from `socket.socket(...)`, `create_connection`, `fromfd`, `accept()` or an annotation (`accept`, "
     "`connect`, `recv*`, `send*`, `sendall`, `makefile`) unless the same code switches it to non-blocking "
     "mode (`setblocking(False)`, `settimeout(0)`), hands it to `loop.sock_*` or calls it in a `try` "

@@ -215,6 +215,14 @@ def _numeric_host_name(node: ast.Call) -> bool:
         .endswith("NI_NUMERICHOST") for sub in ast.walk(flags))
 
 
+def _own_host_name(node: ast.Call) -> bool:
+    """``gethostbyname(socket.gethostname())``: the machine's own name, answered from the hosts file (the usual
+    "my address" idiom; read FALSE where it sat in a coroutine). Another name, ``getfqdn()`` included, is a lookup."""
+    host = _argument(node, 0, "hostname")
+    return isinstance(host, ast.Call) and not host.args and \
+        (host.func.attr if isinstance(host.func, ast.Attribute) else getattr(host.func, "id", "")) == "gethostname"
+
+
 def _in_memory(node: ast.Call) -> bool:
     """``sqlite3.connect(":memory:")`` (or a ``file::memory:`` / ``mode=memory`` URI) touches no disk."""
     database = _argument(node, 0, "database")
@@ -393,7 +401,8 @@ FUNCTIONS: Dict[str, BlockingCall] = {
     # AL105
     **_entries("AL105", CONNECT_ADVICE, ("socket.create_connection",)),
     **_entries("AL105", DNS_ADVICE, ("getaddrinfo",), "socket.", unless=_numeric_only),
-    **_entries("AL105", DNS_ADVICE, ("gethostbyname", "gethostbyname_ex", "gethostbyaddr", "getfqdn"), "socket."),
+    **_entries("AL105", DNS_ADVICE, ("gethostbyname", "gethostbyname_ex"), "socket.", unless=_own_host_name),
+    **_entries("AL105", DNS_ADVICE, ("gethostbyaddr", "getfqdn"), "socket."),
     **_entries("AL105", REVERSE_DNS_ADVICE, ("getnameinfo",), "socket.", unless=_numeric_host_name),
     "select.select": BlockingCall("AL105", SELECT_ADVICE, _zero_timeout(3)),
     "concurrent.futures.wait": BlockingCall("AL105", FUTURE_ADVICE, _zero_timeout(1)),
