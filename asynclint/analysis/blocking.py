@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Dict, Optional, Sequence, Set, Tuple
 
 from ..base.nodes import walk
 from ..knowledge.blocking import (
+    DATAGRAM_RETURNS_AT_ONCE,
     GUARD_BLOCKING_SOCKET,
     GUARD_BOUNDED_QUEUE,
     GUARD_LAZY_WALK,
@@ -345,9 +346,11 @@ class BlockingCalls:
         return self.ctx.current_function
 
     def _datagram_connect(self, receiver: ast.expr, node: ast.Call) -> bool:
-        """``connect()`` on a UDP socket made here (``socket.socket(..., SOCK_DGRAM)``): it only sets the
-        default peer (a route lookup in the kernel), nothing goes over the network."""
-        if not isinstance(node.func, ast.Attribute) or node.func.attr not in ("connect", "connect_ex") \
+        """``connect()`` or a send on a UDP socket made here (``socket.socket(..., SOCK_DGRAM)``): connecting
+        only sets the default peer (a route lookup in the kernel), nothing goes over the network; a send hands
+        one datagram to the kernel and returns, with no peer to wait for (one datagram does not fill the
+        socket's buffer). Receiving waits for a peer and is reported."""
+        if not isinstance(node.func, ast.Attribute) or node.func.attr not in DATAGRAM_RETURNS_AT_ONCE \
                 or not isinstance(receiver, ast.Name):
             return False
         binding = self.ctx.single_binding(receiver.id)

@@ -25,6 +25,9 @@ ArgumentTest = Callable[[ast.Call], bool]
 GUARD_STAT = "stat"  # reported only with `blocking-stat-calls = true`
 GUARD_BOUNDED_QUEUE = "bounded-queue"  # `put` blocks only on a queue built with a maxsize
 GUARD_BLOCKING_SOCKET = "blocking-socket"  # not on a socket switched to non-blocking mode
+# On a UDP socket made in the same function these return at once: connecting sets the default peer, a send
+# hands one datagram to the kernel (qworker's and aiopulse's discovery datagrams, read FALSE).
+DATAGRAM_RETURNS_AT_ONCE = frozenset({"connect", "connect_ex", "send", "sendto"})
 # Waits on a future or thread only when it was started in this coroutine with no await since
 # (after an await, code usually waits on purpose until the work is known to be done), and
 # not under `if fut.done():`.
