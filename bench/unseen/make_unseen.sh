@@ -20,6 +20,7 @@
 # $UNSEEN/manifest.tsv (project, version, archive, sha256, files, lines).
 #
 # Usage: bash bench/unseen/make_unseen.sh [SET]   (SET 1, 2, 3, ...; PYTHON=python3.11 to pick the interpreter)
+# A pin with no release the interpreter can download is skipped and named at the end (exit 1); the others are built.
 set -euo pipefail
 
 # SET: 1 (default) is bench/unseen/, N > 1 is bench/unseenN/; each set's pins.txt holds
@@ -95,6 +96,7 @@ for pin in "${PINS[@]}"; do
   done
 done
 
+failed=()  # pins with no release this interpreter can download: reported at the end, the rest still built
 for pin in "${PINS[@]}"; do
   name=${pin%%==*}
   ver=${pin##*==}
@@ -103,9 +105,14 @@ for pin in "${PINS[@]}"; do
     mkdir -p "$dl"
     echo "downloading $pin" >&2
     # wheel first (pure-python or this platform's binary wheel), then sdist.
-    if ! "$PY" -m pip download --quiet --no-deps --only-binary :all: -d "$dl" "$pin" >&2; then
+    if ! "$PY" -m pip download --quiet --no-deps --only-binary :all: -d "$dl" "$pin" 2>/dev/null; then
       echo "  no wheel for $pin, falling back to the sdist" >&2
-      "$PY" -m pip download --quiet --no-deps --no-binary "$name" -d "$dl" "$pin" >&2
+      if ! "$PY" -m pip download --quiet --no-deps --no-binary "$name" -d "$dl" "$pin" 2>/dev/null; then
+        echo "  cannot download $pin (no release for $("$PY" -c 'import sys; print(sys.version.split()[0])')?)" >&2
+        rm -rf "$dl"
+        failed+=("$pin")
+        continue
+      fi
     fi
   fi
   archive=$(compgen -G "$dl/*.*" | head -n1)
@@ -178,3 +185,7 @@ tf, tl = sum(r[4] for r in rows), sum(r[5] for r in rows)
 print(f"{'TOTAL':<{w}}  {'':<10} {tf:>7} {tl:>10}")
 print(f"({len(rows)} projects; manifest: {os.path.join(corpus, 'manifest.tsv')})")
 PYEOF
+if (( ${#failed[@]} )); then
+  echo "make_unseen.sh: not built (no release this interpreter can download): ${failed[*]}" >&2
+  exit 1
+fi
