@@ -275,9 +275,9 @@ def block_comments(lines: Sequence[str], first: int, last: int) -> List[str]:
 
 
 # Other tools' codes for the same mistake: a line silenced for them is silenced for asynclint.
-# flake8-async / ruff ASYNC, ruff RUF, flake8-blind-except, flake8-bugbear, pycodestyle, pyflakes. A blind-except silence
-# also covers AL401: ``except (CancelledError, SystemExit, Exception):  # noqa: BLE001`` catches
-# everything on purpose, the cancellation included.
+# flake8-async / ruff ASYNC, ruff RUF, flake8-blind-except, flake8-bugbear, pycodestyle, pyflakes. A
+# blind-except silence also covers AL401: ``except (CancelledError, SystemExit, Exception):  # noqa: BLE001``
+# catches everything on purpose, the cancellation included.
 PEER_CODES: Dict[str, FrozenSet[str]] = {
     "ASYNC100": frozenset({"AL501"}),
     "ASYNC101": frozenset({"AL502"}),
