@@ -88,6 +88,7 @@ TASK_WRAPPERS = WAIT_FORS | {"asyncio.shield", "asyncio.tasks.shield"}
 # What a coroutine that runs until it is stopped waits on (``await self._stopped.wait()``), and the calls that
 # stop its own work once it is cancelled (``await self.stop()``, ``cancel_and_wait(*self._tasks)``).
 UNTIL_STOPPED_WAITS = frozenset({"wait", "serve_forever", "wait_closed", "sleep_forever"})
+SERVING_IDIOM = "around `serve_forever()` (it raises `CancelledError` when anything closes the server)"
 SHUTDOWN_CALLS = re.compile(TEARDOWN_WORDS.pattern + r"|(?:^|_)cancel(?:_|$)", re.IGNORECASE)
 
 CANCEL, BASE = "cancel", "base"
@@ -202,6 +203,10 @@ class CancellationChecker(Checker):
                 if leak.kind != "raise":
                     self.ctx.report("AL405", where, f"{caught} {idiom} also swallows a cancellation of this "
                                     "coroutine; re-raise when `asyncio.current_task().cancelling()` is non-zero")
+                continue
+            if leak.kind != "raise" and self._serving_ends(node.body):
+                self.ctx.report("AL405", where, f"{caught} {SERVING_IDIOM} also swallows a cancellation of this "
+                                "coroutine; re-raise when `asyncio.current_task().cancelling()` is non-zero")
                 continue
             body = self._task_body(handler, accepts)
             if body is not None and is_async_generator(self.ctx.current_function):
@@ -1387,7 +1392,7 @@ class CancellationChecker(Checker):
             if not kinds & {CANCEL, BASE} or not self._cancellable(node.body) \
                     or self._awaits_only_resolved(node.body):
                 continue
-            idiom = self._idiom(node.body)
+            idiom = self._idiom(node.body) or (SERVING_IDIOM if self._serving_ends(node.body) else None)
             if idiom:
                 if CANCEL in kinds:
                     self.ctx.report("AL405", call, f"`{node_text(call)}` {idiom} also swallows a "
@@ -1499,6 +1504,35 @@ class CancellationChecker(Checker):
         return self._every_await(body, lambda value: isinstance(value, ast.Call)
                                  and isinstance(value.func, ast.Attribute)
                                  and STOPPING_WORDS.search(value.func.attr) is not None)
+
+    def _serving_ends(self, body: Sequence[ast.stmt]) -> bool:
+        """``body`` only serves (``_awaits_only_serving``) and no loop of the coroutine runs it again: the
+        handler ends the serving, as a closed server's does. A conversion to another error, or a loop that
+        serves again, stays AL401/AL404."""
+        return self._awaits_only_serving(body) and not self._enclosing_loops(self.ctx.current_function)
+
+    def _awaits_only_serving(self, body: Sequence[ast.stmt]) -> bool:
+        """Every suspension point is ``await server.serve_forever()``, also inside ``async with server:``
+        (asyncio's documented shape): ``Server.close()``, from a signal handler or any ``stop()``, cancels the
+        future ``serve_forever()`` waits on, which then raises ``CancelledError`` though nothing cancelled
+        this task (mototli, async-notify)."""
+        served: Set[str] = set()
+        entered: Set[str] = set()
+        for node in walk_local(body):
+            if isinstance(node, ast.AsyncWith):
+                for item in node.items:
+                    if item.optional_vars is not None or not isinstance(item.context_expr, (ast.Name, ast.Attribute)):
+                        return False
+                    entered.add(ast.dump(item.context_expr))
+            elif isinstance(node, ast.AsyncFor) or (isinstance(node, ast.comprehension) and node.is_async):
+                return False
+            elif isinstance(node, ast.Await):
+                value = node.value
+                if not (isinstance(value, ast.Call) and not value.args and not value.keywords
+                        and isinstance(value.func, ast.Attribute) and value.func.attr == "serve_forever"):
+                    return False
+                served.add(ast.dump(value.func.value))
+        return bool(served) and entered <= served
 
     def _awaits_only_callbacks(self, body: Sequence[ast.stmt]) -> bool:
         """Every suspension point calls a callback the coroutine was handed (``await coro(*args)`` for a
