@@ -188,7 +188,7 @@ class BlockingCalls:
         if guard == GUARD_BOUNDED_QUEUE:
             return self._bounded_queue(receiver)
         if guard == GUARD_BLOCKING_SOCKET:
-            return not self._switched_to_nonblocking(receiver) and not self._datagram_connect(receiver, node) \
+            return not self._switched_to_nonblocking(receiver) and not self._datagram_returns_at_once(receiver, node) \
                 and not self._expects_would_block(node)
         if guard == GUARD_STARTED_HERE:
             return self._started_here(receiver, node) is True and not self._checked_done(receiver)
@@ -345,7 +345,7 @@ class BlockingCalls:
                 return cls
         return self.ctx.current_function
 
-    def _datagram_connect(self, receiver: ast.expr, node: ast.Call) -> bool:
+    def _datagram_returns_at_once(self, receiver: ast.expr, node: ast.Call) -> bool:
         """``connect()`` or a send on a UDP socket made here (``socket.socket(..., SOCK_DGRAM)``): connecting
         only sets the default peer (a route lookup in the kernel), nothing goes over the network; a send hands
         one datagram to the kernel and returns, with no peer to wait for (one datagram does not fill the

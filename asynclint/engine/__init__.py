@@ -33,6 +33,7 @@ from ..knowledge.intent import (
     PYLINT_NAMES,
     PYRE_CODES,
     TYPE_CHECKER_CODES,
+    comments_above,
     explained,
 )
 from ..rules import checkers_for
@@ -339,10 +340,7 @@ def peer_silenced(lines: Sequence[str], line: int, code: str) -> bool:
         for match in _TYPE_IGNORE.finditer(text):
             if _names_silence(match.group(1), TYPE_CHECKER_CODES, code):
                 return True
-    number = line
-    while number > 1 and lines[number - 2].lstrip().startswith("#"):  # Pyre's place: the comments right above
-        number -= 1
-    for text in lines[number - 1:line]:
+    for text in (lines[line - 1], *comments_above(lines, line)):  # Pyre's place: the comments right above
         for match in _PYRE.finditer(text):
             if _names_silence(match.group(1), PYRE_CODES, code):
                 return True

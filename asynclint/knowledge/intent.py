@@ -157,6 +157,17 @@ EXPLAINED_UNLESS = re.compile(r"\b(?:TODO|FIXME|XXX|HACK|BUG)\b|\bfix\b|\bshould
 EXPLAINED_LOOKBACK = 8
 
 
+def comments_above(lines: Sequence[str], line: int, limit: int = EXPLAINED_LOOKBACK) -> List[str]:
+    """The run of comment-only lines right above ``line`` (1-based), nearest first, at most ``limit`` of them:
+    where an explanation, or a Pyre suppression, for that line sits."""
+    found: List[str] = []
+    number = line - 1
+    while number >= 1 and line - number <= limit and lines[number - 1].lstrip().startswith("#"):
+        found.append(lines[number - 1])
+        number -= 1
+    return found
+
+
 def explained(lines: Sequence[str], line: int, code: str) -> bool:
     """Does a comment on the line, or in the comment lines right above it, say it blocks on purpose?"""
     if not code.startswith(EXPLAINED_FAMILIES) or not 0 < line <= len(lines):
@@ -165,10 +176,7 @@ def explained(lines: Sequence[str], line: int, code: str) -> bool:
     text = lines[line - 1]
     if "#" in text:
         comments.append(text[text.index("#"):])
-    number = line - 1
-    while number >= 1 and line - number <= EXPLAINED_LOOKBACK and lines[number - 1].lstrip().startswith("#"):
-        comments.append(lines[number - 1])
-        number -= 1
+    comments.extend(comments_above(lines, line))
     said = " ".join(comments)
     return bool(said) and EXPLAINED_WORDS.search(said) is not None and EXPLAINED_UNLESS.search(said) is None
 
