@@ -54,7 +54,7 @@ from .index import LocalModule, ProjectIndex, Target, _module_statements
 from .resolver import Resolver
 from .scopes import Scope, ScopeKind
 
-GRAPH_VERSION = 5
+GRAPH_VERSION = 6  # 6: thread waits are AL111
 DEFAULT_DEPTH = 3
 
 # Per-module graph data (plain, marshal-friendly):
@@ -895,8 +895,8 @@ class BlockingGraph:
 
 
 # Which blocking call a chain shows when a function has several: sleeps, requests and queries block
-# whenever they run; waits (AL105) often sit behind a condition.
-_CODE_RANK = {"AL101": 0, "AL102": 1, "AL108": 2, "AL103": 3, "AL104": 4, "AL106": 5, "AL105": 6}
+# whenever they run; waits (AL105, AL111) often sit behind a condition.
+_CODE_RANK = {"AL101": 0, "AL102": 1, "AL108": 2, "AL103": 3, "AL104": 4, "AL106": 5, "AL105": 6, "AL111": 7}
 
 
 def _rank(code: str) -> int:

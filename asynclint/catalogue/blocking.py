@@ -212,37 +212,65 @@ SOCKETS = Rule(
     "socket raises them) (nor `connect()`, `send()` or `sendto()` on a UDP "
     "socket made here with `SOCK_DGRAM`: connecting only sets the default peer, and a send hands one "
     "datagram to the kernel with no peer to wait for; its `recv` is reported); `select.select`, poll and "
-    "selector objects (not with a zero timeout); waits on `threading` primitives known from their "
-    "constructor (`Lock/RLock/Semaphore.acquire` — not on a lock built in this coroutine with no `await` "
-    "since, which is free —, `Event.wait`, `Condition.wait`, `Barrier.wait`), `queue.Queue.get/join` and "
+    "selector objects (not with a zero timeout); `queue.Queue.get/join` and "
     "`put` on a queue built with a `maxsize` (not with `block=False` or a zero timeout, nor `get()` "
     "under `if not q.empty()`/`if q.qsize()`, in `while not q.empty():` or after `while q.empty(): "
     "await ...`); "
-    "`concurrent.futures.Future.result()` and `Thread.join()` / `Process.join()` when the future or thread "
-    "was started in this coroutine with no `await` since (`executor.submit(f).result()`, "
-    "`asyncio.run_coroutine_threadsafe(...).result()`; after an `await` the code usually waits on purpose "
-    "until the work is known to be done, and `if fut.done():` guards it) — never asyncio's own futures "
-    "and tasks; `concurrent.futures.wait` and `executor.shutdown()` (not `self._executor.shutdown()` in "
-    "the coroutine that tears its owner down, `close`/`aclose`/`shutdown`/`stop`/`teardown`/`cleanup`/"
-    "`__aexit__`..., nor any executor's in an application's lifespan or startup/shutdown hook, "
-    "`async def lifespan(app)`, `on_shutdown`, `@app.on_event(\"shutdown\")`: it waits once, for work "
-    "already submitted, as the owner goes away; the same call in a handler that does work, or in a "
-    "coroutine only named like a lifespan, is reported). Terminal prompts (`input()`, "
-    "`getpass`) are AL110, opt-in.\n\n"
+    "`concurrent.futures.Future.result()` when the future was started in this coroutine with no `await` "
+    "since (`executor.submit(f).result()`, `asyncio.run_coroutine_threadsafe(...).result()`; after an "
+    "`await` the code usually waits on purpose until the work is known to be done, and `if fut.done():` "
+    "guards it) — never asyncio's own futures and tasks —, and `concurrent.futures.wait`. Waits on "
+    "another thread or process (`threading` locks, events, conditions, barriers, `join()`, an executor's "
+    "`shutdown()`) are AL111, opt-in; terminal prompts (`input()`, `getpass`) are AL110, opt-in.\n\n"
     + _TYPED_RECEIVERS + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
-    why_bad="Each of these waits for the network, another thread or the user with the event loop stopped. "
+    why_bad="Each of these waits for the network or for another thread's result with the event loop stopped. "
     "`fut.result()` on a future that the loop itself must complete (`run_coroutine_threadsafe` to the "
     "running loop) never returns: a deadlock.",
     example="import socket\n\nasync def resolve(host):\n    return socket.gethostbyname(host)",
     use_instead="import asyncio\n\nasync def resolve(host):\n    loop = asyncio.get_running_loop()\n"
     "    infos = await loop.getaddrinfo(host, None)\n    return infos[0][4][0]",
 )
+THREAD_WAITS = Rule(
+    code="AL111",
+    name="blocking-thread-wait",
+    summary="A wait on another thread or process (a `threading` lock or event, `join()`, `shutdown()`) inside "
+    "a coroutine",
+    what_it_does="Opt-in. Reports inside an `async def` the waits on another thread or process of the "
+    "program: `acquire()` of a `threading` `Lock`, `RLock`, `Semaphore` or `BoundedSemaphore` known from "
+    "its constructor (not one built in this coroutine with no `await` since, which is free, nor with "
+    "`blocking=False` or a zero timeout), `Event.wait()`, `Condition.wait()`/`wait_for()`/`acquire()` and "
+    "`Barrier.wait()` (not with a zero timeout); `Thread.join()` / `Process.join()` when the thread was "
+    "started in this coroutine with no `await` since; an executor's `shutdown()` (not with `wait=False`, "
+    "not `self._executor.shutdown()` in the coroutine that tears its owner down, `close`/`aclose`/"
+    "`shutdown`/`stop`/`teardown`/`cleanup`/`__aexit__`..., nor any executor's in an application's "
+    "lifespan or startup/shutdown hook, `async def lifespan(app)`, `on_shutdown`, "
+    "`@app.on_event(\"shutdown\")`: it waits once, for work already submitted, as the owner goes away). "
+    "AL107 follows these waits into the project's sync helpers too.\n\n"
+    "Why opt-in: how long such a wait holds the loop depends on what the other thread is doing, which the "
+    "source rarely shows. On the projects read for issue 18 it was almost always known to be short or "
+    "over: a join after the thread's output was read to its end, or on an error path after the thread was "
+    "told to stop; a lock other holders keep for a few statements; an executor shut down only once its "
+    "one job is done (1 of 8 such findings was worth changing: a `join(timeout=0.5)` polled until a child "
+    "process connects). Turn it on for code where threads hold locks or run long jobs while coroutines "
+    "wait on them. A queue's `get()`/`put()` and `Future.result()`, which wait for another thread's "
+    "work, stay in AL105.\n\n"
+    + _TYPED_RECEIVERS + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
+    why_bad="The event loop stops until the other thread lets go: every other task waits as long as the "
+    "lock is held or the thread runs. A lock held by a coroutine across an `await` deadlocks the loop when "
+    "another coroutine then waits on it.",
+    example="import threading\n\nlock = threading.Lock()\n\nasync def update(cache, key, fetch):\n"
+    "    with_lock = lock.acquire()\n    try:\n        cache[key] = await fetch(key)\n    finally:\n"
+    "        lock.release()",
+    use_instead="import asyncio\n\nlock = asyncio.Lock()\n\nasync def update(cache, key, fetch):\n"
+    "    async with lock:\n        cache[key] = await fetch(key)",
+    default_enabled=False,
+)
 TERMINAL_INPUT = Rule(
     code="AL110",
     name="blocking-terminal-input",
     summary="A terminal prompt (`input()`, `getpass`) inside a coroutine",
-    what_it_does="Opt-in. Reports `input()` and `getpass.getpass()` inside an `async def` (and in the sync "
-    "helpers AL107 follows, when both are selected).\n\n"
+    what_it_does="Opt-in. Reports `input()` and `getpass.getpass()` inside an `async def`; AL107 follows "
+    "them into the project's sync helpers too.\n\n"
     "Why opt-in: a prompt waits for the person at the terminal, and the programs that prompt are "
     "interactive command-line tools (a migration's y/N confirmation, a project wizard run by "
     "`asyncio.run`) where nothing else is meant to run until the answer comes. On the projects read "
@@ -351,4 +379,4 @@ BLOCKING_HELPER = Rule(
 )
 
 RULES: Tuple[Rule, ...] = (SLEEP, HTTP, PROCESS, FILES, SOCKETS, NESTED_LOOP, BLOCKING_HELPER, CLIENT_LIBRARIES,
-                           FILE_ENTRIES, TERMINAL_INPUT)
+                           FILE_ENTRIES, TERMINAL_INPUT, THREAD_WAITS)

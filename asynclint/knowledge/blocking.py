@@ -324,6 +324,9 @@ THREAD_WAIT_ADVICE = _advice(
     "`await asyncio.to_thread(...)`",
     "use trio's primitives in async code, or `await trio.to_thread.run_sync(...)`",
     "use anyio's primitives in async code, or `await anyio.to_thread.run_sync(...)`")
+THREAD_END_ADVICE = _advice("wait for it in a worker thread with `await asyncio.to_thread(...)`",
+                            "wait for it in a worker thread with `await trio.to_thread.run_sync(...)`",
+                            "wait for it in a worker thread with `await anyio.to_thread.run_sync(...)`")
 QUEUE_ADVICE = _advice("use `asyncio.Queue` (or a thread-safe bridge such as janus), or "
                        "`await asyncio.to_thread(q.get)`",
                        "use a memory channel (`trio.open_memory_channel`), or `await trio.to_thread.run_sync(...)`",
@@ -335,6 +338,10 @@ FUTURE_ADVICE = _advice("use `await asyncio.wrap_future(fut)`",
 INPUT_ADVICE = _advice("use `await asyncio.to_thread(input, ...)`", "use `await trio.to_thread.run_sync(input)`",
                        "use `await anyio.to_thread.run_sync(input)`")
 TREE_WHAT = "blocks the event loop for as long as the whole tree takes"
+# AL111: what the loop waits for, on another thread
+RELEASE_WHAT = "blocks the event loop until no other thread holds it"
+SET_WHAT = "blocks the event loop until another thread sets it"
+NOTIFY_WHAT = "blocks the event loop until another thread notifies it"
 # a rename on one file system; a copy of the file or the whole tree across file systems
 MOVE_WHAT = "blocks the event loop while it moves the path (across file systems, a copy of all of it)"
 NESTED_LOOP_WHAT = "starts an event loop inside a running one (it raises RuntimeError)"
@@ -462,15 +469,28 @@ METHODS: Dict[str, Dict[str, BlockingCall]] = {
     **{t: _entries("AL105", SELECT_ADVICE, ("select",), unless=_zero_timeout(0))
        for t in ("selectors.DefaultSelector", "selectors.SelectSelector", "selectors.PollSelector",
                  "selectors.EpollSelector", "selectors.KqueueSelector", "selectors.DevpollSelector")},
-    **{t: _entries("AL105", THREAD_WAIT_ADVICE, ("acquire",), unless=_NONBLOCKING_ACQUIRE, guard=GUARD_SHARED_LOCK)
+    # AL111 (opt-in): waits on another thread or process of the program
+    **{t: _entries("AL111", THREAD_WAIT_ADVICE, ("acquire",), unless=_NONBLOCKING_ACQUIRE, guard=GUARD_SHARED_LOCK,
+                   what=RELEASE_WHAT)
        for t in ("threading.Lock", "threading.RLock", "threading.Semaphore", "threading.BoundedSemaphore")},
-    "threading.Event": _entries("AL105", THREAD_WAIT_ADVICE, ("wait",), unless=_zero_timeout(0)),
-    "threading.Condition": {**_entries("AL105", THREAD_WAIT_ADVICE, ("wait",), unless=_zero_timeout(0)),
-                            **_entries("AL105", THREAD_WAIT_ADVICE, ("wait_for",), unless=_zero_timeout(1)),
-                            **_entries("AL105", THREAD_WAIT_ADVICE, ("acquire",), unless=_NONBLOCKING_ACQUIRE)},
-    "threading.Barrier": _entries("AL105", THREAD_WAIT_ADVICE, ("wait",), unless=_zero_timeout(0)),
-    **{t: _entries("AL105", THREAD_WAIT_ADVICE, ("join",), unless=_zero_timeout(0), guard=GUARD_STARTED_HERE)
+    "threading.Event": _entries("AL111", THREAD_WAIT_ADVICE, ("wait",), unless=_zero_timeout(0), what=SET_WHAT),
+    "threading.Condition": {**_entries("AL111", THREAD_WAIT_ADVICE, ("wait",), unless=_zero_timeout(0),
+                                       what=NOTIFY_WHAT),
+                            **_entries("AL111", THREAD_WAIT_ADVICE, ("wait_for",), unless=_zero_timeout(1),
+                                       what=NOTIFY_WHAT),
+                            **_entries("AL111", THREAD_WAIT_ADVICE, ("acquire",), unless=_NONBLOCKING_ACQUIRE,
+                                       what=RELEASE_WHAT)},
+    "threading.Barrier": _entries("AL111", THREAD_WAIT_ADVICE, ("wait",), unless=_zero_timeout(0),
+                                  what="blocks the event loop until the other threads reach the barrier"),
+    **{t: _entries("AL111", THREAD_END_ADVICE, ("join",), unless=_zero_timeout(0), guard=GUARD_STARTED_HERE,
+                   what="blocks the event loop until the work it was started with ends")
        for t in ("threading.Thread", "multiprocessing.Process")},
+    **{t: _entries("AL111", THREAD_END_ADVICE, ("shutdown",), unless=_flag_off(0, "wait"),
+                   guard=GUARD_NOT_OWNER_TEARDOWN,
+                   what="blocks the event loop until the work already submitted to it is done")
+       for t in ("concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor",
+                 "concurrent.futures.Executor")},
+    # AL105: a queue or a future another thread fills
     **{t: {**_entries("AL105", QUEUE_ADVICE, ("get",), unless=_NONBLOCKING_GET, guard=GUARD_NOT_EMPTY),
            **_entries("AL105", QUEUE_ADVICE, ("put",), unless=_NONBLOCKING_PUT, guard=GUARD_BOUNDED_QUEUE),
            **_entries("AL105", QUEUE_ADVICE, ("join",))}
@@ -481,10 +501,6 @@ METHODS: Dict[str, Dict[str, BlockingCall]] = {
     **{t: _entries("AL105", FUTURE_ADVICE, ("result", "exception"), unless=_zero_timeout(0),
                    guard=GUARD_STARTED_HERE)
        for t in ("concurrent.futures.Future", "concurrent.futures._base.Future")},
-    **{t: _entries("AL105", THREAD_WAIT_ADVICE, ("shutdown",), unless=_flag_off(0, "wait"),
-                   guard=GUARD_NOT_OWNER_TEARDOWN)
-       for t in ("concurrent.futures.ThreadPoolExecutor", "concurrent.futures.ProcessPoolExecutor",
-                 "concurrent.futures.Executor")},
     # AL106
     **{t: _entries("AL106", NESTED_LOOP_ADVICE, ("run_until_complete", "run_forever"), what=NESTED_LOOP_WHAT)
        for t in _LOOP_TYPES},
