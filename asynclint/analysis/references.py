@@ -84,6 +84,10 @@ RUNNERS = {"asyncio.run": "coro", "trio.run": "func", "anyio.run": "func",
            "asyncio.start_server": "func", "asyncio.start_unix_server": "func",
            "asyncio.streams.start_server": "func", "asyncio.streams.start_unix_server": "func",
            "trio.serve_tcp": "func", "trio.serve_listeners": "func"}
+# ``asyncio.wait([f(), g()])``: each coroutine of the collection becomes a task of its own, which a cancelled
+# ``wait`` leaves running and never reports on (a task body, as under ``create_task``).
+COLLECTION_WAITERS = frozenset({"asyncio.wait", "asyncio.tasks.wait", "asyncio.as_completed",
+                                "asyncio.tasks.as_completed"})
 # ``@app.command()`` (click, typer and the CLIs built on them): the CLI runs the coroutine as its program's root.
 CLI_DECORATORS = frozenset({"command"})
 # ``@sio.on("message")``, ``@client.event``, ``@app.on_event("startup")``: an event handler the framework's
@@ -558,6 +562,7 @@ def local_uses(enclosing: ast.AST, func: ast.AST, resolve: Callable[[ast.expr], 
     alone: a nested ``def`` is a local name, reached only there (handing it out counts as "other"), so
     another function of the same name elsewhere in the project does not count, as it does for the
     index's name-wide counts. ``await create_task(f())`` and ``return f()`` count as awaited, ``f()``
+    in the collection ``asyncio.wait``/``as_completed`` is given as spawned (each becomes a task), ``f()``
     inside ``gather``/``wait_for`` or bound to a name as other. None when the name is bound anywhere
     else in ``enclosing`` (another ``def``, an assignment, a parameter, ``nonlocal``/``global``). ``starts``
     tells of a call that also starts the coroutine object given first (a project helper wrapping
@@ -591,6 +596,8 @@ def local_uses(enclosing: ast.AST, func: ast.AST, resolve: Callable[[ast.expr], 
                          or (starts is not None and starts(holder))):
                 awaited, spawned = (awaited + 1, spawned) if isinstance(parents.get(id(holder)), ast.Await) \
                     else (awaited, spawned + 1)
+            elif isinstance(holder, (ast.List, ast.Tuple, ast.Set)) and _waited_collection(holder, parents, resolve):
+                spawned += 1
             else:
                 other += 1
         elif isinstance(parent, ast.Call) and parent.args[:1] == [node] \
@@ -599,6 +606,15 @@ def local_uses(enclosing: ast.AST, func: ast.AST, resolve: Callable[[ast.expr], 
         else:
             other += 1
     return spawned, awaited, other
+
+
+def _waited_collection(collection: ast.expr, parents: Dict[int, ast.AST],
+                       resolve: Callable[[ast.expr], Optional[str]]) -> bool:
+    """Is ``collection`` (a list, tuple or set display) the first argument of ``asyncio.wait(...)`` or
+    ``asyncio.as_completed(...)``?"""
+    call = parents.get(id(collection))
+    return isinstance(call, ast.Call) and call.args[:1] == [collection] \
+        and (resolve(call.func) or "") in COLLECTION_WAITERS
 
 
 def _starter_kind(call: ast.Call, qualified: str) -> Optional[str]:
