@@ -54,7 +54,7 @@ from .index import LocalModule, ProjectIndex, Target, _module_statements
 from .resolver import Resolver
 from .scopes import Scope, ScopeKind
 
-GRAPH_VERSION = 6  # 6: thread waits are AL111
+GRAPH_VERSION = 7  # 6: thread waits are AL111; 7: tree walks are AL109
 DEFAULT_DEPTH = 3
 
 # Per-module graph data (plain, marshal-friendly):

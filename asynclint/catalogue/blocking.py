@@ -130,29 +130,26 @@ _FILE_SCOPE = (
 FILES = Rule(
     code="AL104",
     name="blocking-file-io",
-    summary="Copying, moving or walking a whole file tree inside a coroutine",
+    summary="Copying, moving or deleting a whole file tree inside a coroutine",
     what_it_does="Reports inside an `async def` the file-system calls whose cost grows with what is on "
     "the disk rather than with what the code asked for: `shutil.copytree`, `shutil.rmtree`, `shutil.move` of "
     "a source named as a directory (`self.cache_dir`, `build`, `tmp_folder`, `repo_path`, `workspace`...; "
     "any other source is taken for a file, whose move is a rename or one file's copy: AL109), "
-    "`shutil.make_archive` / "
-    "`unpack_archive`, `os.walk` / `os.fwalk`, `Path.rglob` / `Path.walk`, and `glob.glob(..., "
-    "recursive=True)` / `Path.glob(\"**/...\")`.\n\n"
+    "`shutil.make_archive` / `unpack_archive`. Walks of a tree (`os.walk`, `Path.rglob`, recursive globs) "
+    "are AL109, opt-in.\n\n"
     "Not reported: `shutil.rmtree(..., ignore_errors=True)` (best-effort cleanup of a scratch directory); "
     "`shutil.rmtree(self.files_dir)` in the coroutine that tears its owner down (`close`, `shutdown`, "
     "`delete`, `cleanup`, `stop`...): the owner's own directory, removed once as it goes away; "
     "`shutil.move` between a path and the same path with a suffix added or taken off (`shutil.move(tmp, "
     "os.path.splitext(tmp)[0])`, `shutil.move(path + \".part\", path)`, `p.with_suffix(...)`, directly or "
-    "through a name bound once), which stays in one directory and is a rename, not a copy; "
-    "a lazy walk (`Path.rglob`, `os.walk`, `glob.iglob`) iterated by a `for` loop whose body awaits, since "
-    "the loop gets control back between directories and only one listing blocks at a time; a walk that stops "
-    "after its first step (`next(os.walk(root))`, a `for` whose body always ends in `break`), which lists one "
-    "directory, like `os.listdir` (AL109). Single-file "
-    "calls (`open()`, `read`/`write`, `Path.read_text`, `shutil.copy*`, `os.remove`, `mkdir`...) are AL109, opt-in: on the "
-    "projects read for issue 18, maintainers kept most of them on the loop on purpose (a config file read "
-    "once, a small file the user named, a lock file), while the tree-wide calls above were changed.\n\n"
+    "through a name bound once), which stays in one directory and is a rename, not a copy. Single-file "
+    "calls (`open()`, `read`/`write`, `Path.read_text`, `shutil.copy*`, `os.remove`, `mkdir`...) and walks "
+    "are AL109, opt-in: on the projects read for issue 18, maintainers kept most of them on the loop on "
+    "purpose (a config file read once, a small file the user named, a lock file; a walk of a bundled "
+    "dashboard folder, a scratch sandbox or one session's recordings: 1 of 10 walks was worth changing), "
+    "while the copies, archives and deletions of whole trees above were changed.\n\n"
     + _FILE_SCOPE + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
-    why_bad="Copying or deleting a tree, or walking it, takes as long as the tree is big: seconds on a large "
+    why_bad="Copying, archiving or deleting a tree takes as long as the tree is big: seconds on a large "
     "checkout or a network mount, with every other task stopped. There is no portable async file I/O, so "
     "async code runs these calls in a worker thread.",
     example="import shutil\n\nasync def publish(build_dir, target):\n    shutil.copytree(build_dir, target)",
@@ -162,7 +159,7 @@ FILES = Rule(
 FILE_ENTRIES = Rule(
     code="AL109",
     name="blocking-single-file-io",
-    summary="Blocking single-file I/O inside a coroutine",
+    summary="Blocking single-file I/O, or a walk of a directory tree, inside a coroutine",
     what_it_does="Reports inside an `async def`: builtin `open()`, `io.open`, `io.open_code`, `os.open`, "
     "`codecs/gzip/bz2/lzma/tarfile.open` (also in `with` statements and comprehensions; `os.fdopen` only "
     "wraps a descriptor that is already open, so only reads and writes on its result are reported); "
@@ -172,8 +169,13 @@ FILE_ENTRIES = Rule(
     "enough, since in-memory `BytesIO` and `sys.stdout` satisfy it); `pathlib.Path` methods that do I/O "
     "(`read_text`, `write_bytes`, `open`, `iterdir`, `glob`, `mkdir`, `unlink`, `touch`...) on a value known "
     "to be a path; `glob.glob`; `shutil.copy/copy2/copyfile/copyfileobj/copystat/chown`, and `shutil.move` of "
-    "a source not named as a directory (AL104 otherwise); and the `os` calls for one entry (`listdir`, `scandir`, `makedirs`, `mkdir`, "
-    "`remove`, `unlink`, `rename`, `replace`, `rmdir`, `fsync`...); and `sqlite3`, a database in a local "
+    "a source not named as a directory (AL104 otherwise); the `os` calls for one entry (`listdir`, `scandir`, `makedirs`, `mkdir`, "
+    "`remove`, `unlink`, `rename`, `replace`, `rmdir`, `fsync`...); walks of a tree, one directory "
+    "listing per step (`os.walk` / `os.fwalk`, `Path.rglob` / `Path.walk`, `glob.glob(..., recursive=True)` / "
+    "`Path.glob(\"**/...\")`), except a lazy walk (`Path.rglob`, `os.walk`, `glob.iglob`) iterated by a "
+    "`for` loop whose body awaits (the loop gets control back between directories and only one listing "
+    "blocks at a time) and a walk that stops after its first step (`next(os.walk(root))`, a `for` whose "
+    "body always ends in `break`), which lists one directory like `os.listdir`; and `sqlite3`, a database in a local "
     "file (`sqlite3.connect(path)` and the connection's and cursor's `execute*`, `commit`, `rollback`, "
     "`backup` and fetches, which step the query; advice: aiosqlite), not an in-memory one "
     "(`sqlite3.connect(\":memory:\")`, a `file::memory:` or `mode=memory` URI), which touches no disk. A file opened in the coroutine is "
