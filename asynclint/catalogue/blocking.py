@@ -146,7 +146,7 @@ FILES = Rule(
     "calls (`open()`, `read`/`write`, `Path.read_text`, `shutil.copy*`, `os.remove`, `mkdir`...) and walks "
     "are AL109, opt-in: on the projects read for issue 18, maintainers kept most of them on the loop on "
     "purpose (a config file read once, a small file the user named, a lock file; a walk of a bundled "
-    "dashboard folder, a scratch sandbox or one session's recordings: 1 of 10 walks was worth changing), "
+    "dashboard folder, a scratch sandbox or one session's recordings: 1 of 11 walks was worth changing), "
     "while the copies, archives and deletions of whole trees above were changed.\n\n"
     + _FILE_SCOPE + "\n\n" + _NOT_A_FINDING_BY_REFERENCE,
     why_bad="Copying, archiving or deleting a tree takes as long as the tree is big: seconds on a large "
@@ -252,7 +252,7 @@ THREAD_WAITS = Rule(
     "source rarely shows. On the projects read for issue 18 it was almost always known to be short or "
     "over: a join after the thread's output was read to its end, or on an error path after the thread was "
     "told to stop; a lock other holders keep for a few statements; an executor shut down only once its "
-    "one job is done (1 of 8 such findings was worth changing: a `join(timeout=0.5)` polled until a child "
+    "one job is done (1 of 10 such findings was worth changing: a `join(timeout=0.5)` polled until a child "
     "process connects). Turn it on for code where threads hold locks or run long jobs while coroutines "
     "wait on them. A queue's `get()`/`put()` and `Future.result()`, which wait for another thread's "
     "work, stay in AL105.\n\n"
@@ -261,7 +261,7 @@ THREAD_WAITS = Rule(
     "lock is held or the thread runs. A lock held by a coroutine across an `await` deadlocks the loop when "
     "another coroutine then waits on it.",
     example="import threading\n\nlock = threading.Lock()\n\nasync def update(cache, key, fetch):\n"
-    "    with_lock = lock.acquire()\n    try:\n        cache[key] = await fetch(key)\n    finally:\n"
+    "    lock.acquire()\n    try:\n        cache[key] = await fetch(key)\n    finally:\n"
     "        lock.release()",
     use_instead="import asyncio\n\nlock = asyncio.Lock()\n\nasync def update(cache, key, fetch):\n"
     "    async with lock:\n        cache[key] = await fetch(key)",
