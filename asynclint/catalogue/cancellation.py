@@ -56,7 +56,7 @@ SWALLOWED = Rule(
     "cancelled/aborted/failed/broken/interrupted set to `True`, or a state, status or reason set to a "
     "string that says so; not a flag set "
     "where the loop runs on, nor with a conversion); one that re-raises, or converts, under a test of "
-    "the exception or of a cancelled/closing/stopping/shut-down/disconnected state (`if "
+    "the exception or of a cancelled/closing/stopping/shut-down/disconnected/aborted state (`if "
     "disconnect_event.is_set(): raise HTTPException(499)` then `raise`: the cancellation it caused told "
     "from the caller's; a condition that says nothing of that, `if retries:`, stays reported); `raise AssertionError` (\"cannot "
     "happen\"), or any raise the author marked as never run (`# pragma: no cover` / `# no cov` on "

@@ -65,7 +65,7 @@ TRANSFER_METHODS = frozenset({"set_exception", "throw", "athrow"})
 TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at", "async_timeout.timeout", "async_timeout.timeout_at"})
 # Methods and words in a condition that asks "did we cancel this ourselves?"
 STATE_METHODS = frozenset({"cancelling", "cancelled"})
-STATE_WORDS = ("cancel", "clos", "stop", "shut", "disconnect")
+STATE_WORDS = ("cancel", "clos", "stop", "shut", "disconnect", "abort")
 
 # ``asyncio.gather``: once cancelled, it raises ``CancelledError`` to its caller whatever its children returned.
 GATHERS = frozenset({"asyncio.gather", "asyncio.tasks.gather"})
