@@ -18,23 +18,19 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from ..analysis.context import FileContext
 from ..base.isolation import child_sys_path, safe_directory
 from ..base.model import Finding
 from ..base.settings import Settings
-from ..base.source import DecodeError, comment_line_for, comment_lines, decode, is_silenced, noqa_codes
+from ..base.source import DecodeError, comment_line_for, comment_lines, decode, is_silenced
 from ..knowledge.intent import (
     GENERATED_HEAD_LINES,
     GENERATED_LINE,
     GENERATED_MARKERS,
-    PEER_CODES,
-    PYLINT_NAMES,
-    PYRE_CODES,
-    TYPE_CHECKER_CODES,
-    comments_above,
     explained,
+    peer_silenced,
 )
 from ..rules import checkers_for
 from .walker import BudgetExceeded, Walker, coroutine_only, sync_statements_only
@@ -319,45 +315,6 @@ def is_generated(data: bytes) -> bool:
         elif quote is not None and quote in stripped:
             quote = None
     return False
-
-
-def peer_silenced(lines: Sequence[str], line: int, code: str) -> bool:
-    """Is the finding's line already silenced for another tool's code for the same mistake?
-
-    ``# noqa: ASYNC230`` (flake8-async, ruff), ``# noqa: BLE001``, ``# pylint: disable=broad-except``
-    or ``=W0718`` (or ``disable-next`` on the line above), ``# type: ignore[unused-coroutine]``,
-    ``# pyre-ignore[1001]`` (on the line or in the comments right above it, where Pyre wants it):
-    the author has seen this line and accepted it.
-    """
-    text = lines[line - 1]
-    if "#" in text:
-        codes = noqa_codes(text)
-        if codes and any(code in PEER_CODES.get(peer, ()) for peer in codes):
-            return True
-        for match in _PYLINT.finditer(text):
-            if match.group(1) == "disable" and _names_silence(match.group(2), PYLINT_NAMES, code):
-                return True
-        for match in _TYPE_IGNORE.finditer(text):
-            if _names_silence(match.group(1), TYPE_CHECKER_CODES, code):
-                return True
-    for text in (lines[line - 1], *comments_above(lines, line)):  # Pyre's place: the comments right above
-        for match in _PYRE.finditer(text):
-            if _names_silence(match.group(1), PYRE_CODES, code):
-                return True
-    if line > 1 and "disable-next" in lines[line - 2]:
-        for match in _PYLINT.finditer(lines[line - 2]):
-            if match.group(1) == "disable-next" and _names_silence(match.group(2), PYLINT_NAMES, code):
-                return True
-    return False
-
-
-_PYLINT = re.compile(r"#\s*pylint:\s*(disable|disable-next)\s*=\s*([\w\-, ]+)")
-_TYPE_IGNORE = re.compile(r"#\s*(?:type|pyright):\s*ignore\[([\w\-, ]+)\]")
-_PYRE = re.compile(r"#\s*pyre-(?:ignore|fixme)\[([\d, ]+)\]")
-
-
-def _names_silence(names: str, table: Dict[str, FrozenSet[str]], code: str) -> bool:
-    return any(code in table.get(name.strip(), table.get(name.strip().upper(), ())) for name in names.split(","))
 
 
 def _filter(result: FileResult, settings: Settings, lines: Sequence[str], own_noqa: bool = True) -> None:

@@ -14,6 +14,8 @@ import re
 import tokenize
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
+from ..base.source import noqa_codes
+
 # ``with <call>:`` blocks whose body is expected to raise or warn: the code inside is meant to fail.
 FAILURE_CONTEXTS = frozenset({"pytest.raises", "pytest.warns", "pytest.deprecated_call"})
 # unittest's methods of the same kind, matched by name on any receiver (a deny-list: it only suppresses).
@@ -347,3 +349,42 @@ TYPE_CHECKER_CODES: Dict[str, FrozenSet[str]] = {
 # Pyre's error numbers (``# pyre-ignore[1001]`` or ``# pyre-fixme[1001]``, on the line above the error as
 # Pyre wants it, or on the line): 1001 is "Unawaited awaitable".
 PYRE_CODES: Dict[str, FrozenSet[str]] = {"1001": frozenset({"AL201", "AL202"})}
+
+
+def peer_silenced(lines: Sequence[str], line: int, code: str) -> bool:
+    """Is the finding's line already silenced for another tool's code for the same mistake?
+
+    ``# noqa: ASYNC230`` (flake8-async, ruff), ``# noqa: BLE001``, ``# pylint: disable=broad-except``
+    or ``=W0718`` (or ``disable-next`` on the line above), ``# type: ignore[unused-coroutine]``,
+    ``# pyre-ignore[1001]`` (on the line or in the comments right above it, where Pyre wants it):
+    the author has seen this line and accepted it.
+    """
+    text = lines[line - 1]
+    if "#" in text:
+        codes = noqa_codes(text)
+        if codes and any(code in PEER_CODES.get(peer, ()) for peer in codes):
+            return True
+        for match in _PYLINT.finditer(text):
+            if match.group(1) == "disable" and _names_silence(match.group(2), PYLINT_NAMES, code):
+                return True
+        for match in _TYPE_IGNORE.finditer(text):
+            if _names_silence(match.group(1), TYPE_CHECKER_CODES, code):
+                return True
+    for text in (lines[line - 1], *comments_above(lines, line)):  # Pyre's place: the comments right above
+        for match in _PYRE.finditer(text):
+            if _names_silence(match.group(1), PYRE_CODES, code):
+                return True
+    if line > 1 and "disable-next" in lines[line - 2]:
+        for match in _PYLINT.finditer(lines[line - 2]):
+            if match.group(1) == "disable-next" and _names_silence(match.group(2), PYLINT_NAMES, code):
+                return True
+    return False
+
+
+_PYLINT = re.compile(r"#\s*pylint:\s*(disable|disable-next)\s*=\s*([\w\-, ]+)")
+_TYPE_IGNORE = re.compile(r"#\s*(?:type|pyright):\s*ignore\[([\w\-, ]+)\]")
+_PYRE = re.compile(r"#\s*pyre-(?:ignore|fixme)\[([\d, ]+)\]")
+
+
+def _names_silence(names: str, table: Dict[str, FrozenSet[str]], code: str) -> bool:
+    return any(code in table.get(name.strip(), table.get(name.strip().upper(), ())) for name in names.split(","))
