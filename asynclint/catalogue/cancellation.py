@@ -255,7 +255,9 @@ RETURN_IN_FINALLY = Rule(
     "(PEP 765) already report. A jump already silenced for the same check of another linter is not "
     "reported either: `# noqa: B012` (flake8-bugbear, ruff), `# pylint: disable=lost-exception` or "
     "`return-in-finally`, by name or by id (`W0150`, `W0134`), and a ruff or flake8 config that ignores "
-    "`B012`.",
+    "`B012`. Such a silence, or `# noqa: AL403`, on one jump of a `finally` covers its other jumps: the "
+    "author accepted how that block ends (asyncdb's `if error: return [None, error]` above a silenced "
+    "`return`). A bare `# noqa` names no check and covers its own line only.",
     why_bad="Leaving a `finally` block by a jump discards the exception in flight, whatever it "
     "is: a `CancelledError` delivered to the `try` body vanishes and the task carries on as if "
     "it had never been cancelled. Python 3.14 warns about it too (PEP 765).",

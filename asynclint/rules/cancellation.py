@@ -35,9 +35,10 @@ from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind
 from ..base.nodes import child_nodes, last_name, walk
 from ..base.settings import relative_path
+from ..base.source import noqa_codes
 from ..catalogue.cancellation import RULES
 from ..knowledge.intent import (LIFESPAN_NAMES, REPORTING_CALLS, STOPPING_WORDS, TEARDOWN_WORDS, await_explained,
-                                docstring_explained, handler_explained, is_cli_path)
+                                docstring_explained, handler_explained, is_cli_path, peer_silenced)
 from .base import Checker, node_text
 
 if TYPE_CHECKING:
@@ -1353,7 +1354,11 @@ class CancellationChecker(Checker):
         finalbody = node.finalbody
         if self._nothing_in_flight(node):
             return
-        for jump in leaving_jumps(finalbody):
+        jumps = list(leaving_jumps(finalbody))
+        if any(self._jump_accepted(jump) for jump in jumps):
+            self._reported_jumps.update(id(jump) for jump in jumps)  # (a nested ``finally``'s too)
+            return
+        for jump in jumps:
             if id(jump) in self._reported_jumps:
                 continue  # a jump in a nested ``finally`` leaves the outer one too: report it once
             self._reported_jumps.add(id(jump))
@@ -1361,6 +1366,17 @@ class CancellationChecker(Checker):
                 else "continue"
             self.ctx.report("AL403", jump, f"`{word}` in `finally` discards the exception in flight, "
                             "`CancelledError` included")
+
+    def _jump_accepted(self, jump: ast.stmt) -> bool:
+        """One jump out of the ``finally`` silenced for this check (``# noqa: AL403``, ``# noqa: B012``,
+        ``# pylint: disable=W0150``): the author accepted the block's way out, and its other jumps with it
+        (asyncdb's ``if error: return [None, error]`` above the silenced ``return await ...``). A bare
+        ``# noqa`` says nothing about which check, so it silences its own line only."""
+        lines = self.ctx.lines
+        if not 0 < jump.lineno <= len(lines):
+            return False
+        codes = noqa_codes(lines[jump.lineno - 1])
+        return bool(codes) and "AL403" in codes or peer_silenced(lines, jump.lineno, "AL403")
 
     def _nothing_in_flight(self, node: ast.Try) -> bool:
         """A ``try`` whose handlers catch everything (bare or ``BaseException``) and neither raise nor
