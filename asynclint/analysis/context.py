@@ -175,6 +175,10 @@ class FileContext:
                         break
         return self._library
 
+    def imports_package(self, package: str) -> bool:
+        """Does the module import ``package`` or one of its modules at module level?"""
+        return any(q == package or q.startswith(package + ".") for q in self._module_imports())
+
     def _module_imports(self) -> Iterable[str]:
         for bindings in self.module_scope.bindings.values():
             for b in bindings:

@@ -149,7 +149,10 @@ ASYNC_CALLBACK = Rule(
     "loop is one known by type or, untyped, plainly named so (`loop`, `self.server.loop`, "
     "`self._event_loop`); likewise an executor (`executor`, `self._executor`); a receiver typed as "
     "something else is not reported. `add_done_callback` is reported on futures and on receivers of "
-    "unknown type.",
+    "unknown type. Not reported: `io_loop.call_later(...)` / `call_at(...)` on a receiver named `io_loop` "
+    "or `ioloop` in a module that imports tornado: Tornado's `IOLoop` runs the coroutine a scheduled "
+    "callback returns (jupyter-lsp schedules its setup so). Its `run_in_executor` is still reported: the "
+    "worker calls the function and the coroutine never runs.",
     why_bad="The API calls the function, gets a coroutine object back and drops it (or, for "
     "`run_in_executor`/`submit`, returns it unawaited): the body never runs.",
     example="loop.call_later(5, self._expire)\n\nasync def _expire(self):\n    ...",

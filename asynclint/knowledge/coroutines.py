@@ -131,6 +131,12 @@ LOOP_CALLBACK_METHODS: Mapping[str, int] = {
     "call_soon": 0, "call_soon_threadsafe": 0, "call_later": 1, "call_at": 1,
     "add_signal_handler": 1, "add_reader": 1, "add_writer": 1, "run_in_executor": 1,
 }
+# Tornado's ``IOLoop`` runs the coroutine a scheduled callback returns (``IOLoop._run_callback`` hands it to
+# ``convert_yielded``): ``io_loop.call_later(0, initialize, app)`` runs ``initialize``. Its ``run_in_executor``
+# calls the function in a worker like asyncio's, so only these two count. An untyped receiver is taken for
+# Tornado's by its conventional name, in a module that imports tornado.
+TORNADO_SCHEDULERS = frozenset({"call_later", "call_at"})
+TORNADO_LOOP_NAMES = frozenset({"io_loop", "ioloop"})
 # ``executor.submit(fn, ...)`` calls ``fn`` in a worker as a plain function.
 EXECUTOR_TYPES = frozenset({
     "concurrent.futures.Executor", "concurrent.futures.ThreadPoolExecutor",

@@ -323,7 +323,8 @@ class UnawaitedChecker(Checker):
         api = ""
         if isinstance(func, ast.Attribute) and func.attr in known.LOOP_CALLBACK_METHODS:
             position = known.LOOP_CALLBACK_METHODS[func.attr]
-            if len(node.args) > position and self.resolver.is_plainly(func.value, "loop", _LOOP_TYPES):
+            if len(node.args) > position and self.resolver.is_plainly(func.value, "loop", _LOOP_TYPES) \
+                    and not self._tornado_schedules(func):
                 callback, api = node.args[position], f"loop.{func.attr}"
         elif isinstance(func, ast.Attribute) and func.attr in known.EXECUTOR_CALLBACK_METHODS:
             position = known.EXECUTOR_CALLBACK_METHODS[func.attr]
@@ -353,6 +354,16 @@ class UnawaitedChecker(Checker):
         ctx.report("AL205", callback, f"{via}{defined}: `{api}` calls it as a plain "
                    "function, which only makes a coroutine that nothing awaits, so its body never runs; schedule "
                    "it with `asyncio.create_task()` / `asyncio.run_coroutine_threadsafe()` instead")
+
+    def _tornado_schedules(self, func: ast.Attribute) -> bool:
+        """``io_loop.call_later(0, initialize, app)`` in a module that imports tornado: Tornado's ``IOLoop``
+        schedules the coroutine its callback returns, so ``initialize`` runs."""
+        if func.attr not in known.TORNADO_SCHEDULERS:
+            return False
+        receiver = func.value
+        name = receiver.id if isinstance(receiver, ast.Name) else receiver.attr if isinstance(receiver, ast.Attribute) \
+            else ""
+        return (name in known.TORNADO_LOOP_NAMES or name.endswith("_io_loop")) and self.ctx.imports_package("tornado")
 
     def _async_callable(self, expr: ast.expr) -> Tuple[Optional[Target], str]:
         resolver = self.resolver
