@@ -59,7 +59,7 @@ def test_a_flag_that_leaves_the_loop_is_not_a_loop_running_on() -> None:
     source = """
     import asyncio
 
-    async def reconnect(event, connect):
+    async def reconnect(event, connect):  # an async generator: a plain coroutine's loop stop is AL408's
         while True:
             woke = False
             try:
@@ -69,7 +69,7 @@ def test_a_flag_that_leaves_the_loop_is_not_a_loop_running_on() -> None:
                 woke = True
             if woke:
                 break
-            await connect()
+            yield await connect()
 
     async def keep_polling(event):
         while True:

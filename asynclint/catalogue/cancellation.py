@@ -183,7 +183,10 @@ SWALLOWED = Rule(
     "the project calls (not known to be a task body), unless it is a worker that runs until stopped and "
     "shuts down when cancelled, as above; the same worker without the shutdown. A handler that ends a teardown coroutine "
     "(`close`, `stop`, `shutdown`, `release`...; not inside a `while` loop) or an ASGI `lifespan` is "
-    "AL407's, opt-in. "
+    "AL407's, opt-in. A handler that stops the `while` loop around its `try` (`break`, `return`, a flag the "
+    "loop's test reads) in a coroutine that is not an async generator is AL408's, opt-in: \"cancel stops this "
+    "loop\" is how readers and pollers are written to be stopped (none of 18 read was worth changing); in a "
+    "`for` loop or an async generator it stays reported. "
     "Awaiting a task this code cancels "
     "(`task.cancel()` then `try: await task`, also across methods for `self._task`), or only awaiting "
     "other tasks (`await self._task`, `await asyncio.wait_for(self._reader_future, 5)`), is AL405's, "
@@ -457,5 +460,36 @@ TEARDOWN = Rule(
     default_enabled=False,
 )
 
+LOOP_STOPPED = Rule(
+    code="AL408",
+    name="loop-stopped-by-cancel",
+    summary="A `while` loop that an `except CancelledError` stops without re-raising",
+    what_it_does="Opt-in. Reports what AL401 leaves out as a loop stopped by its cancellation: an "
+    "`except CancelledError` inside a `while` loop of a coroutine, when every way out of the handler "
+    "leaves that loop (`break`, `return`, or setting a flag the loop's test reads: `running = False` "
+    "under `while running`) and the coroutine is not an async generator "
+    "(`while True: try: msg = await ws.recv() except CancelledError: break`). Readers, pollers, "
+    "heartbeats and per-connection loops are written this way to be stopped by a cancel; of the 18 such "
+    "handlers read before this code was split from AL401 (projects outside the corpus), none was worth changing. Still AL401: the same "
+    "handler in a `for` loop (a retry or a walk over items, whose caller wants the result), a `break` "
+    "out of an inner loop that an outer loop runs on, a handler that keeps the loop running or raises "
+    "another exception, a `try` around the whole loop, and any of these in an async generator, which "
+    "runs in its consumer's task: the consumer's `async for` ends as if the stream were done and the "
+    "consumer carries on uncancelled (4 of 5 read were worth changing). A handler whose comment says why "
+    "the cancellation is caught (`# Happens if disconnect called`) is not reported, as for AL401.",
+    why_bad="The loop stops, as the cancel meant; nothing hangs. What is lost is the record of the "
+    "cancellation: the coroutine returns normally, so `task.cancelled()` is False, and a caller that "
+    "awaits it, or times it out with `wait_for`, carries on as if it had finished. Re-raising after "
+    "the loop's cleanup keeps both.",
+    example="async def _read_loop(self):\n    while True:\n        try:\n"
+    "            msg = await self._ws.recv()\n        except asyncio.CancelledError:\n"
+    "            break\n        self._dispatch(msg)",
+    use_instead="async def _read_loop(self):\n    while True:\n        try:\n"
+    "            msg = await self._ws.recv()\n        except asyncio.CancelledError:\n"
+    "            log.debug(\"reader stopped\")\n            raise\n        self._dispatch(msg)",
+    fix_safety="No automatic fix.",
+    default_enabled=False,
+)
+
 RULES: Tuple[Rule, ...] = (SWALLOWED, CATCH_ALL, RETURN_IN_FINALLY, SUPPRESSED, CANCEL_THEN_AWAIT, TASK_BODY,
-                           TEARDOWN)
+                           TEARDOWN, LOOP_STOPPED)
