@@ -40,7 +40,7 @@ def test_messages_say_how_the_handler_swallows() -> None:
     source = """
     import asyncio
 
-    async def run(queue):
+    async def fetch_twice(queue):  # (not a `run()`: an entry point's stop is AL408's)
         try:
             await queue.get()
         except asyncio.CancelledError:

@@ -184,7 +184,7 @@ def test_command_line_modules_are_spared_file_io_by_default(tmp_path) -> None:
 def test_benchmark_folders_are_spared_blocking_and_sequential_findings_by_default(tmp_path) -> None:
     """`benchmark/` and `benchmarks/` get AL1 and AL3; a swallowed cancellation there still reports, and a
     module merely named like a benchmark outside such a folder is checked as usual."""
-    source = ("import asyncio, requests\n\n\nasync def run(url):\n    requests.get(url)\n    try:\n"
+    source = ("import asyncio, requests\n\n\nasync def fetch(url):\n    requests.get(url)\n    try:\n"
               "        await asyncio.sleep(1)\n    except asyncio.CancelledError:\n        pass\n")
     (tmp_path / "pkg" / "benchmarks").mkdir(parents=True)
     (tmp_path / "pkg" / "benchmarks" / "serving.py").write_text(source)

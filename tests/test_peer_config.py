@@ -20,7 +20,7 @@ async def work():
     await asyncio.sleep(1)
 
 
-async def main():
+async def supervise():
     asyncio.create_task(work())
     try:
         await work()

@@ -342,9 +342,9 @@ def test_a_task_body_awaited_elsewhere_is_noticed(project: Path) -> None:
 
         class Worker:
             def start(self):
-                self._task = asyncio.create_task(self._read_loop())
+                self._task = asyncio.create_task(self._read_frames())
 
-            async def _read_loop(self):
+            async def _read_frames(self):
                 try:
                     await asyncio.sleep(1)
                 except asyncio.CancelledError:
@@ -352,7 +352,7 @@ def test_a_task_body_awaited_elsewhere_is_noticed(project: Path) -> None:
     """).lstrip())
     first, _ = run(project)
     assert not [f for f in first if f[0] == "worker.py"]
-    edit(project, "other.py", "async def tick():", "async def tick(worker):\n    await worker._read_loop()")
+    edit(project, "other.py", "async def tick():", "async def tick(worker):\n    await worker._read_frames()")
     found, stats = run(project)
     assert found == run(project, cached=False)[0]
     assert ("worker.py", 11, "AL401") in found
@@ -485,7 +485,7 @@ def test_an_effect_summary_two_modules_away_is_a_dependency(project: Path) -> No
 
 
 def test_a_class_that_uses_a_shared_method_name_is_a_dependency(project: Path) -> None:
-    """``Service._run`` is a task body while only an unrelated class awaits ``self._run()``; making that
+    """``Service._process`` is a task body while only an unrelated class awaits ``self._process()``; making that
     class a subclass of ``Service`` (in another module) turns the finding back into AL401."""
     files = {
         "service.py": """
@@ -494,9 +494,9 @@ def test_a_class_that_uses_a_shared_method_name_is_a_dependency(project: Path) -
 
             class Service:
                 def start(self):
-                    self._task = asyncio.create_task(self._run())
+                    self._task = asyncio.create_task(self._process())
 
-                async def _run(self):
+                async def _process(self):
                     try:
                         await asyncio.sleep(1)
                     except asyncio.CancelledError:
@@ -504,11 +504,11 @@ def test_a_class_that_uses_a_shared_method_name_is_a_dependency(project: Path) -
         """,
         "hooks.py": """
             class Hooks:
-                async def _run(self):
+                async def _process(self):
                     pass
 
                 async def fire(self):
-                    await self._run()
+                    await self._process()
         """,
     }
     for name, text in files.items():

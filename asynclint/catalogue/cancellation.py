@@ -184,9 +184,10 @@ SWALLOWED = Rule(
     "shuts down when cancelled, as above; the same worker without the shutdown. A handler that ends a teardown coroutine "
     "(`close`, `stop`, `shutdown`, `release`...; not inside a `while` loop) or an ASGI `lifespan` is "
     "AL407's, opt-in. A handler that stops the `while` loop around its `try` (`break`, `return`, a flag the "
-    "loop's test reads) in a coroutine that is not an async generator is AL408's, opt-in: \"cancel stops this "
-    "loop\" is how readers and pollers are written to be stopped (none of 18 read was worth changing); in a "
-    "`for` loop or an async generator it stays reported. "
+    "loop's test reads), or that ends a coroutine named as a long-running activity's body (`run`, `start`, "
+    "`serve`, `main`, `*_loop`...), is AL408's, opt-in: a cancel is how readers, pollers and servers are "
+    "stopped (none of 30 read was worth changing); in a `for` loop or an async generator it stays "
+    "reported. "
     "Awaiting a task this code cancels "
     "(`task.cancel()` then `try: await task`, also across methods for `self._task`), or only awaiting "
     "other tasks (`await self._task`, `await asyncio.wait_for(self._reader_future, 5)`), is AL405's, "
@@ -462,25 +463,32 @@ TEARDOWN = Rule(
 
 LOOP_STOPPED = Rule(
     code="AL408",
-    name="loop-stopped-by-cancel",
-    summary="A `while` loop that an `except CancelledError` stops without re-raising",
-    what_it_does="Opt-in. Reports what AL401 leaves out as a loop stopped by its cancellation: an "
-    "`except CancelledError` inside a `while` loop of a coroutine, when every way out of the handler "
+    name="stopped-by-cancel",
+    summary="A `while` loop, or a `run()`/`serve()`-style coroutine, that an `except CancelledError` stops "
+    "without re-raising",
+    what_it_does="Opt-in. Reports what AL401 leaves out as code whose cancellation is how it is stopped. "
+    "First, an `except CancelledError` inside a `while` loop of a coroutine, when every way out of the handler "
     "leaves that loop (`break`, `return`, or setting a flag the loop's test reads: `running = False` "
-    "under `while running`) and the coroutine is not an async generator "
-    "(`while True: try: msg = await ws.recv() except CancelledError: break`). Readers, pollers, "
-    "heartbeats and per-connection loops are written this way to be stopped by a cancel; of the 18 such "
-    "handlers read before this code was split from AL401 (projects outside the corpus), none was worth changing. Still AL401: the same "
-    "handler in a `for` loop (a retry or a walk over items, whose caller wants the result), a `break` "
-    "out of an inner loop that an outer loop runs on, a handler that keeps the loop running or raises "
-    "another exception, a `try` around the whole loop, and any of these in an async generator, which "
-    "runs in its consumer's task: the consumer's `async for` ends as if the stream were done and the "
-    "consumer carries on uncancelled (4 of 5 read were worth changing). A handler whose comment says why "
-    "the cancellation is caught (`# Happens if disconnect called`) is not reported, as for AL401.",
-    why_bad="The loop stops, as the cancel meant; nothing hangs. What is lost is the record of the "
-    "cancellation: the coroutine returns normally, so `task.cancelled()` is False, and a caller that "
-    "awaits it, or times it out with `wait_for`, carries on as if it had finished. Re-raising after "
-    "the loop's cleanup keeps both.",
+    "under `while running`): `while True: try: msg = await ws.recv() except CancelledError: break`. "
+    "Second, an `except CancelledError` whose every way out ends a coroutine named as the body of a "
+    "long-running activity: the whole name (leading underscores aside) is `run`, `start`, `serve`, "
+    "`main`, `listen`, `poll` or `watch` (also with `_async`), `loop` or `worker`, or ends in `_loop`, "
+    "`_forever` or `_worker` (`collector_loop`, `serve_forever`); `run_command()` or `start_session()` "
+    "do a step of work their caller waits for, and stay AL401. Readers, pollers, servers and workers are "
+    "written this way to be stopped by a cancel; of the handlers read before this code was split from "
+    "AL401 (projects outside the corpus), none of 18 in `while` loops and none of 12 in such entry points "
+    "was worth changing. Neither applies to an async generator, which runs in its consumer's task: the "
+    "consumer's `async for` ends as if the stream were done and the consumer carries on uncancelled (4 of "
+    "5 read were worth changing). Still AL401: the same handler in a `for` loop (a retry or a walk over "
+    "items, whose caller wants the result), a `break` out of an inner loop that an outer loop runs on, a "
+    "handler that keeps the loop running or raises another exception, and a `try` around a whole loop in "
+    "a coroutine of another name. A catch-all (`except BaseException`, bare `except:`) stays AL402. A "
+    "handler whose comment says why the cancellation is caught (`# Happens if disconnect called`) is not "
+    "reported, as for AL401.",
+    why_bad="The loop or the service stops, as the cancel meant; nothing hangs. What is lost is the record "
+    "of the cancellation: the coroutine returns normally, so `task.cancelled()` is False, and a caller "
+    "that awaits it, or times it out with `wait_for`, carries on as if it had finished. Re-raising after "
+    "the cleanup keeps both.",
     example="async def _read_loop(self):\n    while True:\n        try:\n"
     "            msg = await self._ws.recv()\n        except asyncio.CancelledError:\n"
     "            break\n        self._dispatch(msg)",

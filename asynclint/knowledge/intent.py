@@ -118,6 +118,15 @@ TEARDOWN_WORDS = re.compile(r"(?:^|_)(?:a?close|shutdown|shut_down|teardown|tear
                             r"|dispose|terminate|finali[sz]e|aexit)(?:_|$)", re.IGNORECASE)
 
 
+# A coroutine named as the body of a long-running activity (``run()``, ``start()``, ``serve()``, ``main()``,
+# ``listen()``, ``poll()``, ``watch()``, ``run_async()``, ``collector_loop()``, ``serve_forever()``,
+# ``_worker()``): its owner stops it by cancelling it, and a handler that then ends it is its stop path
+# (AL408, opt-in). The whole name, not a word of it: ``run_command()`` and ``start_session()`` do a step of
+# work their caller waits for.
+ENTRY_POINT_NAMES = re.compile(r"_*(?:(?:run|start|serve|main|listen|poll|watch)(?:_async)?|\w+_(?:loop|forever|worker)"
+                               r"|(?:loop|worker))", re.IGNORECASE)
+
+
 # An application's startup and shutdown hooks: an ASGI ``lifespan`` (``async def lifespan(app)``, before its
 # ``yield`` the server does not serve yet, after it the server has stopped), a framework's ``on_startup``
 # / ``on_shutdown`` handlers and ``@app.on_event("startup")``. One-shot file and tree work there (AL104,

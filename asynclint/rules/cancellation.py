@@ -37,8 +37,8 @@ from ..base.nodes import child_nodes, last_name, walk
 from ..base.settings import relative_path
 from ..base.source import noqa_codes
 from ..catalogue.cancellation import RULES
-from ..knowledge.intent import (LIFESPAN_NAMES, REPORTING_CALLS, STOPPING_WORDS, TEARDOWN_WORDS, await_explained,
-                                docstring_explained, handler_explained, is_cli_path, peer_silenced)
+from ..knowledge.intent import (ENTRY_POINT_NAMES, LIFESPAN_NAMES, REPORTING_CALLS, STOPPING_WORDS, TEARDOWN_WORDS,
+                                await_explained, docstring_explained, handler_explained, is_cli_path, peer_silenced)
 from .base import Checker, node_text
 
 if TYPE_CHECKING:
@@ -265,6 +265,12 @@ class CancellationChecker(Checker):
                                 "re-raising: the loop ends as the cancellation meant, but the coroutine then "
                                 "returns normally, so a task running it does not look cancelled and a caller "
                                 "awaiting it carries on")
+                continue
+            entry = self._entry_point_ends(handler, leak, accepts) if strict else None
+            if entry is not None:
+                self.ctx.report("AL408", where, f"{caught} ends `{entry}()` without re-raising (its name says it runs "
+                                "until stopped, and a cancel is how it is stopped): it stops, but returns normally, "
+                                "so a task running it does not look cancelled and a caller awaiting it carries on")
                 continue
             harm = self._harm(leak, handler)
             raised = self._raises_next(node) if strict and leak.kind == "fall-through" else None
@@ -935,6 +941,20 @@ class CancellationChecker(Checker):
         if exits.falls_through and not (self._flag_leaves_loop(handler) or self._stops_loop(handler, loops)):
             return None
         return loops[0]  # type: ignore[return-value]
+
+    def _entry_point_ends(self, handler: ast.ExceptHandler, leak: Leak, accepts: Callable[[ast.AST], bool]
+                          ) -> Optional[str]:
+        """The coroutine's name when it is named as the body of a long-running activity (``run``, ``start``,
+        ``serve``, ``*_loop``...: ``knowledge.intent.ENTRY_POINT_NAMES``) and every way out of an explicit
+        ``except CancelledError`` ends it: its owner stops it by cancelling it (12 such handlers read, none
+        worth changing, awaited ones included). Not an async generator, which runs in its consumer's task,
+        nor a handler inside a ``for`` loop."""
+        func = self.ctx.current_function
+        if not isinstance(func, ast.AsyncFunctionDef) or leak.kind in ("raise", "continue") \
+                or ENTRY_POINT_NAMES.fullmatch(func.name) is None or is_async_generator(func) \
+                or any(isinstance(loop, (ast.For, ast.AsyncFor)) for loop in self._enclosing_loops(func)):
+            return None  # (a ``for`` loop: a retry or a walk over items, as for the ``while`` loops)
+        return func.name if self._handler_ends(func, handler, accepts) else None
 
     def _report_teardown(self, where: ast.AST, what: str, name: str) -> None:
         self.ctx.report("AL407", where, f"{what} lets the teardown `{name}()` finish normally when cancelled: "
