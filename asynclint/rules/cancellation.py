@@ -1428,7 +1428,7 @@ class CancellationChecker(Checker):
         if not 0 < jump.lineno <= len(lines):
             return False
         codes = noqa_codes(lines[jump.lineno - 1])
-        return bool(codes) and "AL403" in codes or peer_silenced(lines, jump.lineno, "AL403")
+        return (codes is not None and "AL403" in codes) or peer_silenced(lines, jump.lineno, "AL403")
 
     def _nothing_in_flight(self, node: ast.Try) -> bool:
         """A ``try`` whose handlers catch everything (bare or ``BaseException``) and neither raise nor
