@@ -259,14 +259,14 @@ class CancellationChecker(Checker):
                 continue
             if leak.kind != "raise" and self._ctrl_c_exit(node, handler):
                 continue
-            stopped = self._stops_its_loop(handler, leak, accepts) if strict else None
+            stopped = self._stops_its_loop(handler, accepts) if strict else None
             if stopped is not None:
                 self.ctx.report("AL408", where, f"{caught} stops the `while` loop (line {stopped.lineno}) without "
                                 "re-raising: the loop ends as the cancellation meant, but the coroutine then "
                                 "returns normally, so a task running it does not look cancelled and a caller "
                                 "awaiting it carries on")
                 continue
-            entry = self._entry_point_ends(handler, leak, accepts) if strict else None
+            entry = self._entry_point_ends(handler, accepts) if strict else None
             if entry is not None:
                 self.ctx.report("AL408", where, f"{caught} ends `{entry}()` without re-raising (its name says it runs "
                                 "until stopped, and a cancel is how it is stopped): it stops, but returns normally, "
@@ -917,8 +917,7 @@ class CancellationChecker(Checker):
             return None  # an open-ended loop runs on: that is AL401's hang
         return func.name
 
-    def _stops_its_loop(self, handler: ast.ExceptHandler, leak: Leak, accepts: Callable[[ast.AST], bool]
-                        ) -> Optional[ast.While]:
+    def _stops_its_loop(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> Optional[ast.While]:
         """The ``while`` loop around the ``try`` when an explicit ``except CancelledError`` stops it: every way
         out of the handler leaves that loop (``break``, ``return``, or a flag its test reads), in a coroutine
         that is not an async generator. "Cancel stops this loop" is how readers, pollers and connection
@@ -927,31 +926,23 @@ class CancellationChecker(Checker):
         loop that an outer one runs on, and not an async generator: it runs in its consumer's task, whose
         ``async for`` would end as if the stream were done (4 of 5 read were worth changing)."""
         func = self.ctx.current_function
-        if not isinstance(func, ast.AsyncFunctionDef) or leak.kind in ("raise", "continue") \
-                or is_async_generator(func):
+        if not isinstance(func, ast.AsyncFunctionDef) or is_async_generator(func):
             return None
         loops = self._enclosing_loops(func)
-        if not loops or not isinstance(loops[0], ast.While) or self._loops_run_on(leak, handler):
+        loop = loops[0] if loops else None
+        if not isinstance(loop, ast.While) or not self._handler_ends(func, handler, accepts):
             return None
-        exits = block_exits(handler.body, self.ctx.resolve, self._no_return_calls())
-        if any(not accepts(r) for r in exits.raises) or any(isinstance(j, ast.Continue) for j in exits.jumps):
-            return None
-        if len(loops) > 1 and any(isinstance(j, ast.Break) for j in exits.jumps):
-            return None  # the outer loop runs on
-        if exits.falls_through and not (self._flag_leaves_loop(handler) or self._stops_loop(handler, loops)):
-            return None
-        return loops[0]  # type: ignore[return-value]
+        return loop
 
-    def _entry_point_ends(self, handler: ast.ExceptHandler, leak: Leak, accepts: Callable[[ast.AST], bool]
-                          ) -> Optional[str]:
+    def _entry_point_ends(self, handler: ast.ExceptHandler, accepts: Callable[[ast.AST], bool]) -> Optional[str]:
         """The coroutine's name when it is named as the body of a long-running activity (``run``, ``start``,
         ``serve``, ``*_loop``...: ``knowledge.intent.ENTRY_POINT_NAMES``) and every way out of an explicit
         ``except CancelledError`` ends it: its owner stops it by cancelling it (12 such handlers read, none
         worth changing, awaited ones included). Not an async generator, which runs in its consumer's task,
         nor a handler inside a ``for`` loop."""
         func = self.ctx.current_function
-        if not isinstance(func, ast.AsyncFunctionDef) or leak.kind in ("raise", "continue") \
-                or ENTRY_POINT_NAMES.fullmatch(func.name) is None or is_async_generator(func) \
+        if not isinstance(func, ast.AsyncFunctionDef) or ENTRY_POINT_NAMES.fullmatch(func.name) is None \
+                or is_async_generator(func) \
                 or any(isinstance(loop, (ast.For, ast.AsyncFor)) for loop in self._enclosing_loops(func)):
             return None  # (a ``for`` loop: a retry or a walk over items, as for the ``while`` loops)
         return func.name if self._handler_ends(func, handler, accepts) else None

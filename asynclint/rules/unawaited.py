@@ -16,7 +16,7 @@ from ..analysis.resolver import Resolver
 from ..analysis.scopes import BindingKind, ScopeKind
 from ..analysis import tasks
 from ..base.model import Fix
-from ..base.nodes import child_nodes
+from ..base.nodes import child_nodes, last_name
 from ..catalogue.unawaited import RULES
 from ..knowledge import coroutines as known
 from .base import Checker, node_text
@@ -360,9 +360,7 @@ class UnawaitedChecker(Checker):
         schedules the coroutine its callback returns, so ``initialize`` runs."""
         if func.attr not in known.TORNADO_SCHEDULERS:
             return False
-        receiver = func.value
-        name = receiver.id if isinstance(receiver, ast.Name) else receiver.attr if isinstance(receiver, ast.Attribute) \
-            else ""
+        name = last_name(func.value) or ""
         return (name in known.TORNADO_LOOP_NAMES or name.endswith("_io_loop")) and self.ctx.imports_package("tornado")
 
     def _async_callable(self, expr: ast.expr) -> Tuple[Optional[Target], str]:
