@@ -59,7 +59,8 @@ DEFAULT_DEPTH = 3
 
 # Per-module graph data (plain, marshal-friendly):
 #   (refs, funcs, aliases)
-#   refs: (ref, ...)  each ("f", qualname) or ("m", type, method): the index question that finds a callee;
+#   refs: (ref, ...)  each ("f", qualname) or ("m", type, method) (``"M"``: read from the class, past any
+#                     ``__getattribute__``): the index question that finds a callee;
 #                     a type is a qualified name or, when only the index knows it, a question too:
 #                     ("i", name) a module-level instance's class, ("a", type, attribute) an attribute's
 #                     type, ("r", ref) what the callee of ``ref`` returns
@@ -152,12 +153,12 @@ class _DeferringIndex(ProjectIndex):
         return self._placeholder(("f", qualname))
 
     def method(self, type_name: str, name: str, near: str = "", local: Any = None,
-               _depth: int = 0) -> Optional[Target]:
+               _depth: int = 0, instance: bool = True) -> Optional[Target]:
         if _external(type_name):
-            return self._real.method(type_name, name, near, local)
+            return self._real.method(type_name, name, near, local, instance=instance)
         if name == "__aenter__":
             return None  # sync code enters with ``with``: ``__enter__`` is asked next
-        return self._placeholder(("m", type_name, name))
+        return self._placeholder(("m" if instance else "M", type_name, name))
 
     def instance_type(self, qualname: str, near: str = "", local: Any = None) -> Optional[str]:
         return None if _external(qualname) else self._intern(("i", qualname))
@@ -666,7 +667,7 @@ class BlockingGraph:
             else:
                 kind = self.type_of(ref[1], near, depth + 1)
                 if kind is not None:
-                    found = self.index.method(kind, ref[2], near)
+                    found = self.index.method(kind, ref[2], near, instance=ref[0] == "m")
         self._resolved[key] = found
         return found
 
@@ -692,7 +693,7 @@ class BlockingGraph:
                 if target is not None and not target.is_coroutine and target.return_type:
                     found = target.return_type
                     if found in _SELF_TYPES:
-                        found = self.type_of(inner[1], near, depth + 1) if inner[0] == "m" else None
+                        found = self.type_of(inner[1], near, depth + 1) if inner[0] in ("m", "M") else None
         found = canonical_type(found)
         self._types[key] = found
         return found

@@ -39,10 +39,12 @@ from .rewrites import sync_rewritten_classes
 from .references import ATTR, FUNC, SELF, Counts, add_up, combine, module_references, reached_tails
 from .scopes import absolute_module
 
-INDEX_VERSION = 41
+INDEX_VERSION = 42
 
 _BUILTINS = frozenset(dir(builtins))
 _MAX_DEPTH = 24
+# a class that defines it decides what reading any attribute of its instances gives: not known from here
+CUSTOM_GETATTRIBUTE = "__getattribute__"
 
 # A summary is plain data (marshal/pickle friendly):
 #   "f": {name: Func}                    module-level functions
@@ -726,7 +728,7 @@ def site_package_dirs(explicit: Sequence[str], python: Optional[str], environ: D
 class _Ref:
     """An internal lookup result: what a qualified name is in the indexed code."""
 
-    kind: str  # "func", "class", "module", "inst", "instattr"
+    kind: str  # "func", "class", "module", "inst", "instattr", "opaque" (``_method``)
     qualname: str
     path: str = ""
     line: int = 0
@@ -1314,12 +1316,17 @@ class ProjectIndex:
         return None
 
     def _method(self, cls: _Ref, name: str, local: Optional[LocalModule], depth: int,
-                seen: Set[str]) -> Optional[_Ref]:
-        """A method through the class's bases (depth-first, left to right; an approximation of the MRO)."""
+                seen: Set[str], instance: bool = False) -> Optional[_Ref]:
+        """A method through the class's bases (depth-first, left to right; an approximation of the MRO).
+        Read from an ``instance``, a class on the way that defines ``__getattribute__`` decides what the
+        attribute is (selenium-driverless's sync ``Chrome`` runs coroutine methods to completion there):
+        an "opaque" ref, which no caller takes for a function."""
         if depth > _MAX_DEPTH or cls.qualname in seen or cls.summary is None:
             return None
         seen.add(cls.qualname)
         bases, methods = cls.summary["c"][cls.key][1:3]
+        if instance and name != CUSTOM_GETATTRIBUTE and CUSTOM_GETATTRIBUTE in methods:
+            return _Ref("opaque", f"{cls.qualname}.{name}", cls.path)
         func = methods.get(name)
         if func is not None:
             return _Ref("func", f"{cls.qualname}.{name}", cls.path, func[1], func, is_method=True,
@@ -1330,7 +1337,7 @@ class ProjectIndex:
                 return _Ref("func", f"{canonical}.{name}", "", 0, (1, 0, (), "", ""), is_method=True)
             ref = self._resolve(base, cls.path, local, depth + 1)
             if ref is not None and ref.kind == "class":
-                found = self._method(ref, name, local, depth + 1, seen)
+                found = self._method(ref, name, local, depth + 1, seen, instance)
                 if found is not None:
                     return found
         return None
@@ -1351,15 +1358,16 @@ class ProjectIndex:
         return None
 
     def method(self, type_name: str, name: str, near: str = "", local: Optional[LocalModule] = None,
-               _depth: int = 0) -> Optional[Target]:
-        """Method ``name`` of an instance of ``type_name`` (a class, or a function whose return type is known)."""
+               _depth: int = 0, instance: bool = True) -> Optional[Target]:
+        """Method ``name`` of an instance of ``type_name`` (a class, or a function whose return type is known);
+        with ``instance`` False, read from the class itself (``super().name``), past any ``__getattribute__``."""
         canonical = canonical_type(type_name) or type_name
         if f"{canonical}.{name}" in self.extra_coroutines or f"{type_name}.{name}" in self.extra_coroutines:
             return Target(f"{canonical}.{name}", "", 0, True)
         ref = self._resolve(type_name, near, local)
         if ref is not None:
             if ref.kind == "class":
-                found = self._method(ref, name, local, 0, set())
+                found = self._method(ref, name, local, 0, set(), instance)
                 return self._target(found, near, local) if found is not None else None
             if ref.kind == "func" and ref.func is not None and ref.func[4] and _depth < 4:
                 return self.method(ref.func[4], name, ref.path, local, _depth + 1)

@@ -20,6 +20,7 @@ from ..base.nodes import unquoted
 from ..knowledge import coroutines as known
 from ..knowledge.types import canonical_type
 from .index import (
+    CUSTOM_GETATTRIBUTE,
     LocalModule,
     ProjectIndex,
     Target,
@@ -157,8 +158,9 @@ class Resolver:
         ctx = self.ctx
         value = attr.value
         cls = self.class_of_receiver(value)
-        if cls is not None:
-            return self.class_method(cls, attr.attr, depth + 1)
+        if cls is not None:  # ``self.x`` reads an instance; ``cls.x`` and ``LocalClass.x`` the class
+            instance = isinstance(value, ast.Name) and ctx.enclosing_class_of_self(value) is not None
+            return self.class_method(cls, attr.attr, depth + 1, instance)
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "super" \
                 and ctx.resolve(value.func) == "builtins.super":
             enclosing = self._enclosing_method_class()
@@ -233,19 +235,24 @@ class Resolver:
             self._class_keys = keys
         return self._class_keys.get(id(cls))
 
-    def class_method(self, cls: ast.ClassDef, name: str, depth: int = 0) -> Optional[Target]:
+    def class_method(self, cls: ast.ClassDef, name: str, depth: int = 0, instance: bool = True) -> Optional[Target]:
+        """Method ``name`` read from an ``instance`` of ``cls`` or from the class itself; unknown when an
+        instance's class defines ``__getattribute__`` (``Index.method``)."""
         key = self._class_key(cls)
         if key is not None:
             qualname = f"{self.ctx.module_name}.{key}" if self.ctx.module_name else key
-            return self.index.method(qualname, name, self.ctx.path, self.local)
+            return self.index.method(qualname, name, self.ctx.path, self.local, instance=instance)
         if depth > _MAX_DEPTH:
             return None
         for stmt in cls.body:
+            if isinstance(stmt, _FUNCTIONS) and instance and stmt.name == CUSTOM_GETATTRIBUTE != name:
+                return None
+        for stmt in cls.body:
             if isinstance(stmt, _FUNCTIONS) and stmt.name == name:
                 return self._local_def(stmt, f"{cls.name}.{name}", depth + 1)
-        return self._base_method(cls, name, depth)
+        return self._base_method(cls, name, depth, instance)
 
-    def _base_method(self, cls: ast.ClassDef, name: str, depth: int = 0) -> Optional[Target]:
+    def _base_method(self, cls: ast.ClassDef, name: str, depth: int = 0, instance: bool = False) -> Optional[Target]:
         for base in cls.bases:
             if isinstance(base, ast.Subscript):
                 base = base.value
@@ -254,13 +261,13 @@ class Resolver:
                 lookup = self.ctx.lookup(base.id)
                 if lookup is not None and lookup[0] is not self.ctx.module_scope and len(lookup[1]) == 1 \
                         and lookup[1][0].kind is BindingKind.CLASS:
-                    found = self.class_method(lookup[1][0].node, name, depth + 1)  # type: ignore[arg-type]
+                    found = self.class_method(lookup[1][0].node, name, depth + 1, instance)  # type: ignore[arg-type]
                     if found is not None:
                         return found
                     continue
             qualname = self.ctx.resolve(base)
             if qualname is not None:
-                found = self.index.method(qualname, name, self.ctx.path, self.local)
+                found = self.index.method(qualname, name, self.ctx.path, self.local, instance=instance)
                 if found is not None:
                     return found
         return None
@@ -390,8 +397,8 @@ class Resolver:
 
     def _entered_type(self, entered: str) -> Optional[str]:
         """``async with Client() as c``: what the class's ``__aenter__``/``__enter__`` is annotated to return."""
-        for method in ("__aenter__", "__enter__"):
-            target = self.index.method(entered, method, self.ctx.path, self.local)
+        for method in ("__aenter__", "__enter__"):  # looked up on the type, past any ``__getattribute__``
+            target = self.index.method(entered, method, self.ctx.path, self.local, instance=False)
             if target is not None and target.return_type:
                 if target.return_type in ("typing.Self", "typing_extensions.Self"):
                     return entered

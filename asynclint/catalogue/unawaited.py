@@ -30,7 +30,13 @@ UNAWAITED_CALL = Rule(
     "Pyrogram's and Telethon's `sync` modules do, makes `self.stop()` in `__exit__` run the coroutine. Still "
     "reported there: private methods (the wrappers skip them), the same call inside a coroutine (the wrapper "
     "hands the coroutine back while the loop runs), and classes passed to a function that sets attributes "
-    "without asking for coroutine functions.",
+    "without asking for coroutine functions. A method read from an instance of a class that defines "
+    "`__getattribute__` (itself or a project base it inherits the method through) is not known to be a "
+    "coroutine function: that method decides what every attribute read gives, as selenium-driverless's sync "
+    "`Chrome` does, running each coroutine method to completion (3 such findings read, none worth changing). "
+    "Still reported: a class with only `__getattr__` (called for missing attributes, never for a method the "
+    "class has) and the method read from the class itself (`Chrome.quit(driver)`), which no instance's "
+    "`__getattribute__` sees.",
     why_bad="Calling an `async def` only creates a coroutine object; nothing in its body runs until it is "
     "awaited. The statement silently does nothing (Python prints \"coroutine ... was never awaited\" "
     "at garbage collection, if anyone is looking).",
