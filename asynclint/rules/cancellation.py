@@ -62,6 +62,9 @@ THREAD_CANCELLATION = frozenset({"concurrent.futures.CancelledError", "concurren
 DELIBERATE_METHODS = frozenset({"cancelling", "uncancel"})
 # ... hand the exception in flight to someone else, whatever the arguments,
 TRANSFER_METHODS = frozenset({"set_exception", "throw", "athrow"})
+# An RPC protocol's cancel status (Connect's ``Code.CANCELED``, gRPC's ``StatusCode.CANCELLED``): an error built
+# with it reports the cancellation in the protocol's own terms.
+CANCEL_STATUSES = frozenset({"CANCELED", "CANCELLED"})
 # Context managers under which awaiting a cancelled task stays the cancel-then-await idiom.
 TIMEOUTS = frozenset({"asyncio.timeout", "asyncio.timeout_at", "async_timeout.timeout", "async_timeout.timeout_at"})
 # Methods and words in a condition that asks "did we cancel this ourselves?"
@@ -1196,14 +1199,15 @@ class CancellationChecker(Checker):
         - they answer with HTTP 499, "Client Closed Request" (``raise HTTPException(status_code=499)``):
           the status itself says the request's cancellation is what is being answered; or they return
           an answer that says the client disconnected (vllm's ``return self.create_error_response("Client
-          disconnected")``): the author decided what a cancellation means there.
+          disconnected")``): the author decided what a cancellation means there. Likewise an error built
+          with an RPC protocol's cancel status (``raise ConnectError(Code.CANCELED, ...)``).
         """
         body = handler.body
         if _calls_method(body, DELIBERATE_METHODS | TRANSFER_METHODS) or self._cancels_given_future(body):
             return True
         if self._cancels_itself_again(handler) or self._awaits_what_it_cancelled(handler) \
-                or self._hands_out_own_task(handler) or any(_client_closed(n) or _answers_disconnect(n)
-                                                            for n in walk_local(body)):
+                or self._hands_out_own_task(handler) or any(_client_closed(n) or _raises_cancel_status(n)
+                                                            or _answers_disconnect(n) for n in walk_local(body)):
             return True
         name = handler.name
         held = ({name} if name is not None else set()) | self._exc_info_names(body)
@@ -1743,6 +1747,17 @@ def _client_closed(node: ast.AST) -> bool:
     callee = last_name(node.func) or ""
     return bool(node.args) and isinstance(node.args[0], ast.Constant) and node.args[0].value == 499 \
         and callee.endswith(("Exception", "Error", "Response"))
+
+
+def _raises_cancel_status(node: ast.AST) -> bool:
+    """``raise`` of an error built with an RPC protocol's own cancel status as an argument: ``raise
+    ConnectError(Code.CANCELED, ...)``, ``raise AioRpcError(code=grpc.StatusCode.CANCELLED)``. The status names
+    the cancellation, and the protocol reports it to the peer that way (connect-python maps each exception to
+    a status code). Not a status recorded elsewhere (``history.append(Stage.CANCELLED)``) before another error."""
+    error = node.exc if isinstance(node, ast.Raise) else None
+    return isinstance(error, ast.Call) and any(
+        isinstance(arg, ast.Attribute) and arg.attr in CANCEL_STATUSES
+        for arg in (*error.args, *(k.value for k in error.keywords)))
 
 
 _DISCONNECTED = re.compile(r"\bdisconnect(?:ed|ion)?\b", re.IGNORECASE)
