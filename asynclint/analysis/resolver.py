@@ -237,7 +237,7 @@ class Resolver:
 
     def class_method(self, cls: ast.ClassDef, name: str, depth: int = 0, instance: bool = True) -> Optional[Target]:
         """Method ``name`` read from an ``instance`` of ``cls`` or from the class itself; unknown when an
-        instance's class defines ``__getattribute__`` (``Index.method``)."""
+        instance's class defines ``__getattribute__`` (``ProjectIndex.method``)."""
         key = self._class_key(cls)
         if key is not None:
             qualname = f"{self.ctx.module_name}.{key}" if self.ctx.module_name else key
