@@ -202,6 +202,46 @@ def test_benchmark_folders_are_spared_blocking_and_sequential_findings_by_defaul
                     ("pkg/benchmarked.py", "AL102"), ("pkg/benchmarked.py", "AL401")}
 
 
+def test_vendored_code_is_not_reported_by_default(tmp_path) -> None:
+    """`vendor/`, `vendored/`, `_vendor/` and `_vendored/` get every family as a default per-file-ignore (another
+    project's copy, updated rather than edited); the index still reads it, so an unawaited call of a vendored
+    coroutine in the project's own code reports. A module merely named like it, and a `vendors/` package, do not
+    count; a user's `per-file-ignores` replaces the defaults."""
+    lib = "import asyncio, time\n\n\nasync def fetch():\n    time.sleep(1)\n    try:\n" \
+          "        await asyncio.sleep(1)\n    finally:\n        return 1\n"
+    for folder in ("pkg/vendored/menus", "pkg/_vendor/lib", "vendor/lib", "pkg/_vendored/lib", "pkg/vendors"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "core.py").write_text(lib)
+    (tmp_path / "pkg" / "vendor.py").write_text(lib)
+    for package in ("pkg", "pkg/vendored", "pkg/vendored/menus"):
+        (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "app.py").write_text("from pkg.vendored.menus.core import fetch\n\n\n"
+                                             "async def main():\n    fetch()\n")
+    done = run_cli(["--no-cache", "."], cwd=tmp_path)
+    rows = {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines() if ": AL" in line}
+    assert rows == {("pkg/app.py", "AL201"), ("pkg/vendors/core.py", "AL101"), ("pkg/vendors/core.py", "AL403"),
+                    ("pkg/vendor.py", "AL101"), ("pkg/vendor.py", "AL403")}
+    (tmp_path / "pyproject.toml").write_text('[tool.asynclint.per-file-ignores]\n"pkg/app.py" = ["AL2"]\n')
+    done = run_cli(["--no-cache", "."], cwd=tmp_path)
+    assert "pkg/vendored/menus/core.py:5:5: AL101" in done.stdout and "pkg/app.py" not in done.stdout
+
+
+def test_a_packages_pytest_plugin_is_test_tooling(tmp_path) -> None:
+    """A `pytest/` folder of a package (red-discordbot's `redbot/pytest/` fixtures, its pytest11 entry point) and a
+    `pytest_plugin.py` module are test tooling: AL1xx is a default per-file-ignore there, and swallowed
+    cancellations are not checked. A module that only mentions pytest in its name is checked as usual."""
+    source = ("import asyncio, subprocess\n\n\nasync def repo(path):\n    subprocess.run(['git', 'init', path])\n"
+              "    try:\n        await asyncio.sleep(1)\n    except asyncio.CancelledError:\n        pass\n")
+    (tmp_path / "redbot" / "pytest").mkdir(parents=True)
+    (tmp_path / "redbot" / "pytest" / "downloader.py").write_text(source)
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "pytest_plugin.py").write_text(source)
+    (tmp_path / "lib" / "pytest_helpers.py").write_text(source)
+    done = run_cli(["--no-cache", "."], cwd=tmp_path)
+    rows = {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines() if ": AL" in line}
+    assert rows == {("lib/pytest_helpers.py", "AL103"), ("lib/pytest_helpers.py", "AL401")}
+
+
 def test_test_tooling_named_for_it_is_test_code() -> None:
     """``*_test_utils.py`` and ``*_test_helpers.py`` are test tooling like ``test_*.py``; a name that only
     contains the letters (``latest_utils.py``) or says testing (``testing_utils.py``) is not."""

@@ -58,6 +58,8 @@ TEST_PATTERNS: Tuple[str, ...] = (
     "test_*.py", "*_test.py", "conftest.py",
     # shipped test tooling named for it (ray's ``state_api_test_utils.py``, a ``_test_helpers.py``)
     "*_test_utils.py", "_test_utils.py", "*_test_helpers.py", "_test_helpers.py", "testutils.py", "*_testutils.py",
+    # a package's pytest plugin (red-discordbot's ``redbot/pytest/`` fixtures, aiohttp's ``pytest_plugin.py``)
+    "pytest/*", "*/pytest/*", "pytest_plugin.py",
 )
 
 
@@ -85,6 +87,14 @@ BENCH_PATTERNS: Tuple[str, ...] = (
     "benchmark.py", "benchmarks.py", "benchmark_*.py", "*_benchmark.py", "*microbenchmark*.py",
 )
 
+# Vendored code: another project's source copied in (``redbot/vendored/``, pip's ``_vendor/``). The project updates
+# the copy rather than editing it, so nobody acts on its findings (red-discordbot's vendored menus, set 139).
+# Default per-file-ignores of every family, like the test ones; the index still reads it, so calls into it resolve.
+VENDORED_CODES: Tuple[str, ...] = ("AL1", "AL2", "AL3", "AL4", "AL5")
+VENDORED_PATTERNS: Tuple[str, ...] = (
+    "vendor/*", "*/vendor/*", "vendored/*", "*/vendored/*", "_vendor/*", "*/_vendor/*", "_vendored/*", "*/_vendored/*",
+)
+
 # An ``if`` that runs its body only in tests (``if SLEEP_FOR_TESTING_S:``, ``if settings.TESTING:``, ``if
 # os.environ.get("MYAPP_TEST_DELAY"):``): a test hook, off in production, so the test codes' findings there
 # go (ray's runtime-env agent, set 52). A word of the name, split at ``_``; not a call (``if
@@ -95,7 +105,7 @@ TEST_HOOK_WORDS = frozenset({"test", "testing"})
 # Folders of test code and shipped test tooling (``trio/testing/``, a project's ``tests/helpers.py``):
 # the same folders ``TEST_PATTERNS`` name, read from the path relative to the project root, so a
 # checkout that itself sits in a folder called ``test`` is not all test code.
-TEST_FOLDERS = frozenset({"tests", "test", "_tests", "testing"})
+TEST_FOLDERS = frozenset({"tests", "test", "_tests", "testing", "pytest"})
 
 
 def is_test_folder_path(path: str) -> bool:
@@ -148,7 +158,8 @@ STOPPING_WORDS = re.compile(r"(?:^|_)(?:stop|shutdown|shut_down|terminate)(?:_|$
 def default_per_file_ignores() -> Dict[str, Tuple[str, ...]]:
     """The per-file-ignores a run has when the user sets none: test, command-line and benchmark code."""
     table: Dict[str, Tuple[str, ...]] = {pattern: TEST_CODES for pattern in TEST_PATTERNS}
-    for patterns, codes in ((CLI_PATTERNS, CLI_CODES), (BENCH_PATTERNS, BENCH_CODES)):
+    for patterns, codes in ((CLI_PATTERNS, CLI_CODES), (BENCH_PATTERNS, BENCH_CODES),
+                            (VENDORED_PATTERNS, VENDORED_CODES)):
         for pattern in patterns:
             table[pattern] = table.get(pattern, ()) + codes
     return table
