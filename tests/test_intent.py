@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from textwrap import dedent
-from typing import List, Tuple
+from typing import Dict, List, Set, Tuple
 
 from asynclint.catalogue.selection import default_settings, select_rules
 from asynclint.engine import is_generated, lint_source
@@ -181,21 +181,23 @@ def test_command_line_modules_are_spared_file_io_by_default(tmp_path) -> None:
     assert "commands.py:6:5: AL101" in done.stdout and "commands.py:5" not in done.stdout
 
 
+def _finding_rows(root: Path, files: Dict[str, str]) -> Set[Tuple[str, str]]:
+    """Write ``files`` (relative path -> source) under ``root``, lint it with the defaults: (path, code) rows."""
+    for name, source in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(source)
+    done = run_cli(["--no-cache", "."], cwd=root)
+    return {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines() if ": AL" in line}
+
+
 def test_benchmark_folders_are_spared_blocking_and_sequential_findings_by_default(tmp_path) -> None:
     """`benchmark/` and `benchmarks/` get AL1 and AL3; a swallowed cancellation there still reports, and a
     module merely named like a benchmark outside such a folder is checked as usual."""
     source = ("import asyncio, requests\n\n\nasync def fetch(url):\n    requests.get(url)\n    try:\n"
               "        await asyncio.sleep(1)\n    except asyncio.CancelledError:\n        pass\n")
-    (tmp_path / "pkg" / "benchmarks").mkdir(parents=True)
-    (tmp_path / "pkg" / "benchmarks" / "serving.py").write_text(source)
-    (tmp_path / "benchmark").mkdir()
-    (tmp_path / "benchmark" / "client.py").write_text(source)
-    (tmp_path / "pkg" / "bench_serving.py").write_text(source)
-    (tmp_path / "pkg" / "ray_microbenchmark_helpers.py").write_text(source)  # named for it: spared too
-    (tmp_path / "pkg" / "benchmark_client.py").write_text(source)
-    (tmp_path / "pkg" / "benchmarked.py").write_text(source)
-    done = run_cli(["--no-cache", "."], cwd=tmp_path)
-    rows = {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines() if ": AL" in line}
+    names = ("pkg/benchmarks/serving.py", "benchmark/client.py", "pkg/bench_serving.py",
+             "pkg/ray_microbenchmark_helpers.py", "pkg/benchmark_client.py", "pkg/benchmarked.py")
+    rows = _finding_rows(tmp_path, {name: source for name in names})  # ray_microbenchmark_helpers: named for it
     assert rows == {("pkg/benchmarks/serving.py", "AL401"), ("benchmark/client.py", "AL401"),
                     ("pkg/bench_serving.py", "AL102"), ("pkg/bench_serving.py", "AL401"),
                     ("pkg/ray_microbenchmark_helpers.py", "AL401"), ("pkg/benchmark_client.py", "AL401"),
@@ -209,17 +211,12 @@ def test_vendored_code_is_not_reported_by_default(tmp_path) -> None:
     count; a user's `per-file-ignores` replaces the defaults."""
     lib = "import asyncio, time\n\n\nasync def fetch():\n    time.sleep(1)\n    try:\n" \
           "        await asyncio.sleep(1)\n    finally:\n        return 1\n"
-    for folder in ("pkg/vendored/menus", "pkg/_vendor/lib", "vendor/lib", "pkg/_vendored/lib", "pkg/vendors"):
-        (tmp_path / folder).mkdir(parents=True)
-        (tmp_path / folder / "core.py").write_text(lib)
-    (tmp_path / "pkg" / "vendor.py").write_text(lib)
-    for package in ("pkg", "pkg/vendored", "pkg/vendored/menus"):
-        (tmp_path / package / "__init__.py").write_text("")
-    (tmp_path / "pkg" / "app.py").write_text("from pkg.vendored.menus.core import fetch\n\n\n"
-                                             "async def main():\n    fetch()\n")
-    done = run_cli(["--no-cache", "."], cwd=tmp_path)
-    rows = {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines() if ": AL" in line}
-    assert rows == {("pkg/app.py", "AL201"), ("pkg/vendors/core.py", "AL101"), ("pkg/vendors/core.py", "AL403"),
+    files = {f"{folder}/core.py": lib for folder in ("pkg/vendored/menus", "pkg/_vendor/lib", "vendor/lib",
+                                                     "pkg/_vendored/lib", "pkg/vendors")}
+    files.update({f"{package}/__init__.py": "" for package in ("pkg", "pkg/vendored", "pkg/vendored/menus")})
+    files["pkg/vendor.py"] = lib
+    files["pkg/app.py"] = "from pkg.vendored.menus.core import fetch\n\n\nasync def main():\n    fetch()\n"
+    assert _finding_rows(tmp_path, files) == {("pkg/app.py", "AL201"), ("pkg/vendors/core.py", "AL101"), ("pkg/vendors/core.py", "AL403"),
                     ("pkg/vendor.py", "AL101"), ("pkg/vendor.py", "AL403")}
     (tmp_path / "pyproject.toml").write_text('[tool.asynclint.per-file-ignores]\n"pkg/app.py" = ["AL2"]\n')
     done = run_cli(["--no-cache", "."], cwd=tmp_path)
@@ -232,14 +229,8 @@ def test_a_packages_pytest_plugin_is_test_tooling(tmp_path) -> None:
     cancellations are not checked. A module that only mentions pytest in its name is checked as usual."""
     source = ("import asyncio, subprocess\n\n\nasync def repo(path):\n    subprocess.run(['git', 'init', path])\n"
               "    try:\n        await asyncio.sleep(1)\n    except asyncio.CancelledError:\n        pass\n")
-    (tmp_path / "redbot" / "pytest").mkdir(parents=True)
-    (tmp_path / "redbot" / "pytest" / "downloader.py").write_text(source)
-    (tmp_path / "lib").mkdir()
-    (tmp_path / "lib" / "pytest_plugin.py").write_text(source)
-    (tmp_path / "lib" / "pytest_helpers.py").write_text(source)
-    done = run_cli(["--no-cache", "."], cwd=tmp_path)
-    rows = {(line.split(":")[0], line.split()[1]) for line in done.stdout.splitlines() if ": AL" in line}
-    assert rows == {("lib/pytest_helpers.py", "AL103"), ("lib/pytest_helpers.py", "AL401")}
+    names = ("redbot/pytest/downloader.py", "lib/pytest_plugin.py", "lib/pytest_helpers.py")
+    assert _finding_rows(tmp_path, {name: source for name in names}) == {("lib/pytest_helpers.py", "AL103"), ("lib/pytest_helpers.py", "AL401")}
 
 
 def test_test_tooling_named_for_it_is_test_code() -> None:
