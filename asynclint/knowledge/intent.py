@@ -156,7 +156,7 @@ STOPPING_WORDS = re.compile(r"(?:^|_)(?:stop|shutdown|shut_down|terminate)(?:_|$
 
 
 def default_per_file_ignores() -> Dict[str, Tuple[str, ...]]:
-    """The per-file-ignores a run has when the user sets none: test, command-line and benchmark code."""
+    """The per-file-ignores a run has when the user sets none: test, command-line, benchmark and vendored code."""
     table: Dict[str, Tuple[str, ...]] = {pattern: TEST_CODES for pattern in TEST_PATTERNS}
     for patterns, codes in ((CLI_PATTERNS, CLI_CODES), (BENCH_PATTERNS, BENCH_CODES),
                             (VENDORED_PATTERNS, VENDORED_CODES)):
