@@ -244,9 +244,9 @@ class Resolver:
             return self.index.method(qualname, name, self.ctx.path, self.local, instance=instance)
         if depth > _MAX_DEPTH:
             return None
-        for stmt in cls.body:
-            if isinstance(stmt, _FUNCTIONS) and instance and stmt.name == CUSTOM_GETATTRIBUTE != name:
-                return None
+        if instance and name != CUSTOM_GETATTRIBUTE and any(
+                isinstance(stmt, _FUNCTIONS) and stmt.name == CUSTOM_GETATTRIBUTE for stmt in cls.body):
+            return None
         for stmt in cls.body:
             if isinstance(stmt, _FUNCTIONS) and stmt.name == name:
                 return self._local_def(stmt, f"{cls.name}.{name}", depth + 1)
